@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test of the project, setting up what it needs first:
+#   1. npm dependencies, type checks and lint
+#   2. unit tests (node:test, no editor, no servers)
+#   3. the native stack (Kafka, PostgreSQL, Airflow 3 and 2), then integration tests against it
+#   4. the .vsix and code-server, then end-to-end tests in a real editor (Playwright + chromium)
+# Safe to run again: installs are cached under ~/.cache/kafka-airflow-workbench. A stack that
+# this script started is stopped at the end; one that was already running is left running.
+# Set KAW_KEEP_STACK=1 to keep it running.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KAW_ROOT"
+
+results="$KAW_ROOT/build/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+started_at=$(date +%s)
+phase_times=()
+phase() { phase_times+=("$1 $(( $(date +%s) - started_at ))s"); kaw_say "$1"; }
+
+phase "npm dependencies"
+kaw_npm_install
+
+phase "type check and lint"
+npm run --silent check
+
+phase "unit tests"
+node --import tsx --test --test-concurrency=2 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$results/unit.xml" \
+  test/unit/*.test.ts
+
+phase "native stack"
+stack_was_running=0
+if bash stack/native/stack.sh status >/dev/null 2>&1; then stack_was_running=1; fi
+stop_stack() {
+  if [ "$stack_was_running" = 0 ] && [ "${KAW_KEEP_STACK:-0}" != 1 ]; then
+    kaw_say "Stopping the native stack this run started"
+    bash stack/native/stack.sh down || true
+  fi
+}
+trap stop_stack EXIT
+bash stack/native/stack.sh up
+
+phase "integration tests"
+node --import tsx --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$results/integration.xml" \
+  test/integration/*.test.ts
+
+phase "package the extension"
+npm run --silent package
+
+phase "end-to-end tests (code-server + chromium)"
+bash scripts/code-server.sh install
+KAW_VSIX="$KAW_ROOT/build/kafka-airflow-workbench.vsix" npx playwright test
+
+phase "done"
+printf '%s\n' "${phase_times[@]}"
+node scripts/summarize-tests.mjs "$results"

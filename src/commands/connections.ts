@@ -1,0 +1,198 @@
+/**
+ * Adding, removing and auto-configuring connections. Names, addresses and user names go
+ * to the settings; passwords and tokens go only to SecretStorage.
+ */
+import * as vscode from 'vscode';
+import { SecretKey, type Secrets } from '../config/secrets';
+import { SettingKey, settings } from '../config/settings';
+import {
+  connectionNameProblem,
+  parseAirflowUrl,
+  parseBrokerList,
+  upsertByName,
+  type AirflowConnection,
+  type HistoryConnection,
+  type KafkaConnection,
+  type SaslMechanism,
+} from '../shared/connections';
+import { CancelledError } from '../shared/errors';
+import { localStack } from '../stack/localStack';
+import { registerCommand } from './index';
+import { CommandId } from './ids';
+
+export interface ConnectionCommandDeps {
+  log: vscode.LogOutputChannel;
+  secrets: Secrets;
+  /** Marks the local stack as in use, so the Stack view lists its services. */
+  setLocalStackInUse: (inUse: boolean) => Thenable<void>;
+  refreshAll: () => void;
+}
+
+/** Asks for a value; a dismissed box cancels the whole command quietly. */
+async function ask(options: vscode.InputBoxOptions): Promise<string> {
+  const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
+  if (value === undefined) throw new CancelledError();
+  return value.trim();
+}
+
+async function pick<T extends vscode.QuickPickItem>(items: T[], placeHolder: string): Promise<T> {
+  const picked = await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true });
+  if (picked === undefined) throw new CancelledError();
+  return picked;
+}
+
+async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
+  const existing = settings.kafkaConnections().value;
+  const name = await ask({
+    title: 'Add Kafka Connection (1/3)',
+    prompt: 'A name for this cluster',
+    value: existing.length === 0 ? 'Local Kafka' : '',
+    validateInput: (v) => connectionNameProblem(v, existing.map((c) => c.name)),
+  });
+  const brokersText = await ask({
+    title: 'Add Kafka Connection (2/3)',
+    prompt: 'Bootstrap brokers, comma separated (host:port)',
+    value: '127.0.0.1:9092',
+    validateInput: (v) => parseBrokerList(v).problems[0],
+  });
+  const security = await pick(
+    [
+      { label: 'PLAINTEXT', description: 'no TLS, no SASL', ssl: false, mechanism: 'none' as SaslMechanism },
+      { label: 'SSL', description: 'TLS, no SASL', ssl: true, mechanism: 'none' as SaslMechanism },
+      { label: 'SASL_PLAINTEXT · PLAIN', ssl: false, mechanism: 'plain' as SaslMechanism },
+      { label: 'SASL_SSL · PLAIN', ssl: true, mechanism: 'plain' as SaslMechanism },
+      { label: 'SASL_SSL · SCRAM-SHA-256', ssl: true, mechanism: 'scram-sha-256' as SaslMechanism },
+      { label: 'SASL_SSL · SCRAM-SHA-512', ssl: true, mechanism: 'scram-sha-512' as SaslMechanism },
+    ],
+    'Add Kafka Connection (3/3): how the brokers are secured',
+  );
+  const connection: KafkaConnection = {
+    name,
+    brokers: parseBrokerList(brokersText).value,
+    ssl: security.ssl,
+    saslMechanism: security.mechanism,
+  };
+  if (security.mechanism !== 'none') {
+    connection.saslUsername = await ask({ title: `SASL user for ${name}`, prompt: 'User name' });
+    const password = await ask({ title: `SASL password for ${name}`, prompt: 'Kept in secret storage', password: true });
+    await secrets.store(SecretKey.kafkaPassword(name), password);
+  }
+  await settings.update(SettingKey.kafkaConnections, upsertByName(existing, connection));
+  log.info(`Added Kafka connection "${name}" (${connection.brokers.join(', ')})`);
+  refreshAll();
+}
+
+async function addAirflowConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
+  const existing = settings.airflowConnections().value;
+  const name = await ask({
+    title: 'Add Airflow Connection (1/3)',
+    prompt: 'A name for this Airflow server',
+    validateInput: (v) => connectionNameProblem(v, existing.map((c) => c.name)),
+  });
+  const url = await ask({
+    title: 'Add Airflow Connection (2/3)',
+    prompt: 'Base URL of the Airflow API server (Airflow 3) or webserver (Airflow 2)',
+    value: 'http://127.0.0.1:8080',
+    validateInput: (v) => parseAirflowUrl(v).problems[0],
+  });
+  const auth = await pick(
+    [
+      { label: 'User name and password', description: 'JWT on Airflow 3, basic auth on Airflow 2', value: 'password' as const },
+      { label: 'Bearer token', description: 'paste a token', value: 'token' as const },
+    ],
+    'Add Airflow Connection (3/3): how to sign in',
+  );
+  const connection: AirflowConnection = { name, url: parseAirflowUrl(url).value, auth: auth.value };
+  if (auth.value === 'password') {
+    connection.username = await ask({ title: `Airflow user for ${name}`, prompt: 'User name', value: 'admin' });
+    await secrets.store(SecretKey.airflowPassword(name), await ask({ title: `Password for ${name}`, prompt: 'Kept in secret storage', password: true }));
+  } else {
+    await secrets.store(SecretKey.airflowToken(name), await ask({ title: `Token for ${name}`, prompt: 'Kept in secret storage', password: true }));
+  }
+  await settings.update(SettingKey.airflowConnections, upsertByName(existing, connection));
+  log.info(`Added Airflow connection "${name}" (${connection.url})`);
+  refreshAll();
+}
+
+async function setHistoryConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
+  const current = settings.historyConnection().value ?? localStack.history;
+  const host = await ask({ title: 'History Database (1/5)', prompt: 'PostgreSQL host', value: current.host });
+  const portText = await ask({
+    title: 'History Database (2/5)',
+    prompt: 'Port',
+    value: String(current.port),
+    validateInput: (v) => (/^\d{1,5}$/.test(v.trim()) && Number(v) > 0 && Number(v) < 65536 ? undefined : 'A port is a number between 1 and 65535.'),
+  });
+  const database = await ask({ title: 'History Database (3/5)', prompt: 'Database', value: current.database });
+  const user = await ask({ title: 'History Database (4/5)', prompt: 'User', value: current.user });
+  const password = await ask({ title: 'History Database (5/5)', prompt: 'Password (kept in secret storage)', password: true });
+  const connection: HistoryConnection = { host, port: Number(portText), database, user, ssl: current.ssl };
+  await secrets.store(SecretKey.historyPassword(), password);
+  await settings.update(SettingKey.historyConnection, connection);
+  log.info(`History database set to ${user}@${host}:${connection.port}/${database}`);
+  refreshAll();
+}
+
+/** Points all three connections at the bundled stack and stores its credentials. */
+export async function connectLocalStack(deps: ConnectionCommandDeps, quiet = false): Promise<void> {
+  const { log, secrets, refreshAll, setLocalStackInUse } = deps;
+  await settings.update(SettingKey.kafkaConnections, upsertByName(settings.kafkaConnections().value, localStack.kafka));
+  await settings.update(SettingKey.airflowConnections, upsertByName(settings.airflowConnections().value, localStack.airflow));
+  await settings.update(SettingKey.historyConnection, localStack.history);
+  await secrets.store(SecretKey.airflowPassword(localStack.airflow.name), localStack.airflowPassword);
+  await secrets.store(SecretKey.historyPassword(), localStack.historyPassword);
+  await setLocalStackInUse(true);
+  log.info('Connections set to the local stack (Kafka 127.0.0.1:9092, Airflow http://127.0.0.1:8080, PostgreSQL 127.0.0.1:5432)');
+  refreshAll();
+  if (!quiet) {
+    void vscode.window.showInformationMessage('Connected to the local stack: Kafka, Airflow and the message history.');
+  }
+}
+
+interface RemovableNode {
+  type: 'connection';
+  row: { kind: 'kafka' | 'airflow' | 'history'; name: string };
+}
+
+function isRemovableNode(value: unknown): value is RemovableNode {
+  if (typeof value !== 'object' || value === null) return false;
+  const row = (value as { row?: unknown }).row;
+  return typeof row === 'object' && row !== null && typeof (row as { name?: unknown }).name === 'string';
+}
+
+async function removeConnection({ log, secrets, refreshAll, setLocalStackInUse }: ConnectionCommandDeps, node: unknown): Promise<void> {
+  if (!isRemovableNode(node)) return;
+  const { kind, name } = node.row;
+  const answer = await vscode.window.showWarningMessage(`Remove the ${kind} connection "${name}"?`, { modal: true }, 'Remove');
+  if (answer !== 'Remove') return;
+  if (kind === 'kafka') {
+    await settings.update(SettingKey.kafkaConnections, settings.kafkaConnections().value.filter((c) => c.name !== name));
+    await secrets.delete(SecretKey.kafkaPassword(name));
+  } else if (kind === 'airflow') {
+    await settings.update(SettingKey.airflowConnections, settings.airflowConnections().value.filter((c) => c.name !== name));
+    await secrets.delete(SecretKey.airflowPassword(name));
+    await secrets.delete(SecretKey.airflowToken(name));
+  } else {
+    await settings.update(SettingKey.historyConnection, null);
+    await secrets.delete(SecretKey.historyPassword());
+  }
+  if (
+    settings.kafkaConnections().value.length === 0 &&
+    settings.airflowConnections().value.length === 0 &&
+    settings.historyConnection().value === undefined
+  ) {
+    await setLocalStackInUse(false);
+  }
+  log.info(`Removed ${kind} connection "${name}"`);
+  refreshAll();
+}
+
+export function registerConnectionCommands(deps: ConnectionCommandDeps): vscode.Disposable[] {
+  return [
+    registerCommand(deps.log, CommandId.addKafkaConnection, () => addKafkaConnection(deps)),
+    registerCommand(deps.log, CommandId.addAirflowConnection, () => addAirflowConnection(deps)),
+    registerCommand(deps.log, CommandId.setHistoryConnection, () => setHistoryConnection(deps)),
+    registerCommand(deps.log, CommandId.connectLocalStack, () => connectLocalStack(deps)),
+    registerCommand(deps.log, CommandId.removeConnection, (node) => removeConnection(deps, node)),
+  ];
+}

@@ -1,0 +1,27 @@
+/** Commands that belong to no single system: the log, settings, README and refreshing every view. */
+import * as vscode from 'vscode';
+import { registerCommand } from './index';
+import { CommandId } from './ids';
+
+export interface GeneralCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  refreshAll: () => void;
+}
+
+export function registerGeneralCommands({ log, extensionUri, refreshAll }: GeneralCommandDeps): vscode.Disposable[] {
+  return [
+    registerCommand(log, CommandId.showLog, () => {
+      log.show();
+    }),
+    registerCommand(log, CommandId.openSettings, () =>
+      vscode.commands.executeCommand('workbench.action.openSettings', '@ext:kafka-airflow-workbench.kafka-airflow-workbench'),
+    ),
+    registerCommand(log, CommandId.openReadme, () =>
+      vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(extensionUri, 'README.md')),
+    ),
+    registerCommand(log, CommandId.refreshAll, () => {
+      refreshAll();
+    }),
+  ];
+}

@@ -1,0 +1,16 @@
+/**
+ * The keys of every setting the extension reads, under the `kafkaAirflow.` section. Kept
+ * apart from settings.ts (which imports vscode) so unit tests can check them against
+ * package.json.
+ */
+export const SECTION = 'kafkaAirflow';
+
+export const SettingKey = {
+  kafkaConnections: 'kafka.connections',
+  airflowConnections: 'airflow.connections',
+  historyConnection: 'history.connection',
+  connectOnStartup: 'stack.connectOnStartup',
+  requestTimeoutSeconds: 'requestTimeoutSeconds',
+} as const;
+
+export type SettingKey = (typeof SettingKey)[keyof typeof SettingKey];

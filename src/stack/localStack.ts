@@ -1,0 +1,49 @@
+/**
+ * Where the bundled stack listens and the credentials it is created with. The native stack
+ * (stack/native) and the Compose stack (stack/compose) both publish these on 127.0.0.1, so
+ * "Connect to Local Stack" can configure all three connections in one step. The passwords
+ * are the stack's documented defaults for a local, loopback-only setup; the extension still
+ * stores them in SecretStorage like any other credential.
+ */
+import type { AirflowConnection, HistoryConnection, KafkaConnection } from '../shared/connections';
+
+export const LOCAL_STACK_NAME = 'Local stack';
+
+export const localStack = {
+  kafka: {
+    name: LOCAL_STACK_NAME,
+    brokers: ['127.0.0.1:9092'],
+    ssl: false,
+    saslMechanism: 'none',
+  } satisfies KafkaConnection,
+  airflow: {
+    name: LOCAL_STACK_NAME,
+    url: 'http://127.0.0.1:8080',
+    auth: 'password',
+    username: 'admin',
+  } satisfies AirflowConnection,
+  airflowPassword: 'admin',
+  history: {
+    host: '127.0.0.1',
+    port: 5432,
+    database: 'workbench',
+    user: 'workbench',
+    ssl: false,
+  } satisfies HistoryConnection,
+  historyPassword: 'workbench',
+} as const;
+
+/** The services of the bundled stack, as the Stack view lists them. */
+export interface StackService {
+  id: string;
+  label: string;
+  host: string;
+  port: number;
+  url?: string;
+}
+
+export const localStackServices: readonly StackService[] = [
+  { id: 'kafka', label: 'Kafka', host: '127.0.0.1', port: 9092 },
+  { id: 'airflow', label: 'Airflow 3 API server', host: '127.0.0.1', port: 8080, url: 'http://127.0.0.1:8080' },
+  { id: 'postgres', label: 'PostgreSQL', host: '127.0.0.1', port: 5432 },
+];

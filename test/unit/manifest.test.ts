@@ -1,0 +1,95 @@
+/**
+ * package.json is the product's face: these checks keep it and the code in step (every
+ * declared command has a handler id and the reverse, ids and settings under the prefix,
+ * every view has welcome content, tree-only commands are hidden from the palette).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CommandId, COMMAND_PREFIX } from '../../src/commands/ids';
+import { SettingKey } from '../../src/config/settings.keys';
+
+interface Manifest {
+  engines: { vscode: string };
+  activationEvents: string[];
+  devDependencies: Record<string, string>;
+  contributes: {
+    commands: { command: string; title: string; category: string }[];
+    views: Record<string, { id: string; name: string }[]>;
+    viewsWelcome: { view: string; contents: string }[];
+    configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> };
+    menus: { commandPalette: { command: string; when: string }[]; 'view/item/context': { command: string }[] };
+  };
+}
+
+const root = join(import.meta.dirname, '..', '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
+
+/** Every `CommandId.x` that some module under src/ passes to registerCommand. */
+function registeredIds(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const match of readFileSync(path, 'utf8').matchAll(/registerCommand\([^,]+,\s*CommandId\.(\w+)/g)) {
+          const key = match[1] as keyof typeof CommandId;
+          found.add(CommandId[key]);
+        }
+      }
+    }
+  };
+  walk(join(root, 'src'));
+  return found;
+}
+
+describe('package.json', () => {
+  it('declares exactly the commands the code registers', () => {
+    const declared = manifest.contributes.commands.map((c) => c.command).sort();
+    assert.deepEqual(declared, Object.values(CommandId).sort());
+    assert.deepEqual([...registeredIds()].sort(), declared);
+  });
+
+  it('puts every command under the prefix and the "Kafka Airflow" category', () => {
+    for (const command of manifest.contributes.commands) {
+      assert.ok(command.command.startsWith(COMMAND_PREFIX), command.command);
+      assert.equal(command.category, 'Kafka Airflow', command.command);
+    }
+  });
+
+  it('has the five views, each with welcome content', () => {
+    const views = Object.values(manifest.contributes.views).flat().map((v) => v.id);
+    assert.deepEqual(views, ['kafkaAirflow.kafka', 'kafkaAirflow.dags', 'kafkaAirflow.datasets', 'kafkaAirflow.history', 'kafkaAirflow.stack']);
+    for (const view of views) {
+      assert.ok(manifest.contributes.viewsWelcome.some((w) => w.view === view && w.contents.length > 20), `${view} has no welcome view`);
+    }
+  });
+
+  it('declares every setting the code reads, with a description', () => {
+    const declared = Object.keys(manifest.contributes.configuration.properties).sort();
+    assert.deepEqual(declared, Object.values(SettingKey).map((k) => `kafkaAirflow.${k}`).sort());
+    for (const [key, value] of Object.entries(manifest.contributes.configuration.properties)) {
+      assert.ok(value.description ?? value.markdownDescription, `${key} has no description`);
+    }
+  });
+
+  it('activates only on its own views and commands (generated from contributions)', () => {
+    assert.deepEqual(manifest.activationEvents, []);
+  });
+
+  it('hides context-menu-only commands from the palette', () => {
+    for (const { command } of manifest.contributes.menus['view/item/context']) {
+      assert.ok(
+        manifest.contributes.menus.commandPalette.some((c) => c.command === command && c.when === 'false'),
+        `${command} is shown in the palette but needs a tree item`,
+      );
+    }
+  });
+
+  it('targets VS Code 1.100 with matching API types', () => {
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.equal(manifest.devDependencies['@types/vscode'], '1.100.0');
+  });
+});
