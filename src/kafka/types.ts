@@ -1,0 +1,189 @@
+/**
+ * The vocabulary of the Kafka layer: what KafkaService (src/kafka/kafkaService.ts) takes and
+ * returns. Plain data only, so the views, the panels (through src/shared/protocol.ts), the
+ * tests and the benchmarks all speak it. Offsets are decimal strings (Kafka offsets are
+ * 64-bit); timestamps are milliseconds since the epoch as numbers.
+ */
+import type { KafkaConnection } from '../shared/connections';
+
+/** A connection from the settings plus its secret, as the vscode layer hands it over. */
+export interface KafkaConnectionConfig extends KafkaConnection {
+  /** SASL password from SecretStorage; required when saslMechanism is not 'none'. */
+  password?: string;
+  /** PEM text of the CA file (read by the caller), used when ssl is true. */
+  ca?: string;
+  /** How long to wait for a broker before failing, in ms. */
+  requestTimeoutMs?: number;
+}
+
+export interface TopicSummary {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  internal: boolean;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  /** Earliest offset still in the log. */
+  low: string;
+  /** Next offset to be written (log end offset). */
+  high: string;
+  /** high - low: an estimate (compaction and transactions make it an upper bound). */
+  messages: string;
+}
+
+export interface TopicConfigEntry {
+  name: string;
+  value: string | null;
+  isDefault: boolean;
+  isSensitive: boolean;
+}
+
+export interface TopicDetails extends TopicSummary {
+  partitionInfo: PartitionInfo[];
+  /** Sum of the partitions' estimates. */
+  messageEstimate: string;
+  configs: TopicConfigEntry[];
+}
+
+export interface CreateTopicOptions {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  /** retention.ms; undefined keeps the broker default. */
+  retentionMs?: number;
+}
+
+export interface GroupSummary {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  members: number;
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignments: { topic: string; partitions: number[] }[];
+}
+
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  /** Committed offset, or null when the group has none for this partition. */
+  committed: string | null;
+  high: string;
+  /** high - committed (high - low when nothing is committed). */
+  lag: string;
+}
+
+export interface GroupDetails {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  members: GroupMember[];
+  partitions: GroupPartitionLag[];
+  totalLag: string;
+}
+
+export type OffsetResetTarget =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'timestamp'; timestamp: number };
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface ProduceMessage {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+  /** A fixed partition; otherwise the default partitioner (by key) decides. */
+  partition?: number;
+  /** Message timestamp in ms; otherwise the producer's clock. */
+  timestamp?: number;
+}
+
+export interface ProduceProgress {
+  total: number;
+  sent: number;
+  failed: number;
+  /** Messages acknowledged per second since the start. */
+  ratePerSecond: number;
+  elapsedMs: number;
+}
+
+export interface ProduceOptions {
+  topic: string;
+  compression?: Compression;
+  /** -1 (all in-sync replicas, the default), 1 or 0. */
+  acks?: -1 | 0 | 1;
+  /** Messages per second; 0 or undefined for as fast as possible. */
+  ratePerSecond?: number;
+  /** Cancels the run; what was acknowledged so far is reported. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ProduceProgress) => void;
+}
+
+export interface ProducedRecord {
+  /** Index of the message in the input. */
+  index: number;
+  partition: number;
+  offset: string;
+}
+
+export interface ProduceResult {
+  topic: string;
+  sent: number;
+  failed: number;
+  cancelled: boolean;
+  elapsedMs: number;
+  /** One per acknowledged message, in input order. */
+  records: ProducedRecord[];
+  /** The messages that were not written, with the reason. */
+  errors: { index: number; message: string }[];
+}
+
+export type StartPosition =
+  | { kind: 'beginning' }
+  /** Only messages written after the start; use with follow. */
+  | { kind: 'end' }
+  /** The last `count` messages of each partition. */
+  | { kind: 'latest'; count: number }
+  | { kind: 'offset'; offset: string }
+  | { kind: 'timestamp'; timestamp: number };
+
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: { key: string; value: Buffer | null }[];
+  /** Bytes of key + value + headers. */
+  size: number;
+}
+
+export interface BrowseOptions {
+  topic: string;
+  /** Partitions to read; all when undefined or empty. */
+  partitions?: number[];
+  start: StartPosition;
+  /** Stop after this many messages in total. */
+  maxMessages: number;
+  /** Keep reading new messages after reaching the end, until cancelled or maxMessages. */
+  follow: boolean;
+  signal: AbortSignal;
+  /** Called with each batch of records as they arrive, in partition-offset order within a partition. */
+  onRecords: (records: KafkaRecord[]) => void;
+}
+
+export interface BrowseSummary {
+  delivered: number;
+  stoppedBecause: 'maxMessages' | 'endOfPartitions' | 'cancelled';
+}
