@@ -6,13 +6,16 @@
 import * as vscode from 'vscode';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
 import { registerGeneralCommands } from './commands/general';
+import { registerStackCommands } from './commands/stack';
 import { runWithErrorHandling } from './commands/index';
 import { Secrets } from './config/secrets';
 import { settings } from './config/settings';
 import { ConnectionsTreeProvider, type ConnectionListing } from './views/connectionsTree';
 import { StackTreeProvider } from './views/stackTree';
+import type { StackKind } from './stack/launcher';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
+const LAST_STACK_KIND = 'kafkaAirflow.lastStackKind';
 
 function kafkaListing(): ConnectionListing {
   const { value, problems } = settings.kafkaConnections();
@@ -91,6 +94,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('kafkaAirflow.stack', { treeDataProvider: stackTree }),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
     ...registerConnectionCommands(deps),
+    ...registerStackCommands({
+      ...deps,
+      extensionUri: context.extensionUri,
+      lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
+      setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
+    }),
     settings.onDidChange(refreshAll),
   );
 

@@ -36,12 +36,13 @@ export interface ServerHealth {
   triggerer: HealthStatus;
 }
 
-export type RunState = 'queued' | 'running' | 'success' | 'failed' | string;
+/** A known state, or another one a newer Airflow may send (kept as text, never dropped). */
+export type RunState = 'queued' | 'running' | 'success' | 'failed' | (string & {});
 
 export type TaskState =
   | 'scheduled' | 'queued' | 'running' | 'success' | 'failed' | 'skipped'
   | 'up_for_retry' | 'up_for_reschedule' | 'upstream_failed' | 'deferred' | 'removed' | 'restarting'
-  | null | string;
+  | null | (string & {});
 
 export interface Dag {
   dagId: string;

@@ -13,6 +13,10 @@ export const CommandId = {
   setHistoryConnection: 'kafkaAirflow.setHistoryConnection',
   connectLocalStack: 'kafkaAirflow.connectLocalStack',
   removeConnection: 'kafkaAirflow.removeConnection',
+  launchStack: 'kafkaAirflow.launchStack',
+  stopStack: 'kafkaAirflow.stopStack',
+  stackLogs: 'kafkaAirflow.stackLogs',
+  openAirflowUi: 'kafkaAirflow.openAirflowUi',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -1,19 +1,22 @@
 /**
- * The Stack view: the services of the bundled local stack and whether each one answers.
- * It lists them once the user has connected to the local stack (or asked to on startup);
- * until then it is empty and the welcome content explains how to start it.
+ * The Stack view: the services of the bundled local stack and whether each one answers,
+ * with Airflow's own components (scheduler, DAG processor, triggerer) under the API server.
+ * It lists them once the user has launched or connected to the local stack (or asked to on
+ * startup); until then it is empty and the welcome content offers Launch Stack.
  */
 import * as vscode from 'vscode';
-import { probeTcp, type ProbeResult } from '../stack/health';
+import { airflowComponentHealth, probeTcp, type AirflowComponentHealth, type ProbeResult } from '../stack/health';
 import { localStackServices, type StackService } from '../stack/localStack';
 
-interface ServiceNode {
-  service: StackService;
-  probe: ProbeResult;
-}
+type Node =
+  | { type: 'service'; service: StackService; probe: ProbeResult; components: AirflowComponentHealth[] | undefined }
+  | { type: 'component'; parentId: string; health: AirflowComponentHealth };
 
-export class StackTreeProvider implements vscode.TreeDataProvider<ServiceNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<ServiceNode | undefined>();
+const HEALTHY = new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+const UNHEALTHY = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+
+export class StackTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly isShown: () => boolean) {}
@@ -22,24 +25,41 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceNode>, 
     this.changed.fire(undefined);
   }
 
-  async getChildren(element?: ServiceNode): Promise<ServiceNode[]> {
+  async getChildren(element?: Node): Promise<Node[]> {
+    if (element?.type === 'service') {
+      return (element.components ?? []).map((health) => ({ type: 'component', parentId: element.service.id, health }));
+    }
     if (element || !this.isShown()) return [];
     return Promise.all(
-      localStackServices.map(async (service) => ({ service, probe: await probeTcp(service.host, service.port) })),
+      localStackServices.map(async (service): Promise<Node> => {
+        const probe = await probeTcp(service.host, service.port);
+        const components = probe.reachable && service.url ? await airflowComponentHealth(service.url) : undefined;
+        return { type: 'service', service, probe, components };
+      }),
     );
   }
 
-  getTreeItem({ service, probe }: ServiceNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(service.label, vscode.TreeItemCollapsibleState.None);
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.type === 'component') {
+      const { component, status } = node.health;
+      const item = new vscode.TreeItem(component.replace(/_/g, ' '), vscode.TreeItemCollapsibleState.None);
+      item.id = `stack:${node.parentId}:${component}`;
+      item.description = status;
+      item.iconPath = status === 'healthy' ? HEALTHY : UNHEALTHY;
+      return item;
+    }
+    const { service, probe, components } = node;
+    const item = new vscode.TreeItem(
+      service.label,
+      components && components.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `stack:${service.id}`;
     const address = `${service.host}:${service.port}`;
     item.description = probe.reachable ? `${address} · up` : `${address} · down`;
-    item.iconPath = probe.reachable
-      ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
-      : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    item.iconPath = probe.reachable ? HEALTHY : UNHEALTHY;
     item.tooltip = probe.reachable
       ? `${service.label} answers on ${address} (${probe.millis} ms).`
-      : `${service.label} does not answer on ${address}: ${probe.error ?? 'unknown'}. Start the stack with "npm run stack:up".`;
+      : `${service.label} does not answer on ${address}: ${probe.error ?? 'unknown'}. Run "Kafka Airflow: Launch Stack".`;
     item.contextValue = `stackService.${service.id}`;
     return item;
   }

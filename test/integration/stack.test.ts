@@ -22,7 +22,7 @@ describe('native stack', () => {
     const payload = JSON.stringify({ check: randomUUID(), text: 'héllo' });
     await new Promise<void>((resolve, reject) => {
       const child = execFile('kcat', ['-b', broker, '-P', '-t', topic, '-K', '|'], (error) => {
-        if (error) reject(error);
+        if (error) reject(new Error(`kcat -P failed: ${error.message}`));
         else resolve();
       });
       child.stdin?.end(`key-1|${payload}\n`);
