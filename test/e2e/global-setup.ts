@@ -1,0 +1,44 @@
+// Starts code-server with the extension's .vsix installed, before all e2e tests.
+// It builds nothing: KAW_VSIX (default build/kafka-airflow-workbench.vsix) must exist.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  artifactsDir, clearState, defaultVsix, freePort, portIsFree, repoRoot, runScript,
+  saveState, settingsFile, workspaceDir,
+} from './server';
+
+const INSTALL_TIMEOUT_MS = 20 * 60_000; // a cold code-server install on 2 cores
+
+export default async function globalSetup(): Promise<void> {
+  const vsix = path.resolve(repoRoot, process.env.KAW_VSIX ?? defaultVsix);
+  if (!fs.existsSync(vsix)) {
+    throw new Error(`no extension package at ${vsix}: build it (npm run package) or set KAW_VSIX`);
+  }
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  fs.mkdirSync(workspaceDir, { recursive: true });
+  clearState();
+
+  // The browser (Debian's chromium) and code-server itself, installed when missing.
+  if (!process.env.KAW_CHROMIUM) runScript(['browser'], INSTALL_TIMEOUT_MS);
+  runScript(['install'], INSTALL_TIMEOUT_MS);
+
+  // KAW_E2E_PORT is taken as given (a code-server of ours there is replaced);
+  // otherwise the first free port from 18080 on.
+  const wanted = process.env.KAW_E2E_PORT ? Number(process.env.KAW_E2E_PORT) : undefined;
+  if (wanted !== undefined && !(await portIsFree(wanted))) {
+    console.warn(`[e2e] port ${wanted} is busy; code-server.sh replaces it if it is ours`);
+  }
+  const port = wanted ?? (await freePort(18080));
+  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kaw-e2e-profile-'));
+
+  const started = Date.now();
+  const out = runScript(
+    ['start', '--port', String(port), '--vsix', vsix, '--settings', settingsFile,
+      '--workspace', workspaceDir, '--profile-dir', profileDir],
+    INSTALL_TIMEOUT_MS,
+  );
+  const url = out.split('\n').pop() ?? `http://127.0.0.1:${port}/`;
+  saveState({ url, port, profileDir });
+  console.log(`[e2e] code-server ready at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (vsix ${vsix})`);
+}

@@ -1,0 +1,238 @@
+// Page object of the VS Code workbench in code-server, for the e2e tests.
+// It speaks in what a person sees (titles of containers, views, commands),
+// and keeps VS Code's DOM details (class names, aria labels) in one place.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { artifactsDir, serverUrl } from './server';
+
+/** Escape a string for use inside a RegExp. */
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Escape a string for use inside a CSS attribute selector "...". */
+function cssString(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
+/** An exact, whole-text match. */
+function exactly(s: string): RegExp {
+  return new RegExp(`^\\s*${escapeRe(s)}\\s*$`);
+}
+
+export class Workbench {
+  /** How long to wait for the workbench and the extension host on a slow machine. */
+  static readonly READY_TIMEOUT = 120_000;
+
+  constructor(readonly page: Page) {}
+
+  // ---------------------------------------------------------------- parts
+
+  get workbench(): Locator { return this.page.locator('.monaco-workbench'); }
+  get activityBar(): Locator { return this.page.locator('.monaco-workbench .part.activitybar'); }
+  get sideBar(): Locator { return this.page.locator('.monaco-workbench .part.sidebar'); }
+  get panel(): Locator { return this.page.locator('.monaco-workbench .part.panel'); }
+  get editorPart(): Locator { return this.page.locator('.monaco-workbench .part.editor'); }
+  get statusBar(): Locator { return this.page.locator('.monaco-workbench .part.statusbar'); }
+  get quickInput(): Locator { return this.page.locator('.quick-input-widget'); }
+
+  // ---------------------------------------------------------------- open
+
+  /** Open code-server's workbench and wait until it is ready to use. */
+  async open(): Promise<void> {
+    await this.page.goto(serverUrl());
+    await this.waitReady();
+  }
+
+  /**
+   * Ready: the workbench parts are drawn, the workspace folder is open in the
+   * Explorer, and the extension host has started (the activity bar shows an
+   * extension's container, or a given one).
+   */
+  async waitReady(containerTitle?: string): Promise<void> {
+    const timeout = Workbench.READY_TIMEOUT;
+    await expect(this.workbench).toBeVisible({ timeout });
+    await expect(this.activityBar).toBeVisible({ timeout });
+    await expect(this.statusBar).toBeVisible({ timeout });
+    await expect(this.editorPart).toBeVisible({ timeout });
+    if (containerTitle) await expect(this.activityBarItem(containerTitle)).toBeVisible({ timeout });
+  }
+
+  // ---------------------------------------------------------------- activity bar, views
+
+  /** The activity-bar item (tab) of a view container, by its title. */
+  activityBarItem(title: string): Locator {
+    const t = cssString(title);
+    // The title sits on the inner link; it may be followed by " (keybinding)".
+    return this.activityBar
+      .locator('li.action-item')
+      .filter({ has: this.page.locator(`a.action-label[aria-label="${t}"], a.action-label[aria-label^="${t} ("]`) });
+  }
+
+  /** Open a view container from the activity bar (does not toggle it closed). */
+  async openContainer(title: string): Promise<Locator> {
+    const item = this.activityBarItem(title);
+    await expect(item).toBeVisible({ timeout: Workbench.READY_TIMEOUT });
+    if ((await item.getAttribute('aria-selected')) !== 'true' || !(await this.sideBar.isVisible())) {
+      await item.click();
+    }
+    await expect(item).toHaveAttribute('aria-selected', 'true');
+    await expect(this.sideBar.locator('.composite.title h2')).toHaveText(exactly(title), { ignoreCase: true });
+    return this.sideBar;
+  }
+
+  /** The header of a view (section) in the side bar, by the view's title. */
+  viewHeader(title: string): Locator {
+    return this.sideBar.locator(`.pane-header[aria-label="${cssString(title)} Section"]`);
+  }
+
+  /** A view (header and body) in the side bar, by its title. */
+  view(title: string): Locator {
+    // `has` is matched inside each .pane, so it must not start from the side bar.
+    const header = this.page.locator(`.pane-header[aria-label="${cssString(title)} Section"]`);
+    return this.sideBar.locator('.pane').filter({ has: header });
+  }
+
+  /** Expand a view when it is collapsed; returns the view. */
+  async expandView(title: string): Promise<Locator> {
+    const header = this.viewHeader(title);
+    await expect(header).toBeVisible();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await expect(header).toHaveAttribute('aria-expanded', 'true');
+    return this.view(title);
+  }
+
+  /** The welcome content ("viewsWelcome") of a view. */
+  welcome(title: string): Locator {
+    return this.view(title).locator('.welcome-view-content');
+  }
+
+  /** The rows of a tree view, by the view's title. */
+  treeItems(title: string): Locator {
+    return this.view(title).locator('.monaco-list-row');
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Open the Command Palette (F1), retrying once when focus was elsewhere. */
+  async openCommandPalette(): Promise<Locator> {
+    const input = this.quickInput.locator('input.input');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await this.page.keyboard.press('F1');
+      try {
+        await expect(input).toBeVisible({ timeout: 10_000 });
+        await expect(input).toHaveValue(/^>/, { timeout: 5_000 });
+        return input;
+      } catch {
+        // Focus was in a webview or an input that swallowed F1: refocus the workbench.
+        await this.page.keyboard.press('Escape');
+        await this.editorPart.click({ position: { x: 10, y: 10 }, force: true });
+      }
+    }
+    throw new Error('the Command Palette did not open');
+  }
+
+  /** Run a command by its title as shown in the Command Palette ("Category: Title"). */
+  async runCommand(title: string): Promise<void> {
+    const input = await this.openCommandPalette();
+    await input.pressSequentially(title, { delay: 5 });
+    const row = this.quickInput
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) })
+      .first();
+    await expect(row, `command "${title}" in the Command Palette`).toBeVisible();
+    await row.click();
+    await expect(this.quickInput).toBeHidden();
+  }
+
+  /** Pick an entry of an open quick pick (after a command asked for one), by its label. */
+  async pickQuickItem(label: string): Promise<void> {
+    const row = this.quickInput
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) })
+      .first();
+    await expect(row).toBeVisible();
+    await row.click();
+  }
+
+  /** Answer an open input box (showInputBox) with text and Enter. */
+  async answerInput(text: string): Promise<void> {
+    const input = this.quickInput.locator('input.input');
+    await expect(input).toBeVisible();
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  /** The notification toasts on screen. */
+  get notificationToasts(): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast');
+  }
+
+  /** The messages of the notification toasts on screen. */
+  async notifications(): Promise<string[]> {
+    const msgs = this.page.locator('.notifications-toasts .notification-list-item-message');
+    return (await msgs.allInnerTexts()).map((s) => s.trim());
+  }
+
+  /** Wait for a notification toast whose message matches; returns the toast. */
+  async waitForNotification(message: string | RegExp, timeout = 60_000): Promise<Locator> {
+    const toast = this.notificationToasts
+      .filter({ has: this.page.locator('.notification-list-item-message', { hasText: message }) })
+      .first();
+    await expect(toast).toBeVisible({ timeout });
+    return toast;
+  }
+
+  /** Close every notification toast (Command Palette: "Notifications: Clear All Notifications"). */
+  async clearNotifications(): Promise<void> {
+    if ((await this.notificationToasts.count()) === 0) return;
+    await this.runCommand('Notifications: Clear All Notifications');
+    await expect(this.notificationToasts).toHaveCount(0);
+  }
+
+  // ---------------------------------------------------------------- panel, output
+
+  /** The active tab of the bottom panel (e.g. "Output"). */
+  get activePanelTab(): Locator {
+    return this.panel.locator('.composite.title li.action-item.checked');
+  }
+
+  /** The channel picker of the Output panel (a <select>). */
+  get outputChannelSelect(): Locator {
+    return this.panel.locator('.composite.title select.monaco-select-box').first();
+  }
+
+  /** The name of the channel the Output panel shows. */
+  async outputChannel(): Promise<string> {
+    return this.outputChannelSelect.inputValue();
+  }
+
+  /** The visible text of the Output panel. */
+  async outputText(): Promise<string> {
+    return (await this.panel.locator('.view-lines').allInnerTexts()).join('\n');
+  }
+
+  // ---------------------------------------------------------------- screenshots
+
+  /** Save a screenshot as test/e2e/artifacts/<name>.png; returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(artifactsDir, `${name}.png`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Park the mouse over the empty editor area so no hover tooltip shows.
+    const box = await this.editorPart.boundingBox();
+    if (box) await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.waitForTimeout(300);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
+
+/** Open the workbench in a page and return its page object. */
+export async function openWorkbench(page: Page): Promise<Workbench> {
+  const wb = new Workbench(page);
+  await wb.open();
+  return wb;
+}
