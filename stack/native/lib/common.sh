@@ -1,0 +1,313 @@
+# shellcheck shell=bash disable=SC2034  # variables are used by the files that source this one
+# Shared settings and helpers of the native local stack. Sourced by stack.sh and check.sh;
+# nothing here starts a service by itself.
+
+# ---------------------------------------------------------------------------------------------
+# Paths and pinned versions
+# ---------------------------------------------------------------------------------------------
+
+KAW_NATIVE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"   # stack/native
+KAW_STACK_DIR="$(dirname "$KAW_NATIVE_DIR")"                          # stack
+KAW_REPO_DIR="$(dirname "$KAW_STACK_DIR")"                            # repository root
+
+# Pinned versions (KAFKA_VERSION, AIRFLOW3_VERSION, ...), shared with the Compose file.
+# shellcheck source=../../versions.env
+source "$KAW_STACK_DIR/versions.env"
+
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+# Downloads and installs (jars, venvs): outside the clone, reused by every clone.
+KAW_CACHE="${KAW_CACHE:-$HOME/.cache/kafka-airflow-workbench}"
+# Runtime state (data dirs, logs, pid files). `stack.sh reset` deletes it.
+KAW_STATE="${KAW_STATE:-$KAW_CACHE/state}"
+KAW_LOG_DIR="$KAW_STATE/logs"
+KAW_PID_DIR="$KAW_STATE/pids"
+
+# Ports (all services listen on 127.0.0.1 only).
+KAW_PG_PORT="${KAW_PG_PORT:-5432}"
+KAW_KAFKA_PORT="${KAW_KAFKA_PORT:-9092}"
+KAW_KAFKA_CONTROLLER_PORT="${KAW_KAFKA_CONTROLLER_PORT:-9093}"
+KAW_AIRFLOW3_PORT="${KAW_AIRFLOW3_PORT:-8080}"
+KAW_AIRFLOW2_PORT="${KAW_AIRFLOW2_PORT:-8081}"
+# Log-server ports of the Airflow schedulers/triggerers, distinct so both Airflows can run.
+KAW_AIRFLOW3_WORKER_LOG_PORT="${KAW_AIRFLOW3_WORKER_LOG_PORT:-8793}"
+KAW_AIRFLOW3_TRIGGER_LOG_PORT="${KAW_AIRFLOW3_TRIGGER_LOG_PORT:-8794}"
+KAW_AIRFLOW2_WORKER_LOG_PORT="${KAW_AIRFLOW2_WORKER_LOG_PORT:-8795}"
+KAW_AIRFLOW2_TRIGGER_LOG_PORT="${KAW_AIRFLOW2_TRIGGER_LOG_PORT:-8796}"
+
+# Fixed development credentials (documented in README.md; never use them anywhere else).
+KAW_PG_USER=workbench
+KAW_PG_PASSWORD=workbench
+KAW_PG_DB_WORKBENCH=workbench
+KAW_PG_DB_AIRFLOW3=airflow3
+KAW_PG_DB_AIRFLOW2=airflow2
+KAW_AIRFLOW_USER="admin"
+KAW_AIRFLOW_PASSWORD="admin"
+
+KAW_HOST=127.0.0.1
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+log()  { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+warn() { printf '[stack %s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { printf '[stack %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+ensure_dirs() { mkdir -p "$KAW_CACHE" "$KAW_STATE" "$KAW_LOG_DIR" "$KAW_PID_DIR"; }
+
+# Serialise stack.sh runs that change things (up/down/reset) so two of them never race.
+take_lock() {
+  ensure_dirs
+  exec 9>"$KAW_STATE/.stack.lock"
+  if ! flock -w 900 9; then
+    die "another stack.sh is still running (lock $KAW_STATE/.stack.lock)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Prerequisites: install what is missing with apt when root, otherwise name the fix.
+# ---------------------------------------------------------------------------------------------
+
+# apt_install PKG... : install Debian packages (only as root; waits for a running apt/dpkg).
+apt_install() {
+  is_root || return 1
+  command -v apt-get >/dev/null 2>&1 || return 1
+  ensure_dirs
+  log "installing Debian packages: $* (log: $KAW_LOG_DIR/apt.log)"
+  local apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+  {
+    # A fresh machine may have no package lists yet: `apt-get update` once per stack.sh run.
+    if [[ -z "${KAW_APT_UPDATED:-}" ]]; then
+      DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update -qq && KAW_APT_UPDATED=1
+    fi &&
+      DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "$@"
+  } >>"$KAW_LOG_DIR/apt.log" 2>&1 || {
+    warn "apt-get install $* failed; see $KAW_LOG_DIR/apt.log"
+    return 1
+  }
+}
+
+need_cmd_or_apt() { # need_cmd_or_apt CMD PACKAGE : make CMD available (apt when root)
+  local cmd=$1 pkg=$2
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  apt_install "$pkg" && command -v "$cmd" >/dev/null 2>&1 && return 0
+  die "$cmd not found: run \`sudo apt-get install $pkg\`"
+}
+
+need_base_tools() {
+  need_cmd_or_apt curl curl
+  need_cmd_or_apt setsid util-linux
+  need_cmd_or_apt flock util-linux
+}
+
+# Java 17+ (Kafka 4 brokers need 17).
+need_java() {
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless ||
+    die "java not found: run \`sudo apt-get install openjdk-17-jre-headless\` (Kafka $KAFKA_VERSION needs Java 17+)"
+  local major
+  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)"
+  [[ "${major%%.*}" =~ ^[0-9]+$ && "${major%%.*}" -ge 17 ]] ||
+    die "java $major found, Kafka $KAFKA_VERSION needs Java 17+: run \`sudo apt-get install openjdk-17-jre-headless\`"
+}
+
+need_mvn() {
+  command -v mvn >/dev/null 2>&1 || apt_install maven ||
+    die "mvn not found (needed once to download the Kafka jars): run \`sudo apt-get install maven\`"
+}
+
+# Python 3.10-3.12 with venv (Airflow 2.11 supports 3.9-3.12, Airflow 3.3 3.10-3.14).
+KAW_PYTHON="${KAW_PYTHON:-python3}"
+need_python() {
+  command -v "$KAW_PYTHON" >/dev/null 2>&1 ||
+    die "$KAW_PYTHON not found: run \`sudo apt-get install python3 python3-venv\` (or set KAW_PYTHON)"
+  "$KAW_PYTHON" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 12) else 1)' ||
+    die "$KAW_PYTHON is $("$KAW_PYTHON" -V 2>&1); need Python 3.10-3.12: set KAW_PYTHON=/path/to/python3.11"
+  "$KAW_PYTHON" -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv ||
+    die "the Python venv module is missing: run \`sudo apt-get install python3-venv\`"
+}
+
+python_minor() { "$KAW_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+
+# ---------------------------------------------------------------------------------------------
+# Background processes: pid files hold "PID STARTTIME" so a stale file never matches a new,
+# unrelated process that got the same PID (e.g. after a reboot).
+# ---------------------------------------------------------------------------------------------
+
+pid_file() { echo "$KAW_PID_DIR/$1.pid"; }
+log_file() { echo "$KAW_LOG_DIR/$1.log"; }
+
+proc_starttime() { # field 22 of /proc/PID/stat (clock ticks since boot)
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }" # drop "pid (comm) ", comm may contain spaces
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo "${20}"
+}
+
+# service_pid NAME : print the PID if NAME's process is alive, else fail (and drop a stale file)
+service_pid() {
+  local f pid start
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 1
+  read -r pid start <"$f" || true
+  if [[ -n "${pid:-}" ]] && [[ "$(proc_starttime "$pid" 2>/dev/null)" == "${start:-}" ]]; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$f"
+  return 1
+}
+
+is_running() { service_pid "$1" >/dev/null; }
+
+# start_bg NAME CMD... : run CMD in the background in its own session/process group,
+# stdout+stderr appended to logs/NAME.log, PID in pids/NAME.pid.
+start_bg() {
+  local name=$1
+  shift
+  local log
+  log="$(log_file "$name")"
+  # Keep logs bounded: a log over 50 MiB moves to NAME.log.1 (replacing the older one) on start.
+  if [[ -f "$log" ]] && (($(stat -c %s "$log") > 50 * 1024 * 1024)); then mv -f "$log" "$log.1"; fi
+  printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
+  # setsid execs (no fork) because a background job of a script is not a group leader,
+  # so $! is the service's own PID and also its process-group id.
+  # 9>&- : the service must not inherit the stack.sh lock (fd 9), or it would hold it forever.
+  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
+  local pid=$!
+  local start=""
+  for _ in 1 2 3 4 5; do
+    start="$(proc_starttime "$pid" 2>/dev/null)" && break
+    sleep 0.1
+  done
+  [[ -n "$start" ]] || die "$name exited immediately; see $log"
+  echo "$pid $start" >"$(pid_file "$name")"
+  log "started $name (pid $pid, log $log)"
+}
+
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
+
+# stop_bg NAME [SIGNAL] [TIMEOUT] [group|leader]
+# Graceful stop: SIGNAL (default TERM) to the process group (or only the leader), wait up to
+# TIMEOUT seconds, then TERM any leftovers of the group, and finally KILL.
+stop_bg() {
+  local name=$1 sig=${2:-TERM} timeout=${3:-30} scope=${4:-group}
+  local pid
+  if ! pid="$(service_pid "$name")"; then
+    rm -f "$(pid_file "$name")"
+    return 0
+  fi
+  log "stopping $name (pid $pid, SIG$sig)"
+  if [[ "$scope" == group ]]; then
+    kill "-$sig" -- "-$pid" 2>/dev/null || kill "-$sig" "$pid" 2>/dev/null || true
+  else
+    kill "-$sig" "$pid" 2>/dev/null || true
+  fi
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited < timeout * 5)); do
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    warn "$name did not stop within ${timeout}s: sending KILL"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  # Children left in the group (task runners, gunicorn workers...): TERM, short wait, KILL.
+  if group_alive "$pid"; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    waited=0
+    while group_alive "$pid" && ((waited < 50)); do
+      sleep 0.2
+      waited=$((waited + 1))
+    done
+    if group_alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+# run_parallel CMD1 -- CMD2 -- ... : run the commands at once, wait for all; fails if any failed
+# (stopping the 8 processes one by one takes a minute, most of it Python shutting down)
+run_parallel() {
+  local -a rp_pids=() rp_cmd=()
+  local rp_rc=0 rp_pid
+  while (($#)); do
+    if [[ "$1" == -- ]]; then
+      if ((${#rp_cmd[@]})); then "${rp_cmd[@]}" & rp_pids+=($!); fi
+      rp_cmd=()
+    else
+      rp_cmd+=("$1")
+    fi
+    shift
+  done
+  if ((${#rp_cmd[@]})); then "${rp_cmd[@]}" & rp_pids+=($!); fi
+  for rp_pid in "${rp_pids[@]}"; do wait "$rp_pid" || rp_rc=1; done
+  return $rp_rc
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports and health waits
+# ---------------------------------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/$KAW_HOST/$1") 2>/dev/null; }
+
+# ensure_port_free PORT WHAT : fail clearly when another program already listens on PORT
+ensure_port_free() {
+  local port=$1 what=$2
+  if port_open "$port"; then
+    local who=""
+    command -v ss >/dev/null 2>&1 && who="$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n1)"
+    die "port $port (for $what) is already in use by another program${who:+: $who}. Stop it or choose another port (see stack/native/README.md)."
+  fi
+}
+
+# wait_until WHAT TIMEOUT LOG PIDNAMES CHECK... : run CHECK until it succeeds, at most TIMEOUT
+# seconds. Fails early (with the log tail) when one of the processes in PIDNAMES (comma list) dies.
+wait_until() {
+  local what=$1 timeout=$2 logf=$3 pids=$4
+  shift 4
+  local start=$SECONDS name
+  while true; do
+    if "$@" >/dev/null 2>&1; then
+      log "$what is healthy after $((SECONDS - start))s"
+      return 0
+    fi
+    if [[ -n "$pids" ]]; then
+      for name in ${pids//,/ }; do
+        if ! is_running "$name"; then
+          tail -n 30 "$(log_file "$name")" >&2 || true
+          die "$name exited while waiting for $what; see $(log_file "$name")"
+        fi
+      done
+    fi
+    if ((SECONDS - start >= timeout)); then
+      tail -n 30 "$logf" >&2 || true
+      die "$what did not become healthy within ${timeout}s; see $logf"
+    fi
+    sleep 1
+  done
+}
+
+# http_get URL [curl args...] : body of a successful GET (fails on HTTP errors)
+http_get() {
+  local url=$1
+  shift
+  curl -fsS --max-time 5 "$@" "$url"
+}
+
+# json_get FIELD.PATH : read JSON from stdin and print one field (dots walk into objects)
+json_get() {
+  "${KAW_SYS_PYTHON:-python3}" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1"
+}
+
+# random_secret BYTES : url-safe base64 random string
+random_secret() {
+  "${KAW_SYS_PYTHON:-python3}" -c 'import base64, os, sys; print(base64.urlsafe_b64encode(os.urandom(int(sys.argv[1]))).decode())' "$1"
+}
