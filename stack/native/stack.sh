@@ -81,7 +81,7 @@ cmd_up() {
   if has kafka; then kafka_start; fi
   if has airflow3; then airflow3_start; fi
   if has airflow2; then airflow2_start; fi
-  if has kafka; then kafka_wait; fi
+  if has kafka; then kafka_wait && kafka_ensure_topics; fi
   if has airflow3; then airflow3_wait; fi
   if has airflow2; then airflow2_wait; fi
   log "up: all requested services healthy in $((SECONDS - t0))s"

@@ -79,6 +79,13 @@ airflow3_env() {
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW3_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW3_TRIGGER_LOG_PORT"
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=False
+  # The dev password "workbench" is also the project's name: without this the secrets masker
+  # would print *** for every "workbench" in task logs and asset extras.
+  export AIRFLOW__LOGGING__MIN_LENGTH_MASKED_SECRET=10
+  # Connections used by the pipeline DAGs (stack/dags): Kafka and the message-history database.
+  export AIRFLOW_CONN_KAFKA_DEFAULT="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-default\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\"}}"
+  export AIRFLOW_CONN_KAFKA_COMMANDS="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-command-dispatcher\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\", \"allow.auto.create.topics\": true}}"
+  export AIRFLOW_CONN_WORKBENCH_HISTORY="{\"conn_type\": \"postgres\", \"host\": \"$KAW_HOST\", \"port\": $KAW_PG_PORT, \"schema\": \"$KAW_PG_DB_WORKBENCH\", \"login\": \"$KAW_PG_USER\", \"password\": \"$KAW_PG_PASSWORD\"}"
   PATH="$(airflow3_venv)/bin:$PATH"
   export PATH
 }

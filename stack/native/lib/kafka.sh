@@ -110,6 +110,23 @@ kafka_wait() {
   wait_until "kafka" "${KAW_KAFKA_TIMEOUT:-120}" "$(log_file kafka)" kafka kafka_healthy
 }
 
+# The pipeline's topics, created once with their partition counts (auto-creation would give
+# them one partition, and the command dispatcher's watcher fails in a loop on a missing topic).
+KAFKA_PIPELINE_TOPICS=(workbench.events:3 workbench.commands:1 workbench.simple:1)
+kafka_ensure_topics() {
+  local existing spec topic partitions
+  existing="$(kcat -b "$KAFKA_BOOTSTRAP" -L -m 5 2>/dev/null | sed -n 's/^  topic "\([^"]*\)".*/\1/p')" || existing=""
+  for spec in "${KAFKA_PIPELINE_TOPICS[@]}"; do
+    topic=${spec%%:*}
+    partitions=${spec##*:}
+    grep -qxF "$topic" <<<"$existing" && continue
+    log "creating topic $topic ($partitions partitions)"
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --create --if-not-exists \
+      --topic "$topic" --partitions "$partitions" --replication-factor 1 >>"$(log_file kafka)" 2>&1 ||
+      warn "could not create topic $topic (see $(log_file kafka))"
+  done
+}
+
 kafka_stop() {
   # TERM = controlled shutdown; a single KRaft node usually needs a few seconds.
   stop_bg kafka TERM 60 group
