@@ -56,6 +56,8 @@ export interface CreateTopicOptions {
   replicationFactor: number;
   /** retention.ms; undefined keeps the broker default. */
   retentionMs?: number;
+  /** Further topic configs, e.g. { "max.message.bytes": "1000" }. */
+  configs?: Record<string, string>;
 }
 
 export interface GroupSummary {
@@ -109,6 +111,7 @@ export interface ProduceMessage {
 }
 
 export interface ProduceProgress {
+  /** Messages in the input; for an AsyncIterable input, the messages read so far. */
   total: number;
   sent: number;
   failed: number;
@@ -133,6 +136,7 @@ export interface ProducedRecord {
   /** Index of the message in the input. */
   index: number;
   partition: number;
+  /** The offset the broker gave it; '-1' with acks=0, when the broker does not answer. */
   offset: string;
 }
 
@@ -186,4 +190,26 @@ export interface BrowseOptions {
 export interface BrowseSummary {
   delivered: number;
   stoppedBecause: 'maxMessages' | 'endOfPartitions' | 'cancelled';
+}
+
+/** A broker of the cluster as the metadata names it. */
+export interface BrokerInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+/** What KafkaService.describeCluster returns. */
+export interface ClusterDescription {
+  clusterId: string;
+  /** Node id of the active controller, or null when the cluster does not say. */
+  controller: number | null;
+  brokers: BrokerInfo[];
+}
+
+/** One partition's new committed offset, as KafkaService.resetGroupOffsets returns it. */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
 }

@@ -1,0 +1,480 @@
+/**
+ * KafkaService: everything the editor does with one Kafka cluster: describe the cluster,
+ * topics and consumer groups, create and delete topics, reset a stopped group's offsets,
+ * produce (batched, paced, cancellable, with the partition and offset of every message) and
+ * browse (by assigning partitions, never joining a group). Plain TypeScript over kafkajs; no
+ * vscode import. Every failure becomes a WorkbenchError with a sentence the user can act on,
+ * and every wait is bounded by the connection's request timeout.
+ */
+import { AssignerProtocol, ConfigResourceTypes, Kafka, type Admin, type KafkaConfig } from 'kafkajs';
+import { WorkbenchError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
+import { registerKafkajsCodecs } from './compression';
+import { kafkaErrorType, toKafkaError, topicNameProblem, type KafkaErrorContext } from './kafkaErrors';
+import { createWireCluster, type WireCluster } from './kafkajsInternals';
+import { readPartitions } from './partitionReader';
+import { produceMessages } from './producer';
+import type {
+  BrowseOptions,
+  BrowseSummary,
+  ClusterDescription,
+  CreateTopicOptions,
+  GroupDetails,
+  GroupMember,
+  GroupPartitionLag,
+  GroupSummary,
+  KafkaConnectionConfig,
+  OffsetResetTarget,
+  PartitionInfo,
+  PartitionOffset,
+  ProduceMessage,
+  ProduceOptions,
+  ProduceResult,
+  TopicConfigEntry,
+  TopicDetails,
+  TopicSummary,
+} from './types';
+
+/** Kafka's default max.message.bytes, used when the topic's config cannot be read. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** Kafka's ConfigSource for a value set on the topic itself. */
+const DYNAMIC_TOPIC_CONFIG = 1;
+/** Group states in which no consumer is running, so offsets may be changed. */
+const STOPPED_GROUP_STATES = new Set(['Empty', 'Dead']);
+
+class DeadlineExceeded extends Error {
+  constructor(action: string, ms: number) {
+    super(`No answer within ${ms} ms while ${action}`);
+    this.name = 'KafkaJSRequestTimeoutError';
+  }
+}
+
+function sum(values: readonly string[]): string {
+  return values.reduce((total, v) => total + BigInt(v), 0n).toString();
+}
+
+function nonNegative(value: bigint): string {
+  return (value < 0n ? 0n : value).toString();
+}
+
+export class KafkaService {
+  private readonly clientOptions: KafkaConfig;
+  private readonly kafka: Kafka;
+  private readonly timeoutMs: number;
+  private admin: Promise<Admin> | undefined;
+  private readonly running = new Set<AbortController>();
+  private disposed = false;
+
+  constructor(
+    private readonly config: KafkaConnectionConfig,
+    private readonly logger: Logger,
+  ) {
+    this.clientOptions = kafkajsConfig(config, logger);
+    this.kafka = new Kafka(this.clientOptions);
+    this.timeoutMs = requestTimeoutOf(config);
+    registerKafkajsCodecs();
+  }
+
+  /** Brokers, controller and cluster id. */
+  async describeCluster(): Promise<ClusterDescription> {
+    return this.withAdmin({ action: 'describing the cluster' }, async (admin) => {
+      const cluster = await admin.describeCluster();
+      return {
+        clusterId: cluster.clusterId,
+        controller: cluster.controller,
+        brokers: cluster.brokers
+          .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: (b as { rack?: string | null }).rack ?? null }))
+          .sort((a, b) => a.nodeId - b.nodeId),
+      };
+    });
+  }
+
+  /** Every topic with its partition count and replication factor, sorted by name. */
+  async listTopics(): Promise<TopicSummary[]> {
+    return this.withWireCluster({ action: 'listing topics' }, async (cluster) => {
+      const metadata = await cluster.metadata({ topics: [] });
+      return metadata.topicMetadata
+        .map((t) => ({
+          name: t.topic,
+          partitions: t.partitionMetadata.length,
+          replicationFactor: t.partitionMetadata[0]?.replicas.length ?? 0,
+          internal: t.isInternal ?? t.topic.startsWith('__'),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  /** Partitions with leader, replicas, ISR, watermarks and estimates, and the topic's configs. */
+  async describeTopic(name: string): Promise<TopicDetails> {
+    this.checkTopicName(name);
+    const context = { action: `describing topic "${name}"`, topic: name };
+    return this.withAdmin(context, async (admin) => {
+      const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+      const topic = metadata.topics.find((t) => t.name === name);
+      if (!topic || topic.partitions.length === 0) throw Object.assign(new Error('unknown topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      const [offsets, configs] = await Promise.all([admin.fetchTopicOffsets(name), this.topicConfigs(admin, name)]);
+      const partitionInfo: PartitionInfo[] = topic.partitions
+        .map((p) => {
+          const o = offsets.find((x) => x.partition === p.partitionId);
+          const low = o?.low ?? '0';
+          const high = o?.high ?? '0';
+          return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, low, high, messages: nonNegative(BigInt(high) - BigInt(low)) };
+        })
+        .sort((a, b) => a.partition - b.partition);
+      return {
+        name,
+        partitions: partitionInfo.length,
+        replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+        internal: name.startsWith('__'),
+        partitionInfo,
+        messageEstimate: sum(partitionInfo.map((p) => p.messages)),
+        configs,
+      };
+    });
+  }
+
+  /** Creates a topic and waits for its partitions to have leaders. */
+  async createTopic(options: CreateTopicOptions): Promise<void> {
+    this.checkTopicName(options.name);
+    if (!Number.isInteger(options.partitions) || options.partitions < 1) {
+      throw new WorkbenchError(`A topic needs 1 or more partitions; ${options.partitions} was given.`);
+    }
+    if (!Number.isInteger(options.replicationFactor) || options.replicationFactor < 1) {
+      throw new WorkbenchError(`The replication factor must be 1 or more; ${options.replicationFactor} was given.`);
+    }
+    const configEntries = Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value }));
+    if (options.retentionMs !== undefined) {
+      if (!Number.isInteger(options.retentionMs) || options.retentionMs < -1) {
+        throw new WorkbenchError('Retention must be a whole number of milliseconds, or -1 to keep messages forever.');
+      }
+      configEntries.push({ name: 'retention.ms', value: String(options.retentionMs) });
+    }
+    const context = { action: `creating topic "${options.name}"`, topic: options.name };
+    const created = await this.withAdmin(context, (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        timeout: this.timeoutMs,
+        topics: [{ topic: options.name, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries }],
+      }),
+    );
+    if (!created) throw new WorkbenchError(`Topic "${options.name}" exists already on ${this.config.brokers.join(', ')}. Choose another name.`);
+    this.logger.info(`Created topic ${options.name} (${options.partitions} partitions, replication ${options.replicationFactor})`);
+  }
+
+  /** Deletes a topic (the caller asks the user to confirm first). */
+  async deleteTopic(name: string): Promise<void> {
+    this.checkTopicName(name);
+    await this.withAdmin({ action: `deleting topic "${name}"`, topic: name }, async (admin) => {
+      const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+      if (!metadata.topics.some((t) => t.name === name)) throw Object.assign(new Error('unknown topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      await admin.deleteTopics({ topics: [name], timeout: this.timeoutMs });
+    });
+    this.logger.info(`Deleted topic ${name}`);
+  }
+
+  /** Every consumer group with its state and member count, sorted by id. */
+  async listGroups(): Promise<GroupSummary[]> {
+    return this.withAdmin({ action: 'listing consumer groups' }, async (admin) => {
+      const { groups } = await admin.listGroups();
+      const ids = groups.map((g) => g.groupId);
+      const described = ids.length > 0 ? (await admin.describeGroups(ids)).groups : [];
+      return groups
+        .map((g) => {
+          const d = described.find((x) => x.groupId === g.groupId);
+          return { groupId: g.groupId, state: d?.state ?? 'Unknown', protocolType: g.protocolType || d?.protocolType || '', members: d?.members.length ?? 0 };
+        })
+        .sort((a, b) => a.groupId.localeCompare(b.groupId));
+    });
+  }
+
+  /** A group's state, members with their assignments, and committed offset and lag per partition. */
+  async describeGroup(groupId: string): Promise<GroupDetails> {
+    const context = { action: `describing consumer group "${groupId}"`, groupId };
+    return this.withAdmin(context, async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups.find((g) => g.groupId === groupId);
+      const members: GroupMember[] = (group?.members ?? []).map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        assignments: this.decodeAssignment(group?.protocolType ?? '', m.memberAssignment),
+      }));
+      const committed = await admin.fetchOffsets({ groupId });
+      const topics = new Set<string>([...committed.map((t) => t.topic), ...members.flatMap((m) => m.assignments.map((a) => a.topic))]);
+      const partitions: GroupPartitionLag[] = [];
+      const withAll = topics.size > 0 ? await admin.fetchOffsets({ groupId, topics: [...topics] }) : [];
+      for (const topic of [...topics].sort()) {
+        let offsets: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+        try {
+          offsets = await admin.fetchTopicOffsets(topic);
+        } catch (error) {
+          if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+            this.logger.info(`Group ${groupId} has offsets for topic ${topic}, which no longer exists`);
+            continue;
+          }
+          throw error;
+        }
+        const groupOffsets = withAll.find((t) => t.topic === topic)?.partitions ?? [];
+        for (const o of offsets.sort((a, b) => a.partition - b.partition)) {
+          const c = groupOffsets.find((p) => p.partition === o.partition)?.offset;
+          const hasCommit = c !== undefined && BigInt(c) >= 0n;
+          partitions.push({
+            topic,
+            partition: o.partition,
+            committed: hasCommit ? c : null,
+            high: o.high,
+            lag: nonNegative(BigInt(o.high) - BigInt(hasCommit ? c : o.low)),
+          });
+        }
+      }
+      return {
+        groupId,
+        state: group?.state ?? 'Dead',
+        protocolType: group?.protocolType ?? '',
+        members,
+        partitions,
+        totalLag: sum(partitions.map((p) => p.lag)),
+      };
+    });
+  }
+
+  /**
+   * Sets a stopped group's committed offsets on every partition of `topic` to the earliest,
+   * the latest, or the first offset at or after a timestamp. Refuses while the group has
+   * members: their next commit would overwrite the reset.
+   */
+  async resetGroupOffsets(groupId: string, topic: string, target: OffsetResetTarget): Promise<PartitionOffset[]> {
+    this.checkTopicName(topic);
+    const context = { action: `resetting the offsets of consumer group "${groupId}"`, groupId, topic };
+    const offsets = await this.withAdmin(context, async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups.find((g) => g.groupId === groupId);
+      const state = group?.state ?? 'Dead';
+      if (!STOPPED_GROUP_STATES.has(state)) {
+        const members = group?.members.length ?? 0;
+        throw new WorkbenchError(
+          `Consumer group "${groupId}" is ${state} with ${members} member${members === 1 ? '' : 's'}: stop its consumers first, then reset its offsets.`,
+          { actions: ['retry', 'showLog'] },
+        );
+      }
+      const bounds = await admin.fetchTopicOffsets(topic);
+      let wanted: PartitionOffset[];
+      switch (target.kind) {
+        case 'earliest':
+          wanted = bounds.map((b) => ({ partition: b.partition, offset: b.low }));
+          break;
+        case 'latest':
+          wanted = bounds.map((b) => ({ partition: b.partition, offset: b.high }));
+          break;
+        case 'timestamp':
+          if (!Number.isFinite(target.timestamp)) throw new WorkbenchError('Give the reset time as a date and time.');
+          wanted = (await admin.fetchTopicOffsetsByTimestamp(topic, target.timestamp)).map((o) => ({ partition: o.partition, offset: o.offset }));
+          break;
+      }
+      wanted.sort((a, b) => a.partition - b.partition);
+      await admin.setOffsets({ groupId, topic, partitions: wanted });
+      return wanted;
+    });
+    this.logger.info(`Reset offsets of group ${groupId} on ${topic} to ${target.kind}: ${offsets.map((o) => `p${o.partition}=${o.offset}`).join(' ')}`);
+    return offsets;
+  }
+
+  /**
+   * Produces messages in batches with several requests in flight, optionally paced to
+   * `ratePerSecond`. Resolves with the partition and offset of each acknowledged message
+   * and the reason for each one that was not written; it rejects only when nothing could
+   * start (no connection, unknown topic, bad partition for an array input).
+   */
+  async produce(messages: ProduceMessage[] | AsyncIterable<ProduceMessage>, options: ProduceOptions): Promise<ProduceResult> {
+    this.checkTopicName(options.topic);
+    const context: KafkaErrorContext = { action: `producing to topic "${options.topic}"`, topic: options.topic };
+    const maxMessageBytes = await this.maxMessageBytes(options.topic);
+    return this.withRun(options.signal, context, async (cluster) => {
+      const result = await produceMessages(messages, options, {
+        cluster,
+        maxMessageBytes,
+        requestTimeoutMs: this.timeoutMs,
+        logger: this.logger,
+        explain: (error) => toKafkaError(error, this.config, context).message,
+      });
+      this.logger.info(
+        `Produced to ${options.topic}: ${result.sent} acknowledged, ${result.failed} not written${result.cancelled ? ' (cancelled)' : ''} in ${result.elapsedMs} ms`,
+      );
+      return result;
+    });
+  }
+
+  /**
+   * Reads records from a start position by assigning partitions (no consumer group, no
+   * commits) and hands them to `options.onRecords` batch by batch.
+   */
+  async browse(options: BrowseOptions): Promise<BrowseSummary> {
+    this.checkTopicName(options.topic);
+    const context: KafkaErrorContext = { action: `reading topic "${options.topic}"`, topic: options.topic };
+    return this.withRun(options.signal, context, async (cluster, signal) => {
+      const summary = await readPartitions(cluster, { ...options, signal }, this.logger);
+      this.logger.debug(`Browsed ${options.topic}: ${summary.delivered} records, stopped because ${summary.stoppedBecause}`);
+      return summary;
+    });
+  }
+
+  /** Stops running reads and produce runs and closes the admin connection. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const controller of this.running) controller.abort();
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) {
+      await admin.then((a) => a.disconnect()).catch((error: unknown) => { this.logger.debug(`Closing the admin connection: ${String(error)}`); });
+    }
+  }
+
+  private checkTopicName(name: string): void {
+    const problem = topicNameProblem(name);
+    if (problem) throw new WorkbenchError(problem);
+  }
+
+  private checkOpen(): void {
+    if (this.disposed) throw new WorkbenchError(`The connection "${this.config.name}" was closed. Refresh the view to connect again.`, { actions: ['retry'] });
+  }
+
+  /** Races `promise` against the request timeout. */
+  private deadline<T>(promise: Promise<T>, action: string, ms = this.timeoutMs + 1_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new DeadlineExceeded(action, ms)); }, ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
+  }
+
+  private connectAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin({ retry: this.clientOptions.retry });
+      const connected = admin.connect().then(() => admin);
+      this.admin = connected;
+      connected.catch(() => {
+        if (this.admin === connected) this.admin = undefined;
+        admin.disconnect().catch(() => undefined);
+      });
+    }
+    return this.admin;
+  }
+
+  /** Runs an admin call within the request timeout and turns its failure into a WorkbenchError. */
+  private async withAdmin<T>(context: KafkaErrorContext, call: (admin: Admin) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    try {
+      const admin = await this.deadline(this.connectAdmin(), `connecting to ${this.config.brokers.join(', ')}`);
+      return await this.deadline(call(admin), context.action);
+    } catch (error) {
+      const mapped = toKafkaError(error, this.config, context);
+      if (!(error instanceof WorkbenchError)) {
+        this.logger.warn(`${context.action} failed: ${mapped.message}`);
+        if (error instanceof DeadlineExceeded || kafkaErrorType(error) === undefined) this.dropAdmin();
+      }
+      throw mapped;
+    }
+  }
+
+  private dropAdmin(): void {
+    const admin = this.admin;
+    this.admin = undefined;
+    admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  /** A short-lived kafkajs Cluster for one metadata call. */
+  private async withWireCluster<T>(context: KafkaErrorContext, call: (cluster: WireCluster) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    const cluster = createWireCluster(this.clientOptions);
+    try {
+      await this.deadline(cluster.connect(), `connecting to ${this.config.brokers.join(', ')}`);
+      return await this.deadline(call(cluster), context.action);
+    } catch (error) {
+      throw toKafkaError(error, this.config, context);
+    } finally {
+      await cluster.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A produce or browse run on its own kafkajs Cluster: connecting and finding the topic are
+   * bounded by the request timeout; the run itself lasts until done or cancelled (dispose()
+   * cancels it too).
+   */
+  private async withRun<T>(
+    outer: AbortSignal | undefined,
+    context: KafkaErrorContext,
+    run: (cluster: WireCluster, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    this.checkOpen();
+    const controller = new AbortController();
+    const forward = (): void => { controller.abort(); };
+    if (outer?.aborted) controller.abort();
+    outer?.addEventListener('abort', forward, { once: true });
+    this.running.add(controller);
+    const cluster = createWireCluster(this.clientOptions);
+    try {
+      await this.deadline(
+        cluster.connect().then(() => (context.topic !== undefined ? cluster.addTargetTopic(context.topic) : undefined)),
+        `connecting to ${this.config.brokers.join(', ')}`,
+      );
+      return await run(cluster, controller.signal);
+    } catch (error) {
+      const mapped = toKafkaError(error, this.config, context);
+      if (!(error instanceof WorkbenchError)) this.logger.warn(`${context.action} failed: ${mapped.message}`);
+      throw mapped;
+    } finally {
+      outer?.removeEventListener('abort', forward);
+      this.running.delete(controller);
+      await cluster.disconnect().catch((error: unknown) => { this.logger.debug(`Closing a connection: ${String(error)}`); });
+    }
+  }
+
+  private async topicConfigs(admin: Admin, topic: string): Promise<TopicConfigEntry[]> {
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
+    const entries = described.resources[0]?.configEntries ?? [];
+    return entries
+      .map((e) => {
+        const source = (e as { configSource?: number }).configSource;
+        return {
+          name: e.configName,
+          value: e.isSensitive ? null : e.configValue,
+          isDefault: source === undefined ? e.isDefault : source !== DYNAMIC_TOPIC_CONFIG,
+          isSensitive: e.isSensitive,
+        };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The topic's max.message.bytes, or Kafka's default when it cannot be read (missing topic included: produce reports that). */
+  private async maxMessageBytes(topic: string): Promise<number> {
+    try {
+      const configs = await this.withAdmin({ action: `reading the configs of topic "${topic}"`, topic }, (admin) => this.topicConfigs(admin, topic));
+      const value = Number(configs.find((c) => c.name === 'max.message.bytes')?.value);
+      return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES;
+    } catch (error) {
+      const type = kafkaErrorType((error as { cause?: unknown }).cause);
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
+        this.logger.debug(`max.message.bytes of ${topic} unknown (${type}); assuming ${DEFAULT_MAX_MESSAGE_BYTES}`);
+        return DEFAULT_MAX_MESSAGE_BYTES;
+      }
+      throw error;
+    }
+  }
+
+  private decodeAssignment(protocolType: string, raw: Buffer): GroupMember['assignments'] {
+    if (protocolType !== 'consumer' || raw.length === 0) return [];
+    try {
+      const decoded = AssignerProtocol.MemberAssignment.decode(raw);
+      if (!decoded) return [];
+      return Object.entries(decoded.assignment)
+        .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }))
+        .sort((a, b) => a.topic.localeCompare(b.topic));
+    } catch (error) {
+      this.logger.debug(`Could not decode a member assignment: ${String(error)}`);
+      return [];
+    }
+  }
+}
+

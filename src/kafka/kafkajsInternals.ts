@@ -1,0 +1,233 @@
+/**
+ * The one module that reaches below kafkajs's public API, typed, so nothing else does.
+ *
+ * Why it exists:
+ * - Browsing must read by ASSIGNING partitions and never join a consumer group or commit:
+ *   kafkajs's public consumer always joins a group (it has no `assign()`), so the inspector
+ *   uses kafkajs's own Cluster (metadata, leaders, broker connections, SASL/TLS) and
+ *   Broker.fetch, and kafkajs's Batch class to drop aborted-transaction and control records.
+ * - Producing: kafkajs's producer encodes every record through several small intermediate
+ *   buffers and tops out near 75,000 messages/s of 512 bytes on the reference machine. We
+ *   encode whole record batches ourselves (src/kafka/recordBatch.ts) and send them as a
+ *   Produce request (v3) on the broker's own connection, reusing kafkajs's response decoder.
+ *
+ * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
+ * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
+ */
+import type { KafkaConfig, logCreator } from 'kafkajs';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no ESM entry or types; see above. */
+const ClusterClass = require('kafkajs/src/cluster') as new (options: Record<string, unknown>) => WireCluster;
+const loggers = require('kafkajs/src/loggers') as {
+  createLogger: (options: { level: number; logCreator: logCreator }) => unknown;
+  LEVELS: { NOTHING: number; ERROR: number; WARN: number; INFO: number; DEBUG: number };
+};
+const defaultSocketFactory = require('kafkajs/src/network/socketFactory') as () => unknown;
+const BatchClass = require('kafkajs/src/consumer/batch') as new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: FetchPartitionResponse,
+) => { messages: WireRecord[] };
+const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response') as {
+  decode: (raw: Buffer) => Promise<ProduceResponseV3>;
+};
+const protocolErrors = require('kafkajs/src/protocol/error') as {
+  createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export const ISOLATION_READ_COMMITTED = 1;
+
+export interface WirePartitionMetadata {
+  partitionErrorCode: number;
+  partitionId: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas?: number[];
+}
+
+export interface WireTopicMetadata {
+  topicErrorCode: number;
+  topic: string;
+  isInternal?: boolean;
+  partitionMetadata: WirePartitionMetadata[];
+}
+
+export interface WireMetadata {
+  brokers: { nodeId: number; host: string; port: number; rack?: string | null }[];
+  topicMetadata: WireTopicMetadata[];
+  clusterId?: string;
+  controllerId?: number;
+}
+
+/** One decoded record as kafkajs's record-batch decoder returns it. */
+export interface WireRecord {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Repeated header keys become arrays. */
+  headers: Record<string, Buffer | null | (Buffer | null)[] | undefined>;
+  isControlRecord: boolean;
+  batchContext: { firstOffset: string; lastOffsetDelta: number };
+}
+
+export interface FetchPartitionResponse {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  lastStableOffset?: string;
+  abortedTransactions?: { producerId: string; firstOffset: string }[];
+  messages: WireRecord[];
+}
+
+export interface FetchResponse {
+  responses: { topicName: string; partitions: FetchPartitionResponse[] }[];
+}
+
+export interface FetchRequest {
+  replicaId?: number;
+  isolationLevel: number;
+  maxWaitTime: number;
+  minBytes: number;
+  maxBytes: number;
+  topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+}
+
+interface ProtocolRequest {
+  request: {
+    apiKey: number;
+    apiVersion: number;
+    apiName: string;
+    expectResponse: () => boolean;
+    encode: () => Promise<{ buf: Buffer; buffer: Buffer }>;
+  };
+  response: { decode: (raw: Buffer) => Promise<unknown>; parse: (data: unknown) => Promise<unknown> };
+  requestTimeout?: number;
+}
+
+export interface WireBroker {
+  nodeId: number;
+  versions: Record<number, { minVersion: number; maxVersion: number } | undefined> | null;
+  fetch(request: FetchRequest): Promise<FetchResponse>;
+  connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
+}
+
+export interface WireCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  isConnected(): boolean;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  metadata(options?: { topics?: string[] }): Promise<WireMetadata>;
+  findTopicPartitionMetadata(topic: string): WirePartitionMetadata[];
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(options: { nodeId: string | number }): Promise<WireBroker>;
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning?: boolean; fromTimestamp?: number }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** Creates a kafkajs Cluster with the same options a `new Kafka(config)` client would use. */
+export function createWireCluster(config: KafkaConfig, isolationLevel = ISOLATION_READ_COMMITTED): WireCluster {
+  const logger = loggers.createLogger({ level: config.logLevel ?? loggers.LEVELS.WARN, logCreator: config.logCreator ?? (() => () => undefined) });
+  return new ClusterClass({
+    logger,
+    socketFactory: config.socketFactory ?? defaultSocketFactory(),
+    brokers: config.brokers,
+    ssl: config.ssl,
+    sasl: config.sasl,
+    clientId: config.clientId,
+    connectionTimeout: config.connectionTimeout ?? 1000,
+    authenticationTimeout: config.authenticationTimeout,
+    requestTimeout: config.requestTimeout,
+    enforceRequestTimeout: config.enforceRequestTimeout ?? true,
+    retry: config.retry,
+    metadataMaxAge: 300000,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+    isolationLevel,
+    instrumentationEmitter: null,
+  });
+}
+
+/**
+ * The records of one fetched partition a reader should see: kafkajs's Batch drops records
+ * below the fetch offset (compressed batches start earlier), aborted transactional records
+ * and control records.
+ */
+export function visibleRecords(topic: string, fetchOffset: string, partition: FetchPartitionResponse): WireRecord[] {
+  return new BatchClass(topic, fetchOffset, partition).messages;
+}
+
+/** The Kafka protocol error (type and sentence) for an error code, e.g. 10 → MESSAGE_TOO_LARGE. */
+export function protocolError(code: number): Error & { type?: string } {
+  return protocolErrors.createErrorFromCode(code);
+}
+
+export interface ProducePartitionResult {
+  partition: number;
+  errorCode: number;
+  baseOffset: string;
+}
+
+interface ProduceResponseV3 {
+  topics: { topicName: string; partitions: ProducePartitionResult[] }[];
+  throttleTime: number;
+}
+
+const PRODUCE_API_KEY = 0;
+const PRODUCE_VERSION = 3;
+
+/** True when the broker accepts Produce v3 (Kafka 0.11 up to at least 4.x). */
+export function supportsProduceV3(broker: WireBroker): boolean {
+  const range = broker.versions?.[PRODUCE_API_KEY];
+  return range === undefined || (range.minVersion <= PRODUCE_VERSION && range.maxVersion >= PRODUCE_VERSION);
+}
+
+function int16(value: number): Buffer {
+  const b = Buffer.allocUnsafe(2);
+  b.writeInt16BE(value, 0);
+  return b;
+}
+
+function int32(value: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt32BE(value, 0);
+  return b;
+}
+
+function kafkaString(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  return Buffer.concat([int16(bytes.length), bytes]);
+}
+
+/**
+ * Sends one Produce v3 request with ready-encoded record batches (one per partition) to
+ * the partitions' leader. Resolves with each partition's error code and base offset, or
+ * with an empty list for acks=0 (the broker does not answer).
+ */
+export async function sendProduceRequest(
+  broker: WireBroker,
+  request: { topic: string; acks: -1 | 0 | 1; timeoutMs: number; batches: { partition: number; recordBatch: Buffer }[] },
+): Promise<ProducePartitionResult[]> {
+  const parts: Buffer[] = [int16(-1) /* null transactional id */, int16(request.acks), int32(request.timeoutMs), int32(1), kafkaString(request.topic), int32(request.batches.length)];
+  for (const { partition, recordBatch } of request.batches) {
+    parts.push(int32(partition), int32(recordBatch.length), recordBatch);
+  }
+  const payload = Buffer.concat(parts);
+  const result = await broker.connectionPool.send({
+    request: {
+      apiKey: PRODUCE_API_KEY,
+      apiVersion: PRODUCE_VERSION,
+      apiName: 'Produce',
+      expectResponse: () => request.acks !== 0,
+      encode: () => Promise.resolve({ buf: payload, buffer: payload }),
+    },
+    response: { decode: (raw) => produceV3Response.decode(raw), parse: (data) => Promise.resolve(data) },
+    requestTimeout: request.timeoutMs + 1000,
+  });
+  if (request.acks === 0 || result === undefined) return [];
+  return (result as ProduceResponseV3).topics.flatMap((t) => t.partitions);
+}

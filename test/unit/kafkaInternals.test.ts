@@ -1,0 +1,34 @@
+// Fails when an update of kafkajs changes one of the internal shapes src/kafka/kafkajsInternals.ts uses.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { createWireCluster, protocolError, visibleRecords, type WireRecord } from '../../src/kafka/kafkajsInternals';
+
+const require = createRequire(import.meta.url);
+
+describe('kafkajs internals used by the partition reader and the producer', () => {
+  it('is kafkajs 2.2.x', () => {
+    const { version } = require('kafkajs/package.json') as { version: string };
+    assert.match(version, /^2\.2\./);
+  });
+
+  it('creates a Cluster with the methods the reader and producer call', () => {
+    const cluster = createWireCluster({ brokers: ['127.0.0.1:9092'] });
+    for (const method of ['connect', 'disconnect', 'isConnected', 'addTargetTopic', 'refreshMetadata', 'metadata', 'findTopicPartitionMetadata', 'findLeaderForPartitions', 'findBroker', 'fetchTopicsOffset'] as const) {
+      assert.equal(typeof cluster[method], 'function', method);
+    }
+    assert.equal(cluster.isConnected(), false);
+  });
+
+  it('names protocol errors by code', () => {
+    assert.equal(protocolError(10).type, 'MESSAGE_TOO_LARGE');
+    assert.equal(protocolError(3).type, 'UNKNOWN_TOPIC_OR_PARTITION');
+  });
+
+  it('drops records below the fetch offset and control records', () => {
+    const batchContext = { firstOffset: '8', lastOffsetDelta: 3 };
+    const record = (offset: string, isControlRecord = false): WireRecord => ({ offset, timestamp: '0', key: null, value: Buffer.from(offset), headers: {}, isControlRecord, batchContext });
+    const visible = visibleRecords('t', '9', { partition: 0, errorCode: 0, highWatermark: '12', abortedTransactions: [], messages: [record('8'), record('9'), record('10'), record('11', true)] });
+    assert.deepEqual(visible.map((r) => r.offset), ['9', '10']);
+  });
+});
