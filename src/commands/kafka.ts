@@ -1,0 +1,420 @@
+/**
+ * The Kafka commands: the tree's context actions (create and delete topics, reset a stopped
+ * group's offsets, copy a name, retry a failed connection, filter), the SASL password prompt,
+ * and the entry points of the producer form and the Message Inspector, from the palette, from
+ * a topic row, or from a template file's CodeLens.
+ */
+import * as vscode from 'vscode';
+import type { KafkaConnections } from '../config/kafkaConnections';
+import { SecretKey, type Secrets } from '../config/secrets';
+import type { OffsetResetTarget, TopicSummary } from '../kafka/types';
+import type { KafkaConnection } from '../shared/connections';
+import { CancelledError, WorkbenchError } from '../shared/errors';
+import { InspectorPanel } from '../panels/inspectorPanel';
+import { KafkaInspectorSource } from '../panels/kafkaInspectorSource';
+import { ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
+import { settings } from '../config/settings';
+import { taggedLogger } from '../shared/logger';
+import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
+import { produceFromTemplate } from './kafkaTemplates';
+import type { KafkaNode, KafkaTreeProvider } from '../views/kafka/kafkaTree';
+import {
+  formatCount,
+  formatTimestamp,
+  groupCanReset,
+  MAX_PARTITIONS,
+  parseRetention,
+  parseTimestamp,
+  parseWholeNumber,
+  plural,
+  replicationProblem,
+  topicNameProblem,
+} from '../views/kafka/presentation';
+import { registerCommand } from './index';
+import { CommandId } from './ids';
+
+/** Where the producer form or the inspector should point when it opens. */
+export interface TopicTarget {
+  connection: string;
+  topic?: string;
+}
+
+export interface KafkaCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  secrets: Secrets;
+  connections: KafkaConnections;
+  tree: KafkaTreeProvider;
+}
+
+/** What the command handlers use besides the deps: the panel openers. */
+interface KafkaActions extends KafkaCommandDeps {
+  openProducer: (target: ProducerTarget) => void;
+  openInspector: (target: Required<TopicTarget>) => Promise<void>;
+}
+
+// ---------------------------------------------------------------- arguments from tree rows
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The node a tree command was run on; the tree passes its own objects. */
+function asNode(value: unknown): KafkaNode | undefined {
+  return isRecord(value) && typeof value['kind'] === 'string' && typeof value['key'] === 'string' ? (value as unknown as KafkaNode) : undefined;
+}
+
+/** The connection name of any Kafka row. */
+function connectionOf(node: KafkaNode | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.kind === 'connection') return node.connection.name;
+  if (node.kind === 'settingsProblem' || node.kind === 'info') return undefined;
+  return node.connectionName;
+}
+
+// ---------------------------------------------------------------- pickers
+
+/** The connection to act on: the row's, the only one, or the one the user picks. */
+export async function pickConnection(connections: KafkaConnections, preferred?: string): Promise<KafkaConnection> {
+  const all = connections.list().value;
+  if (preferred) {
+    const found = all.find((c) => c.name === preferred);
+    if (found) return found;
+  }
+  if (all.length === 0) {
+    throw new WorkbenchError('No Kafka connection is configured. Connect to the local stack or add a connection first.', {
+      actions: [
+        { title: 'Connect to Local Stack', command: CommandId.connectLocalStack },
+        { title: 'Add Kafka Connection', command: CommandId.addKafkaConnection },
+      ],
+    });
+  }
+  const [first] = all;
+  if (all.length === 1 && first) return first;
+  const picked = await vscode.window.showQuickPick(
+    all.map((c) => ({ label: c.name, description: c.brokers.join(', '), connection: c })),
+    { placeHolder: 'Which Kafka cluster?', ignoreFocusOut: true },
+  );
+  if (!picked) throw new CancelledError();
+  return picked.connection;
+}
+
+/** Lets the user pick one of the cluster's topics (loaded with a busy indicator). */
+export async function pickTopic(connections: KafkaConnections, connection: string, placeHolder: string): Promise<TopicSummary> {
+  const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { topic?: TopicSummary }>();
+  quickPick.placeholder = placeHolder;
+  quickPick.title = `Topics of ${connection}`;
+  quickPick.busy = true;
+  quickPick.ignoreFocusOut = true;
+  quickPick.matchOnDescription = true;
+  quickPick.show();
+  try {
+    const topics = connections.service(connection).then((s) => s.listTopics());
+    const chosen = new Promise<TopicSummary>((resolve, reject) => {
+      quickPick.onDidAccept(() => {
+        const [item] = quickPick.selectedItems;
+        if (item?.topic) resolve(item.topic);
+      });
+      quickPick.onDidHide(() => { reject(new CancelledError()); });
+      topics.then((list) => {
+        quickPick.busy = false;
+        const visible = list.filter((t) => !t.internal);
+        quickPick.items = visible.length > 0
+          ? visible.map((topic) => ({ label: topic.name, description: plural(topic.partitions, 'partition'), topic }))
+          : [{ label: 'This cluster has no topics yet.', description: 'Create one with "Create Kafka Topic…"' }];
+      }, reject);
+    });
+    return await chosen;
+  } finally {
+    quickPick.dispose();
+  }
+}
+
+async function ask(options: vscode.InputBoxOptions): Promise<string> {
+  const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
+  if (value === undefined) throw new CancelledError();
+  return value.trim();
+}
+
+// ---------------------------------------------------------------- topics
+
+async function createTopic(deps: KafkaActions, preferred?: string): Promise<void> {
+  const connection = await pickConnection(deps.connections, preferred);
+  const service = await deps.connections.service(connection.name);
+  const [existing, cluster] = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `Reading ${connection.name}` },
+    () => Promise.all([service.listTopics(), service.describeCluster()]),
+  );
+  const names = existing.map((t) => t.name);
+  const brokers = cluster.brokers.length;
+  const step = (n: number): string => `Create Topic on ${connection.name} (${n}/4)`;
+  const name = await ask({
+    title: step(1),
+    prompt: 'Topic name (letters, digits, ".", "_" and "-")',
+    validateInput: (v) => topicNameProblem(v, names),
+  });
+  const partitions = await ask({
+    title: step(2),
+    prompt: `Number of partitions (1 to ${formatCount(MAX_PARTITIONS)}); more partitions let more consumers read in parallel`,
+    value: '3',
+    validateInput: (v) => { const r = parseWholeNumber(v, 'The number of partitions', 1, MAX_PARTITIONS); return r.ok ? undefined : r.message; },
+  });
+  const replication = await ask({
+    title: step(3),
+    prompt: `Replication factor (1 to ${brokers}: the cluster has ${plural(brokers, 'broker')})`,
+    value: String(Math.min(3, Math.max(1, brokers))),
+    validateInput: (v) => replicationProblem(v, brokers),
+  });
+  const retentionText = await ask({
+    title: step(4),
+    prompt: 'Retention: how long messages are kept, e.g. 7d, 12h, 30m, "forever"; empty for the broker default',
+    placeHolder: 'broker default',
+    validateInput: (v) => { const r = parseRetention(v); return r.ok ? undefined : r.message; },
+  });
+  const retention = parseRetention(retentionText);
+  const options = {
+    name: name.trim(),
+    partitions: Number(partitions.replace(/[_,]/g, '')),
+    replicationFactor: Number(replication),
+    ...(retention.ok && retention.value !== undefined ? { retentionMs: retention.value } : {}),
+  };
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Creating topic ${options.name} on ${connection.name}…` },
+    () => service.createTopic(options),
+  );
+  deps.log.info(`Created topic ${options.name} on ${connection.name} (${options.partitions} partitions, replication ${options.replicationFactor})`);
+  deps.tree.refreshTopics(connection.name);
+  const produce = 'Produce Test Messages';
+  const inspect = 'Open Message Inspector';
+  void vscode.window.showInformationMessage(
+    `Created the topic ${options.name} with ${plural(options.partitions, 'partition')}.`, produce, inspect,
+  ).then((picked) => {
+    if (picked === produce) deps.openProducer({ connection: connection.name, topic: options.name });
+    else if (picked === inspect) void deps.openInspector({ connection: connection.name, topic: options.name });
+  });
+}
+
+async function deleteTopic(deps: KafkaCommandDeps, arg: unknown): Promise<void> {
+  const node = asNode(arg);
+  if (node?.kind !== 'topic') return;
+  const { connectionName, topic } = node;
+  const service = await deps.connections.service(connectionName);
+  const details = await service.describeTopic(topic.name).catch(() => undefined);
+  const messages = details ? ` and its ${plural(details.messageEstimate, 'message')}` : '';
+  const answer = await vscode.window.showWarningMessage(
+    `Delete the topic "${topic.name}" from ${connectionName}?`,
+    { modal: true, detail: `The topic${messages} will be removed from the cluster for good. Consumers reading it will fail.` },
+    'Delete Topic',
+  );
+  if (answer !== 'Delete Topic') return;
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Deleting topic ${topic.name}…` },
+    () => service.deleteTopic(topic.name),
+  );
+  deps.log.info(`Deleted topic ${topic.name} on ${connectionName}`);
+  deps.tree.refreshTopics(connectionName);
+  void vscode.window.showInformationMessage(`Deleted the topic ${topic.name}.`);
+}
+
+// ---------------------------------------------------------------- consumer groups
+
+async function resetGroupOffsets(deps: KafkaCommandDeps, arg: unknown): Promise<void> {
+  const node = asNode(arg);
+  if (node?.kind !== 'group') return;
+  const { connectionName } = node;
+  const { groupId } = node.group;
+  const service = await deps.connections.service(connectionName);
+  const details = await service.describeGroup(groupId);
+  if (!groupCanReset(details.state)) {
+    throw new WorkbenchError(
+      `The group "${groupId}" is ${details.state} with ${plural(details.members.length, 'member')}. Stop its consumers first: Kafka resets the offsets only of a group with no running consumer.`,
+      { actions: [{ title: 'Refresh', command: CommandId.refreshKafkaItem, args: [node] }] },
+    );
+  }
+  const topics = [...new Set(details.partitions.map((p) => p.topic))].sort();
+  let topic: string;
+  if (topics.length === 1 && topics[0] !== undefined) {
+    topic = topics[0];
+  } else if (topics.length > 1) {
+    const picked = await vscode.window.showQuickPick(topics, { title: `Reset Offsets of ${groupId}`, placeHolder: 'Which topic?', ignoreFocusOut: true });
+    if (picked === undefined) throw new CancelledError();
+    topic = picked;
+  } else {
+    topic = (await pickTopic(deps.connections, connectionName, `The group ${groupId} has committed nothing yet: which topic should it start on?`)).name;
+  }
+  const lagNow = details.partitions.filter((p) => p.topic === topic).reduce((sum, p) => sum + BigInt(p.lag), 0n);
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: 'Earliest', description: 'read everything still in the topic again', target: 'earliest' as const },
+      { label: 'Latest', description: 'skip every message written so far', target: 'latest' as const },
+      { label: 'Timestamp…', description: 'the first message at or after a point in time', target: 'timestamp' as const },
+    ],
+    { title: `Reset Offsets of ${groupId} on ${topic}`, placeHolder: `Where should the group start? (lag now: ${formatCount(lagNow.toString())})`, ignoreFocusOut: true },
+  );
+  if (!choice) throw new CancelledError();
+  let target: OffsetResetTarget;
+  let where: string;
+  if (choice.target === 'timestamp') {
+    const text = await ask({
+      title: `Reset Offsets of ${groupId} on ${topic}`,
+      prompt: 'Point in time: 2024-05-01 12:00 (local), 2024-05-01T10:00:00Z, milliseconds since 1970, or "2h ago"',
+      value: '1h ago',
+      validateInput: (v) => { const r = parseTimestamp(v); return r.ok ? undefined : r.message; },
+    });
+    const parsed = parseTimestamp(text);
+    if (!parsed.ok) throw new WorkbenchError(parsed.message);
+    target = { kind: 'timestamp', timestamp: parsed.value };
+    where = `the first message at or after ${formatTimestamp(parsed.value)}`;
+  } else {
+    target = { kind: choice.target };
+    where = choice.target === 'earliest' ? 'the earliest offsets' : 'the latest offsets';
+  }
+  const answer = await vscode.window.showWarningMessage(
+    `Reset the offsets of "${groupId}" on ${topic} to ${where}?`,
+    { modal: true, detail: 'Its consumers will continue from there the next time they start.' },
+    'Reset Offsets',
+  );
+  if (answer !== 'Reset Offsets') return;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Resetting ${groupId} on ${topic}…` },
+    () => service.resetGroupOffsets(groupId, topic, target),
+  );
+  const summary = result.map((p) => `${p.partition} → ${formatCount(p.offset)}`).join(', ');
+  deps.log.info(`Reset ${groupId} on ${topic} to ${where}: ${summary}`);
+  deps.tree.refreshNode(node);
+  void vscode.window.showInformationMessage(`The group ${groupId} now starts ${topic} at: ${summary || 'no partitions'}.`);
+}
+
+// ---------------------------------------------------------------- small actions
+
+async function copyName(arg: unknown): Promise<void> {
+  const node = asNode(arg);
+  if (!node) return;
+  let text: string | undefined;
+  switch (node.kind) {
+    case 'connection': text = node.connection.brokers.join(','); break;
+    case 'topic': text = node.topic.name; break;
+    case 'group': text = node.group.groupId; break;
+    case 'partition': text = `${node.topic}:${node.info.partition}`; break;
+    case 'groupPartition': text = `${node.lag.topic}:${node.lag.partition}`; break;
+    default: text = undefined;
+  }
+  if (text === undefined) return;
+  await vscode.env.clipboard.writeText(text);
+  vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
+}
+
+async function filterTree(tree: KafkaTreeProvider): Promise<void> {
+  const value = await vscode.window.showInputBox({
+    title: 'Filter Topics and Consumer Groups',
+    prompt: 'Part of a name, or a pattern with * and ?; several terms separated by spaces match any of them. Empty clears the filter.',
+    value: tree.filter,
+    placeHolder: 'e.g. orders  or  sensor.*',
+  });
+  if (value === undefined) return;
+  tree.setFilter(value);
+}
+
+async function enterPassword(deps: KafkaCommandDeps, arg: unknown): Promise<void> {
+  const withSasl = deps.connections.list().value.filter((c) => c.saslMechanism !== 'none');
+  let connection = typeof arg === 'string' ? withSasl.find((c) => c.name === arg) : undefined;
+  if (!connection) {
+    if (withSasl.length === 0) {
+      throw new WorkbenchError('None of the Kafka connections uses SASL, so none needs a password. Add "saslMechanism" and "saslUsername" to a connection in the settings.', { actions: ['openSettings'] });
+    }
+    const picked = await vscode.window.showQuickPick(
+      withSasl.map((c) => ({ label: c.name, description: `${c.saslMechanism} as ${c.saslUsername ?? '?'}`, connection: c })),
+      { placeHolder: 'Which connection?', ignoreFocusOut: true },
+    );
+    if (!picked) throw new CancelledError();
+    connection = picked.connection;
+  }
+  const password = await ask({
+    title: `SASL password of ${connection.saslUsername ?? 'the user'} on ${connection.name}`,
+    prompt: 'Kept in the editor\'s secret storage, never in the settings',
+    password: true,
+  });
+  await deps.secrets.store(SecretKey.kafkaPassword(connection.name), password);
+  deps.log.info(`Stored a new SASL password for "${connection.name}"`);
+  deps.connections.reconnect(connection.name);
+}
+
+async function openInspectorFromPalette(deps: KafkaActions, arg: unknown): Promise<void> {
+  const given = isRecord(arg) && typeof arg['connection'] === 'string' && typeof arg['topic'] === 'string'
+    ? { connection: arg['connection'], topic: arg['topic'] }
+    : undefined;
+  if (given) {
+    await deps.openInspector(given);
+    return;
+  }
+  const connection = await pickConnection(deps.connections);
+  const topic = await pickTopic(deps.connections, connection.name, 'Which topic should the inspector read?');
+  await deps.openInspector({ connection: connection.name, topic: topic.name });
+}
+
+/** The producer form and the inspector, opened from commands, tree rows, CodeLens and each other. */
+function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer' | 'openInspector'> & { produced: (connection: string, topic: string) => void } {
+  const { log, extensionUri, connections, tree } = deps;
+  const produced = (connection: string, topic: string): void => { tree.topicChanged(connection, topic); };
+  const openInspector = async ({ connection, topic }: Required<TopicTarget>): Promise<void> => {
+    await pickConnection(connections, connection);
+    InspectorPanel.show({ log, extensionUri, openProducer }, {
+      key: `kafka/${connection}/${topic}`,
+      title: `${topic} · Inspector`,
+      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`) }),
+      options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
+      autoStart: true,
+      connection,
+    });
+  };
+  const openProducer = (target: ProducerTarget): void => {
+    ProducerPanel.show({ log, extensionUri, connections, openInspector, produced }, target);
+  };
+  return { openProducer, openInspector, produced };
+}
+
+export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unknown }[] {
+  const openers = panelOpeners(base);
+  const deps: KafkaActions = { ...base, ...openers };
+  const { log, tree } = deps;
+  const topicOf = (arg: unknown): TopicTarget | undefined => {
+    const node = asNode(arg);
+    return node?.kind === 'topic' ? { connection: node.connectionName, topic: node.topic.name } : undefined;
+  };
+  const codeLens = new KafkaTemplateCodeLensProvider();
+  return [
+    registerCommand(log, CommandId.produceTestMessages, (arg) => {
+      const target: ProducerTarget = {};
+      if (isRecord(arg)) {
+        if (typeof arg['connection'] === 'string') target.connection = arg['connection'];
+        if (typeof arg['topic'] === 'string') target.topic = arg['topic'];
+      }
+      deps.openProducer(target);
+    }),
+    registerCommand(log, CommandId.openMessageInspector, (arg) => openInspectorFromPalette(deps, arg)),
+    registerCommand(log, CommandId.produceToTopic, (arg) => { deps.openProducer(topicOf(arg) ?? {}); }),
+    registerCommand(log, CommandId.inspectTopic, async (arg) => {
+      const target = topicOf(arg);
+      if (target?.topic !== undefined) await deps.openInspector({ connection: target.connection, topic: target.topic });
+    }),
+    registerCommand(log, CommandId.createTopic, () => createTopic(deps)),
+    registerCommand(log, CommandId.createTopicOnCluster, (arg) => createTopic(deps, connectionOf(asNode(arg)))),
+    registerCommand(log, CommandId.deleteTopic, (arg) => deleteTopic(deps, arg)),
+    registerCommand(log, CommandId.resetGroupOffsets, (arg) => resetGroupOffsets(deps, arg)),
+    registerCommand(log, CommandId.copyKafkaName, (arg) => copyName(arg)),
+    registerCommand(log, CommandId.filterKafka, () => filterTree(tree)),
+    registerCommand(log, CommandId.clearKafkaFilter, () => { tree.setFilter(''); }),
+    registerCommand(log, CommandId.retryKafkaConnection, (arg) => {
+      const node = asNode(arg);
+      if (node?.kind === 'failure') tree.retry(node);
+    }),
+    registerCommand(log, CommandId.refreshKafkaItem, (arg) => {
+      const node = asNode(arg);
+      if (node) tree.refreshNode(node);
+      else tree.refresh();
+    }),
+    registerCommand(log, CommandId.enterKafkaPassword, (arg) => enterPassword(deps, arg)),
+    registerCommand(log, CommandId.produceFromTemplate, (...args) => produceFromTemplate({ log, connections: deps.connections, ...openers }, args)),
+    ...codeLens.register(),
+  ];
+}

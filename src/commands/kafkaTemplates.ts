@@ -1,0 +1,149 @@
+/**
+ * Producing from a template file's CodeLens: renders the template (src/kafka/templates.ts),
+ * sends it with KafkaService.produce under a cancellable progress notification, and reports
+ * the partitions and offsets written, with an action that opens the inspector on the topic.
+ * "Open in Producer" copies the template into the producer form instead.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { KafkaConnections } from '../config/kafkaConnections';
+import { compileTemplate, parseTemplateFile, TemplateError, type KafkaTemplate } from '../kafka/templates';
+import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { ProducerForm } from '../shared/protocol';
+import type { ProducerTarget } from '../panels/producerPanel';
+import { summarizeRun } from '../panels/producerMessages';
+import { formatCount, plural } from '../views/kafka/presentation';
+import { CommandId } from './ids';
+import { pickConnection } from './kafka';
+
+export interface TemplateCommandDeps {
+  log: Logger;
+  connections: KafkaConnections;
+  openProducer: (target: ProducerTarget) => void;
+  openInspector: (target: { connection: string; topic: string }) => Promise<void>;
+  produced: (connection: string, topic: string) => void;
+}
+
+/** The arguments a CodeLens passes: the file, the template's index, and a count or "form". */
+export function parseTemplateArgs(args: readonly unknown[]): { uri: vscode.Uri; index: number; count: number | 'form' } | undefined {
+  const [uri, index, count] = args;
+  if (!(uri instanceof vscode.Uri) || typeof index !== 'number' || !Number.isInteger(index) || index < 0) return undefined;
+  if (count === 'form') return { uri, index, count };
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) return undefined;
+  return { uri, index, count };
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The producer form filled in from a template's parts. */
+export function formFromTemplate(template: KafkaTemplate): Partial<ProducerForm> {
+  const headers = template.raw.headers && typeof template.raw.headers === 'object'
+    ? Object.entries(template.raw.headers as Record<string, unknown>).map(([key, value]) => ({ key, value: text(value) }))
+    : [];
+  const form: Partial<ProducerForm> = {
+    topic: template.topic,
+    key: text(template.raw.key),
+    headers,
+    partition: template.partition === null ? '' : String(template.partition),
+    count: String(template.count),
+    rate: template.ratePerSecond > 0 ? String(template.ratePerSecond) : '',
+    compression: template.compression ?? 'none',
+  };
+  if (template.raw.value !== undefined) {
+    form.valueMode = 'json';
+    form.value = JSON.stringify(template.raw.value, null, 2);
+  } else if (template.dataType) {
+    form.valueMode = 'generate';
+    form.dataType = template.dataType;
+  }
+  return form;
+}
+
+async function documentText(uri: vscode.Uri): Promise<string> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+export async function produceFromTemplate(deps: TemplateCommandDeps, args: readonly unknown[]): Promise<void> {
+  const parsedArgs = parseTemplateArgs(args);
+  if (!parsedArgs) {
+    throw new WorkbenchError('Run "Produce" from the CodeLens above a template in a *.kafka.json file.');
+  }
+  const { uri, index, count } = parsedArgs;
+  const fileName = basename(uri.fsPath || uri.path);
+  const source = await documentText(uri);
+  const parsed = parseTemplateFile(source);
+  const problem = parsed.problems[0];
+  if (problem) {
+    throw new WorkbenchError(`${fileName}:${problem.line}:${problem.column}: ${problem.message}`, {
+      actions: [{ title: 'Show Problems', command: 'workbench.actions.view.problems' }],
+    });
+  }
+  const template = parsed.templates.find((t) => t.index === index);
+  if (!template) throw new WorkbenchError(`${fileName} changed: its template #${index + 1} is gone. Run the CodeLens again.`);
+
+  if (count === 'form') {
+    deps.openProducer({ topic: template.topic, form: formFromTemplate(template), note: `Copied from ${fileName}${parsed.templates.length > 1 ? ` (template ${index + 1})` : ''}.` });
+    return;
+  }
+
+  let compiled;
+  try {
+    compiled = compileTemplate(source, template, { fileName });
+  } catch (error) {
+    if (error instanceof TemplateError) throw new WorkbenchError(error.message, { actions: [{ title: 'Show Problems', command: 'workbench.actions.view.problems' }] });
+    throw error;
+  }
+  const connection = await pickConnection(deps.connections);
+  const service = await deps.connections.service(connection.name);
+  await service.describeTopic(template.topic).catch((error: unknown) => {
+    throw new WorkbenchError(userMessage(error), {
+      cause: error,
+      actions: [{ title: 'Create Topic', command: CommandId.createTopic }, 'retry'],
+    });
+  });
+  const messages = compiled.renderMany(count);
+  const controller = new AbortController();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Producing ${plural(count, 'message')} to ${template.topic}`, cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => { controller.abort(); });
+      let reported = 0;
+      return service.produce(messages, {
+        topic: template.topic,
+        ...(template.compression ? { compression: template.compression } : {}),
+        ratePerSecond: template.ratePerSecond,
+        signal: controller.signal,
+        onProgress: (p) => {
+          const done = p.sent + p.failed;
+          progress.report({
+            increment: ((done - reported) / Math.max(1, p.total)) * 100,
+            message: `${formatCount(p.sent)} of ${formatCount(p.total)} sent${p.failed > 0 ? `, ${formatCount(p.failed)} failed` : ''} · ${formatCount(Math.round(p.ratePerSecond))} msgs/s`,
+          });
+          reported = done;
+        },
+      });
+    },
+  ).then(undefined, (error: unknown) => {
+    if (error instanceof CancelledError) throw new CancelledError();
+    throw error;
+  });
+  const summary = summarizeRun(connection.name, result, count);
+  if (result.sent > 0) deps.produced(connection.name, template.topic);
+  deps.log.info(`${fileName}: ${summary.summary}`);
+  const where = summary.partitions
+    .map((p) => `partition ${p.partition}: ${formatCount(p.count)} (offsets ${formatCount(p.firstOffset)}–${formatCount(p.lastOffset)})`)
+    .join('; ');
+  const inspect = 'Open Message Inspector';
+  const message = `${summary.summary}${where ? ` ${where}.` : ''}${result.errors.length > 0 ? ` First error: ${result.errors[0]?.message ?? ''}` : ''}`;
+  const show = result.failed > 0 ? vscode.window.showWarningMessage(message, inspect, 'Show Log') : vscode.window.showInformationMessage(message, inspect);
+  void show.then((picked) => {
+    if (picked === inspect) void deps.openInspector({ connection: connection.name, topic: template.topic });
+    else if (picked === 'Show Log') void vscode.commands.executeCommand(CommandId.showLog);
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * The Kafka connections as the editor uses them: each named connection from the settings,
+ * joined with its SASL password from SecretStorage and the text of its CA file, becomes one
+ * KafkaService. A service is kept while neither its settings entry, its secret nor its CA
+ * file path changes; when one does, the old service is disposed (its admin, producer and
+ * consumers disconnect) and the next call makes a fresh one.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { KafkaService } from '../kafka/kafkaService';
+import type { KafkaConnectionConfig } from '../kafka/types';
+import type { KafkaConnection, Parsed } from '../shared/connections';
+import { describeError, WorkbenchError } from '../shared/errors';
+import { taggedLogger, type Logger } from '../shared/logger';
+import { SecretKey, type Secrets } from './secrets';
+import { settings } from './settings';
+
+/** What the editor layer calls on a cluster: KafkaService's public surface. */
+export type KafkaApi = Pick<
+  KafkaService,
+  | 'describeCluster' | 'listTopics' | 'describeTopic' | 'createTopic' | 'deleteTopic' | 'listGroups'
+  | 'describeGroup' | 'resetGroupOffsets' | 'produce' | 'browse' | 'dispose'
+>;
+
+/** Makes the service of one connection; the extension passes `new KafkaService(...)`. */
+export type KafkaServiceFactory = (config: KafkaConnectionConfig, logger: Logger) => KafkaApi;
+
+/** The command that asks for a connection's SASL password again (src/commands/kafka.ts). */
+export const ENTER_KAFKA_PASSWORD_COMMAND = 'kafkaAirflow.enterKafkaPassword';
+
+/** Where a CA file named in the settings is: `~` is the home folder, a relative path is in the first workspace folder. */
+export function resolveCaPath(caFile: string, workspaceFolder: string | undefined): string {
+  if (caFile === '~' || caFile.startsWith('~/')) return join(homedir(), caFile.slice(1));
+  if (isAbsolute(caFile) || workspaceFolder === undefined) return caFile;
+  return join(workspaceFolder, caFile);
+}
+
+export class KafkaConnections implements vscode.Disposable {
+  private readonly services = new Map<string, { signature: string; service: Promise<KafkaApi> }>();
+  private readonly changed = new vscode.EventEmitter<string | undefined>();
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly log: Logger;
+
+  /** Fires with a connection name when its service was dropped (settings or secret changed), or undefined for all. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly secrets: Secrets,
+    log: Logger,
+    private readonly createService: KafkaServiceFactory,
+  ) {
+    this.log = taggedLogger(log, 'kafka');
+    this.disposables.push(
+      this.changed,
+      settings.onDidChange(() => { this.dropChanged(); }),
+      secrets.onDidChange((event) => {
+        const affected = this.list().value.find((c) => event.key === SecretKey.kafkaPassword(c.name));
+        if (affected) {
+          this.log.info(`The password of "${affected.name}" changed; connecting again`);
+          this.drop(affected.name);
+          this.changed.fire(affected.name);
+        }
+      }),
+    );
+  }
+
+  list(): Parsed<KafkaConnection[]> {
+    return settings.kafkaConnections();
+  }
+
+  find(name: string): KafkaConnection | undefined {
+    return this.list().value.find((c) => c.name === name);
+  }
+
+  /** The connection to use when a command was not started from a tree row: the only one, or undefined. */
+  only(): KafkaConnection | undefined {
+    const all = this.list().value;
+    return all.length === 1 ? all[0] : undefined;
+  }
+
+  /** The service of a connection, made on first use. Concurrent callers share one. */
+  service(name: string): Promise<KafkaApi> {
+    const connection = this.find(name);
+    if (!connection) {
+      return Promise.reject(new WorkbenchError(`There is no Kafka connection named "${name}" in the settings any more. Refresh the view or add the connection again.`, {
+        actions: ['openSettings'],
+      }));
+    }
+    const signature = JSON.stringify(connection);
+    const cached = this.services.get(name);
+    if (cached?.signature === signature) return cached.service;
+    if (cached) this.disposeService(name, cached.service);
+    const service = this.makeService(connection);
+    this.services.set(name, { signature, service });
+    // A failed creation (no password, unreadable CA file) is not cached: the next call tries again.
+    service.catch(() => {
+      if (this.services.get(name)?.service === service) this.services.delete(name);
+    });
+    return service;
+  }
+
+  private async makeService(connection: KafkaConnection): Promise<KafkaApi> {
+    const config: KafkaConnectionConfig = { ...connection, requestTimeoutMs: settings.requestTimeoutMs() };
+    if (connection.saslMechanism !== 'none') {
+      const password = await this.secrets.get(SecretKey.kafkaPassword(connection.name));
+      if (password === undefined || password === '') {
+        throw new WorkbenchError(`No SASL password is stored for the Kafka connection "${connection.name}". Enter it to connect.`, {
+          actions: [{ title: 'Enter Password', command: ENTER_KAFKA_PASSWORD_COMMAND, args: [connection.name] }],
+        });
+      }
+      config.password = password;
+    }
+    if (connection.ssl && connection.caFile) {
+      const path = resolveCaPath(connection.caFile, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+      try {
+        config.ca = await readFile(path, 'utf8');
+      } catch (error) {
+        throw new WorkbenchError(
+          `The CA file "${path}" of the Kafka connection "${connection.name}" cannot be read (${describeError(error)}). Fix "caFile" in the settings.`,
+          { cause: error, actions: ['openSettings'] },
+        );
+      }
+      if (!config.ca.includes('-----BEGIN CERTIFICATE-----')) {
+        throw new WorkbenchError(
+          `The CA file "${path}" of the Kafka connection "${connection.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). Point "caFile" at the CA's .pem or .crt file.`,
+          { actions: ['openSettings'] },
+        );
+      }
+    }
+    this.log.info(`Connecting to "${connection.name}" (${connection.brokers.join(', ')})`);
+    return this.createService(config, taggedLogger(this.log, connection.name));
+  }
+
+  /** Drops the service of one connection so the next call connects afresh (Retry). */
+  reconnect(name: string): void {
+    this.drop(name);
+    this.changed.fire(name);
+  }
+
+  private drop(name: string): void {
+    const cached = this.services.get(name);
+    if (!cached) return;
+    this.services.delete(name);
+    this.disposeService(name, cached.service);
+  }
+
+  private disposeService(name: string, service: Promise<KafkaApi>): void {
+    service
+      .then((s) => s.dispose())
+      .catch((error: unknown) => { this.log.debug(`Closing the old connection of "${name}": ${describeError(error)}`); });
+  }
+
+  /** Drops the services whose settings entry changed or disappeared. */
+  private dropChanged(): void {
+    const current = new Map(this.list().value.map((c) => [c.name, JSON.stringify(c)]));
+    let any = false;
+    for (const [name, { signature }] of [...this.services]) {
+      if (current.get(name) !== signature) {
+        this.drop(name);
+        any = true;
+      }
+    }
+    if (any) this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    for (const name of [...this.services.keys()]) this.drop(name);
+  }
+}

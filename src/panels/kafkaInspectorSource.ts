@@ -1,0 +1,223 @@
+/**
+ * The Message Inspector's source for a Kafka topic: KafkaService.browse (assigned partitions,
+ * no consumer group, no commits) feeding a bounded, indexed MessageBuffer in the extension
+ * host, from which the webview asks rows page by page. Filters run in the host over the
+ * buffer. No vscode import: the benchmark (bench/inspector.ts) drives it as the panel does.
+ */
+import type { KafkaApi } from '../config/kafkaConnections';
+import { DEFAULT_BUFFER_LIMITS, MessageBuffer } from '../kafka/messageBuffer';
+import type { KafkaRecord, StartPosition } from '../kafka/types';
+import { describeError, userMessage, WorkbenchError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { InspectorFilter, InspectorOptions, InspectorRow, InspectorState, InspectorStatus } from '../shared/protocol';
+import { formatCount, parseTimestamp, plural } from '../views/kafka/presentation';
+import { rowOf, type InspectorSource, type InspectorSourceDescription } from './inspectorSource';
+
+export interface KafkaInspectorSourceDeps {
+  /** The service of the connection (made on first use, shared with the tree). */
+  service: () => Promise<KafkaApi>;
+  connection: string;
+  topic: string;
+  log: Logger;
+  /** Bytes the buffer may hold; the oldest messages are dropped beyond it. */
+  maxBytes?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Turns the form's start choice into the service's StartPosition; throws a sentence for bad input. */
+export function startPositionOf(options: InspectorOptions, now = Date.now()): StartPosition {
+  const value = options.startValue.trim();
+  switch (options.start) {
+    case 'beginning': return { kind: 'beginning' };
+    case 'end': return { kind: 'end' };
+    case 'latest': {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw new WorkbenchError('Give how many of the latest messages to read from each partition, e.g. 100.');
+      return { kind: 'latest', count: Number(value) };
+    }
+    case 'offset': {
+      if (!/^\d+$/.test(value)) throw new WorkbenchError('Give the offset to start at: a whole number, e.g. 0 or 1500.');
+      return { kind: 'offset', offset: value };
+    }
+    case 'timestamp': {
+      const parsed = parseTimestamp(value, now);
+      if (!parsed.ok) throw new WorkbenchError(parsed.message);
+      return { kind: 'timestamp', timestamp: parsed.value };
+    }
+  }
+}
+
+export class KafkaInspectorSource implements InspectorSource {
+  private readonly buffer: MessageBuffer;
+  private readonly listeners = new Set<() => void>();
+  private run: AbortController | undefined;
+  private state: InspectorState = 'idle';
+  private stateMessage = '';
+  private generation = 0;
+  private startedAt = 0;
+  private finishedAt = 0;
+  private follow = false;
+  private partitionCount = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: KafkaInspectorSourceDeps) {
+    this.now = deps.now ?? Date.now;
+    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+  }
+
+  async describe(): Promise<InspectorSourceDescription> {
+    const service = await this.deps.service();
+    const details = await service.describeTopic(this.deps.topic);
+    this.partitionCount = details.partitions;
+    return {
+      kind: 'kafka',
+      title: this.deps.topic,
+      subtitle: `${this.deps.connection} · ${plural(details.partitions, 'partition')} · about ${plural(details.messageEstimate, 'message')}`,
+      partitions: details.partitionInfo.map((p) => p.partition),
+      canProduceAgain: true,
+    };
+  }
+
+  onDidChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  start(options: InspectorOptions): void {
+    const start = startPositionOf(options, this.now());
+    const partitions = options.partitions.length > 0 ? [...new Set(options.partitions)].sort((a, b) => a - b) : undefined;
+    if (partitions && this.partitionCount > 0) {
+      const missing = partitions.filter((p) => p >= this.partitionCount);
+      if (missing.length > 0) {
+        throw new WorkbenchError(`The topic ${this.deps.topic} has partitions 0 to ${this.partitionCount - 1}; ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist.`);
+      }
+    }
+    this.run?.abort();
+    const controller = new AbortController();
+    this.run = controller;
+    this.buffer.clear();
+    this.buffer.setLimits({ maxRecords: options.maxMessages, maxBytes: this.deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    this.generation++;
+    this.follow = options.follow || start.kind === 'end';
+    this.startedAt = this.now();
+    this.finishedAt = 0;
+    this.setState('loading', '');
+    void this.read(controller, start, partitions, options.maxMessages);
+  }
+
+  private async read(controller: AbortController, start: StartPosition, partitions: number[] | undefined, maxMessages: number): Promise<void> {
+    try {
+      const service = await this.deps.service();
+      const summary = await service.browse({
+        topic: this.deps.topic,
+        ...(partitions ? { partitions } : {}),
+        start,
+        maxMessages,
+        follow: this.follow,
+        signal: controller.signal,
+        onRecords: (records: KafkaRecord[]) => {
+          if (this.run !== controller) return;
+          this.buffer.append(records);
+          this.emit();
+        },
+      });
+      if (this.run !== controller) return;
+      this.finishedAt = this.now();
+      const seconds = ((this.finishedAt - this.startedAt) / 1000).toFixed(2);
+      switch (summary.stoppedBecause) {
+        case 'maxMessages':
+          this.setState('done', `Stopped at the maximum of ${plural(maxMessages, 'message')} (${seconds} s). Raise "Max messages" to read more.`);
+          break;
+        case 'endOfPartitions':
+          this.setState('done', summary.delivered === 0 ? 'No messages in this range.' : `Read all ${plural(summary.delivered, 'message')} in ${seconds} s.`);
+          break;
+        case 'cancelled':
+          this.setState('stopped', `Stopped after ${plural(this.buffer.total, 'message')}.`);
+          break;
+      }
+    } catch (error) {
+      if (this.run !== controller) return;
+      this.finishedAt = this.now();
+      if (controller.signal.aborted) {
+        this.setState('stopped', `Stopped after ${plural(this.buffer.total, 'message')}.`);
+        return;
+      }
+      this.deps.log.warn(`Reading ${this.deps.topic} failed: ${describeError(error)}`);
+      this.setState('error', `${userMessage(error)}${this.buffer.size > 0 ? ` The ${plural(this.buffer.size, 'message')} read before stay below.` : ''}`);
+    } finally {
+      if (this.run === controller) this.run = undefined;
+    }
+  }
+
+  stop(): void {
+    const run = this.run;
+    if (!run) return;
+    run.abort();
+  }
+
+  private setState(state: InspectorState, message: string): void {
+    this.state = state;
+    this.stateMessage = message;
+    this.emit();
+  }
+
+  status(): InspectorStatus {
+    const loaded = this.buffer.size;
+    const matched = this.buffer.viewSize;
+    const elapsedMs = this.startedAt === 0 ? 0 : (this.finishedAt || this.now()) - this.startedAt;
+    const ratePerSecond = elapsedMs > 0 ? Math.round((this.buffer.total / elapsedMs) * 1000) : 0;
+    const state: InspectorState = this.state === 'loading' && this.follow ? 'following' : this.state;
+    const parts: string[] = [];
+    switch (state) {
+      case 'idle': parts.push('Not reading yet.'); break;
+      case 'loading': parts.push(`Reading… ${plural(this.buffer.total, 'message')} so far (${formatCount(ratePerSecond)}/s).`); break;
+      case 'following': parts.push(this.buffer.total === 0
+        ? 'Following: waiting for new messages.'
+        : `Following: ${plural(this.buffer.total, 'message')}; new ones appear as they are written.`); break;
+      default: parts.push(this.stateMessage);
+    }
+    if (this.buffer.currentFilter && loaded > 0) parts.push(`${formatCount(matched)} of ${formatCount(loaded)} match the filter.`);
+    if (this.buffer.evicted > 0) parts.push(`The oldest ${formatCount(this.buffer.evicted)} were dropped to stay within memory.`);
+    return { state, loaded, matched, generation: this.generation, message: parts.join(' '), elapsedMs, ratePerSecond };
+  }
+
+  setFilter(filter: InspectorFilter): { matched: number; generation: number } {
+    const text = filter.text.trim();
+    const partitions = filter.partitions.length > 0 ? filter.partitions : undefined;
+    const matched = this.buffer.setFilter(text === '' && !partitions ? undefined : { ...(text !== '' ? { text } : {}), ...(partitions ? { partitions } : {}) });
+    this.generation++;
+    this.emit();
+    return { matched, generation: this.generation };
+  }
+
+  rows(from: number, to: number): { rows: InspectorRow[]; matched: number; generation: number } {
+    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record));
+    return { rows, matched: this.buffer.viewSize, generation: this.generation };
+  }
+
+  record(id: number): KafkaRecord | undefined {
+    return this.buffer.bySeq(id)?.record;
+  }
+
+  *records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord> {
+    if (ids === 'filtered') {
+      yield* this.buffer.viewRecords();
+      return;
+    }
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const record = this.buffer.bySeq(id)?.record;
+      if (record) yield record;
+    }
+  }
+
+  dispose(): void {
+    this.run?.abort();
+    this.run = undefined;
+    this.listeners.clear();
+    this.buffer.clear();
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The host side of the producer form. The webview (webview/src/producer.ts) asks for a
+ * cluster's topics, a preview of the first message, and to send; this side checks every
+ * field again (src/panels/producerForm.ts), turns the form into a template
+ * (src/kafka/templates.ts), checks the topic and partition against the cluster, and runs
+ * KafkaService.produce with progress notifications and a Cancel that stops the run and still
+ * reports what was written. Only one form is open at a time; opening it again fills it anew.
+ */
+import * as vscode from 'vscode';
+import type { KafkaConnections } from '../config/kafkaConnections';
+import { availableCompressions } from '../kafka/compression';
+import { TemplateError } from '../kafka/templates';
+import { DATA_TYPES } from '../kafka/testData';
+import { CancelledError, describeError, userMessage, WorkbenchError } from '../shared/errors';
+import { taggedLogger, type Logger } from '../shared/logger';
+import type {
+  HostToWebview,
+  ProducerChoice,
+  ProducerForm,
+  ProducerNotifications,
+  ProducerPreset,
+  ProducerPreview,
+  ProducerRunResult,
+} from '../shared/protocol';
+import { formatCount } from '../views/kafka/presentation';
+import { checkProducerForm, defaultForm, problemInForm, type ProducePlan } from './producerForm';
+import {
+  COMPRESSIONS,
+  compilePlan,
+  describeRaw,
+  encodeProblems,
+  FormProblemsError,
+  parseProducerMessage,
+  summarizeRun,
+  type ProducerRequest,
+} from './producerMessages';
+import { panelHtml } from './webviewHtml';
+
+/** Runs of up to this many messages are rendered up front; longer ones stream. */
+const RENDER_UP_FRONT = 100_000;
+
+export interface ProducerPanelDeps {
+  log: Logger;
+  extensionUri: vscode.Uri;
+  connections: KafkaConnections;
+  openInspector: (target: { connection: string; topic: string }) => Promise<void>;
+  /** Called after a run wrote something, so the tree can refresh the topic's counts. */
+  produced: (connection: string, topic: string) => void;
+}
+
+export interface ProducerTarget {
+  connection?: string;
+  topic?: string;
+  /** A whole form to start from (e.g. "Produce again" from the inspector). */
+  form?: Partial<ProducerForm>;
+  note?: string;
+}
+
+export class ProducerPanel implements vscode.Disposable {
+  private static current: ProducerPanel | undefined;
+
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly log: Logger;
+  private ready = false;
+  private preset: ProducerPreset;
+  private run: AbortController | undefined;
+  /** Partition counts of topics seen, per connection: for the partition check. */
+  private readonly partitionCounts = new Map<string, number>();
+
+  /** Opens the form (or brings it to the front) filled in for `target`. */
+  static show(deps: ProducerPanelDeps, target: ProducerTarget = {}): ProducerPanel {
+    const existing = ProducerPanel.current;
+    if (existing) {
+      existing.applyTarget(target);
+      existing.panel.reveal();
+      return existing;
+    }
+    ProducerPanel.current = new ProducerPanel(deps, target);
+    return ProducerPanel.current;
+  }
+
+  private constructor(private readonly deps: ProducerPanelDeps, target: ProducerTarget) {
+    this.log = taggedLogger(deps.log, 'producer');
+    this.preset = this.presetFor(target);
+    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.producer', 'Produce Test Messages', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+    });
+    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'producer', 'Produce Test Messages');
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
+      this.panel.onDidDispose(() => { this.dispose(); }),
+      deps.connections.onDidChange(() => {
+        this.partitionCounts.clear();
+        this.preset = { ...this.preset, connections: this.connectionNames() };
+        this.notify('preset', this.preset);
+      }),
+    );
+  }
+
+  private connectionNames(): string[] {
+    return this.deps.connections.list().value.map((c) => c.name);
+  }
+
+  private presetFor(target: ProducerTarget): ProducerPreset {
+    const connections = this.connectionNames();
+    const previous = (this.preset as ProducerPreset | undefined)?.form.connection;
+    const connection = target.connection && connections.includes(target.connection)
+      ? target.connection
+      : previous && connections.includes(previous) ? previous : connections[0] ?? '';
+    const base = defaultForm(connection, target.topic ?? '');
+    const available = new Set(availableCompressions());
+    const compressions: ProducerChoice[] = COMPRESSIONS.map((id) => ({
+      id,
+      label: id === 'none' ? 'None' : id,
+      description: available.has(id) ? '' : `not available: this editor's Node.js ${process.versions.node} has no ${id}`,
+    }));
+    return {
+      connections,
+      dataTypes: DATA_TYPES.map((d) => ({ id: d.id, label: d.label, description: d.description })),
+      compressions,
+      form: { ...base, ...target.form, connection: target.form?.connection ?? connection },
+      note: target.note ?? '',
+    };
+  }
+
+  private applyTarget(target: ProducerTarget): void {
+    this.preset = this.presetFor(target);
+    this.notify('preset', this.preset);
+  }
+
+  private post(message: HostToWebview): void {
+    if (!this.ready) return;
+    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
+      this.log.warn(`Could not post to the form: ${describeError(error)}`);
+    });
+  }
+
+  private notify<K extends keyof ProducerNotifications>(type: K, params: ProducerNotifications[K]): void {
+    this.post({ kind: 'notification', type, params });
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseProducerMessage(raw);
+    if (!message) {
+      this.log.warn(`Ignored a message from the form that is not in the protocol: ${describeRaw(raw)}`);
+      return;
+    }
+    if (message.kind === 'ready') {
+      this.ready = true;
+      this.notify('preset', this.preset);
+      return;
+    }
+    void this.answer(message);
+  }
+
+  private async answer(request: ProducerRequest): Promise<void> {
+    try {
+      const result = await this.handle(request);
+      this.post({ kind: 'response', id: request.id, ok: true, result });
+    } catch (error) {
+      if (!(error instanceof FormProblemsError)) this.log.warn(`${request.method} failed: ${describeError(error)}`);
+      const text = error instanceof FormProblemsError ? encodeProblems(error.problems) : userMessage(error);
+      this.post({ kind: 'response', id: request.id, ok: false, error: text });
+    }
+  }
+
+  private async handle(request: ProducerRequest): Promise<unknown> {
+    switch (request.method) {
+      case 'listTopics': {
+        const service = await this.deps.connections.service(request.params.connection);
+        const topics = (await service.listTopics()).filter((t) => !t.internal);
+        for (const t of topics) this.partitionCounts.set(`${request.params.connection}\u0000${t.name}`, t.partitions);
+        return { topics: topics.map((t) => ({ name: t.name, partitions: t.partitions })) };
+      }
+      case 'preview': return this.previewOf(request.params.form);
+      case 'send': return this.send(request.params.form);
+      case 'cancel':
+        this.run?.abort();
+        return null;
+      case 'openInspector':
+        await this.deps.openInspector(request.params);
+        return null;
+    }
+  }
+
+  private plan(form: ProducerForm): ProducePlan {
+    const checked = checkProducerForm(form, {
+      partitions: this.partitionCounts.get(`${form.connection}\u0000${form.topic.trim()}`),
+      dataTypes: this.preset.dataTypes.map((d) => d.id),
+      compressions: availableCompressions(),
+    });
+    if (!checked.ok) throw new FormProblemsError(checked.problems);
+    return checked.plan;
+  }
+
+  private previewOf(form: ProducerForm): ProducerPreview {
+    const plan = this.plan({ ...form, count: '1' });
+    const message = compilePlan(plan).render(1);
+    const text = (v: string | Buffer | null | undefined): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : v.toString('utf8'));
+    const value = text(message.value) ?? '';
+    let pretty = value;
+    try {
+      pretty = JSON.stringify(JSON.parse(value), null, 2);
+    } catch {
+      // Plain text stays as it is.
+    }
+    return {
+      key: text(message.key),
+      value: pretty,
+      headers: Object.entries(message.headers ?? {}).map(([key, v]) => ({ key, value: text(v) ?? '' })),
+    };
+  }
+
+  private async send(form: ProducerForm): Promise<ProducerRunResult> {
+    if (this.run) throw new WorkbenchError('A run is still going. Wait for it or cancel it first.');
+    const plan = this.plan(form);
+    const compiled = compilePlan(plan);
+    const service = await this.deps.connections.service(plan.connection);
+    // The topic must exist and the partition must be one of its partitions.
+    const details = await service.describeTopic(plan.topic);
+    this.partitionCounts.set(`${plan.connection}\u0000${plan.topic}`, details.partitions);
+    if (plan.partition !== undefined && plan.partition >= details.partitions) {
+      throw new FormProblemsError([{
+        field: 'partition',
+        message: `The topic ${plan.topic} has ${details.partitions === 1 ? 'only partition 0' : `partitions 0 to ${details.partitions - 1}`}; partition ${plan.partition} does not exist.`,
+      }]);
+    }
+    // Render before starting the clock for runs that fit in memory; stream longer ones.
+    let messages: Parameters<typeof service.produce>[0];
+    try {
+      messages = plan.count <= RENDER_UP_FRONT ? compiled.renderMany(plan.count) : compiled.iterate(plan.count);
+    } catch (error) {
+      if (error instanceof TemplateError) throw new FormProblemsError([problemInForm(error.problem, plan)]);
+      throw error;
+    }
+    const controller = new AbortController();
+    this.run = controller;
+    this.log.info(`Producing ${formatCount(plan.count)} messages to ${plan.topic} on ${plan.connection}${plan.ratePerSecond > 0 ? ` at ${plan.ratePerSecond}/s` : ''}, compression ${plan.compression}`);
+    try {
+      const result = await service.produce(messages, {
+        topic: plan.topic,
+        compression: plan.compression,
+        ratePerSecond: plan.ratePerSecond,
+        signal: controller.signal,
+        onProgress: (progress) => { this.notify('progress', { ...progress, ratePerSecond: Math.round(progress.ratePerSecond) }); },
+      });
+      const summary = summarizeRun(plan.connection, result, plan.count);
+      this.notify('progress', { total: plan.count, sent: result.sent, failed: result.failed, ratePerSecond: summary.ratePerSecond, elapsedMs: result.elapsedMs });
+      if (result.sent > 0) this.deps.produced(plan.connection, plan.topic);
+      this.log.info(summary.summary);
+      return summary;
+    } catch (error) {
+      if (error instanceof CancelledError) throw new WorkbenchError('Cancelled before anything was written.');
+      throw error;
+    } finally {
+      this.run = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (ProducerPanel.current === this) ProducerPanel.current = undefined;
+    this.run?.abort();
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * How Kafka things read in the editor: counts with separators, topic and group descriptions,
+ * the topic filter, and the checks of what a user types when creating a topic or resetting a
+ * group (names, partitions, replication, retention, timestamps). Pure: no vscode, no DOM, so
+ * the tree, the commands, the webviews and the unit tests share it.
+ */
+
+/** "1234567" → "1,234,567". Accepts offsets as decimal strings (64-bit) or numbers. */
+export function formatCount(value: string | number | bigint): string {
+  const text = typeof value === 'string' ? value.trim() : String(value);
+  if (!/^-?\d+$/.test(text)) return text;
+  const negative = text.startsWith('-');
+  const digits = negative ? text.slice(1) : text;
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return negative ? `-${grouped}` : grouped;
+}
+
+/** "1 message" / "3 messages". */
+export function plural(count: number | string, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${String(count) === '1' ? one : many}`;
+}
+
+/** Bytes in a short human form: 512 B, 1.5 KB, 3.2 MB. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes))} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit] ?? 'TB'}`;
+}
+
+/** Milliseconds in a short human form: 7 days, 12 hours, 30 minutes, 1500 ms, forever (-1). */
+export function formatDuration(ms: number): string {
+  if (ms < 0) return 'forever';
+  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return plural(ms / size, name);
+  }
+  return `${formatCount(ms)} ms`;
+}
+
+/**
+ * Whether a name passes the tree's filter. The filter is case-insensitive; several terms
+ * separated by spaces or commas match when any one does; `*` and `?` are wildcards, and a
+ * term without them matches anywhere in the name.
+ */
+export function matchesFilter(name: string, filter: string): boolean {
+  const terms = filter.split(/[\s,]+/).map((t) => t.trim()).filter((t) => t !== '');
+  if (terms.length === 0) return true;
+  const lower = name.toLowerCase();
+  return terms.some((term) => {
+    const t = term.toLowerCase();
+    if (!/[*?]/.test(t)) return lower.includes(t);
+    const pattern = t.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${pattern}$`).test(lower);
+  });
+}
+
+/** The largest number of partitions the create-topic form accepts (a guard against typos). */
+export const MAX_PARTITIONS = 10_000;
+
+/** Kafka's rules for a topic name; returns a sentence saying what to change, or undefined. */
+export function topicNameProblem(name: string, existing: readonly string[] = []): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed === '') return 'Give the topic a name, for example orders.';
+  if (trimmed === '.' || trimmed === '..') return 'A topic cannot be named "." or "..".';
+  if (trimmed.length > 249) return `A topic name has at most 249 characters; this one has ${trimmed.length}.`;
+  const bad = /[^a-zA-Z0-9._-]/.exec(trimmed);
+  if (bad) return `"${bad[0]}" is not allowed in a topic name: use letters, digits, ".", "_" and "-".`;
+  if (existing.includes(trimmed)) return `The topic "${trimmed}" exists already.`;
+  const collides = existing.find((t) => t !== trimmed && t.replace(/\./g, '_') === trimmed.replace(/\./g, '_'));
+  if (collides) return `"${trimmed}" collides with the topic "${collides}": Kafka treats "." and "_" alike in metric names.`;
+  return undefined;
+}
+
+/** A whole number typed by the user within [min, max], or a sentence saying what is wrong. */
+export function parseWholeNumber(
+  text: string,
+  what: string,
+  min: number,
+  max: number,
+): { ok: true; value: number } | { ok: false; message: string } {
+  const trimmed = text.trim().replace(/[_,]/g, '');
+  if (!/^-?\d+$/.test(trimmed)) return { ok: false, message: `${what} must be a whole number from ${formatCount(min)} to ${formatCount(max)}.` };
+  const value = Number(trimmed);
+  if (value < min || value > max) {
+    return { ok: false, message: `${what} must be from ${formatCount(min)} to ${formatCount(max)}; ${formatCount(trimmed)} is out of range.` };
+  }
+  return { ok: true, value };
+}
+
+/** Checks the replication factor against the number of brokers the cluster has. */
+export function replicationProblem(text: string, brokers: number): string | undefined {
+  const parsed = parseWholeNumber(text, 'The replication factor', 1, Math.max(1, brokers));
+  if (parsed.ok) return undefined;
+  return brokers > 0 && /^\s*\d+\s*$/.test(text) && Number(text) > brokers
+    ? `The cluster has ${plural(brokers, 'broker')}, so the replication factor can be at most ${brokers}.`
+    : parsed.message;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000,
+};
+
+/**
+ * Retention as typed in the create-topic form: blank keeps the broker default (undefined),
+ * "forever" or -1 keeps messages forever, "7d", "12h", "30m", "45s", "500ms" or plain
+ * milliseconds.
+ */
+export function parseRetention(text: string): { ok: true; value: number | undefined } | { ok: false; message: string } {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === '' || trimmed === 'default') return { ok: true, value: undefined };
+  if (trimmed === 'forever' || trimmed === '-1' || trimmed === 'infinite') return { ok: true, value: -1 };
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d|w)?$/.exec(trimmed);
+  if (!match) {
+    return { ok: false, message: 'Write the retention like 7d, 12h, 30m or a number of milliseconds; "forever" keeps messages for ever; leave it empty for the broker default.' };
+  }
+  const value = Math.round(Number(match[1]) * (DURATION_UNITS[match[2] ?? 'ms'] ?? 1));
+  if (value <= 0) return { ok: false, message: 'The retention must be longer than 0 ms (or "forever").' };
+  return { ok: true, value };
+}
+
+/**
+ * A point in time typed by a user: an ISO date-time ("2024-05-01T12:00:00Z", "2024-05-01
+ * 12:00" in local time, "2024-05-01"), milliseconds since the epoch, or a time ago such as
+ * "15m ago", "2h ago", "1d ago". `now` is injectable for tests.
+ */
+export function parseTimestamp(text: string, now = Date.now()): { ok: true; value: number } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  const hint = 'Write a date and time like 2024-05-01 12:00 (local), 2024-05-01T10:00:00Z, milliseconds since 1970, or "2h ago".';
+  if (trimmed === '') return { ok: false, message: `Give a point in time. ${hint}` };
+  const ago = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d|w)\s+ago$/i.exec(trimmed);
+  if (ago) return { ok: true, value: Math.round(now - Number(ago[1]) * (DURATION_UNITS[(ago[2] ?? 'ms').toLowerCase()] ?? 1)) };
+  if (/^\d{10,}$/.test(trimmed)) {
+    const value = Number(trimmed);
+    // 10 digits are seconds (until 2286), 13 are milliseconds.
+    return { ok: true, value: trimmed.length <= 10 ? value * 1000 : value };
+  }
+  const local = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(trimmed);
+  if (local) {
+    const [, y, mo, d, h, mi, s, frac] = local;
+    const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), Number((frac ?? '0').padEnd(3, '0')));
+    if (date.getMonth() !== Number(mo) - 1 || date.getDate() !== Number(d)) return { ok: false, message: `"${trimmed}" is not a date in the calendar.` };
+    return { ok: true, value: date.getTime() };
+  }
+  if (/^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed)) {
+    const value = Date.parse(trimmed);
+    if (!Number.isNaN(value)) return { ok: true, value };
+  }
+  return { ok: false, message: `"${trimmed}" is not a point in time. ${hint}` };
+}
+
+/** A timestamp as the tree and the inspector show it: local "2024-05-01 12:00:00.123". */
+export function formatTimestamp(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const d = new Date(ms);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/**
+ * Whether a group's committed offsets may be reset: Kafka refuses while the group has
+ * members, so only a group whose consumers all stopped (Empty, or Dead) qualifies.
+ */
+export function groupCanReset(state: string): boolean {
+  const lower = state.toLowerCase();
+  return lower === 'empty' || lower === 'dead';
+}
+
+/** The codicon and theme color of a consumer group's state. */
+export function groupStateIcon(state: string): { icon: string; color: string | undefined } {
+  switch (state.toLowerCase()) {
+    case 'stable': return { icon: 'pass-filled', color: 'testing.iconPassed' };
+    case 'empty': return { icon: 'circle-large-outline', color: 'disabledForeground' };
+    case 'preparingrebalance':
+    case 'completingrebalance':
+    case 'assigning':
+    case 'reconciling': return { icon: 'sync', color: 'charts.yellow' };
+    case 'dead': return { icon: 'error', color: 'errorForeground' };
+    default: return { icon: 'organization', color: undefined };
+  }
+}
+
+/** Lag as a short text and whether it deserves attention (a lag above zero). */
+export function lagText(lag: string): { text: string; behind: boolean } {
+  const behind = /^\d+$/.test(lag) && lag !== '0' && !/^0+$/.test(lag);
+  return { text: `lag ${formatCount(lag)}`, behind };
+}

@@ -1,0 +1,325 @@
+// Kafka in the editor, as a person uses it in a real VS Code (code-server) against the
+// native stack's broker (127.0.0.1:9092): connect, create a topic from the tree, find it
+// with the tree's filter, produce 100 templated messages from the producer form (one field
+// holds an HTML/script payload), open the Message Inspector from the result, see the rows,
+// filter them, open one in the detail pane, and see the payload as the characters it is:
+// nothing runs, no element is made from it. Needs `bash stack/native/stack.sh up kafka`;
+// skipped (with the reason) when Kafka does not answer.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
+import { KafkaService } from '../../src/kafka/kafkaService';
+import { silentLogger } from '../../src/shared/logger';
+import { repoRoot, workspaceDir } from './server';
+import { openWorkbench, type Workbench } from './workbench';
+
+const CONTAINER = 'Kafka Airflow Workbench';
+const BROKER = { host: '127.0.0.1', port: 9092 };
+const XSS = '<img src=x onerror=alert(1)><script>alert(1)</script>';
+const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
+const topic = `e2e-orders-${Date.now().toString(36)}`;
+const group = `e2e-batch-consumer-${Date.now().toString(36)}`;
+const templateFile = path.join(workspaceDir, `${topic}.kafka.json`);
+
+function kafkaAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(BROKER.port, BROKER.host);
+    socket.setTimeout(3000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => { resolve(false); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+  });
+}
+
+function service(): KafkaService {
+  return new KafkaService({ name: 'e2e', brokers: [`${BROKER.host}:${BROKER.port}`], ssl: false, saslMechanism: 'none', requestTimeoutMs: 15_000 }, silentLogger);
+}
+
+/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
+async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
+  const file = await wb.screenshot(name);
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
+}
+
+/** The rows of a view (its header's label may carry the view's description: "Kafka - filter: x"). */
+function rows(wb: Workbench, view: string): Locator {
+  const header = wb.page.locator(`.pane-header[aria-label="${view} Section"], .pane-header[aria-label^="${view} - "]`);
+  return wb.sideBar.locator('.pane').filter({ has: header }).locator('.monaco-list-row');
+}
+
+/** A row of a tree view whose label is exactly `label`. */
+function row(wb: Workbench, view: string, label: string): Locator {
+  return rows(wb, view).filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) });
+}
+
+/** Expands a tree row; clicks again when a refresh of the view swallowed the click. */
+async function expand(target: Locator): Promise<void> {
+  await expect(target).toBeVisible();
+  await expect(async () => {
+    if ((await target.getAttribute('aria-expanded')) !== 'true') await target.click();
+    await expect(target).toHaveAttribute('aria-expanded', 'true', { timeout: 3000 });
+  }).toPass({ timeout: 60_000 });
+}
+
+async function clickInlineAction(target: Locator, title: string): Promise<void> {
+  await target.hover();
+  const action = target.locator(`.actions .action-label[aria-label="${title}"]`);
+  await expect(action).toBeVisible();
+  await action.click();
+}
+
+/** The content frame of the webview panel on screen. */
+function webview(wb: Workbench): FrameLocator {
+  return wb.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+}
+
+/** Collapses the other views and widens the side bar so the Kafka rows show whole. */
+async function focusOnKafkaView(wb: Workbench): Promise<void> {
+  for (const title of ['DAGs', 'Datasets', 'Message History', 'Stack']) {
+    const header = wb.viewHeader(title);
+    if ((await header.count()) > 0 && (await header.getAttribute('aria-expanded')) === 'true') {
+      await header.click({ position: { x: 24, y: 11 } });
+      await expect(header).toHaveAttribute('aria-expanded', 'false');
+    }
+  }
+  const box = await wb.sideBar.boundingBox();
+  if (box && box.width < 450) {
+    const y = box.y + box.height / 2;
+    await wb.page.mouse.move(box.x + box.width + 1, y);
+    await wb.page.mouse.down();
+    await wb.page.mouse.move(box.x + 520, y, { steps: 8 });
+    await wb.page.mouse.up();
+  }
+}
+
+test.describe('Kafka in the editor', () => {
+  test.use({ actionTimeout: 90_000 });
+
+  test.beforeAll(async () => {
+    test.skip(!(await kafkaAnswers()), `Kafka does not answer at ${BROKER.host}:${BROKER.port}: run "bash stack/native/stack.sh up kafka"`);
+  });
+
+  test.afterAll(async () => {
+    fs.rmSync(templateFile, { force: true });
+    if (!(await kafkaAnswers())) return;
+    const kafka = service();
+    await kafka.deleteTopic(topic).catch(() => undefined);
+    await kafka.dispose();
+  });
+
+  test('create a topic, produce 100 templated messages from the form, inspect, filter, and see HTML as text', async ({ page }) => {
+    test.setTimeout(480_000);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const wb = await openWorkbench(page);
+    await wb.openContainer(CONTAINER);
+
+    await test.step('connect to the local stack', async () => {
+      await wb.runCommand('Kafka Airflow: Connect to Local Stack');
+      await wb.waitForNotification(/Connected to the local stack/);
+      await wb.clearNotifications();
+    });
+
+    await test.step('the Kafka view lists the cluster with its topics and consumer groups', async () => {
+      await wb.expandView('Kafka');
+      await focusOnKafkaView(wb);
+      await expand(row(wb, 'Kafka', 'Local stack'));
+      await expect(row(wb, 'Kafka', 'Topics')).toBeVisible({ timeout: 60_000 });
+      await expect(row(wb, 'Kafka', 'Consumer Groups')).toBeVisible();
+      await expect(row(wb, 'Kafka', 'Topics')).toContainText(/\d+ topics?/, { timeout: 30_000 });
+    });
+
+    await test.step('create a topic from the Topics row, with its name checked as it is typed', async () => {
+      // The row's inline action (a palette command would race its own input box in runCommand).
+      await clickInlineAction(row(wb, 'Kafka', 'Topics'), 'Create Topic…');
+      const input = wb.quickInput.locator('input.input');
+      await expect(input).toBeVisible({ timeout: 30_000 });
+      await input.fill('orders/raw');
+      await expect(wb.quickInput).toContainText('"/" is not allowed in a topic name');
+      await wb.answerInput(topic);
+      await wb.answerInput('3');
+      await wb.answerInput('1');
+      await wb.answerInput('7d');
+      await wb.waitForNotification(new RegExp(`Created the topic ${topic} with 3 partitions`));
+      await wb.clearNotifications();
+    });
+
+    await test.step('a consumer group that has read nothing yet (for its lag)', async () => {
+      const kafka = service();
+      try {
+        await kafka.resetGroupOffsets(group, topic, { kind: 'earliest' });
+      } finally {
+        await kafka.dispose();
+      }
+    });
+
+    await test.step('the filter narrows the tree to the new topic', async () => {
+      // The filter button in the view's title bar (it opens its input box at once).
+      const header = wb.page.locator('.pane-header[aria-label="Kafka Section"], .pane-header[aria-label^="Kafka - "]');
+      await header.hover();
+      await header.locator('.actions .action-label[aria-label="Filter Topics and Groups…"]').click();
+      await wb.answerInput(`${topic} ${group}`);
+      await expect(row(wb, 'Kafka', topic)).toBeVisible({ timeout: 30_000 });
+      await expect(row(wb, 'Kafka', 'Topics')).toContainText(/1 of \d+ topics/);
+    });
+
+    const form = webview(wb);
+    await test.step('open the producer form from the topic\'s row; invalid JSON is pointed at by line and column', async () => {
+      await clickInlineAction(row(wb, 'Kafka', topic), 'Produce Test Messages…');
+      await expect(form.locator('h1')).toHaveText('Produce Test Messages', { timeout: 60_000 });
+      await expect(form.locator('#topic input')).toHaveValue(topic);
+      await expect(form.locator('#topic-hint')).toHaveText('3 partitions', { timeout: 30_000 });
+      await form.locator('#value textarea').fill('{\n  "order_id": "{{seq}}",\n  "note": oops\n}');
+      await expect(form.locator('#value-problem')).toContainText('line 3, column 11');
+      await expect(form.locator('#send')).toHaveAttribute('disabled', /.*/);
+      await form.locator('#partition input').fill('3');
+      await expect(form.locator('#partition-problem')).toContainText('partitions 0 to 2; partition 3 does not exist');
+      await form.locator('#partition input').fill('');
+    });
+
+    await test.step('send 100 templated messages; the partitions and offsets written are listed', async () => {
+      const value = JSON.stringify({ order_id: '{{seq}}', customer: '{{faker.person.fullName}}', amount: '{{faker.finance.amount}}', note: XSS }, null, 2);
+      await form.locator('#value textarea').fill(value);
+      await form.locator('#key input').fill('order-{{seq}}');
+      await form.locator('#count input').fill('100');
+      await expect(form.locator('#value-problem')).toHaveText('');
+      await expect(form.locator('#preview')).toContainText('key: order-1', { timeout: 30_000 });
+      await expect(form.locator('#send')).toHaveText('Send 100 messages');
+      await form.locator('#send').click();
+      await expect(form.locator('#result-summary')).toContainText(`100 messages written to ${topic}`, { timeout: 60_000 });
+      await expect(form.locator('#result-partitions tr')).toHaveCount(4);
+      await expect(form.locator('#stat-sent')).toContainText('100 of 100 sent');
+      await expect(form.locator('#stat-failed')).toContainText('0 failed');
+      // The preview, Send, the progress and the partitions written, in one view.
+      await form.locator('#result-partitions').evaluate((table: { scrollIntoView(options: { block: string }): void }) => { table.scrollIntoView({ block: 'end' }); });
+      await saveScreenshot(wb, 'producer');
+    });
+
+    const inspector = webview(wb);
+    await test.step('open the inspector from the result; it reads the 100 messages and shows only the rows on screen', async () => {
+      await form.locator('#open-inspector').click();
+      await expect(inspector.locator('#title')).toHaveText(topic, { timeout: 60_000 });
+      await expect(inspector.locator('#status-text')).toContainText('Read all 100 messages', { timeout: 60_000 });
+      await expect(inspector.locator('.vt-row:not([hidden])').first()).toBeVisible();
+      const inDom = await inspector.locator('.vt-row').count();
+      expect(inDom, 'the table is virtualized: fewer row elements than messages').toBeLessThan(100);
+      await expect(inspector.locator('.vt-row').filter({ hasText: XSS }).first()).toBeVisible();
+    });
+
+    await test.step('filter by text in the host: one message matches', async () => {
+      await inspector.locator('#search input').fill('order-42');
+      await expect(inspector.locator('#status-text')).toContainText('1 of 100 match the filter');
+      await expect(inspector.locator('.vt-row:not([hidden])')).toHaveCount(1);
+    });
+
+    await test.step('open the message: its value is pretty JSON with the HTML shown as characters', async () => {
+      const only = inspector.locator('.vt-row:not([hidden])').first();
+      await expect(only).toContainText('order-42');
+      await only.click();
+      await expect(inspector.locator('#detail-title')).toContainText(`${topic} · partition`);
+      const content = inspector.locator('#detail-content');
+      await expect(content).toContainText('"order_id": 42');
+      await expect(content).toContainText(`"note": "${XSS}"`);
+      // Nothing was made from the payload: no <img>, no second <script>, no alert.
+      await expect(inspector.locator('#root img')).toHaveCount(0);
+      await expect(inspector.locator('#root script')).toHaveCount(0);
+      await expect(inspector.locator('script', { hasText: 'alert' })).toHaveCount(0);
+      await inspector.locator('#tab-headers').click();
+      await expect(inspector.locator('#detail-headers')).toContainText('source');
+      await inspector.locator('#tab-value').click();
+      await inspector.locator('#view-hex').click();
+      await expect(content).toContainText('|{"order_id":42,"|');
+      await inspector.locator('#view-pretty').click();
+      await inspector.locator('#search input').fill('');
+      await expect(inspector.locator('#status-text')).not.toContainText('match the filter');
+      await inspector.locator('.vt-row:not([hidden])').first().click();
+      await saveScreenshot(wb, 'inspector');
+      expect(dialogs, 'no alert() ran').toEqual([]);
+    });
+
+    await test.step('export every shown message to JSON through the save dialog; nothing is lost', async () => {
+      await inspector.locator('#export-filtered').click();
+      // code-server's save dialog is a quick input with the proposed path; Enter accepts it.
+      const pathInput = wb.quickInput.locator('input.input');
+      await expect(pathInput).toBeVisible({ timeout: 30_000 });
+      await expect(pathInput).toHaveValue(new RegExp(`${topic}-.*\\.json$`));
+      await pathInput.press('Enter');
+      await expect(inspector.locator('#status-text')).toContainText('Exported 100 messages to', { timeout: 30_000 });
+      const exported = fs.readdirSync(workspaceDir).filter((f) => f.startsWith(`${topic}-`) && f.endsWith('.json'));
+      expect(exported).toHaveLength(1);
+      const file = path.join(workspaceDir, exported[0] ?? '');
+      const records = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; value: { note: string }; valueEncoding: string }[];
+      fs.rmSync(file);
+      expect(records).toHaveLength(100);
+      expect(records.every((r) => r.valueEncoding === 'json' && r.value.note === XSS)).toBe(true);
+    });
+
+    await test.step('"Produce again" opens the producer with an editable copy of the message', async () => {
+      await inspector.locator('.vt-row:not([hidden])').first().click();
+      await inspector.locator('#produce-again').click();
+      const copy = webview(wb);
+      await expect(copy.locator('#note')).toContainText('An editable copy of', { timeout: 30_000 });
+      await expect(copy.locator('#value textarea')).toHaveValue(/"note": "<img src=x onerror=alert\(1\)><script>alert\(1\)<\/script>"/);
+      await expect(copy.locator('#count input')).toHaveValue('1');
+    });
+
+    await test.step('a template file shows "Produce ×5" above its template; it sends 5 more', async () => {
+      fs.writeFileSync(templateFile, `${JSON.stringify({
+        topic,
+        key: 'tpl-{{seq}}',
+        value: { order_id: '{{seq}}', sku: '{{faker.string.alphanumeric(8)}}', source: 'template' },
+        count: 5,
+      }, null, 2)}\n`);
+      await wb.page.keyboard.press('Escape');
+      // Quick Open: the palette without its ">" searches files.
+      const input = await wb.openCommandPalette();
+      await input.fill(path.basename(templateFile));
+      await wb.pickQuickItem(path.basename(templateFile));
+      const lens = wb.editorPart.locator('.codelens-decoration a', { hasText: 'Produce ×5' });
+      await expect(lens).toBeVisible({ timeout: 60_000 });
+      await expect(wb.editorPart.locator('.codelens-decoration a', { hasText: /^\s*Produce\s*$/ })).toBeVisible();
+      await lens.click();
+      await wb.waitForNotification(new RegExp(`5 messages written to ${topic}`));
+      await wb.clearNotifications();
+    });
+
+    await test.step('the tree shows the topic\'s partitions with offsets and the group\'s lag', async () => {
+      await wb.page.keyboard.press('Escape');
+      const topicRow = row(wb, 'Kafka', topic);
+      await expect(topicRow).toContainText('3 partitions · 105 msgs', { timeout: 30_000 });
+      await expand(topicRow);
+      await expect(row(wb, 'Kafka', 'Partition 0')).toContainText(/leader \d+ · offsets 0–\d+ · \d+ msgs/);
+      await expand(row(wb, 'Kafka', 'Consumer Groups'));
+      const groupRow = row(wb, 'Kafka', group);
+      await expect(groupRow).toContainText('lag 105', { timeout: 30_000 });
+      await saveScreenshot(wb, 'kafka-tree');
+    });
+
+    await test.step('a cluster that is not there shows the cause and Retry, not a spinner', async () => {
+      await wb.runCommand('Kafka Airflow: Clear Kafka Filter');
+      // Fold the local cluster, now unfiltered, so the new connection's row is on screen.
+      const local = row(wb, 'Kafka', 'Local stack');
+      await expect(async () => {
+        if ((await local.getAttribute('aria-expanded')) === 'true') await local.click();
+        await expect(local).toHaveAttribute('aria-expanded', 'false', { timeout: 3000 });
+      }).toPass({ timeout: 60_000 });
+      const header = wb.page.locator('.pane-header[aria-label="Kafka Section"], .pane-header[aria-label^="Kafka - "]');
+      await header.hover();
+      await header.locator('.actions .action-label[aria-label="Add Kafka Connection"]').click();
+      await wb.answerInput('Nowhere');
+      await wb.answerInput('127.0.0.1:1');
+      await wb.pickQuickItem('PLAINTEXT');
+      const nowhere = row(wb, 'Kafka', 'Nowhere');
+      await expand(nowhere);
+      const failure = rows(wb, 'Kafka').filter({ hasText: 'Kafka at 127.0.0.1:1 refused the connection' });
+      await expect(failure).toBeVisible({ timeout: 60_000 });
+      await failure.hover();
+      await expect(failure.locator('.actions .action-label[aria-label="Retry"]')).toBeVisible();
+    });
+  });
+});

@@ -1,0 +1,600 @@
+/**
+ * The Message Inspector in its webview: where to start reading (beginning, end and follow,
+ * the latest N, an offset, a timestamp), which partitions and how many messages; a
+ * virtualized table of partition, offset, timestamp, key, value preview, headers and size
+ * whose rows the host sends page by page; a detail pane with pretty JSON, raw text, hex and
+ * headers; text search and a partition filter computed in the host; pause and resume while
+ * following; export, copy and "Produce again". Every key, value and header is put in the page
+ * with textContent, so a message holding <script> shows those characters and runs nothing.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-multi-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type {
+  InspectorContent,
+  InspectorDetail,
+  InspectorMethods,
+  InspectorOptions,
+  InspectorPreset,
+  InspectorRow,
+  InspectorStartKind,
+  InspectorStatus,
+} from '../../src/shared/protocol';
+import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/views/kafka/presentation';
+import { el, replaceChildren } from './lib/dom';
+import { HostConnection } from './lib/host';
+import { VIRTUAL_TABLE_CSS, VirtualTable, type Column } from './lib/virtualTable';
+
+const ROW_HEIGHT = 22;
+
+const STYLES = `
+[hidden] { display: none !important; }
+html, body { height: 100%; }
+body { margin: 0; padding: 0; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); overflow: hidden; }
+#root { height: 100%; }
+main { display: flex; flex-direction: column; height: 100%; box-sizing: border-box; padding: 8px 12px 6px; gap: 8px; }
+header h1 { font-size: 1.3em; font-weight: 600; margin: 0; display: flex; gap: 8px; align-items: center; }
+header .sub { color: var(--vscode-descriptionForeground); }
+.bar { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: flex-end; }
+.ctl { display: flex; flex-direction: column; gap: 2px; }
+.ctl vscode-label { padding: 0; font-size: 0.92em; color: var(--vscode-descriptionForeground); }
+.ctl.inline { flex-direction: row; align-items: center; gap: 6px; padding-bottom: 3px; }
+#start-kind { width: 190px; } #start-value { width: 190px; } #max { width: 100px; } #search { width: 260px; }
+#read-partitions, #show-partitions { width: 160px; }
+.sep { width: 1px; align-self: stretch; background: var(--vscode-widget-border, var(--vscode-panel-border)); }
+.problem { color: var(--vscode-errorForeground); font-size: 0.92em; }
+.status { display: flex; gap: 8px; align-items: center; min-height: 20px; color: var(--vscode-descriptionForeground); }
+.status.error { color: var(--vscode-errorForeground); }
+.status .codicon { font-size: 14px; }
+.work { display: flex; flex-direction: column; gap: 8px; flex: 1; min-height: 0; }
+.table-area { display: flex; flex-direction: column; flex: 3; min-width: 0; min-height: 0; }
+.detail { flex: 2; min-height: 0; display: flex; flex-direction: column; border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); }
+/* Wide panels: the detail pane beside the table; narrow ones: below it, so the table keeps its width. */
+@media (min-width: 1400px) { .work { flex-direction: row; } .detail { min-width: 380px; max-width: 45%; } }
+#export-format { width: 80px; }
+.detail[hidden] { display: none; }
+.detail-head { padding: 6px 8px; border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); display: flex; flex-direction: column; gap: 6px; }
+.detail-title { font-weight: 600; }
+.detail-meta { color: var(--vscode-descriptionForeground); }
+.detail-actions { display: flex; gap: 6px; flex-wrap: wrap; }
+.tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); padding: 0 6px; }
+.tab { background: none; border: none; color: var(--vscode-descriptionForeground); padding: 4px 8px; cursor: pointer; border-bottom: 2px solid transparent; font: inherit; }
+.tab[aria-selected="true"] { color: var(--vscode-foreground); border-bottom-color: var(--vscode-focusBorder); }
+.tab:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
+.views { display: flex; gap: 4px; padding: 4px 8px; align-items: center; color: var(--vscode-descriptionForeground); }
+.views button { background: none; border: 1px solid transparent; color: inherit; font: inherit; padding: 1px 6px; border-radius: 3px; cursor: pointer; }
+.views button[aria-pressed="true"] { border-color: var(--vscode-focusBorder); color: var(--vscode-foreground); }
+.views button[disabled] { opacity: 0.4; cursor: default; }
+pre.content { flex: 1; margin: 0; padding: 6px 8px; overflow: auto; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size, inherit); white-space: pre-wrap; overflow-wrap: anywhere; user-select: text; }
+.headers-table { border-collapse: collapse; margin: 6px 8px; font-family: var(--vscode-editor-font-family); }
+.headers-table td { padding: 2px 8px 2px 0; vertical-align: top; white-space: pre-wrap; overflow-wrap: anywhere; }
+.headers-table td.k { color: var(--vscode-symbolIcon-keyForeground, var(--vscode-descriptionForeground)); }
+.kind { font-size: 0.85em; padding: 0 5px; border-radius: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
+.vt-cell.binary { color: var(--vscode-charts-orange, var(--vscode-descriptionForeground)); }
+.vt-cell.null { color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); font-style: italic; }
+.vt-cell.json { color: var(--vscode-foreground); }
+.footer { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.spacer { flex: 1; }
+${VIRTUAL_TABLE_CSS}
+`;
+
+const host = new HostConnection<InspectorMethods>();
+
+interface PageState {
+  preset: InspectorPreset | undefined;
+  status: InspectorStatus | undefined;
+  paused: boolean;
+  /** The row count shown while paused. */
+  frozenTotal: number;
+  detail: InspectorDetail | undefined;
+  tab: 'value' | 'key' | 'headers';
+  view: 'pretty' | 'text' | 'hex';
+  selectedIds: number[];
+}
+/**
+ * The choices of the selects, kept here: vscode-single-select and vscode-multi-select take
+ * their options a moment after they are added, so their `value` lags behind a preset.
+ */
+const chosen = { start: 'beginning' as InspectorStartKind, read: [] as number[], show: [] as number[], format: 'json' as 'json' | 'csv' };
+
+const state: PageState = {
+  preset: undefined, status: undefined, paused: false, frozenTotal: 0, detail: undefined, tab: 'value', view: 'pretty', selectedIds: [],
+};
+
+// ---------------------------------------------------------------- controls
+
+const title = el('h1', { id: 'title' });
+const subtitle = el('div', { class: 'sub', id: 'subtitle' });
+const startKind = el('vscode-single-select', { id: 'start-kind', 'aria-label': 'Start position' },
+  el('vscode-option', { value: 'beginning' }, 'From the beginning'),
+  el('vscode-option', { value: 'latest' }, 'Latest N per partition'),
+  el('vscode-option', { value: 'end' }, 'New messages only (end)'),
+  el('vscode-option', { value: 'offset' }, 'From offset'),
+  el('vscode-option', { value: 'timestamp' }, 'From timestamp'),
+);
+const startValue = el('vscode-textfield', { id: 'start-value', 'aria-label': 'Start value' });
+const startValueLabel = el('vscode-label', { for: 'start-value' }, 'Value');
+const startValueBox = el('div', { class: 'ctl' }, startValueLabel, startValue);
+const readPartitions = el('vscode-multi-select', { id: 'read-partitions', 'aria-label': 'Partitions to read' });
+const maxField = el('vscode-textfield', { id: 'max', 'aria-label': 'Max messages' });
+const followBox = el('vscode-checkbox', { id: 'follow', label: 'Follow new messages' });
+const startButton = el('vscode-button', { id: 'start', icon: 'play' }, 'Read');
+const stopButton = el('vscode-button', { id: 'stop', icon: 'debug-stop', secondary: true, disabled: true }, 'Stop');
+const optionsProblem = el('div', { class: 'problem', id: 'options-problem', role: 'alert' });
+
+const searchField = el('vscode-textfield', { id: 'search', placeholder: 'Search key, value and headers', 'aria-label': 'Search' },
+  el('span', { slot: 'content-before', class: 'codicon codicon-search' }));
+const showPartitions = el('vscode-multi-select', { id: 'show-partitions', 'aria-label': 'Partitions to show' });
+const pauseButton = el('vscode-button', { id: 'pause', icon: 'debug-pause', secondary: true, disabled: true }, 'Pause');
+const formatSelect = el('vscode-single-select', { id: 'export-format', 'aria-label': 'Export format' },
+  el('vscode-option', { value: 'json' }, 'JSON'),
+  el('vscode-option', { value: 'csv' }, 'CSV'),
+);
+const exportSelectedButton = el('vscode-button', { id: 'export-selected', icon: 'export', secondary: true, disabled: true }, 'Export selected');
+const exportFilteredButton = el('vscode-button', { id: 'export-filtered', icon: 'export', secondary: true, disabled: true }, 'Export all shown');
+
+const statusIcon = el('span', { class: 'codicon codicon-circle-outline' });
+const statusText = el('span', { id: 'status-text' }, 'Not reading yet.');
+const statusLine = el('div', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite' }, statusIcon, statusText);
+
+// ---------------------------------------------------------------- detail pane
+
+const detailTitle = el('div', { class: 'detail-title', id: 'detail-title' });
+const detailMeta = el('div', { class: 'detail-meta', id: 'detail-meta' });
+const copyValueButton = el('vscode-button', { id: 'copy-value', icon: 'copy', secondary: true }, 'Copy value');
+const copyRowButton = el('vscode-button', { id: 'copy-row', icon: 'json', secondary: true }, 'Copy as JSON');
+const produceAgainButton = el('vscode-button', { id: 'produce-again', icon: 'send', secondary: true }, 'Produce again');
+const closeDetailButton = el('vscode-button', { id: 'close-detail', icon: 'close', secondary: true, title: 'Close the detail pane' });
+const tabButtons = {
+  value: el('button', { class: 'tab', role: 'tab', id: 'tab-value' }, 'Value'),
+  key: el('button', { class: 'tab', role: 'tab', id: 'tab-key' }, 'Key'),
+  headers: el('button', { class: 'tab', role: 'tab', id: 'tab-headers' }, 'Headers'),
+};
+const viewButtons = {
+  pretty: el('button', { id: 'view-pretty', type: 'button' }, 'Pretty JSON'),
+  text: el('button', { id: 'view-text', type: 'button' }, 'Text'),
+  hex: el('button', { id: 'view-hex', type: 'button' }, 'Hex'),
+};
+const viewBar = el('div', { class: 'views', role: 'toolbar', 'aria-label': 'Show as' }, el('span', {}, 'Show as'), viewButtons.pretty, viewButtons.text, viewButtons.hex);
+const contentPre = el('pre', { class: 'content', id: 'detail-content', tabindex: 0 });
+const headersArea = el('div', { id: 'detail-headers', hidden: true });
+const detailPane = el('section', { class: 'detail', id: 'detail', hidden: true, 'aria-label': 'Message detail' },
+  el('div', { class: 'detail-head' },
+    el('div', { class: 'row' }, detailTitle),
+    detailMeta,
+    el('div', { class: 'detail-actions' }, copyValueButton, copyRowButton, produceAgainButton, closeDetailButton),
+  ),
+  el('div', { class: 'tabs', role: 'tablist' }, tabButtons.value, tabButtons.key, tabButtons.headers),
+  viewBar,
+  contentPre,
+  headersArea,
+);
+
+// ---------------------------------------------------------------- the table
+
+function kindClass(kind: InspectorRow['keyKind']): string | undefined {
+  return kind === 'binary' ? 'binary' : kind === 'null' || kind === 'empty' ? 'null' : kind === 'json' ? 'json' : undefined;
+}
+
+const columns: Column<InspectorRow>[] = [
+  { id: 'partition', title: 'Partition', width: '76px', className: 'num', text: (r) => String(r.partition) },
+  { id: 'offset', title: 'Offset', width: '90px', className: 'num', text: (r) => formatCount(r.offset) },
+  { id: 'timestamp', title: 'Timestamp', width: '214px', className: 'mono', text: (r) => formatTimestamp(r.timestamp) },
+  { id: 'key', title: 'Key', width: 'minmax(70px, 1fr)', className: 'mono', text: (r) => r.key, cellClass: (r) => kindClass(r.keyKind) },
+  { id: 'value', title: 'Value', width: 'minmax(120px, 4fr)', className: 'mono', text: (r) => r.value, cellClass: (r) => kindClass(r.valueKind) },
+  { id: 'headers', title: 'Headers', width: '74px', className: 'num', text: (r) => (r.headers === 0 ? '' : String(r.headers)) },
+  { id: 'size', title: 'Size', width: '72px', className: 'num', text: (r) => formatBytes(r.size) },
+];
+
+const table = new VirtualTable<InspectorRow>({
+  columns,
+  rowHeight: ROW_HEIGHT,
+  margin: 40,
+  fetch: async (from, to) => {
+    const page = await host.request('rows', { from, to });
+    return { rows: page.rows, total: state.paused ? Math.min(page.matched, state.frozenTotal) : page.matched, generation: page.generation };
+  },
+  rowId: (row) => row.id,
+  onSelectionChange: (row, ids) => {
+    state.selectedIds = ids;
+    updateButtons();
+    if (row) void showDetail(row.id);
+  },
+  onOpen: (row) => { void showDetail(row.id); },
+  onError: (error) => { setStatusError(errorText(error)); },
+  emptyText: () => emptyText(),
+});
+
+function emptyText(): string {
+  const status = state.status;
+  if (!status || status.state === 'idle') return 'Choose where to start and press Read.';
+  if (status.loaded > 0 && status.matched === 0) return 'No message matches the search and partition filter.';
+  if (status.state === 'loading' || status.state === 'following') return 'Waiting for messages…';
+  return 'No messages in this range.';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------- layout
+
+function renderPage(): void {
+  const root = document.getElementById('root') ?? document.body;
+  replaceChildren(root,
+    el('main', {},
+      el('header', {}, title, subtitle),
+      el('div', { class: 'bar', role: 'group', 'aria-label': 'What to read' },
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'start-kind' }, 'Start'), startKind),
+        startValueBox,
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'read-partitions' }, 'Read partitions'), readPartitions),
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'max' }, 'Max messages'), maxField),
+        el('div', { class: 'ctl inline' }, followBox),
+        el('div', { class: 'ctl inline' }, startButton, stopButton),
+      ),
+      optionsProblem,
+      el('div', { class: 'bar', role: 'group', 'aria-label': 'What to show' },
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'search' }, 'Search'), searchField),
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'show-partitions' }, 'Show partitions'), showPartitions),
+        el('div', { class: 'ctl inline' }, pauseButton),
+      ),
+      el('div', { class: 'work' },
+        el('div', { class: 'table-area' }, table.element),
+        detailPane,
+      ),
+      el('div', { class: 'footer' },
+        statusLine,
+        el('span', { class: 'spacer' }),
+        el('vscode-label', { for: 'export-format' }, 'Export as'),
+        formatSelect, exportSelectedButton, exportFilteredButton,
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- options
+
+function readOptions(): { ok: true; options: InspectorOptions } | { ok: false; message: string } {
+  const start = chosen.start;
+  const value = startValue.value.trim();
+  const limit = state.preset?.maxMessagesLimit ?? 1_000_000;
+  const maxText = maxField.value.trim().replace(/[_,]/g, '');
+  if (!/^\d+$/.test(maxText) || Number(maxText) < 1 || Number(maxText) > limit) {
+    return { ok: false, message: `Max messages must be a whole number from 1 to ${formatCount(limit)}.` };
+  }
+  if (start === 'latest' && (!/^\d+$/.test(value) || Number(value) < 1)) {
+    return { ok: false, message: 'Give how many of the latest messages to read from each partition, e.g. 100.' };
+  }
+  if (start === 'offset' && !/^\d+$/.test(value)) {
+    return { ok: false, message: 'Give the offset to start at: a whole number, e.g. 0 or 1500.' };
+  }
+  if (start === 'timestamp') {
+    const parsed = parseTimestamp(value);
+    if (!parsed.ok) return { ok: false, message: parsed.message };
+  }
+  const partitions = chosen.read;
+  const all = state.preset?.partitions.length ?? 0;
+  if (all > 0 && partitions.length === 0) return { ok: false, message: 'Pick at least one partition to read.' };
+  return {
+    ok: true,
+    options: {
+      start,
+      startValue: value,
+      partitions: partitions.length === all ? [] : partitions,
+      maxMessages: Number(maxText),
+      follow: followBox.checked || start === 'end',
+    },
+  };
+}
+
+function updateStartValue(): void {
+  const kind = chosen.start;
+  const labels: Partial<Record<InspectorStartKind, [string, string, string]>> = {
+    latest: ['Messages per partition', '100', 'e.g. 100'],
+    offset: ['Offset', '0', 'e.g. 0 or 1500'],
+    timestamp: ['Time', '1h ago', '2024-05-01 12:00, …Z, or 2h ago'],
+  };
+  const entry = labels[kind];
+  startValueBox.hidden = entry === undefined;
+  if (entry) {
+    const [label, value, placeholder] = entry;
+    if (startValueLabel.textContent !== label) {
+      startValueLabel.textContent = label;
+      startValue.value = value;
+    }
+    startValue.placeholder = placeholder;
+  }
+  if (kind === 'end') followBox.checked = true;
+  checkOptions();
+}
+
+function checkOptions(): boolean {
+  const result = readOptions();
+  optionsProblem.textContent = result.ok ? '' : result.message;
+  startValue.invalid = !result.ok && /offset|time|latest|partition/i.test(result.message) && !startValueBox.hidden;
+  maxField.invalid = !result.ok && result.message.startsWith('Max');
+  return result.ok;
+}
+
+async function startReading(): Promise<void> {
+  const result = readOptions();
+  if (!result.ok) {
+    optionsProblem.textContent = result.message;
+    return;
+  }
+  state.paused = false;
+  closeDetail();
+  try {
+    await host.request('start', result.options);
+    if (result.options.follow) table.followEnd();
+  } catch (error) {
+    setStatusError(errorText(error));
+  }
+}
+
+// ---------------------------------------------------------------- filter
+
+let filterTimer = 0;
+function scheduleFilter(): void {
+  window.clearTimeout(filterTimer);
+  filterTimer = window.setTimeout(() => { void applyFilter(); }, 180);
+}
+
+async function applyFilter(): Promise<void> {
+  const partitions = chosen.show;
+  const all = state.preset?.partitions.length ?? 0;
+  try {
+    const result = await host.request('setFilter', { text: searchField.value, partitions: partitions.length === all ? [] : partitions });
+    state.frozenTotal = result.matched;
+    table.setTotal(result.matched, result.generation);
+    closeDetail();
+  } catch (error) {
+    setStatusError(errorText(error));
+  }
+}
+
+// ---------------------------------------------------------------- status
+
+function setStatusError(message: string): void {
+  statusLine.className = 'status error';
+  statusIcon.className = 'codicon codicon-error';
+  statusText.textContent = message;
+}
+
+function applyStatus(status: InspectorStatus): void {
+  const previous = state.status;
+  state.status = status;
+  const running = status.state === 'loading' || status.state === 'following';
+  startButton.disabled = running;
+  stopButton.disabled = !running;
+  pauseButton.disabled = status.state !== 'following' && !state.paused;
+  const icons: Record<InspectorStatus['state'], string> = {
+    idle: 'circle-outline', loading: 'loading codicon-modifier-spin', following: 'broadcast', done: 'pass', stopped: 'debug-stop', error: 'error',
+  };
+  statusLine.className = status.state === 'error' ? 'status error' : 'status';
+  statusIcon.className = `codicon codicon-${icons[status.state]}`;
+  const waiting = state.paused ? Math.max(0, status.matched - state.frozenTotal) : 0;
+  statusText.textContent = state.paused
+    ? `Paused: ${formatCount(waiting)} new matching messages wait. ${status.message}`
+    : status.message;
+  if (previous?.generation !== status.generation) {
+    state.paused = false;
+    updatePauseButton();
+    closeDetail();
+  }
+  if (!state.paused) {
+    state.frozenTotal = status.matched;
+    table.setTotal(status.matched, status.generation, status.state === 'following');
+  }
+  updateButtons();
+}
+
+function updatePauseButton(): void {
+  pauseButton.textContent = state.paused ? 'Resume' : 'Pause';
+  pauseButton.icon = state.paused ? 'debug-continue' : 'debug-pause';
+}
+
+function togglePause(): void {
+  state.paused = !state.paused;
+  updatePauseButton();
+  const status = state.status;
+  if (!state.paused && status) {
+    state.frozenTotal = status.matched;
+    table.setTotal(status.matched, status.generation, true);
+    table.followEnd();
+  }
+  if (status) applyStatus(status);
+}
+
+function updateButtons(): void {
+  const matched = state.status?.matched ?? 0;
+  exportSelectedButton.disabled = state.selectedIds.length === 0;
+  exportSelectedButton.textContent = state.selectedIds.length > 1 ? `Export ${formatCount(state.selectedIds.length)} selected` : 'Export selected';
+  exportFilteredButton.disabled = matched === 0;
+  exportFilteredButton.textContent = matched > 0 ? `Export all ${formatCount(matched)} shown` : 'Export all shown';
+}
+
+// ---------------------------------------------------------------- detail
+
+async function showDetail(id: number): Promise<void> {
+  try {
+    const detail = await host.request('detail', { id });
+    state.detail = detail;
+    if (state.view === 'pretty' && detail.value.pretty === null) state.view = detail.value.kind === 'binary' ? 'hex' : 'text';
+    else if (state.view !== 'hex' && detail.value.kind === 'binary') state.view = 'hex';
+    renderDetail();
+  } catch (error) {
+    setStatusError(errorText(error));
+  }
+}
+
+function closeDetail(): void {
+  state.detail = undefined;
+  detailPane.hidden = true;
+}
+
+function contentOf(detail: InspectorDetail): InspectorContent | undefined {
+  return state.tab === 'value' ? detail.value : state.tab === 'key' ? detail.key : undefined;
+}
+
+function renderDetail(): void {
+  const detail = state.detail;
+  if (!detail) return;
+  detailPane.hidden = false;
+  detailTitle.textContent = `${detail.topic} · partition ${detail.partition} · offset ${formatCount(detail.offset)}`;
+  detailMeta.textContent = `${formatTimestamp(detail.timestamp)} · ${formatBytes(detail.size)} · ${detail.headers.length} header${detail.headers.length === 1 ? '' : 's'}`;
+  produceAgainButton.hidden = !(state.preset?.canProduceAgain ?? false);
+  tabButtons.headers.textContent = `Headers (${detail.headers.length})`;
+  for (const [name, button] of Object.entries(tabButtons)) button.setAttribute('aria-selected', String(name === state.tab));
+  const content = contentOf(detail);
+  viewBar.hidden = content === undefined;
+  contentPre.hidden = content === undefined;
+  headersArea.hidden = content !== undefined;
+  if (!content) {
+    replaceChildren(headersArea, detail.headers.length === 0
+      ? el('p', { class: 'hint', style: 'padding: 6px 8px' }, 'This message has no headers.')
+      : el('table', { class: 'headers-table' },
+        ...detail.headers.map((h) => el('tr', {},
+          el('td', { class: 'k' }, h.key),
+          el('td', {}, h.value.kind === 'binary' ? h.value.hex : h.value.kind === 'null' ? '(null)' : h.value.text ?? ''),
+        ))));
+    return;
+  }
+  viewButtons.pretty.disabled = content.pretty === null;
+  viewButtons.text.disabled = content.text === null;
+  viewButtons.hex.disabled = content.kind === 'null';
+  let view = state.view;
+  if (view === 'pretty' && content.pretty === null) view = content.text !== null ? 'text' : 'hex';
+  if (view === 'text' && content.text === null) view = 'hex';
+  for (const [name, button] of Object.entries(viewButtons)) button.setAttribute('aria-pressed', String(name === view));
+  let text: string;
+  if (content.kind === 'null') text = '(null: this message has no ' + (state.tab === 'key' ? 'key)' : 'value — a tombstone)');
+  else if (content.kind === 'empty') text = '(empty: zero bytes)';
+  else if (view === 'pretty') text = content.pretty ?? '';
+  else if (view === 'text') text = content.text ?? '';
+  else text = content.hex;
+  if (content.truncated) text += `\n\n… cut here: the ${state.tab} has ${formatBytes(content.bytes)}. Export the message to get all of it.`;
+  contentPre.textContent = text;
+  contentPre.dataset['kind'] = content.kind;
+}
+
+// ---------------------------------------------------------------- actions
+
+async function exportRows(ids: number[] | 'filtered'): Promise<void> {
+  try {
+    const result = await host.request('export', { ids, format: chosen.format });
+    if (result) {
+      statusLine.className = 'status';
+      statusIcon.className = 'codicon codicon-check';
+      statusText.textContent = `Exported ${formatCount(result.written)} message${result.written === 1 ? '' : 's'} to ${result.file}.`;
+    }
+  } catch (error) {
+    setStatusError(errorText(error));
+  }
+}
+
+async function run(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    setStatusError(errorText(error));
+  }
+}
+
+// ---------------------------------------------------------------- preset
+
+function applyPreset(preset: InspectorPreset): void {
+  state.preset = preset;
+  title.textContent = preset.title;
+  subtitle.textContent = preset.subtitle;
+  document.title = preset.title;
+  const picked = new Set(preset.options.partitions);
+  const all = preset.options.partitions.length === 0;
+  replaceChildren(readPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: all || picked.has(p) }, `Partition ${p}`)));
+  replaceChildren(showPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: true }, `Partition ${p}`)));
+  chosen.start = preset.options.start;
+  chosen.read = all ? [...preset.partitions] : preset.partitions.filter((p) => picked.has(p));
+  chosen.show = [...preset.partitions];
+  startKind.value = preset.options.start;
+  updateStartValue();
+  if (preset.options.startValue !== '') startValue.value = preset.options.startValue;
+  maxField.value = String(preset.options.maxMessages);
+  followBox.checked = preset.options.follow;
+  checkOptions();
+  if (preset.autoStart) void startReading();
+}
+
+function isPreset(value: unknown): value is InspectorPreset {
+  return typeof value === 'object' && value !== null && Array.isArray((value as InspectorPreset).partitions) && typeof (value as InspectorPreset).title === 'string';
+}
+
+function isStatus(value: unknown): value is InspectorStatus {
+  return typeof value === 'object' && value !== null && typeof (value as InspectorStatus).matched === 'number' && typeof (value as InspectorStatus).generation === 'number';
+}
+
+function start(): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(STYLES);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  renderPage();
+  updateButtons();
+
+  startKind.addEventListener('change', () => {
+    chosen.start = startKind.value as InspectorStartKind;
+    updateStartValue();
+  });
+  readPartitions.addEventListener('change', () => {
+    chosen.read = readPartitions.value.map(Number).filter((n) => Number.isInteger(n));
+    checkOptions();
+  });
+  formatSelect.addEventListener('change', () => { chosen.format = formatSelect.value === 'csv' ? 'csv' : 'json'; });
+  startValue.addEventListener('input', checkOptions);
+  maxField.addEventListener('input', checkOptions);
+  startValue.addEventListener('keydown', (e) => { if (e.key === 'Enter') void startReading(); });
+  startButton.addEventListener('click', () => { void startReading(); });
+  stopButton.addEventListener('click', () => { void run(() => host.request('stop', {})); });
+  searchField.addEventListener('input', scheduleFilter);
+  showPartitions.addEventListener('change', () => {
+    chosen.show = showPartitions.value.map(Number).filter((n) => Number.isInteger(n));
+    void applyFilter();
+  });
+  pauseButton.addEventListener('click', togglePause);
+  exportSelectedButton.addEventListener('click', () => { void exportRows(state.selectedIds); });
+  exportFilteredButton.addEventListener('click', () => { void exportRows('filtered'); });
+  copyValueButton.addEventListener('click', () => {
+    const id = state.detail?.id;
+    if (id !== undefined) void run(() => host.request('copy', { id, what: state.tab === 'key' ? 'key' : 'value' }));
+  });
+  copyRowButton.addEventListener('click', () => {
+    const id = state.detail?.id;
+    if (id !== undefined) void run(() => host.request('copy', { id, what: 'row' }));
+  });
+  produceAgainButton.addEventListener('click', () => {
+    const id = state.detail?.id;
+    if (id !== undefined) void run(() => host.request('produceAgain', { id }));
+  });
+  closeDetailButton.addEventListener('click', closeDetail);
+  for (const [name, button] of Object.entries(tabButtons)) {
+    button.addEventListener('click', () => {
+      state.tab = name as PageState['tab'];
+      renderDetail();
+    });
+  }
+  for (const [name, button] of Object.entries(viewButtons)) {
+    button.addEventListener('click', () => {
+      state.view = name as PageState['view'];
+      renderDetail();
+    });
+  }
+
+  host.on('preset', (params) => { if (isPreset(params)) applyPreset(params); });
+  host.on('status', (params) => { if (isStatus(params)) applyStatus(params); });
+  host.ready();
+}
+
+start();
