@@ -1,0 +1,316 @@
+/**
+ * The Airflow commands of the DAGs and Datasets views, the status bar and the palette:
+ * trigger a DAG (with an optional conf typed as a JSON object in a quick input), pause and
+ * unpause, open a DAG or run in the Airflow UI, clear a task, filter the DAGs, open a task
+ * log or an import error, retry a failed load, re-enter a connection's password, show the
+ * server's status, and fire a dataset event. Every command runs through registerCommand;
+ * refused credentials turn into an error that offers "Re-enter Password" for that connection.
+ */
+import * as vscode from 'vscode';
+import { AirflowAuthError, DagNotFoundError } from '../airflow/errors';
+import type { AirflowConnections } from '../config/airflowConnections';
+import { SecretKey, type Secrets } from '../config/secrets';
+import { DatasetEventPanel, type DatasetEventPanelDeps } from '../panels/datasetEventPanel';
+import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
+import { parseJsonObject } from '../shared/jsonObject';
+import { taggedLogger } from '../shared/logger';
+import type { DagNode, DagsNode, DagsTreeProvider, RunNode, TaskNode } from '../views/airflow/dagsTree';
+import type { DatasetsNode, DatasetsTreeProvider } from '../views/airflow/datasetsTree';
+import { healthLines, serverDescription } from '../views/airflow/presentation';
+import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
+import { AirflowStatusBar } from '../views/airflowStatusBar';
+import { registerCommand } from './index';
+import { CommandId } from './ids';
+
+export interface AirflowCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  secrets: Secrets;
+  connections: AirflowConnections;
+  dagsTree: DagsTreeProvider;
+  datasetsTree: DatasetsTreeProvider;
+  /** Remembers the last conf per DAG, so a second trigger starts from it. */
+  state: vscode.Memento;
+}
+
+const LAST_CONF_KEY = 'kafkaAirflow.lastTriggerConf';
+
+function isNodeOf<K extends string>(value: unknown, kind: K): value is { kind: K } {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === kind;
+}
+
+/** Runs an Airflow action; refused credentials get an action for this very connection, a vanished DAG reloads the tree. */
+async function onServer<T>(deps: AirflowCommandDeps, connection: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof AirflowAuthError) {
+      const title = error.actions.find((a): a is { title: string; command: string } => typeof a === 'object')?.title ?? 'Re-enter Password';
+      throw new WorkbenchError(userMessage(error), {
+        cause: error,
+        actions: [{ title, command: CommandId.reenterAirflowPassword, args: [connection] }, 'showLog'],
+      });
+    }
+    if (error instanceof DagNotFoundError) {
+      const node = deps.dagsTree.connectionNode(connection);
+      if (node) deps.dagsTree.refreshNode(node);
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- DAGs
+
+/**
+ * The DAG a command acts on: the row it was run on, or, when VS Code hands over no row (the
+ * view was reloading at the moment of the click), the DAG the user picks.
+ */
+async function resolveDag(deps: AirflowCommandDeps, arg: unknown, action: string): Promise<DagNode> {
+  if (isNodeOf(arg, 'dag')) return arg as DagNode;
+  const connection = await pickConnection(deps, `${action}: which Airflow connection?`);
+  const client = await deps.connections.client(connection);
+  const dags = await onServer(deps, connection, () => client.listAllDags({ latestRunState: false }));
+  const picked = await vscode.window.showQuickPick(
+    dags.map((dag) => ({ label: dag.dagId, description: [dag.isPaused ? 'paused' : '', dag.tags.join(', ')].filter((t) => t !== '').join(' · '), dag })),
+    { title: `${action}: which DAG?`, matchOnDescription: true, ignoreFocusOut: true },
+  );
+  if (!picked) throw new CancelledError();
+  const node = deps.dagsTree.dagNodeFor(connection, picked.dag);
+  if (!node) throw new WorkbenchError(`The Airflow connection "${connection}" is no longer in the settings.`, { actions: ['openSettings'] });
+  return node;
+}
+
+async function triggerDag(deps: AirflowCommandDeps, node: DagNode): Promise<void> {
+  const { dagId } = node.dag;
+  const remembered = deps.state.get<Record<string, string>>(LAST_CONF_KEY, {});
+  const key = `${node.connectionName}\u0000${dagId}`;
+  const confText = await vscode.window.showInputBox({
+    title: `Trigger ${dagId}`,
+    prompt: 'conf for the run, as a JSON object (leave {} for none). Enter triggers the DAG.',
+    value: remembered[key] ?? '{}',
+    ignoreFocusOut: true,
+    validateInput: (text) => {
+      const parsed = parseJsonObject(text, 'conf');
+      return parsed.ok ? undefined : parsed.message;
+    },
+  });
+  if (confText === undefined) throw new CancelledError();
+  const conf = parseJsonObject(confText, 'conf');
+  if (!conf.ok) throw new WorkbenchError(conf.message);
+  await deps.state.update(LAST_CONF_KEY, { ...remembered, [key]: confText });
+  const client = await deps.connections.client(node.connectionName);
+  const run = await onServer(deps, node.connectionName, () => client.trigger(dagId, { conf: conf.value, logicalDate: null }));
+  deps.log.info(`Triggered ${dagId} on "${node.connectionName}": run ${run.runId} (${run.state})`);
+  vscode.window.setStatusBarMessage(`$(play) Triggered ${dagId}: ${run.runId}`, 5000);
+  if (node.dag.isPaused) {
+    void vscode.window.showWarningMessage(`${dagId} is paused: its run ${run.runId} stays queued until you unpause the DAG.`, 'Unpause').then(async (picked) => {
+      if (picked === 'Unpause') await vscode.commands.executeCommand(CommandId.unpauseDag, node);
+    });
+  }
+  deps.dagsTree.dagChanged(node);
+  await deps.dagsTree.revealRun(node.connectionName, dagId, run.runId);
+}
+
+async function setPaused(deps: AirflowCommandDeps, node: DagNode, paused: boolean): Promise<void> {
+  const client = await deps.connections.client(node.connectionName);
+  const dag = await onServer(deps, node.connectionName, () => client.setPaused(node.dag.dagId, paused));
+  deps.log.info(`${paused ? 'Paused' : 'Unpaused'} ${node.dag.dagId} on "${node.connectionName}"`);
+  deps.dagsTree.dagChanged(node, dag);
+}
+
+async function openInAirflowUi(deps: AirflowCommandDeps, node: DagNode | RunNode | TaskNode): Promise<void> {
+  const client = await deps.connections.client(node.connectionName);
+  const url = await onServer(deps, node.connectionName, () => node.kind === 'dag'
+    ? client.uiUrlForDag(node.dag.dagId)
+    : node.kind === 'run'
+      ? client.uiUrlForRun(node.run.dagId, node.run.runId)
+      : client.uiUrlForRun(node.task.dagId, node.task.runId));
+  const opened = await vscode.env.openExternal(vscode.Uri.parse(url));
+  if (!opened) throw new WorkbenchError(`The editor could not open ${url}. Copy it into a browser.`);
+}
+
+async function clearTask(deps: AirflowCommandDeps, node: TaskNode): Promise<void> {
+  const { task } = node;
+  const answer = await vscode.window.showWarningMessage(
+    `Clear task ${task.taskId} of run ${task.runId}?`,
+    { modal: true, detail: 'Airflow runs it again, and the tasks downstream of it, as the Clear button of the Airflow UI does.' },
+    'Clear',
+  );
+  if (answer !== 'Clear') throw new CancelledError();
+  const client = await deps.connections.client(node.connectionName);
+  const cleared = await onServer(deps, node.connectionName, () => client.clearTask(task.dagId, task.runId, task.taskId, { downstream: true }));
+  deps.log.info(`Cleared ${task.dagId}/${task.runId}/${task.taskId}: ${cleared.length} task instance(s)`);
+  vscode.window.setStatusBarMessage(`$(debug-restart) Cleared ${cleared.length} task instance(s) of ${task.runId}`, 5000);
+  const dagNode = node.parent?.parent;
+  if (dagNode?.kind === 'dag') deps.dagsTree.dagChanged(dagNode);
+}
+
+async function filterDags(deps: AirflowCommandDeps): Promise<void> {
+  const text = await vscode.window.showInputBox({
+    title: 'Filter DAGs',
+    prompt: 'Words that the DAG id, a tag or an owner contains (all must match); tag:x or owner:x look only there. Empty shows all.',
+    value: deps.dagsTree.filter,
+    ignoreFocusOut: true,
+  });
+  if (text === undefined) throw new CancelledError();
+  deps.dagsTree.setFilter(text);
+}
+
+async function openTaskLog(deps: AirflowCommandDeps, logs: TaskLogDocuments, node: TaskNode): Promise<void> {
+  const { task } = node;
+  if (task.tryNumber < 1) {
+    void vscode.window.showInformationMessage(`Task ${task.taskId} has not run yet (state: ${task.state ?? 'none'}), so it has no log.`);
+    return;
+  }
+  await logs.open({
+    kind: 'taskLog', connection: node.connectionName, dagId: task.dagId, runId: task.runId, taskId: task.taskId,
+    tryNumber: task.tryNumber, mapIndex: task.mapIndex,
+  });
+}
+
+// ---------------------------------------------------------------- connections and status
+
+async function pickConnection(deps: AirflowCommandDeps, title: string): Promise<string> {
+  const connections = deps.connections.list().value;
+  if (connections.length === 0) {
+    throw new WorkbenchError('No Airflow connection is configured. Add one first.', {
+      actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }],
+    });
+  }
+  if (connections.length === 1 && connections[0]) return connections[0].name;
+  const picked = await vscode.window.showQuickPick(
+    connections.map((c) => ({ label: c.name, description: c.url })),
+    { title, ignoreFocusOut: true },
+  );
+  if (!picked) throw new CancelledError();
+  return picked.label;
+}
+
+async function reenterPassword(deps: AirflowCommandDeps, nameArg: unknown): Promise<void> {
+  const name = typeof nameArg === 'string' ? nameArg : await pickConnection(deps, 'Re-enter the password of which Airflow connection?');
+  const connection = deps.connections.find(name);
+  if (!connection) throw new WorkbenchError(`There is no Airflow connection named "${name}" in the settings.`, { actions: ['openSettings'] });
+  const isToken = connection.auth === 'token';
+  const secret = await vscode.window.showInputBox({
+    title: isToken ? `Token for Airflow "${name}"` : `Password of ${connection.username ?? 'the user'} on Airflow "${name}"`,
+    prompt: 'Kept in the editor\'s secret storage, never in the settings.',
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v === '' ? `Enter the ${isToken ? 'token' : 'password'}.` : undefined),
+  });
+  if (secret === undefined) throw new CancelledError();
+  await deps.secrets.store(isToken ? SecretKey.airflowToken(name) : SecretKey.airflowPassword(name), secret);
+  deps.log.info(`Stored a new ${isToken ? 'token' : 'password'} for Airflow "${name}"`);
+  void deps.connections.checkStatus(name);
+}
+
+async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar): Promise<void> {
+  const connections = deps.connections.list().value;
+  if (connections.length === 0) await pickConnection(deps, '');
+  const active = deps.connections.active()?.name;
+  type Item = vscode.QuickPickItem & { run: () => Promise<unknown> };
+  const items: Item[] = connections.map((c) => {
+    const status = deps.connections.status(c.name);
+    const shown = status.kind === 'checking' ? status.previous ?? status : status;
+    const description = shown.kind === 'ok' ? serverDescription(shown.info, shown.health) : shown.kind === 'error' ? 'unreachable' : 'not checked yet';
+    const detail = shown.kind === 'ok'
+      ? `${c.url} · REST API ${shown.info.apiVersion}${shown.health ? ` · ${healthLines(shown.health).join(', ')}` : ''}`
+      : shown.kind === 'error' ? `${c.url} · ${userMessage(shown.error)}` : c.url;
+    return {
+      label: `${c.name === active ? '$(check)' : '$(blank)'} ${c.name}`,
+      description,
+      detail,
+      run: async () => {
+        await deps.connections.setActive(c.name);
+        await deps.connections.checkStatus(c.name);
+      },
+    };
+  });
+  items.push(
+    { label: '', kind: vscode.QuickPickItemKind.Separator, run: () => Promise.resolve() },
+    { label: '$(refresh) Check Again', description: 'ask the server for its version and health now', run: () => { statusBar.checkActive(); return Promise.resolve(); } },
+  );
+  if (active) {
+    items.push({
+      label: '$(link-external) Open Airflow UI',
+      description: deps.connections.find(active)?.url ?? '',
+      run: async () => {
+        const client = await deps.connections.client(active);
+        const info = await onServer(deps, active, () => client.serverInfo());
+        await vscode.env.openExternal(vscode.Uri.parse(info.uiUrl));
+      },
+    });
+  }
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Airflow Servers: pick the one the status bar shows',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (picked) await picked.run();
+}
+
+// ---------------------------------------------------------------- registration
+
+export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): unknown }[] {
+  const { log, dagsTree, datasetsTree } = deps;
+  const logs = new TaskLogDocuments(deps.connections, log);
+  const statusBar = new AirflowStatusBar(deps.connections, CommandId.showAirflowStatus);
+  const panelDeps: DatasetEventPanelDeps = {
+    log: taggedLogger(log, 'airflow'),
+    extensionUri: deps.extensionUri,
+    connections: deps.connections,
+    revealRun: (connection, dagId, runId) => onServer(deps, connection, () => dagsTree.revealRun(connection, dagId, runId)),
+    eventFired: (connection, uri) => { datasetsTree.eventFired(connection, uri); },
+  };
+  const fireDatasetEvent = (node: unknown): void => {
+    if (isNodeOf(node, 'dataset')) {
+      const { connectionName, dataset } = node as DatasetsNode & { kind: 'dataset' };
+      DatasetEventPanel.show(panelDeps, { connection: connectionName, uri: dataset.uri });
+    } else {
+      DatasetEventPanel.show(panelDeps);
+    }
+  };
+
+  return [
+    logs,
+    statusBar,
+    registerCommand(log, CommandId.triggerDag, async (node) => { await triggerDag(deps, await resolveDag(deps, node, 'Trigger DAG')); }),
+    registerCommand(log, CommandId.pauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Pause DAG'), true); }),
+    registerCommand(log, CommandId.unpauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Unpause DAG'), false); }),
+    registerCommand(log, CommandId.openDagInAirflowUi, (node) => {
+      if (isNodeOf(node, 'dag') || isNodeOf(node, 'run') || isNodeOf(node, 'task')) return openInAirflowUi(deps, node as DagNode | RunNode | TaskNode);
+      return undefined;
+    }),
+    registerCommand(log, CommandId.clearTask, (node) => (isNodeOf(node, 'task') ? clearTask(deps, node as TaskNode) : undefined)),
+    registerCommand(log, CommandId.filterDags, () => filterDags(deps)),
+    registerCommand(log, CommandId.clearDagFilter, () => { dagsTree.setFilter(''); }),
+    registerCommand(log, CommandId.openTaskLog, (node) => (isNodeOf(node, 'task') ? openTaskLog(deps, logs, node as TaskNode) : undefined)),
+    registerCommand(log, CommandId.showImportError, async (node) => {
+      if (!isNodeOf(node, 'importError')) return;
+      const { connectionName, importError } = node as DagsNode & { kind: 'importError' };
+      await logs.open({ kind: 'importError', connection: connectionName, filename: importError.filename, stackTrace: importError.stackTrace });
+    }),
+    registerCommand(log, CommandId.retryAirflowLoad, (node) => {
+      if (dagsTree.owns(node)) dagsTree.refreshNode(node);
+      else if (datasetsTree.owns(node)) datasetsTree.refreshNode(node);
+      else {
+        dagsTree.refresh();
+        datasetsTree.refresh();
+      }
+    }),
+    registerCommand(log, CommandId.reenterAirflowPassword, (name) => reenterPassword(deps, name)),
+    registerCommand(log, CommandId.showAirflowStatus, () => showStatus(deps, statusBar)),
+    registerCommand(log, CommandId.fireDatasetEvent, fireDatasetEvent),
+    registerCommand(log, CommandId.fireDatasetEventOnDataset, fireDatasetEvent),
+    registerCommand(log, CommandId.revealInDagsTree, async (first, second, third) => {
+      // From a row's click: (connection, dagId, runId?); from its context menu: the row itself.
+      const row = typeof first === 'object' && first !== null ? (first as Partial<{ connectionName: string; dagId: string; runId: string }>) : undefined;
+      const connection = row ? row.connectionName : first;
+      const dagId = row ? row.dagId : second;
+      const runId = row ? row.runId : third;
+      if (typeof connection !== 'string' || typeof dagId !== 'string') return;
+      await onServer(deps, connection, () =>
+        typeof runId === 'string' ? dagsTree.revealRun(connection, dagId, runId) : dagsTree.revealDag(connection, dagId));
+    }),
+  ];
+}

@@ -1,0 +1,432 @@
+/**
+ * The DAGs view: Airflow connection (version and health) → import errors and DAGs (latest
+ * run state as a theme-colored icon, paused marker, tags) → recent runs → task instances,
+ * whose click opens the task log. A filter keeps the DAGs whose id, tag or owner matches.
+ * While runs are active the affected rows refresh on their own; a failed load becomes a row
+ * with the cause and Retry; a DAG that disappeared makes its connection reload.
+ */
+import * as vscode from 'vscode';
+import { DagNotFoundError } from '../../airflow/errors';
+import type { Dag, DagRun, ImportError, TaskInstance } from '../../airflow/types';
+import type { AirflowConnections } from '../../config/airflowConnections';
+import type { AirflowConnection } from '../../shared/connections';
+import { describeError, userMessage } from '../../shared/errors';
+import { taggedLogger, type Logger } from '../../shared/logger';
+import {
+  connectionStatusText,
+  dagDescription,
+  dagMatchesFilter,
+  dagTooltip,
+  formatTime,
+  inRunOrder,
+  isActiveRunState,
+  newestFirst,
+  isActiveTaskState,
+  runDescription,
+  runTooltip,
+  serverDescription,
+  stateIcon,
+  taskDescription,
+  taskLabel,
+  taskTooltip,
+} from './presentation';
+import { AutoRefresh, CredentialsPrompt, failureItem, NodeStore, type KeyedNode } from './treeSupport';
+
+/** How many recent runs a DAG lists. */
+export const RECENT_RUNS = 15;
+
+interface Base extends KeyedNode {
+  readonly parent: DagsNode | undefined;
+}
+/** `row` lets the shared Remove Connection command (src/commands/connections.ts) act on this row. */
+export interface ConnectionNode extends Base {
+  kind: 'connection';
+  connection: AirflowConnection;
+  row: { kind: 'airflow'; name: string };
+  /** The status words the row shows now; a status change that keeps them does not reload the DAGs. */
+  shownStatus?: string;
+}
+export interface SettingsProblemNode extends Base { kind: 'settingsProblem'; text: string }
+export interface ImportErrorNode extends Base { kind: 'importError'; connectionName: string; importError: ImportError }
+export interface DagNode extends Base { kind: 'dag'; connectionName: string; dag: Dag; latestState: string | null | undefined }
+export interface RunNode extends Base { kind: 'run'; connectionName: string; run: DagRun }
+export interface TaskNode extends Base { kind: 'task'; connectionName: string; task: TaskInstance }
+export interface FailureNode extends Base { kind: 'failure'; message: string; retryTarget: DagsNode }
+export interface InfoNode extends Base { kind: 'info'; text: string; icon: string }
+
+export type DagsNode =
+  | ConnectionNode | SettingsProblemNode | ImportErrorNode | DagNode | RunNode | TaskNode | FailureNode | InfoNode;
+
+const FILTER_CONTEXT_KEY = 'kafkaAirflow.dagsFiltered';
+
+export function connectionKey(name: string): string {
+  return `airflow/${name}`;
+}
+function dagKey(connection: string, dagId: string): string {
+  return `${connectionKey(connection)}/dag/${dagId}`;
+}
+function runKey(connection: string, dagId: string, runId: string): string {
+  return `${dagKey(connection, dagId)}/run/${runId}`;
+}
+
+export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DagsNode | DagsNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly store = new NodeStore<DagsNode>();
+  private readonly autoRefresh: AutoRefresh<DagsNode>;
+  private readonly credentials: CredentialsPrompt;
+  private readonly log: Logger;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private view: vscode.TreeView<DagsNode> | undefined;
+  private filterText = '';
+
+  constructor(private readonly connections: AirflowConnections, log: Logger) {
+    this.log = taggedLogger(log, 'dags view');
+    this.credentials = new CredentialsPrompt(this.log);
+    this.autoRefresh = new AutoRefresh((nodes) => { this.changed.fire(nodes); }, this.log, 'DAGs view');
+    this.disposables.push(
+      this.changed,
+      this.autoRefresh,
+      connections.onDidChange(() => { this.credentials.forget(); this.refresh(); }),
+      connections.onDidChangeStatus((name) => {
+        // Redrawing the row reloads its children too: only when its words change.
+        const node = this.store.get(connectionKey(name));
+        if (node?.kind === 'connection' && node.shownStatus !== connectionStatusText(connections.status(name))) this.changed.fire(node);
+      }),
+    );
+  }
+
+  /** Creates the tree view, follows its visibility and shows the filter in its description. */
+  createView(viewId: string): vscode.TreeView<DagsNode> {
+    const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
+    this.view = view;
+    this.autoRefresh.attach(view);
+    this.disposables.push(view);
+    return view;
+  }
+
+  /** Reloads everything (user action): back to the shortest refresh delay. */
+  refresh(): void {
+    this.autoRefresh.reset();
+    this.changed.fire(undefined);
+  }
+
+  /** Reloads one row and its subtree, soon refreshing again if it runs. */
+  refreshNode(node: DagsNode): void {
+    this.autoRefresh.userAction();
+    const target = node.kind === 'failure' ? node.retryTarget : node.kind === 'info' ? node.parent : node;
+    this.changed.fire(target);
+  }
+
+  /** Whether `node` belongs to this tree (commands shared by both trees ask). */
+  owns(node: unknown): node is DagsNode {
+    if (typeof node !== 'object' || node === null) return false;
+    const key = (node as { key?: unknown }).key;
+    return typeof key === 'string' && this.store.get(key) === node;
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  setFilter(text: string): void {
+    this.filterText = text.trim();
+    if (this.view) this.view.description = this.filterText ? `filter: ${this.filterText}` : undefined;
+    void vscode.commands.executeCommand('setContext', FILTER_CONTEXT_KEY, this.filterText !== '');
+    this.refresh();
+  }
+
+  // ---------------------------------------------------------------- children
+
+  async getChildren(element?: DagsNode): Promise<DagsNode[]> {
+    if (!element) return this.rootChildren();
+    switch (element.kind) {
+      case 'connection': return this.guard(element, element.connection.name, () => this.connectionChildren(element));
+      case 'dag': return this.guard(element, element.connectionName, () => this.dagChildren(element));
+      case 'run': return this.guard(element, element.connectionName, () => this.runChildren(element));
+      default: return [];
+    }
+  }
+
+  getParent(element: DagsNode): DagsNode | undefined {
+    return element.parent;
+  }
+
+  private rootChildren(): DagsNode[] {
+    const { value, problems } = this.connections.list();
+    const nodes: DagsNode[] = problems.map((text, index) =>
+      this.store.obtain(`problem/${index}`, (): SettingsProblemNode => ({ kind: 'settingsProblem', key: `problem/${index}`, parent: undefined, text }), (n) => { n.text = text; }),
+    );
+    for (const connection of value) {
+      const key = connectionKey(connection.name);
+      nodes.push(this.store.obtain(key, (): ConnectionNode => ({ kind: 'connection', key, parent: undefined, connection, row: { kind: 'airflow', name: connection.name } }), (n) => { n.connection = connection; }));
+      if (this.connections.status(connection.name).kind === 'unknown') void this.connections.checkStatus(connection.name);
+    }
+    return this.store.setChildren(undefined, nodes);
+  }
+
+  /** Runs a load; a failure becomes a row with the cause and Retry (and never rejects). */
+  private async guard(parent: DagsNode, connectionName: string, load: () => Promise<DagsNode[]>): Promise<DagsNode[]> {
+    try {
+      return await load();
+    } catch (error) {
+      if (error instanceof DagNotFoundError && parent.parent) {
+        this.log.info(`${error.message} Reloading the DAGs of "${connectionName}".`);
+        const connection = this.store.get(connectionKey(connectionName));
+        if (connection) setTimeout(() => { this.changed.fire(connection); }, 0);
+        return this.store.setChildren(parent.key, []);
+      }
+      this.log.warn(`Loading ${parent.key} failed: ${describeError(error)}`);
+      this.credentials.report(connectionName, error);
+      const key = `${parent.key}/failure`;
+      const message = userMessage(error);
+      const failure = this.store.obtain(key, (): FailureNode => ({ kind: 'failure', key, parent, message, retryTarget: parent }), (n) => { n.message = message; });
+      return this.store.setChildren(parent.key, [failure]);
+    }
+  }
+
+  private info(parent: DagsNode, suffix: string, text: string, icon: string): InfoNode {
+    const key = `${parent.key}/info/${suffix}`;
+    return this.store.obtain(key, (): InfoNode => ({ kind: 'info', key, parent, text, icon }), (n) => { n.text = text; n.icon = icon; });
+  }
+
+  private async connectionChildren(parent: ConnectionNode): Promise<DagsNode[]> {
+    const name = parent.connection.name;
+    const client = await this.connections.client(name);
+    const [dags, importErrors] = await Promise.all([
+      client.listAllDags(),
+      client.listImportErrors().catch((error: unknown) => error instanceof Error ? error : new Error(String(error))),
+    ]);
+    const nodes: DagsNode[] = [];
+    if (importErrors instanceof Error) {
+      this.log.warn(`Import errors of "${name}" could not be read: ${describeError(importErrors)}`);
+      nodes.push(this.info(parent, 'importErrorsFailed', `Import errors could not be read: ${userMessage(importErrors)}`, 'warning'));
+    } else {
+      for (const importError of importErrors) {
+        const key = `${parent.key}/importError/${importError.id}`;
+        nodes.push(this.store.obtain(key, (): ImportErrorNode => ({ kind: 'importError', key, parent, connectionName: name, importError }), (n) => { n.importError = importError; }));
+      }
+    }
+    const shown = this.filterText ? dags.filter((dag) => dagMatchesFilter(dag, this.filterText)) : dags;
+    for (const dag of [...shown].sort((a, b) => a.dagId.localeCompare(b.dagId))) {
+      const key = dagKey(name, dag.dagId);
+      const node = this.store.obtain(
+        key,
+        (): DagNode => ({ kind: 'dag', key, parent, connectionName: name, dag, latestState: dag.latestRunState }),
+        (n) => {
+          n.dag = dag;
+          if (dag.latestRunState !== undefined) n.latestState = dag.latestRunState;
+        },
+      );
+      if (isActiveRunState(node.latestState)) this.autoRefresh.markActive(parent);
+      nodes.push(node);
+    }
+    if (dags.length === 0) nodes.push(this.info(parent, 'empty', 'No DAGs on this server yet: put a DAG file in its DAGs folder.', 'info'));
+    else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', `No DAG matches "${this.filterText}" (of ${dags.length}). Clear the filter to see all.`, 'filter'));
+    return this.store.setChildren(parent.key, nodes);
+  }
+
+  private async dagChildren(parent: DagNode): Promise<DagsNode[]> {
+    const client = await this.connections.client(parent.connectionName);
+    const page = await client.listRuns(parent.dag.dagId, { limit: RECENT_RUNS, offset: 0 });
+    const runs = newestFirst(page.items).slice(0, RECENT_RUNS);
+    const nodes: DagsNode[] = runs.map((run) => {
+      const key = runKey(parent.connectionName, run.dagId, run.runId);
+      return this.store.obtain(key, (): RunNode => ({ kind: 'run', key, parent, connectionName: parent.connectionName, run }), (n) => { n.run = run; });
+    });
+    const latest = runs[0]?.state ?? null;
+    if (latest !== parent.latestState && (runs.length > 0 || parent.latestState === undefined)) {
+      parent.latestState = latest;
+      // The DAG row shows the latest state as its icon: redraw it (its children are loaded already).
+      setTimeout(() => { this.changed.fire(parent); }, 0);
+    }
+    if (runs.some((run) => isActiveRunState(run.state))) this.autoRefresh.markActive(parent);
+    if (runs.length === 0) nodes.push(this.info(parent, 'empty', 'No runs yet: trigger it with the ▷ button.', 'info'));
+    else if (page.totalEntries > runs.length) {
+      nodes.push(this.info(parent, 'more', `${page.totalEntries - runs.length} older runs: open the DAG in the Airflow UI to see them`, 'ellipsis'));
+    }
+    return this.store.setChildren(parent.key, nodes);
+  }
+
+  private async runChildren(parent: RunNode): Promise<DagsNode[]> {
+    const client = await this.connections.client(parent.connectionName);
+    const tasks = inRunOrder(await client.listTaskInstances(parent.run.dagId, parent.run.runId));
+    const nodes: DagsNode[] = tasks.map((task) => {
+      const key = `${parent.key}/task/${task.taskId}/${task.mapIndex}`;
+      return this.store.obtain(key, (): TaskNode => ({ kind: 'task', key, parent, connectionName: parent.connectionName, task }), (n) => { n.task = task; });
+    });
+    if (isActiveRunState(parent.run.state) || tasks.some((t) => isActiveTaskState(t.state))) {
+      // The run row itself (state, duration) lives in the DAG's children: refresh from there.
+      this.autoRefresh.markActive(parent.parent ?? parent);
+    }
+    if (tasks.length === 0) nodes.push(this.info(parent, 'empty', 'No task instances yet: the scheduler has not created them.', 'info'));
+    return this.store.setChildren(parent.key, nodes);
+  }
+
+  // ---------------------------------------------------------------- items
+
+  getTreeItem(node: DagsNode): vscode.TreeItem {
+    const now = Date.now();
+    switch (node.kind) {
+      case 'settingsProblem': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = node.key;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.tooltip = `${node.text}\n\nClick to open the settings.`;
+        item.command = { title: 'Open Settings', command: 'kafkaAirflow.openSettings' };
+        item.contextValue = 'problem';
+        return item;
+      }
+      case 'connection': return this.connectionItem(node);
+      case 'importError': {
+        const file = node.importError.filename.split(/[/\\]/).pop() ?? node.importError.filename;
+        const item = new vscode.TreeItem(file, vscode.TreeItemCollapsibleState.None);
+        item.id = node.key;
+        item.description = 'import error';
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        const firstLine = node.importError.stackTrace.trim().split('\n').pop() ?? '';
+        item.tooltip = `${node.importError.filename}\n${formatTime(node.importError.timestamp)}\n\n${firstLine}\n\nClick to read the whole stack trace.`;
+        item.contextValue = 'airflowImportError';
+        item.command = { title: 'Show Import Error', command: 'kafkaAirflow.showImportError', arguments: [node] };
+        return item;
+      }
+      case 'dag': {
+        const item = new vscode.TreeItem(node.dag.dagId, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.key;
+        item.description = dagDescription(node.dag);
+        item.tooltip = dagTooltip(node.dag, node.latestState);
+        item.iconPath = node.dag.isPaused && (node.latestState === null || node.latestState === undefined)
+          ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('disabledForeground'))
+          : themeIcon(node.latestState);
+        item.contextValue = node.dag.isPaused ? 'airflowDag.paused' : 'airflowDag.active';
+        return item;
+      }
+      case 'run': {
+        const item = new vscode.TreeItem(node.run.runId, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.key;
+        item.description = `${node.run.state} · ${runDescription(node.run, now)}`;
+        item.tooltip = runTooltip(node.run, now);
+        item.iconPath = themeIcon(node.run.state);
+        item.contextValue = `airflowRun.${node.run.state}`;
+        return item;
+      }
+      case 'task': {
+        const item = new vscode.TreeItem(taskLabel(node.task), vscode.TreeItemCollapsibleState.None);
+        item.id = node.key;
+        item.description = taskDescription(node.task, now);
+        item.tooltip = taskTooltip(node.task, now);
+        item.iconPath = themeIcon(node.task.state);
+        item.contextValue = `airflowTask.${node.task.state ?? 'none'}`;
+        item.command = { title: 'Open Task Log', command: 'kafkaAirflow.openTaskLog', arguments: [node] };
+        return item;
+      }
+      case 'failure': return failureItem(node.message, node.retryTarget, node.key);
+      case 'info': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = node.key;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.text;
+        item.contextValue = 'airflowInfo';
+        return item;
+      }
+    }
+  }
+
+  private connectionItem(node: ConnectionNode): vscode.TreeItem {
+    const { connection } = node;
+    const several = this.connections.list().value.length > 1;
+    const item = new vscode.TreeItem(connection.name, several ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.key;
+    item.contextValue = 'connection.airflow';
+    const status = this.connections.status(connection.name);
+    const shown = status.kind === 'checking' ? status.previous ?? status : status;
+    node.shownStatus = connectionStatusText(status);
+    const signIn = connection.auth === 'token' ? 'a bearer token' : `user ${connection.username ?? '?'}`;
+    if (shown.kind === 'ok') {
+      item.description = serverDescription(shown.info, shown.health);
+      item.iconPath = new vscode.ThemeIcon('cloud');
+      item.tooltip = `${connection.url}\nAirflow ${shown.info.version} (REST API ${shown.info.apiVersion})\n${item.description}\nSigns in with ${signIn}`;
+    } else if (shown.kind === 'error') {
+      item.description = 'unreachable';
+      item.iconPath = new vscode.ThemeIcon('cloud', new vscode.ThemeColor('errorForeground'));
+      item.tooltip = `${connection.url}\n${userMessage(shown.error)}`;
+    } else {
+      item.description = 'connecting…';
+      item.iconPath = new vscode.ThemeIcon('cloud');
+      item.tooltip = `${connection.url}\nSigns in with ${signIn}`;
+    }
+    return item;
+  }
+
+  // ---------------------------------------------------------------- reveal and lookups
+
+  /** The connection row, when it is listed. */
+  connectionNode(name: string): ConnectionNode | undefined {
+    const node = this.store.get(connectionKey(name));
+    return node?.kind === 'connection' ? node : undefined;
+  }
+
+  /** Shows a run in the tree: expands its DAG and selects it (after the run was triggered or clicked elsewhere). */
+  async revealRun(connectionName: string, dagId: string, runId: string): Promise<void> {
+    const client = await this.connections.client(connectionName);
+    const connection = this.connections.find(connectionName);
+    if (!connection || !this.view) return;
+    const dag = await client.getDag(dagId);
+    if (this.filterText && !dagMatchesFilter(dag, this.filterText)) this.setFilter('');
+    const cKey = connectionKey(connectionName);
+    const connectionNode = this.store.obtain(cKey, (): ConnectionNode => ({ kind: 'connection', key: cKey, parent: undefined, connection, row: { kind: 'airflow', name: connectionName } }));
+    const dKey = dagKey(connectionName, dagId);
+    const dagNode = this.store.obtain(dKey, (): DagNode => ({ kind: 'dag', key: dKey, parent: connectionNode, connectionName, dag, latestState: dag.latestRunState }));
+    const run = await client.getRun(dagId, runId);
+    const rKey = runKey(connectionName, dagId, runId);
+    const runNode = this.store.obtain(rKey, (): RunNode => ({ kind: 'run', key: rKey, parent: dagNode, connectionName, run }), (n) => { n.run = run; });
+    if (isActiveRunState(run.state)) this.autoRefresh.markActive(dagNode);
+    this.autoRefresh.userAction();
+    this.changed.fire(dagNode);
+    await this.view.reveal(runNode, { select: true, focus: false, expand: true });
+  }
+
+  /**
+   * The row object of a DAG, made if the tree does not hold it right now (a command that
+   * arrived while the view was reloading gets no row from VS Code and asks for the DAG).
+   */
+  dagNodeFor(connectionName: string, dag: Dag): DagNode | undefined {
+    const connection = this.connections.find(connectionName);
+    if (!connection) return undefined;
+    const cKey = connectionKey(connectionName);
+    const connectionNode = this.store.obtain(cKey, (): ConnectionNode => ({ kind: 'connection', key: cKey, parent: undefined, connection, row: { kind: 'airflow', name: connectionName } }));
+    const dKey = dagKey(connectionName, dag.dagId);
+    return this.store.obtain(dKey, (): DagNode => ({ kind: 'dag', key: dKey, parent: connectionNode, connectionName, dag, latestState: dag.latestRunState }), (n) => { n.dag = dag; });
+  }
+
+  /** Shows a DAG in the tree and selects it (from a producer or consumer in the Datasets view). */
+  async revealDag(connectionName: string, dagId: string): Promise<void> {
+    const client = await this.connections.client(connectionName);
+    const connection = this.connections.find(connectionName);
+    if (!connection || !this.view) return;
+    const dag = await client.getDag(dagId);
+    if (this.filterText && !dagMatchesFilter(dag, this.filterText)) this.setFilter('');
+    const cKey = connectionKey(connectionName);
+    const connectionNode = this.store.obtain(cKey, (): ConnectionNode => ({ kind: 'connection', key: cKey, parent: undefined, connection, row: { kind: 'airflow', name: connectionName } }));
+    const dKey = dagKey(connectionName, dagId);
+    const dagNode = this.store.obtain(dKey, (): DagNode => ({ kind: 'dag', key: dKey, parent: connectionNode, connectionName, dag, latestState: dag.latestRunState }), (n) => { n.dag = dag; });
+    await this.view.reveal(dagNode, { select: true, focus: true, expand: false });
+  }
+
+  /** A DAG changed on the server because of the user (paused, triggered): reload its row and runs. */
+  dagChanged(node: DagNode, dag?: Dag): void {
+    if (dag) node.dag = dag;
+    this.autoRefresh.markActive(node);
+    this.refreshNode(node);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.store.clear();
+  }
+}
+
+function themeIcon(state: string | null | undefined): vscode.ThemeIcon {
+  const { icon, color } = stateIcon(state);
+  return color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
+}

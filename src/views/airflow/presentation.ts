@@ -1,0 +1,345 @@
+/**
+ * How Airflow things look in the editor, as plain data: which codicon and theme color a run
+ * or task state gets, how durations, times, tags and health read, which DAGs a filter keeps,
+ * and how a task log reads as text ("time LEVEL text"). Pure (no vscode), so the trees, the
+ * status bar and the log documents share one vocabulary and unit tests pin it down.
+ */
+import type { Dag, DagRun, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
+import { userMessage } from '../../shared/errors';
+
+/** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
+export interface StateIcon {
+  icon: string;
+  color?: string;
+}
+
+const STATE_ICONS: Record<string, StateIcon> = {
+  success: { icon: 'pass-filled', color: 'testing.iconPassed' },
+  failed: { icon: 'error', color: 'testing.iconFailed' },
+  upstream_failed: { icon: 'error', color: 'testing.iconErrored' },
+  running: { icon: 'sync~spin', color: 'charts.blue' },
+  queued: { icon: 'history', color: 'testing.iconQueued' },
+  scheduled: { icon: 'clock', color: 'testing.iconQueued' },
+  up_for_retry: { icon: 'debug-restart', color: 'charts.yellow' },
+  up_for_reschedule: { icon: 'watch', color: 'charts.blue' },
+  restarting: { icon: 'debug-restart', color: 'charts.purple' },
+  deferred: { icon: 'clock', color: 'charts.purple' },
+  skipped: { icon: 'debug-step-over', color: 'testing.iconSkipped' },
+  removed: { icon: 'circle-slash', color: 'disabledForeground' },
+};
+
+/** The icon of a run or task state; no state yet (null) is an empty circle. */
+export function stateIcon(state: string | null | undefined): StateIcon {
+  if (state === null || state === undefined || state === '' || state === 'none') {
+    return { icon: 'circle-large-outline', color: 'testing.iconUnset' };
+  }
+  return STATE_ICONS[state] ?? { icon: 'question' };
+}
+
+const ACTIVE_RUN_STATES = new Set(['queued', 'running']);
+const ACTIVE_TASK_STATES = new Set([
+  'queued', 'running', 'scheduled', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting',
+]);
+
+/** A run that is still going: the views refresh on their own while one is shown. */
+export function isActiveRunState(state: string | null | undefined): boolean {
+  return state !== null && state !== undefined && ACTIVE_RUN_STATES.has(state);
+}
+
+/** A task that will still change state on its own. */
+export function isActiveTaskState(state: string | null | undefined): boolean {
+  return state !== null && state !== undefined && ACTIVE_TASK_STATES.has(state);
+}
+
+/** "0.4 s", "12 s", "3 min 05 s", "2 h 07 min"; an em dash when unknown. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 10) return `${(Math.round(seconds * 10) / 10).toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+function parseTime(iso: string | null | undefined): Date | undefined {
+  if (iso === null || iso === undefined || iso === '') return undefined;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** "2026-11-22 02:10:01 UTC" (Airflow shows UTC by default too); the text as given when it is not a time. */
+export function formatTime(iso: string | null | undefined): string {
+  const date = parseTime(iso);
+  if (!date) return iso ?? '—';
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** "2026-11-22 02:10:01.123" in UTC, the time column of a log line. */
+function formatLogTime(iso: string): string {
+  const date = parseTime(iso);
+  return date ? date.toISOString().slice(0, 23).replace('T', ' ') : iso;
+}
+
+/** Seconds from start to end, or to `now` while running. */
+export function elapsedSeconds(startIso: string | null, endIso: string | null, now: number): number | null {
+  const start = parseTime(startIso);
+  if (!start) return null;
+  const end = parseTime(endIso);
+  return Math.max(0, ((end ? end.getTime() : now) - start.getTime()) / 1000);
+}
+
+// ------------------------------------------------------------------ DAGs
+
+/** The words of a DAG's row after its name: paused marker and tags. */
+export function dagDescription(dag: Dag): string {
+  const parts: string[] = [];
+  if (dag.isPaused) parts.push('paused');
+  if (dag.hasImportErrors) parts.push('import error');
+  if (dag.tags.length > 0) parts.push(dag.tags.join(', '));
+  return parts.join(' · ');
+}
+
+/** The tooltip of a DAG: owners, schedule, next run, latest run state, file. */
+export function dagTooltip(dag: Dag, latestState: string | null | undefined): string {
+  const lines = [
+    dag.displayName && dag.displayName !== dag.dagId ? `${dag.displayName} (${dag.dagId})` : dag.dagId,
+    `Owners: ${dag.owners.length > 0 ? dag.owners.join(', ') : '—'}`,
+    `Schedule: ${dag.schedule ?? 'none (triggered only)'}`,
+    `Next run: ${dag.nextRunAt ? formatTime(dag.nextRunAt) : '—'}`,
+    `Latest run: ${latestState ?? '—'}`,
+    `Paused: ${dag.isPaused ? 'yes' : 'no'}`,
+  ];
+  if (dag.tags.length > 0) lines.push(`Tags: ${dag.tags.join(', ')}`);
+  if (dag.fileLoc) lines.push(`File: ${dag.fileLoc}`);
+  if (dag.hasImportErrors) lines.push('The file of this DAG has an import error: see the warning rows above the DAGs.');
+  return lines.join('\n');
+}
+
+/**
+ * Whether a DAG passes the filter typed in the DAGs view. Every word must match (case
+ * does not matter) the DAG id, display name, a tag or an owner; `tag:x` and `owner:x`
+ * look only at tags or owners.
+ */
+export function dagMatchesFilter(dag: Dag, filter: string): boolean {
+  const terms = filter.toLowerCase().split(/\s+/).filter((t) => t !== '');
+  if (terms.length === 0) return true;
+  const tags = dag.tags.map((t) => t.toLowerCase());
+  const owners = dag.owners.map((o) => o.toLowerCase());
+  const names = [dag.dagId.toLowerCase(), dag.displayName.toLowerCase()];
+  return terms.every((term) => {
+    if (term.startsWith('tag:')) return tags.some((t) => t.includes(term.slice(4)));
+    if (term.startsWith('owner:')) return owners.some((o) => o.includes(term.slice(6)));
+    return [...names, ...tags, ...owners].some((field) => field.includes(term));
+  });
+}
+
+// ------------------------------------------------------------------ runs and tasks
+
+/** A run's row: "logical 2026-11-22 02:10:01 UTC · 12 s". */
+export function runDescription(run: DagRun, now: number): string {
+  const when = run.logicalDate ?? run.startDate;
+  const duration = run.durationSeconds ?? elapsedSeconds(run.startDate, run.endDate, now);
+  return [formatTime(when), formatDuration(duration)].join(' · ');
+}
+
+export function runTooltip(run: DagRun, now: number): string {
+  const lines = [
+    `Run ${run.runId} of ${run.dagId}`,
+    `State: ${run.state}`,
+    `Type: ${run.runType}`,
+    `Logical date: ${formatTime(run.logicalDate)}`,
+    `Started: ${formatTime(run.startDate)}`,
+    `Ended: ${formatTime(run.endDate)}`,
+    `Duration: ${formatDuration(run.durationSeconds ?? elapsedSeconds(run.startDate, run.endDate, now))}`,
+  ];
+  if (Object.keys(run.conf).length > 0) lines.push(`Conf: ${truncate(JSON.stringify(run.conf), 300)}`);
+  return lines.join('\n');
+}
+
+/** A task's label: its id, with the map index for mapped tasks. */
+export function taskLabel(task: TaskInstance): string {
+  return task.mapIndex >= 0 ? `${task.taskId} [${task.mapIndex}]` : task.taskId;
+}
+
+/** A task's row: "success · try 1 · 2.1 s". */
+export function taskDescription(task: TaskInstance, now: number): string {
+  const duration = task.durationSeconds ?? elapsedSeconds(task.startDate, task.endDate, now);
+  return [task.state ?? 'no state yet', `try ${task.tryNumber}`, formatDuration(duration)].join(' · ');
+}
+
+export function taskTooltip(task: TaskInstance, now: number): string {
+  return [
+    `Task ${taskLabel(task)}${task.operator ? ` (${task.operator})` : ''}`,
+    `State: ${task.state ?? 'no state yet'}`,
+    `Try: ${task.tryNumber}`,
+    `Started: ${formatTime(task.startDate)}`,
+    `Ended: ${formatTime(task.endDate)}`,
+    `Duration: ${formatDuration(task.durationSeconds ?? elapsedSeconds(task.startDate, task.endDate, now))}`,
+    task.tryNumber > 0 ? 'Click to open its log.' : 'It has not run yet, so it has no log.',
+  ].join('\n');
+}
+
+/** Newest first; a run that has not started yet (queued) counts as newest. */
+export function newestFirst(runs: readonly DagRun[]): DagRun[] {
+  const time = (run: DagRun): number => {
+    const iso = run.startDate ?? run.logicalDate;
+    return iso ? new Date(iso).getTime() : Number.POSITIVE_INFINITY;
+  };
+  return [...runs].sort((a, b) => time(b) - time(a));
+}
+
+/** In the order they ran; tasks that have not started come last, by id. */
+export function inRunOrder(tasks: readonly TaskInstance[]): TaskInstance[] {
+  const time = (task: TaskInstance): number => (task.startDate ? new Date(task.startDate).getTime() : Number.POSITIVE_INFINITY);
+  return [...tasks].sort((a, b) => time(a) - time(b) || a.taskId.localeCompare(b.taskId) || a.mapIndex - b.mapIndex);
+}
+
+// ------------------------------------------------------------------ datasets
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** One line for an event's `extra`: `key=value, key=value` or "no extra". */
+export function summarizeExtra(extra: Record<string, unknown>, max = 60): string {
+  const entries = Object.entries(extra);
+  if (entries.length === 0) return 'no extra';
+  const text = entries
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(', ');
+  return truncate(text, max);
+}
+
+/** Where an event came from: "kafka_batch_consumer / manual__2026…", or "fired by hand / API". */
+export function eventSource(event: DatasetEvent): string {
+  if (event.sourceDagId === null) return 'fired through the API';
+  return event.sourceRunId ? `${event.sourceDagId} / ${event.sourceRunId}` : event.sourceDagId;
+}
+
+/** Dataset events, newest first. */
+export function newestEventsFirst(events: readonly DatasetEvent[]): DatasetEvent[] {
+  return [...events].sort((a, b) => new Date(b.timestamp).getTime() - new Date(a.timestamp).getTime() || b.id - a.id);
+}
+
+// ------------------------------------------------------------------ server health
+
+/** The last answer of a server to "who are you and are you well", or why it did not answer. */
+export type ServerStatus =
+  | { kind: 'unknown' }
+  | { kind: 'checking'; previous?: ServerStatus }
+  | { kind: 'ok'; info: ServerInfo; health: ServerHealth | undefined; checkedAt: number }
+  | { kind: 'error'; error: unknown; checkedAt: number };
+
+export type OverallHealth = 'healthy' | 'unhealthy' | 'unknown';
+
+const COMPONENT_NAMES: Record<keyof ServerHealth, string> = {
+  metadatabase: 'metadatabase',
+  scheduler: 'scheduler',
+  dagProcessor: 'DAG processor',
+  triggerer: 'triggerer',
+};
+
+/** The components that report unhealthy, by name. */
+export function unhealthyComponents(health: ServerHealth): string[] {
+  return (Object.keys(COMPONENT_NAMES) as (keyof ServerHealth)[])
+    .filter((key) => health[key] === 'unhealthy')
+    .map((key) => COMPONENT_NAMES[key]);
+}
+
+/** Healthy when no component says unhealthy and the metadatabase and scheduler say healthy. */
+export function overallHealth(health: ServerHealth): OverallHealth {
+  if (unhealthyComponents(health).length > 0) return 'unhealthy';
+  if (health.metadatabase === 'healthy' && health.scheduler === 'healthy') return 'healthy';
+  return 'unknown';
+}
+
+/** One line per component: "scheduler: healthy". */
+export function healthLines(health: ServerHealth): string[] {
+  return (Object.keys(COMPONENT_NAMES) as (keyof ServerHealth)[])
+    .filter((key) => health[key] !== 'unknown')
+    .map((key) => `${COMPONENT_NAMES[key]}: ${health[key] satisfies HealthStatus}`);
+}
+
+/** The connection row's description: "Airflow 3.3.2 · healthy". */
+export function serverDescription(info: ServerInfo, health: ServerHealth | undefined): string {
+  const version = `Airflow ${info.version}`;
+  if (!health) return version;
+  const unhealthy = unhealthyComponents(health);
+  if (unhealthy.length > 0) return `${version} · ${unhealthy.join(', ')} unhealthy`;
+  return `${version} · ${overallHealth(health)}`;
+}
+
+/** The words after a connection's name in the trees: "Airflow 3.3.2 · healthy", "unreachable", "connecting…". */
+export function connectionStatusText(status: ServerStatus): string {
+  const shown = status.kind === 'checking' ? status.previous ?? status : status;
+  if (shown.kind === 'ok') return serverDescription(shown.info, shown.health);
+  if (shown.kind === 'error') return 'unreachable';
+  return 'connecting…';
+}
+
+/** The text, tooltip and background of the item for a status in the status bar. */
+export function statusBarLook(connectionName: string, url: string, status: ServerStatus): {
+  text: string;
+  tooltip: string;
+  background: 'warning' | 'error' | undefined;
+} {
+  const shown = status.kind === 'checking' ? status.previous ?? status : status;
+  switch (shown.kind) {
+    case 'ok': {
+      const health = shown.health ? overallHealth(shown.health) : 'unknown';
+      const mark = health === 'healthy' ? ' ✓' : health === 'unhealthy' ? ' ⚠' : '';
+      const lines = [`Airflow "${connectionName}" at ${url}`, `Version ${shown.info.version} (REST API ${shown.info.apiVersion})`];
+      if (shown.health) {
+        const unhealthy = unhealthyComponents(shown.health);
+        lines.push(unhealthy.length > 0 ? `Unhealthy: ${unhealthy.join(', ')}` : `Health: ${health}`, ...healthLines(shown.health));
+      } else {
+        lines.push('Health could not be read.');
+      }
+      lines.push('', 'Click for details or to pick another connection.');
+      return {
+        text: `$(pulse) Airflow ${shown.info.version}${mark}`,
+        tooltip: lines.join('\n'),
+        background: health === 'unhealthy' ? 'warning' : undefined,
+      };
+    }
+    case 'error':
+      return {
+        text: '$(pulse) Airflow ✗',
+        tooltip: `Airflow "${connectionName}" at ${url} cannot be reached:\n${userMessage(shown.error)}\n\nClick for details or to pick another connection.`,
+        background: 'error',
+      };
+    default:
+      return {
+        text: '$(pulse) Airflow …',
+        tooltip: `Airflow "${connectionName}" at ${url}: checking…`,
+        background: undefined,
+      };
+  }
+}
+
+// ------------------------------------------------------------------ task logs
+
+/**
+ * The text of a task log as an editor shows it: one line per entry, "time LEVEL text", the
+ * time in UTC with milliseconds and the level upper-case and padded. A line without a time
+ * continues the entry above it (a traceback, the extra lines of a message) and is indented
+ * under its text; so are the extra lines of a multi-line text.
+ */
+export function formatLogLines(lines: readonly LogLine[]): string {
+  const out: string[] = [];
+  let indent = '';
+  for (const line of lines) {
+    const texts = line.text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+    let prefix: string;
+    if (line.time) {
+      prefix = `${formatLogTime(line.time)} ${(line.level ?? '').toUpperCase().padEnd(5)} `;
+      indent = ' '.repeat(prefix.length);
+    } else if (indent === '' && line.level) {
+      prefix = `${line.level.toUpperCase().padEnd(5)} `;
+    } else {
+      prefix = indent;
+    }
+    texts.forEach((text, index) => { out.push((index === 0 ? prefix : indent) + text); });
+  }
+  return out.join('\n');
+}
