@@ -1,0 +1,180 @@
+/**
+ * The Message History commands: search by key or by text in the value (whole history, or
+ * scoped to a topic, data type or day from its context menu) and clear the search; load the
+ * next page of a list; retry a failed load; open one row as a read-only JSON document (a
+ * click on the row, or from the palette by topic, partition and offset); open a topic, data
+ * type, day, search or row in the Message Inspector.
+ */
+import * as vscode from 'vscode';
+import type { HistoryDatabase } from '../config/historyConnection';
+import type { HistoryFilter, HistorySearchMode } from '../history/types';
+import { InspectorPanel } from '../panels/inspectorPanel';
+import { HistoryInspectorSource } from '../panels/historyInspectorSource';
+import { CancelledError, WorkbenchError } from '../shared/errors';
+import { taggedLogger } from '../shared/logger';
+import type { HistoryDocuments } from '../views/history/historyDocuments';
+import type { HistoryNode, HistoryScope, HistoryTreeProvider, ListNode } from '../views/history/historyTree';
+import { scopeDescription, SEARCH_MODES } from '../views/history/presentation';
+import { settings } from '../config/settings';
+import { registerCommand } from './index';
+import { CommandId } from './ids';
+
+export interface HistoryCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  database: HistoryDatabase;
+  tree: HistoryTreeProvider;
+  documents: HistoryDocuments;
+}
+
+const NODE_KINDS: readonly HistoryNode['kind'][] = ['problem', 'connection', 'failure', 'info', 'topic', 'dataType', 'day', 'search', 'row', 'loadMore'];
+
+/** A tree row passed by VS Code as the command's argument, or undefined for anything else. */
+function asNode(arg: unknown): HistoryNode | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const kind = (arg as { kind?: unknown }).kind;
+  return typeof kind === 'string' && (NODE_KINDS as readonly string[]).includes(kind) ? (arg as HistoryNode) : undefined;
+}
+
+/** The part of the history a row stands for. */
+function scopeOf(node: HistoryNode | undefined): HistoryScope {
+  switch (node?.kind) {
+    case 'topic': return { topic: node.topic };
+    case 'dataType': return { topic: node.topic, dataType: node.dataType };
+    case 'day': return { topic: node.topic, dataType: node.dataType, day: node.day };
+    case 'search': return node.active.scope;
+    default: return {};
+  }
+}
+
+let lastMode: HistorySearchMode = 'keyOrValueContains';
+
+async function search({ tree }: HistoryCommandDeps, arg: unknown): Promise<void> {
+  const scope = scopeOf(asNode(arg));
+  const where = scopeDescription(scope);
+  const modes = [...SEARCH_MODES].sort((a, b) => Number(b.mode === lastMode) - Number(a.mode === lastMode));
+  const mode = await vscode.window.showQuickPick(
+    modes.map((m) => ({ label: m.label, detail: m.detail, mode: m.mode })),
+    { title: `Search the message history${where ? ` ${where}` : ''} (1/2)`, placeHolder: 'How to match', ignoreFocusOut: true },
+  );
+  if (!mode) throw new CancelledError();
+  const previous = tree.search?.search.mode === mode.mode ? tree.search.search.text : '';
+  const text = await vscode.window.showInputBox({
+    title: `Search the message history${where ? ` ${where}` : ''} (2/2)`,
+    prompt: `${mode.label}: the text is taken literally (% and _ are not wildcards)`,
+    value: previous,
+    ignoreFocusOut: true,
+    validateInput: (value) => (value === '' ? 'Type the key or the text to search for.' : undefined),
+  });
+  if (text === undefined) throw new CancelledError();
+  lastMode = mode.mode;
+  tree.setSearch({ search: { mode: mode.mode, text }, scope });
+}
+
+/** Asks for a topic, partition and offset and opens that message's history row. */
+async function openByCoordinates({ database, documents }: HistoryCommandDeps): Promise<void> {
+  const store = await database.store();
+  const summary = await store.summary();
+  const topics = [...new Set(summary.counts.map((c) => c.topic))];
+  if (topics.length === 0) {
+    throw new WorkbenchError('The message history is empty. Start the batch consumer: it loads every message it reads.');
+  }
+  const topic = await vscode.window.showQuickPick(topics, { title: 'Open History Message (1/3)', placeHolder: 'Topic', ignoreFocusOut: true });
+  if (topic === undefined) throw new CancelledError();
+  const partition = await vscode.window.showInputBox({
+    title: 'Open History Message (2/3)', prompt: `Partition of ${topic}`, value: '0', ignoreFocusOut: true,
+    validateInput: (v) => (/^\d{1,9}$/.test(v.trim()) ? undefined : 'A partition is a whole number from 0.'),
+  });
+  if (partition === undefined) throw new CancelledError();
+  const offset = await vscode.window.showInputBox({
+    title: 'Open History Message (3/3)', prompt: `Offset in ${topic} partition ${partition.trim()}`, ignoreFocusOut: true,
+    validateInput: (v) => (/^\d{1,19}$/.test(v.trim()) ? undefined : 'An offset is a whole number from 0.'),
+  });
+  if (offset === undefined) throw new CancelledError();
+  const row = await store.findByCoordinates(topic, Number(partition.trim()), offset.trim());
+  if (!row) {
+    throw new WorkbenchError(`The history has no row for ${topic} partition ${partition.trim()} offset ${offset.trim()}: the batch consumer has not loaded that message (yet). Start the batch consumer, or check the coordinates.`);
+  }
+  await documents.open(row);
+}
+
+async function openHistoryMessage(deps: HistoryCommandDeps, arg: unknown): Promise<void> {
+  const node = asNode(arg);
+  if (node?.kind === 'row') {
+    await deps.documents.openById(node.row.id);
+    return;
+  }
+  await openByCoordinates(deps);
+}
+
+function inspectorTitle(scope: HistoryFilter): string {
+  const parts = [scope.topic, scope.dataType, scope.day === null ? 'no timestamp' : scope.day].filter((p): p is string => p !== undefined);
+  const what = parts.length > 0 ? parts.join(' / ') : 'all topics';
+  return scope.search ? `${what} · "${scope.search.text}"` : what;
+}
+
+function openInInspector(deps: HistoryCommandDeps, arg: unknown): void {
+  const node = asNode(arg);
+  let list: ListNode | undefined;
+  if (node?.kind === 'row' || node?.kind === 'loadMore') {
+    const parent = node.kind === 'loadMore' ? node.list : deps.tree.getParent(node);
+    if (parent?.kind === 'day' || parent?.kind === 'search') list = parent;
+  }
+  const scopeNode = list ?? node;
+  const scope: HistoryFilter = scopeNode?.kind === 'search'
+    ? { ...scopeNode.active.scope, search: scopeNode.active.search }
+    : scopeOf(scopeNode);
+  const connection = deps.database.connection().value;
+  if (!connection) {
+    throw new WorkbenchError('No history database is set. Set one, or connect to the local stack.', {
+      actions: [{ title: 'Set History Database', command: CommandId.setHistoryConnection }],
+    });
+  }
+  const startAt = node?.kind === 'row' ? node.row.cursor : undefined;
+  const title = inspectorTitle(scope);
+  const { log, extensionUri, database } = deps;
+  InspectorPanel.show(
+    {
+      log,
+      extensionUri,
+      openProducer: () => {
+        throw new WorkbenchError('Produce again works from a topic\'s inspector: open the topic from the Kafka view.');
+      },
+    },
+    {
+      key: `history/${JSON.stringify(scope)}/${startAt?.id ?? ''}`,
+      title: `${title} · History`,
+      createSource: () => new HistoryInspectorSource({
+        store: () => database.store(),
+        scope,
+        title,
+        database: `${connection.database}@${connection.host}:${connection.port}`,
+        ...(startAt ? { startAt } : {}),
+        log: taggedLogger(log, 'history inspector'),
+      }),
+      // History is read newest first whatever the start kind; 'beginning' needs no value, so the form starts at once.
+      options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
+      autoStart: true,
+    },
+  );
+}
+
+export function registerHistoryCommands(deps: HistoryCommandDeps): vscode.Disposable[] {
+  const { log, tree } = deps;
+  return [
+    registerCommand(log, CommandId.searchHistory, (arg) => search(deps, arg)),
+    registerCommand(log, CommandId.searchHistoryIn, (arg) => search(deps, arg)),
+    registerCommand(log, CommandId.clearHistorySearch, () => { tree.setSearch(undefined); }),
+    registerCommand(log, CommandId.loadMoreHistory, (arg) => {
+      const node = asNode(arg);
+      if (node?.kind === 'loadMore' || node?.kind === 'day' || node?.kind === 'search') tree.loadMore(node);
+    }),
+    registerCommand(log, CommandId.retryHistoryLoad, (arg) => {
+      const node = asNode(arg);
+      if (node?.kind === 'failure') tree.retry(node);
+      else tree.refresh();
+    }),
+    registerCommand(log, CommandId.openHistoryMessage, (arg) => openHistoryMessage(deps, arg)),
+    registerCommand(log, CommandId.openHistoryInInspector, (arg) => { openInInspector(deps, arg); }),
+  ];
+}
