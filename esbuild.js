@@ -54,6 +54,10 @@ const extensionOptions = {
   target: 'node20',
   outfile: 'dist/extension.js',
   external: ['vscode'],
+  // Prefer a package's ESM build ("module") where it has one: jsonc-parser's "main" is a UMD
+  // bundle whose inner require('./impl/…') calls esbuild cannot follow (activation would fail
+  // with "Cannot find module './impl/format'"). Packages with "exports" are not affected.
+  mainFields: ['module', 'main'],
   sourcemap: !production,
   sourcesContent: false,
   minify: production,

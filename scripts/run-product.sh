@@ -30,8 +30,12 @@ if [ -z "$stack" ]; then
 fi
 if [ "$stack" = compose ]; then
   kaw_say "Starting the Compose stack (docker compose up -d --wait)"
-  [ -f stack/compose/.env ] || cp stack/compose/.env.example stack/compose/.env
-  docker compose -f stack/compose/docker-compose.yml --env-file stack/compose/.env up -d --wait
+  # The same .env the Launch Stack command writes: generated secrets, the documented passwords.
+  [ -f stack/compose/.env ] || node --import tsx -e "
+    const fs = require('node:fs');
+    const { composeEnvFromTemplate } = require('./src/stack/launcher.ts');
+    fs.writeFileSync('stack/compose/.env', composeEnvFromTemplate(fs.readFileSync('stack/compose/.env.example', 'utf8'), 'workbench'), { mode: 0o600 });"
+  docker compose --project-name kafka-airflow-workbench -f stack/compose/docker-compose.yml --env-file stack/compose/.env up -d --wait
 else
   kaw_say "No Docker engine: starting the native stack"
   bash stack/native/stack.sh up

@@ -3,6 +3,7 @@
 #   1. npm dependencies, type checks and lint
 #   2. unit tests (node:test, no editor, no servers)
 #   3. the native stack (Kafka, PostgreSQL, Airflow 3 and 2), then integration tests against it
+#      and the pipeline DAGs' pytest suite
 #   4. the .vsix and code-server, then end-to-end tests in a real editor (Playwright + chromium)
 # Safe to run again: installs are cached under ~/.cache/kafka-airflow-workbench. A stack that
 # this script started is stopped at the end; one that was already running is left running.
@@ -47,6 +48,9 @@ node --import tsx --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination="$results/integration.xml" \
   test/integration/*.test.ts
+
+phase "pipeline tests (pytest, DAGs on the native stack)"
+bash stack/tests/run.sh "$results/pipeline.xml"
 
 phase "package the extension"
 npm run --silent package

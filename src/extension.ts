@@ -4,62 +4,31 @@
  * during activation; trees load their data when they are first shown.
  */
 import * as vscode from 'vscode';
+import { registerAirflowCommands } from './commands/airflow';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
 import { registerGeneralCommands } from './commands/general';
+import { registerBatchConsumerCommands } from './commands/batchConsumer';
+import { registerHistoryCommands } from './commands/history';
+import { registerKafkaCommands } from './commands/kafka';
 import { registerStackCommands } from './commands/stack';
+import { registerTraceCommands, TraceConnections } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
+import { AirflowConnections } from './config/airflowConnections';
+import { HistoryDatabase } from './config/historyConnection';
+import { KafkaConnections } from './config/kafkaConnections';
 import { Secrets } from './config/secrets';
 import { settings } from './config/settings';
-import { ConnectionsTreeProvider, type ConnectionListing } from './views/connectionsTree';
+import { KafkaService } from './kafka/kafkaService';
+import { HistoryDocuments } from './views/history/historyDocuments';
+import { HistoryTreeProvider } from './views/history/historyTree';
+import { KafkaTreeProvider } from './views/kafka/kafkaTree';
+import { DagsTreeProvider } from './views/airflow/dagsTree';
+import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
 import type { StackKind } from './stack/launcher';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
 const LAST_STACK_KIND = 'kafkaAirflow.lastStackKind';
-
-function kafkaListing(): ConnectionListing {
-  const { value, problems } = settings.kafkaConnections();
-  return {
-    problems,
-    rows: value.map((c) => ({
-      kind: 'kafka',
-      name: c.name,
-      description: c.brokers.join(', '),
-      tooltip: `Brokers: ${c.brokers.join(', ')}\nSecurity: ${c.ssl ? 'TLS' : 'plaintext'}${c.saslMechanism === 'none' ? '' : `, SASL ${c.saslMechanism} as ${c.saslUsername ?? '?'}`}`,
-      icon: 'server',
-    })),
-  };
-}
-
-function airflowListing(): ConnectionListing {
-  const { value, problems } = settings.airflowConnections();
-  return {
-    problems,
-    rows: value.map((c) => ({
-      kind: 'airflow',
-      name: c.name,
-      description: c.url,
-      tooltip: `${c.url}\nSigns in with ${c.auth === 'token' ? 'a bearer token' : `user ${c.username ?? '?'}`}`,
-      icon: 'cloud',
-    })),
-  };
-}
-
-function historyListing(): ConnectionListing {
-  const { value, problems } = settings.historyConnection();
-  return {
-    problems,
-    rows: value
-      ? [{
-          kind: 'history',
-          name: value.database,
-          description: `${value.user}@${value.host}:${value.port}`,
-          tooltip: `PostgreSQL ${value.host}:${value.port}, database ${value.database}, user ${value.user}`,
-          icon: 'database',
-        }]
-      : [],
-  };
-}
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kafka Airflow Workbench', { log: true });
@@ -67,10 +36,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const localStackInUse = (): boolean =>
     context.globalState.get<boolean>(LOCAL_STACK_IN_USE, false) || settings.connectOnStartup();
 
-  const kafkaTree = new ConnectionsTreeProvider(kafkaListing);
-  const dagsTree = new ConnectionsTreeProvider(airflowListing);
-  const datasetsTree = new ConnectionsTreeProvider(airflowListing);
-  const historyTree = new ConnectionsTreeProvider(historyListing);
+  const kafka = new KafkaConnections(secrets, log, (config, logger) => new KafkaService(config, logger));
+  const kafkaTree = new KafkaTreeProvider(kafka, log, () => settings.requestTimeoutMs(), () => settings.kafkaShowInternalTopics());
+  const airflow = new AirflowConnections(secrets, log, context.globalState);
+  const dagsTree = new DagsTreeProvider(airflow, log);
+  const datasetsTree = new DatasetsTreeProvider(airflow, log);
+  const history = new HistoryDatabase(secrets, log);
+  const historyTree = new HistoryTreeProvider(history, log);
+  const historyDocuments = new HistoryDocuments(history, log);
+  const traceDeps = { log, extensionUri: context.extensionUri, secrets, airflow };
+  const traceConnections = new TraceConnections(traceDeps);
   const stackTree = new StackTreeProvider(localStackInUse);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
   const refreshAll = (): void => {
@@ -87,19 +62,32 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     ...trees,
-    vscode.window.createTreeView('kafkaAirflow.kafka', { treeDataProvider: kafkaTree, showCollapseAll: true }),
-    vscode.window.createTreeView('kafkaAirflow.dags', { treeDataProvider: dagsTree, showCollapseAll: true }),
-    vscode.window.createTreeView('kafkaAirflow.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
-    vscode.window.createTreeView('kafkaAirflow.history', { treeDataProvider: historyTree, showCollapseAll: true }),
+    kafka,
+    kafkaTree.createView('kafkaAirflow.kafka'),
+    airflow,
+    dagsTree.createView('kafkaAirflow.dags'),
+    datasetsTree.createView('kafkaAirflow.datasets'),
+    history,
+    historyDocuments,
+    historyTree.createView('kafkaAirflow.history'),
     vscode.window.createTreeView('kafkaAirflow.stack', { treeDataProvider: stackTree }),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
     ...registerConnectionCommands(deps),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,
+      storageUri: context.globalStorageUri,
       lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
       setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
     }),
+    ...registerAirflowCommands({
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+    }),
+    ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree }),
+    ...registerHistoryCommands({ log, extensionUri: context.extensionUri, database: history, tree: historyTree, documents: historyDocuments }),
+    traceConnections,
+    ...registerTraceCommands(traceDeps, traceConnections),
+    ...registerBatchConsumerCommands({ ...traceDeps, kafka }, traceConnections),
     settings.onDidChange(refreshAll),
   );
 

@@ -15,13 +15,18 @@ import { CommandId } from './ids';
 
 export interface StackCommandDeps extends ConnectionCommandDeps {
   extensionUri: vscode.Uri;
+  /** The extension's global storage folder: the Compose .env with generated secrets lives there. */
+  storageUri: vscode.Uri;
   /** Remembers which kind of stack was launched, so Stop and Logs act on the same one. */
   lastKind: () => StackKind | undefined;
   setLastKind: (kind: StackKind | undefined) => Thenable<void>;
 }
 
 function launcherFor(deps: StackCommandDeps): StackLauncher {
-  return new StackLauncher({ stackDir: vscode.Uri.joinPath(deps.extensionUri, 'stack').fsPath }, deps.log);
+  return new StackLauncher({
+    stackDir: vscode.Uri.joinPath(deps.extensionUri, 'stack').fsPath,
+    composeEnvFile: vscode.Uri.joinPath(deps.storageUri, 'compose.env').fsPath,
+  }, deps.log);
 }
 
 /** A progress message from one line of launcher output: the stack scripts print "==> ..." / "[service] ..." lines. */
@@ -41,6 +46,8 @@ async function launchStack(deps: StackCommandDeps): Promise<void> {
   const kind = choice.kind;
   if (kind === 'native') {
     deps.log.info(`Launching the native stack: ${choice.reasons.join(' ')}`);
+  } else {
+    await launcher.ensureComposeEnv(localStack.historyPassword);
   }
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Launching the ${kind} stack`, cancellable: true },

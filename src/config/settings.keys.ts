@@ -7,6 +7,8 @@ export const SECTION = 'kafkaAirflow';
 
 export const SettingKey = {
   kafkaConnections: 'kafka.connections',
+  kafkaShowInternalTopics: 'kafka.showInternalTopics',
+  kafkaInspectorMaxMessages: 'kafka.inspectorMaxMessages',
   airflowConnections: 'airflow.connections',
   historyConnection: 'history.connection',
   connectOnStartup: 'stack.connectOnStartup',

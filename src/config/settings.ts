@@ -32,6 +32,14 @@ export const settings = {
   historyConnection(): Parsed<HistoryConnection | undefined> {
     return parseHistoryConnection(read(SettingKey.historyConnection));
   },
+  kafkaShowInternalTopics(): boolean {
+    return read(SettingKey.kafkaShowInternalTopics) === true;
+  },
+  /** Default of the Message Inspector's "max messages" (1 to 1,000,000). */
+  kafkaInspectorMaxMessages(): number {
+    const value = read(SettingKey.kafkaInspectorMaxMessages);
+    return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, 1_000_000) : 10_000;
+  },
   connectOnStartup(): boolean {
     return read(SettingKey.connectOnStartup) === true;
   },

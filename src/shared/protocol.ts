@@ -35,3 +35,316 @@ export type Methods = Record<string, [unknown, unknown]>;
 
 export type WebviewToHost = ReadyMessage | RequestMessage;
 export type HostToWebview = ResponseMessage | NotificationMessage;
+
+// ---------------------------------------------------------------- Fire Dataset Event panel
+// src/panels/datasetEventPanel.ts ↔ webview/src/datasetEvent.ts
+
+/** A dataset the form offers to pick, with the DAGs its events start. */
+export interface DatasetChoice {
+  uri: string;
+  name: string;
+  consumingDags: string[];
+}
+
+/** The form's starting values: posted after `ready` and whenever the command runs again. */
+export interface DatasetEventPreset {
+  connections: string[];
+  connection: string | null;
+  uri: string;
+}
+
+/** The event Airflow created. */
+export interface FiredDatasetEvent {
+  connection: string;
+  id: number;
+  uri: string;
+  timestamp: string;
+  extra: Record<string, unknown>;
+  consumingDags: string[];
+}
+
+/** A run the event started, with its latest known state. */
+export interface StartedRun {
+  dagId: string;
+  runId: string;
+  state: string | null;
+}
+
+/** The runs an event started so far; `watching` false means the host stopped polling. */
+export interface StartedRunsUpdate {
+  eventId: number;
+  runs: StartedRun[];
+  watching: boolean;
+  note: string;
+}
+
+export type DatasetEventMethods = {
+  listDatasets: [{ connection: string }, { datasets: DatasetChoice[]; server: string }];
+  fire: [{ connection: string; uri: string; extraText: string }, FiredDatasetEvent];
+  revealRun: [{ connection: string; dagId: string; runId: string }, null];
+  openRunInAirflowUi: [{ connection: string; dagId: string; runId: string }, null];
+};
+
+export interface DatasetEventNotifications {
+  preset: DatasetEventPreset;
+  runs: StartedRunsUpdate;
+}
+
+// ---------------------------------------------------------------- Producer panel
+// src/panels/producerPanel.ts ↔ webview/src/producer.ts
+
+export type ProducerCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/**
+ * The producer form as the user filled it in. Every field is the text typed, checked on both
+ * sides by src/panels/producerForm.ts: in the webview as you type, in the host before sending.
+ */
+export interface ProducerForm {
+  connection: string;
+  topic: string;
+  /** Key of every message; may hold placeholders ({{seq}}, {{faker.string.uuid}}); empty for none. */
+  key: string;
+  headers: { key: string; value: string }[];
+  /** A fixed partition, or empty for the partitioner (by key). */
+  partition: string;
+  /** `json`: the value below (a template with placeholders); `generate`: built-in test data by type. */
+  valueMode: 'json' | 'generate';
+  value: string;
+  dataType: string;
+  count: string;
+  /** Messages per second; empty or 0 for as fast as possible. */
+  rate: string;
+  compression: ProducerCompression;
+}
+
+export interface ProducerChoice {
+  id: string;
+  label: string;
+  description: string;
+}
+
+/** The form's starting values: posted after `ready` and whenever the command runs again. */
+export interface ProducerPreset {
+  connections: string[];
+  dataTypes: ProducerChoice[];
+  compressions: ProducerChoice[];
+  form: ProducerForm;
+  /** Why the form was filled in this way, e.g. "An editable copy of orders [2] @ 15". */
+  note: string;
+}
+
+export interface ProducerTopicChoice {
+  name: string;
+  partitions: number;
+}
+
+export interface ProducerRunProgress {
+  total: number;
+  sent: number;
+  failed: number;
+  ratePerSecond: number;
+  elapsedMs: number;
+}
+
+/** The first rendered message, shown under the form before sending. */
+export interface ProducerPreview {
+  key: string | null;
+  value: string;
+  headers: { key: string; value: string }[];
+}
+
+export interface ProducerPartitionCount {
+  partition: number;
+  count: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+export interface ProducerRunResult {
+  connection: string;
+  topic: string;
+  total: number;
+  sent: number;
+  failed: number;
+  cancelled: boolean;
+  elapsedMs: number;
+  ratePerSecond: number;
+  partitions: ProducerPartitionCount[];
+  /** The first records written, in input order. */
+  records: { index: number; partition: number; offset: string }[];
+  /** The first errors; `errorsTotal` counts all of them. */
+  errors: { index: number; message: string }[];
+  errorsTotal: number;
+  summary: string;
+}
+
+export type ProducerMethods = {
+  listTopics: [{ connection: string }, { topics: ProducerTopicChoice[] }];
+  preview: [{ form: ProducerForm }, ProducerPreview];
+  send: [{ form: ProducerForm }, ProducerRunResult];
+  cancel: [Record<string, never>, null];
+  openInspector: [{ connection: string; topic: string }, null];
+};
+
+export interface ProducerNotifications {
+  preset: ProducerPreset;
+  progress: ProducerRunProgress;
+}
+
+// ---------------------------------------------------------------- Message Inspector panel
+// src/panels/inspectorPanel.ts ↔ webview/src/inspector.ts
+
+export type InspectorStartKind = 'beginning' | 'end' | 'latest' | 'offset' | 'timestamp';
+
+export interface InspectorOptions {
+  start: InspectorStartKind;
+  /** latest: messages per partition; offset: the offset; timestamp: the time as typed. */
+  startValue: string;
+  /** Partitions to read; empty for all. */
+  partitions: number[];
+  maxMessages: number;
+  /** Keep reading new messages after the end. */
+  follow: boolean;
+}
+
+/** What the panel shows about its source, posted after `ready`. */
+export interface InspectorPreset {
+  /** `kafka` reads a topic; `history` (later) pages message-history rows from PostgreSQL. */
+  sourceKind: 'kafka' | 'history';
+  title: string;
+  subtitle: string;
+  partitions: number[];
+  options: InspectorOptions;
+  maxMessagesLimit: number;
+  canProduceAgain: boolean;
+  /** Start reading at once (opened from a tree row or after producing). */
+  autoStart: boolean;
+}
+
+/** How a key or value reads: absent, empty, UTF-8 text, JSON, or bytes shown as hex. */
+export type InspectorContentKind = 'null' | 'empty' | 'text' | 'json' | 'binary';
+
+/** One row of the table: previews only, never whole values. */
+export interface InspectorRow {
+  /** Stable id of the message in the host's buffer (for detail, copy, export). */
+  id: number;
+  partition: number;
+  offset: string;
+  timestamp: number;
+  key: string;
+  keyKind: InspectorContentKind;
+  value: string;
+  valueKind: InspectorContentKind;
+  headers: number;
+  size: number;
+}
+
+export interface InspectorContent {
+  kind: InspectorContentKind;
+  /** The text when the bytes are UTF-8 (possibly cut at `limit`). */
+  text: string | null;
+  /** Pretty-printed JSON when the text parses. */
+  pretty: string | null;
+  /** Hex dump (offset, hex, ASCII), possibly cut. */
+  hex: string;
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface InspectorDetail {
+  id: number;
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: number;
+  size: number;
+  key: InspectorContent;
+  value: InspectorContent;
+  headers: { key: string; value: InspectorContent }[];
+}
+
+export type InspectorState = 'idle' | 'loading' | 'following' | 'done' | 'stopped' | 'error';
+
+export interface InspectorStatus {
+  state: InspectorState;
+  /** Messages in the host's buffer. */
+  loaded: number;
+  /** Messages that pass the filter (the table's length). */
+  matched: number;
+  /** Changes when row positions change meaning (a new run or a new filter): the table starts over. */
+  generation: number;
+  /** A sentence for the status line. */
+  message: string;
+  elapsedMs: number;
+  ratePerSecond: number;
+}
+
+export interface InspectorFilter {
+  text: string;
+  /** Partitions to show; empty for all. */
+  partitions: number[];
+}
+
+export type InspectorMethods = {
+  start: [InspectorOptions, null];
+  stop: [Record<string, never>, null];
+  rows: [{ from: number; to: number }, { rows: InspectorRow[]; matched: number; generation: number }];
+  setFilter: [InspectorFilter, { matched: number; generation: number }];
+  detail: [{ id: number }, InspectorDetail];
+  copy: [{ id: number; what: 'key' | 'value' | 'row' }, null];
+  export: [{ ids: number[] | 'filtered'; format: 'json' | 'csv' }, { written: number; file: string } | null];
+  produceAgain: [{ id: number }, null];
+};
+
+export interface InspectorNotifications {
+  preset: InspectorPreset;
+  status: InspectorStatus;
+}
+
+// ---------------------------------------------------------------- Trace panel
+// src/panels/tracePanel.ts ↔ webview/src/trace.ts
+
+export type TraceStepStatusView = 'done' | 'active' | 'waiting' | 'failed';
+
+/** One action of a step; the webview names it by (step, link) index, the host looks it up. */
+export interface TraceLinkView {
+  label: string;
+  icon: string;
+}
+
+export interface TraceStepView {
+  kind: string;
+  status: TraceStepStatusView;
+  title: string;
+  detail: string;
+  /** ISO time, or null when not known. */
+  at: string | null;
+  /** Formatted, e.g. "1.2 s"; null when not known. */
+  duration: string | null;
+  links: TraceLinkView[];
+}
+
+/** The whole timeline, posted after `ready` and on every refresh while runs are active. */
+export interface TraceView {
+  title: string;
+  subtitle: string;
+  steps: TraceStepView[];
+  /** Batch traces: counts per step ("Loaded rows" → "6"). Empty for one message. */
+  counts: { label: string; value: string }[];
+  /** Batch traces: "scheduling took 12.0 s (dataset event → downstream run start)". */
+  slowest: string | null;
+  /** True while the host keeps polling. */
+  watching: boolean;
+  updatedAt: string;
+  /** The last refresh failed with this sentence (the previous steps stay shown). */
+  error: string | null;
+}
+
+export type TraceMethods = {
+  openLink: [{ step: number; link: number }, null];
+  refresh: [Record<string, never>, null];
+};
+
+export interface TraceNotifications {
+  trace: TraceView;
+}

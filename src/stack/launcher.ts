@@ -5,8 +5,9 @@
  * spawned with argument arrays, never with shell strings built from settings.
  */
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 
@@ -15,6 +16,33 @@ export type StackKind = 'compose' | 'native';
 /** Where the stack's files are: the extension's own `stack` folder. */
 export interface StackPaths {
   stackDir: string;
+  /**
+   * Where the Compose stack's settings (.env with generated secrets) are kept; default
+   * stack/compose/.env. The extension passes a file in its own storage folder.
+   */
+  composeEnvFile?: string;
+}
+
+/** Secrets the Compose stack refuses to start without; each gets a fresh random value. */
+const GENERATED_SECRETS = ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY'] as const;
+
+/**
+ * The Compose stack's .env made from .env.example: empty secrets get random values (the
+ * Fernet key is 32 url-safe base64 bytes, as Airflow needs), and the PostgreSQL password is
+ * the local stack's documented default, so "Connect to Local Stack" works for both stacks.
+ */
+export function composeEnvFromTemplate(template: string, historyPassword: string, random = (n: number) => randomBytes(n)): string {
+  return template
+    .split('\n')
+    .map((line) => {
+      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (!match || match[2] !== '') return line;
+      const key = match[1] ?? '';
+      if (key === 'POSTGRES_PASSWORD') return `${key}=${historyPassword}`;
+      if ((GENERATED_SECRETS as readonly string[]).includes(key)) return `${key}=${random(32).toString('base64url')}${key === 'AIRFLOW_FERNET_KEY' ? '=' : ''}`;
+      return line;
+    })
+    .join('\n');
 }
 
 export interface CommandSpec {
@@ -28,11 +56,11 @@ export const COMPOSE_PROJECT = 'kafka-airflow-workbench';
 
 /**
  * The exact `docker compose` invocation for an action on the bundled Compose stack.
- * `envFile` is the user's stack/compose/.env when there is one, else .env.example.
  */
-export function composeCommand(paths: StackPaths, action: 'up' | 'down' | 'ps' | 'logs', envFile = '.env.example'): CommandSpec {
+export function composeCommand(paths: StackPaths, action: 'up' | 'down' | 'ps' | 'logs'): CommandSpec {
   const dir = join(paths.stackDir, 'compose');
-  const base = ['compose', '--project-name', COMPOSE_PROJECT, '--file', join(dir, 'docker-compose.yml'), '--env-file', join(dir, envFile)];
+  const envFile = paths.composeEnvFile ?? join(dir, '.env');
+  const base = ['compose', '--project-name', COMPOSE_PROJECT, '--file', join(dir, 'docker-compose.yml'), '--env-file', envFile];
   const tail: Record<typeof action, string[]> = {
     up: ['up', '--detach', '--wait', '--wait-timeout', '600'],
     down: ['down'],
@@ -159,6 +187,22 @@ export class StackLauncher {
 
   commandFor(kind: StackKind, action: 'up' | 'down' | 'logs'): CommandSpec {
     return kind === 'compose' ? composeCommand(this.paths, action) : nativeCommand(this.paths, action);
+  }
+
+  /** Writes the Compose .env (with generated secrets) unless it exists; returns its path. */
+  async ensureComposeEnv(historyPassword: string): Promise<string> {
+    const target = this.paths.composeEnvFile ?? join(this.paths.stackDir, 'compose', '.env');
+    try {
+      await access(target, constants.R_OK);
+      return target;
+    } catch {
+      // not there yet: create it below
+    }
+    const template = await readFile(join(this.paths.stackDir, 'compose', '.env.example'), 'utf8');
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, composeEnvFromTemplate(template, historyPassword), { mode: 0o600 });
+    this.logger.info(`Wrote the Compose stack settings with generated secrets to ${target}`);
+    return target;
   }
 
   /** Starts the stack and waits until it reports healthy; throws with the last output lines on failure. */

@@ -75,8 +75,10 @@ describe('package.json', () => {
     }
   });
 
-  it('activates only on its own views and commands (generated from contributions)', () => {
-    assert.deepEqual(manifest.activationEvents, []);
+  it('activates only on its own views and commands (generated from contributions) and on template files', () => {
+    // Views and commands activate the extension on their own (VS Code derives those events);
+    // the one explicit event lets the Produce CodeLens appear in a workspace with templates.
+    assert.deepEqual(manifest.activationEvents, ['workspaceContains:**/*.kafka.json']);
   });
 
   it('hides context-menu-only commands from the palette', () => {

@@ -3,7 +3,8 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { composeCommand, findOnPath, nativeCommand, runCommand, COMPOSE_PROJECT } from '../../src/stack/launcher';
+import { readFileSync } from 'node:fs';
+import { composeCommand, composeEnvFromTemplate, findOnPath, nativeCommand, runCommand, COMPOSE_PROJECT } from '../../src/stack/launcher';
 
 const paths = { stackDir: '/ext/stack' };
 
@@ -15,11 +16,14 @@ describe('stack launcher commands', () => {
       args: [
         'compose', '--project-name', COMPOSE_PROJECT,
         '--file', '/ext/stack/compose/docker-compose.yml',
-        '--env-file', '/ext/stack/compose/.env.example',
+        '--env-file', '/ext/stack/compose/.env',
         'up', '--detach', '--wait', '--wait-timeout', '600',
       ],
     });
-    assert.deepEqual(composeCommand(paths, 'down', '.env').args.slice(-3), ['--env-file', '/ext/stack/compose/.env', 'down']);
+    assert.deepEqual(
+      composeCommand({ ...paths, composeEnvFile: '/home/u/.storage/compose.env' }, 'down').args.slice(-3),
+      ['--env-file', '/home/u/.storage/compose.env', 'down'],
+    );
     assert.deepEqual(composeCommand(paths, 'ps').args.slice(-4), ['ps', '--all', '--format', 'json']);
   });
 
@@ -43,5 +47,22 @@ describe('stack launcher commands', () => {
     await chmod(tool, 0o755);
     assert.equal(await findOnPath('kaw-tool', dir), tool);
     assert.equal(await findOnPath('kaw-tool', '/nonexistent'), undefined);
+  });
+});
+
+describe('Compose settings file', () => {
+  it('fills every empty secret with a fresh random value and keeps set values', () => {
+    const template = readFileSync(join(import.meta.dirname, '..', '..', 'stack', 'compose', '.env.example'), 'utf8');
+    const first = composeEnvFromTemplate(template, 'workbench');
+    const second = composeEnvFromTemplate(template, 'workbench');
+    const value = (text: string, key: string): string | undefined => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
+    for (const key of ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY']) {
+      assert.ok((value(first, key) ?? '').length >= 43, `${key} is set`);
+      assert.notEqual(value(first, key), value(second, key), `${key} differs between two files`);
+    }
+    assert.equal(Buffer.from(value(first, 'AIRFLOW_FERNET_KEY') ?? '', 'base64url').length, 32);
+    assert.equal(value(first, 'POSTGRES_PASSWORD'), 'workbench');
+    assert.equal(value(first, 'AIRFLOW_ADMIN_USER'), 'admin');
+    assert.doesNotMatch(first, /^[A-Z0-9_]*(SECRET|KEY|PASSWORD)=$/m);
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * Trace Message and the batch trace: resolves the Airflow and history connections into a
+ * TraceService, opens the timeline panel (src/panels/tracePanel.ts) for a message — from the
+ * palette (asks for topic, partition, offset), a history row, or arguments (topic, partition,
+ * offset) — or for a consumer run, and carries out the panel's step actions (run in the
+ * Airflow UI, task log in an editor, history row document).
+ */
+import * as vscode from 'vscode';
+import type { AirflowApi, AirflowConnections } from '../config/airflowConnections';
+import { HistoryDatabase, type HistoryStoreFactory } from '../config/historyConnection';
+import type { Secrets } from '../config/secrets';
+import { TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import { WorkbenchError } from '../shared/errors';
+import { taggedLogger } from '../shared/logger';
+import { TraceHistoryStore } from '../trace/traceHistoryStore';
+import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
+import { TraceService } from '../trace/traceService';
+import { CommandId } from './ids';
+import { registerCommand, showActionableError } from './index';
+
+export interface TraceCommandDeps {
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  secrets: Secrets;
+  airflow: AirflowConnections;
+}
+
+/** The Airflow client, history store and trace service of the current connections. */
+export class TraceConnections implements vscode.Disposable {
+  private readonly history: HistoryDatabase;
+
+  constructor(private readonly deps: TraceCommandDeps) {
+    // Its own HistoryDatabase (same settings and secret) whose store also answers per-run questions.
+    const factory: HistoryStoreFactory = (config, logger) => new TraceHistoryStore(config, logger);
+    this.history = new HistoryDatabase(deps.secrets, taggedLogger(deps.log, 'trace'), factory);
+  }
+
+  async airflowClient(): Promise<{ name: string; client: AirflowApi }> {
+    const connection = this.deps.airflow.active();
+    if (!connection) {
+      throw new WorkbenchError('No Airflow connection is set up. Add one, or connect to the local stack.', {
+        actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+      });
+    }
+    return { name: connection.name, client: await this.deps.airflow.client(connection.name) };
+  }
+
+  async historyStore(): Promise<TraceHistoryStore> {
+    const store = await this.history.store();
+    if (!(store instanceof TraceHistoryStore)) {
+      // Only if someone passed another factory; the default store cannot answer per-run questions.
+      throw new WorkbenchError('The history connection is not ready for tracing; reconnect it.', { actions: ['retry'] });
+    }
+    return store;
+  }
+
+  async traceService(): Promise<TraceService> {
+    const [{ client }, store] = await Promise.all([this.airflowClient(), this.historyStore()]);
+    return new TraceService(client, store, store, taggedLogger(this.deps.log, 'trace'));
+  }
+
+  dispose(): void {
+    this.history.dispose();
+  }
+}
+
+async function openLink(deps: TraceCommandDeps, connections: TraceConnections, link: TraceLink): Promise<void> {
+  switch (link.kind) {
+    case 'run': {
+      const { client } = await connections.airflowClient();
+      const url = await client.uiUrlForRun(link.dagId, link.runId);
+      await vscode.env.openExternal(vscode.Uri.parse(url));
+      return;
+    }
+    case 'taskLog': {
+      const { client } = await connections.airflowClient();
+      const log = await client.getTaskLog(link.dagId, link.runId, link.taskId, link.tryNumber);
+      const text = log.lines.map((l) => [l.time, l.level, l.text].filter((p) => p !== null && p !== '').join(' ')).join('\n');
+      const document = await vscode.workspace.openTextDocument({ language: 'log', content: `# ${link.dagId} / ${link.runId} / ${link.taskId} (try ${link.tryNumber})\n${text}` });
+      await vscode.window.showTextDocument(document, { preview: true });
+      return;
+    }
+    case 'historyRow':
+      // The history commands accept a row node; only `kind` and `row.id` are read.
+      await vscode.commands.executeCommand(CommandId.openHistoryMessage, { kind: 'row', row: { id: link.rowId } });
+      return;
+  }
+}
+
+export function tracePanelDeps(deps: TraceCommandDeps, connections: TraceConnections): TracePanelDeps {
+  return {
+    log: deps.log,
+    extensionUri: deps.extensionUri,
+    traceService: () => connections.traceService(),
+    openLink: (link) => openLink(deps, connections, link),
+    showError: (error) => { showActionableError(deps.log, error); },
+  };
+}
+
+export function showTrace(deps: TraceCommandDeps, connections: TraceConnections, target: TraceTarget): void {
+  TracePanel.show(tracePanelDeps(deps, connections), target);
+}
+
+/** Coordinates from a history row node, from (topic, partition, offset) arguments, or undefined. */
+export function coordinatesFromArgs(args: readonly unknown[]): MessageCoordinates | undefined {
+  const [first, second, third] = args;
+  if (typeof first === 'object' && first !== null) {
+    const row = (first as { kind?: unknown; row?: unknown }).row;
+    if ((first as { kind?: unknown }).kind === 'row' && typeof row === 'object' && row !== null) {
+      const { topic, partition, offset } = row as Record<string, unknown>;
+      if (typeof topic === 'string' && typeof partition === 'number' && typeof offset === 'string') return { topic, partition, offset };
+    }
+    return undefined;
+  }
+  if (typeof first === 'string' && typeof second === 'number' && (typeof third === 'string' || typeof third === 'number')) {
+    return { topic: first, partition: second, offset: String(third) };
+  }
+  return undefined;
+}
+
+async function askCoordinates(): Promise<MessageCoordinates | undefined> {
+  const topic = await vscode.window.showInputBox({ title: 'Trace Message (1/3)', prompt: 'Topic of the message', value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Give a topic name.' : undefined) });
+  if (topic === undefined) return undefined;
+  const partition = await vscode.window.showInputBox({ title: 'Trace Message (2/3)', prompt: 'Partition', value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A partition is a whole number, 0 or more.') });
+  if (partition === undefined) return undefined;
+  const offset = await vscode.window.showInputBox({ title: 'Trace Message (3/3)', prompt: 'Offset', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'An offset is a whole number, 0 or more.') });
+  if (offset === undefined) return undefined;
+  return { topic: topic.trim(), partition: Number(partition.trim()), offset: offset.trim() };
+}
+
+export function registerTraceCommands(deps: TraceCommandDeps, connections: TraceConnections): vscode.Disposable[] {
+  const traceMessage = async (...args: unknown[]): Promise<void> => {
+    const coordinates = coordinatesFromArgs(args) ?? await askCoordinates();
+    if (!coordinates) return;
+    showTrace(deps, connections, { kind: 'message', coordinates });
+  };
+  return [
+    registerCommand(deps.log, CommandId.traceMessage, traceMessage),
+    registerCommand(deps.log, CommandId.traceHistoryRow, traceMessage),
+  ];
+}

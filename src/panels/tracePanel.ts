@@ -1,0 +1,202 @@
+/**
+ * The host side of the trace timeline (webview/src/trace.ts): one panel per traced message or
+ * consumer run. It asks TraceService for the trace, posts it as a TraceView, and while a step
+ * is still under way polls again with backoff; polling stops when everything is final, after
+ * WATCH_LIMIT_MS, while the panel is hidden (it refreshes once shown again) and when closed.
+ * Each step's actions are looked up here by index, never taken from the webview.
+ */
+import * as vscode from 'vscode';
+import { describeError, userMessage } from '../shared/errors';
+import { taggedLogger, type Logger } from '../shared/logger';
+import type { HostToWebview, TraceNotifications, TraceView } from '../shared/protocol';
+import type { BatchTrace, MessageCoordinates, MessageTrace, TraceLink } from '../trace/traceModel';
+import type { TraceService } from '../trace/traceService';
+import { batchTraceView, messageTraceView, parseTraceMessage, type TraceRequest } from '../trace/traceView';
+import { panelHtml } from './webviewHtml';
+
+/** How long a panel keeps polling active runs. */
+export const WATCH_LIMIT_MS = 30 * 60_000;
+const FIRST_INTERVAL_MS = 2_000;
+const MAX_INTERVAL_MS = 15_000;
+
+export type TraceTarget =
+  | { kind: 'message'; coordinates: MessageCoordinates; producedAt?: number | null }
+  | { kind: 'batch'; dagId: string; runId: string };
+
+export interface TracePanelDeps {
+  log: Logger;
+  extensionUri: vscode.Uri;
+  /** The trace service of the current connections (resolved on every refresh). */
+  traceService: () => Promise<TraceService>;
+  /** Carries out a step's action (open a run, a task log, a history row). */
+  openLink: (link: TraceLink) => Promise<void>;
+  /** Reports a failed action the way commands do (notification with next steps). */
+  showError: (error: unknown) => void;
+}
+
+function keyOf(target: TraceTarget): string {
+  return target.kind === 'message'
+    ? `message:${target.coordinates.topic}:${target.coordinates.partition}:${target.coordinates.offset}`
+    : `batch:${target.dagId}:${target.runId}`;
+}
+
+export class TracePanel implements vscode.Disposable {
+  private static readonly open = new Map<string, TracePanel>();
+
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private ready = false;
+  private disposed = false;
+  private view: TraceView | undefined;
+  private links: TraceLink[][] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private interval = FIRST_INTERVAL_MS;
+  private loading: Promise<void> | undefined;
+
+  /** Opens the trace of `target`, or brings its panel to the front and refreshes it. */
+  static show(deps: TracePanelDeps, target: TraceTarget): TracePanel {
+    const key = keyOf(target);
+    const existing = TracePanel.open.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      existing.restartWatch();
+      return existing;
+    }
+    const panel = new TracePanel(deps, target, key);
+    TracePanel.open.set(key, panel);
+    return panel;
+  }
+
+  private constructor(private readonly deps: TracePanelDeps, private readonly target: TraceTarget, private readonly key: string) {
+    this.log = taggedLogger(deps.log, 'trace');
+    const title = target.kind === 'message'
+      ? `Trace ${target.coordinates.topic}[${target.coordinates.partition}]@${target.coordinates.offset}`
+      : `Batch Trace ${target.runId}`;
+    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.trace', title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+    });
+    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'trace', title);
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
+      this.panel.onDidDispose(() => { this.dispose(); }),
+      this.panel.onDidChangeViewState(() => {
+        if (!this.panel.visible) this.stopTimer();
+        // Hidden panels lose their page (no retained context); the new page says `ready` again.
+      }),
+    );
+    void this.refresh();
+  }
+
+  private restartWatch(): void {
+    this.interval = FIRST_INTERVAL_MS;
+    void this.refresh();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Loads the trace once, posts it, and schedules the next poll while something is active. */
+  private refresh(): Promise<void> {
+    if (this.loading) return this.loading;
+    this.stopTimer();
+    this.loading = this.load().finally(() => { this.loading = undefined; });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    if (this.disposed) return;
+    let active = false;
+    try {
+      const service = await this.deps.traceService();
+      const withinLimit = Date.now() - this.startedAt < WATCH_LIMIT_MS;
+      if (this.target.kind === 'message') {
+        const trace: MessageTrace = await service.traceMessage(this.target.coordinates, this.target.producedAt ?? null);
+        active = trace.active && withinLimit;
+        this.view = messageTraceView(trace, active);
+        this.links = trace.steps.map((s) => s.links);
+      } else {
+        const trace: BatchTrace = await service.traceBatch(this.target.runId, this.target.dagId);
+        active = trace.active && withinLimit;
+        this.view = batchTraceView(trace, active);
+        this.links = trace.steps.map((s) => s.links);
+      }
+    } catch (error) {
+      this.log.warn(`Refreshing ${this.key} failed: ${describeError(error)}`);
+      const message = `${userMessage(error)} Use Refresh to try again.`;
+      this.view = this.view
+        ? { ...this.view, watching: false, error: message, updatedAt: new Date().toISOString() }
+        : { title: 'Trace', subtitle: '', steps: [], counts: [], slowest: null, watching: false, updatedAt: new Date().toISOString(), error: message };
+    }
+    // Closed while the trace was loading: nothing to post, nothing to schedule.
+    if (this.isClosed()) return;
+    this.notify('trace', this.view);
+    if (active && this.panel.visible) {
+      this.timer = setTimeout(() => { void this.refresh(); }, this.interval);
+      this.interval = Math.min(MAX_INTERVAL_MS, Math.round(this.interval * 1.5));
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.disposed;
+  }
+
+  private post(message: HostToWebview): void {
+    if (!this.ready || this.disposed) return;
+    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
+      this.log.warn(`Could not post to the trace panel: ${describeError(error)}`);
+    });
+  }
+
+  private notify<K extends keyof TraceNotifications>(type: K, params: TraceNotifications[K]): void {
+    this.post({ kind: 'notification', type, params });
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseTraceMessage(raw);
+    if (!message) {
+      this.log.warn('Ignored a message from the trace panel that is not in the protocol');
+      return;
+    }
+    if (message.kind === 'ready') {
+      this.ready = true;
+      if (this.view) this.notify('trace', this.view);
+      // First shown, or shown again after being hidden: load afresh and poll while active.
+      this.restartWatch();
+      return;
+    }
+    void this.answer(message);
+  }
+
+  private async answer(request: TraceRequest): Promise<void> {
+    try {
+      if (request.method === 'refresh') {
+        this.interval = FIRST_INTERVAL_MS;
+        await this.refresh();
+      } else {
+        const link = this.links[request.params.step]?.[request.params.link];
+        if (!link) throw new Error('That action is no longer on the trace; it was refreshed. Try again.');
+        await this.deps.openLink(link);
+      }
+      this.post({ kind: 'response', id: request.id, ok: true, result: null });
+    } catch (error) {
+      this.log.error(`Trace panel ${request.method} failed: ${describeError(error)}`);
+      this.deps.showError(error);
+      this.post({ kind: 'response', id: request.id, ok: false, error: userMessage(error) });
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopTimer();
+    TracePanel.open.delete(this.key);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Turns a MessageTrace or BatchTrace into the plain TraceView the trace webview shows
+ * (src/shared/protocol.ts), and checks what the webview sends back. Pure, no vscode.
+ */
+import type { TraceLinkView, TraceMethods, TraceStepView, TraceView } from '../shared/protocol';
+import { formatDuration, type BatchTrace, type MessageTrace, type TraceLink, type TraceStep } from './traceModel';
+
+export function linkView(link: TraceLink): TraceLinkView {
+  switch (link.kind) {
+    case 'run': return { label: `Open run ${link.runId} of ${link.dagId} in Airflow`, icon: 'link-external' };
+    case 'taskLog': return { label: `Show log of ${link.taskId}`, icon: 'output' };
+    case 'historyRow': return { label: `Open history row ${link.rowId}`, icon: 'database' };
+  }
+}
+
+function stepView(step: TraceStep): TraceStepView {
+  return {
+    kind: step.kind,
+    status: step.status,
+    title: step.title,
+    detail: step.detail,
+    at: step.at === null ? null : new Date(step.at).toISOString(),
+    duration: step.durationMs === null ? null : formatDuration(step.durationMs),
+    links: step.links.map(linkView),
+  };
+}
+
+export function messageTraceView(trace: MessageTrace, watching: boolean, error: string | null = null): TraceView {
+  const { topic, partition, offset } = trace.coordinates;
+  return {
+    title: `Trace of ${topic} [${partition}] @ ${offset}`,
+    subtitle: 'Kafka → batch consumer → message history → dataset event → downstream run',
+    steps: trace.steps.map(stepView),
+    counts: [],
+    slowest: null,
+    watching,
+    updatedAt: new Date().toISOString(),
+    error,
+  };
+}
+
+export function batchTraceView(trace: BatchTrace, watching: boolean, error: string | null = null): TraceView {
+  const { counts } = trace;
+  const states = Object.entries(counts.downstreamByState).map(([s, n]) => `${n} ${s}`).join(', ');
+  return {
+    title: `Batch trace of ${trace.consumerRun.dagId} run ${trace.consumerRun.runId}`,
+    subtitle: `Consumer run ${trace.consumerRun.state}`,
+    steps: trace.steps.map(stepView),
+    counts: [
+      { label: 'Messages in the offset ranges read', value: String(counts.messagesInRange) },
+      { label: 'Rows loaded into the history', value: String(counts.loadedRows) },
+      { label: 'Rows processed downstream', value: String(counts.processedRows) },
+      { label: 'Dataset events', value: String(counts.events) },
+      { label: 'Downstream runs', value: `${counts.downstreamRuns}${states ? ` (${states})` : ''}` },
+      ...trace.phases.map((p) => ({ label: p.label, value: formatDuration(p.durationMs) })),
+    ],
+    slowest: trace.slowest ? `${trace.slowest.label} took ${formatDuration(trace.slowest.durationMs)}` : null,
+    watching,
+    updatedAt: new Date().toISOString(),
+    error,
+  };
+}
+
+export type TraceRequest = { [M in keyof TraceMethods]: { kind: 'request'; id: number; method: M; params: TraceMethods[M][0] } }[keyof TraceMethods];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isIndex = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+/** Checks a message from the trace webview; anything else is undefined (dropped and logged). */
+export function parseTraceMessage(raw: unknown): { kind: 'ready' } | TraceRequest | undefined {
+  if (!isRecord(raw)) return undefined;
+  if (raw['kind'] === 'ready') return { kind: 'ready' };
+  if (raw['kind'] !== 'request' || typeof raw['id'] !== 'number') return undefined;
+  const { id, method, params } = raw;
+  if (method === 'refresh') return { kind: 'request', id, method, params: {} };
+  if (method === 'openLink' && isRecord(params) && isIndex(params['step']) && isIndex(params['link'])) {
+    return { kind: 'request', id, method, params: { step: params['step'], link: params['link'] } };
+  }
+  return undefined;
+}
