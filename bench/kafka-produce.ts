@@ -6,7 +6,10 @@
  * same machine load. Prints each run, the medians in messages/s and the ratio. Target:
  * KafkaService >= 100,000 messages/s.
  *
- *   node --import tsx bench/kafka-produce.ts [--messages=100000] [--runs=5] [--partitions=3]
+ *   node --import tsx bench/kafka-produce.ts [--messages=100000] [--runs=5] [--partitions=3] [--compression=none]
+ *
+ * --compression=gzip|snappy|lz4|zstd compresses on both sides (compression.type for the Java
+ * producer); zstd on Node 20 measures the WebAssembly build KafkaService falls back to.
  *
  * Fairness notes: the message values are generated test data (sensor readings) padded to exactly
  * 512 bytes and made before timing, as ProducerPerformance makes its payload before timing;
@@ -15,13 +18,20 @@
  * The Java producer is idempotent by default with acks=all; KafkaService is not idempotent.
  */
 import { generateTestData } from '../src/kafka/testData';
-import type { ProduceMessage } from '../src/kafka/types';
+import type { Compression, ProduceMessage } from '../src/kafka/types';
 import { BROKER, flag, fmt, kafkaToolsClassPath, loadNote, localService, median, timed, uniqueTopic } from './lib/kafkaBench';
 
 const MESSAGES = flag('messages', 100_000);
 const RUNS = flag('runs', 5);
 const PARTITIONS = flag('partitions', 3);
 const SIZE = 512;
+const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const COMPRESSION = ((): Compression => {
+  const value = process.argv.find((a) => a.startsWith('--compression='))?.split('=')[1] ?? 'none';
+  const codec = CODECS.find((c) => c === value);
+  if (!codec) throw new Error(`--compression must be one of ${CODECS.join(', ')}`);
+  return codec;
+})();
 
 /** Generated sensor readings, each padded with a "pad" field to exactly SIZE bytes of JSON. */
 function messagesOf512Bytes(count: number): ProduceMessage[] {
@@ -44,14 +54,14 @@ async function main(): Promise<void> {
   await service.createTopic({ name: theirs, partitions: PARTITIONS, replicationFactor: 1 });
   const messages = messagesOf512Bytes(MESSAGES);
   const sizes = new Set(messages.map((m) => (m.value as Buffer).length));
-  console.log(`Producing ${fmt(MESSAGES)} messages of ${[...sizes].join('/')} bytes to ${BROKER}, ${PARTITIONS} partitions, acks=all, ${RUNS} runs each (interleaved); ${loadNote()}`);
+  console.log(`Producing ${fmt(MESSAGES)} messages of ${[...sizes].join('/')} bytes to ${BROKER}, ${PARTITIONS} partitions, acks=all, compression ${COMPRESSION}, ${RUNS} runs each (interleaved); ${loadNote()}`);
 
   const oursRates: number[] = [];
   const javaRates: number[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
       const started = performance.now();
-      const result = await service.produce(messages, { topic: ours, acks: -1, compression: 'none' });
+      const result = await service.produce(messages, { topic: ours, acks: -1, compression: COMPRESSION });
       const ms = performance.now() - started;
       if (result.sent !== MESSAGES) throw new Error(`KafkaService wrote ${result.sent} of ${MESSAGES}: ${result.errors[0]?.message ?? ''}`);
       oursRates.push((MESSAGES / ms) * 1000);
@@ -59,7 +69,7 @@ async function main(): Promise<void> {
       const java = await timed('java', [
         '-cp', classPath, 'org.apache.kafka.tools.ProducerPerformance',
         '--topic', theirs, '--num-records', String(MESSAGES), '--record-size', String(SIZE), '--throughput', '-1',
-        '--producer-props', `bootstrap.servers=${BROKER}`, 'acks=all',
+        '--producer-props', `bootstrap.servers=${BROKER}`, 'acks=all', `compression.type=${COMPRESSION}`,
       ]);
       const line = java.stdout.split('\n').find((l) => l.includes(`${MESSAGES} records sent`));
       const rate = line ? Number(/([\d.]+) records\/sec/.exec(line)?.[1]) : Number.NaN;

@@ -5,10 +5,10 @@
  * file path changes; when one does, the old service is disposed (its admin, producer and
  * consumers disconnect) and the next call makes a fresh one.
  */
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { readCaFile } from '../kafka/caFile';
 import type { KafkaService } from '../kafka/kafkaService';
 import type { KafkaConnectionConfig } from '../kafka/types';
 import type { KafkaConnection, Parsed } from '../shared/connections';
@@ -114,20 +114,7 @@ export class KafkaConnections implements vscode.Disposable {
     }
     if (connection.ssl && connection.caFile) {
       const path = resolveCaPath(connection.caFile, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-      try {
-        config.ca = await readFile(path, 'utf8');
-      } catch (error) {
-        throw new WorkbenchError(
-          `The CA file "${path}" of the Kafka connection "${connection.name}" cannot be read (${describeError(error)}). Fix "caFile" in the settings.`,
-          { cause: error, actions: ['openSettings'] },
-        );
-      }
-      if (!config.ca.includes('-----BEGIN CERTIFICATE-----')) {
-        throw new WorkbenchError(
-          `The CA file "${path}" of the Kafka connection "${connection.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----). Point "caFile" at the CA's .pem or .crt file.`,
-          { actions: ['openSettings'] },
-        );
-      }
+      config.ca = await readCaFile(path, connection.name);
     }
     this.log.info(`Connecting to "${connection.name}" (${connection.brokers.join(', ')})`);
     return this.createService(config, taggedLogger(this.log, connection.name));

@@ -3,15 +3,18 @@
  * KafkaService.produce sends, and registering kafkajs codecs so browsing can read topics
  * written by other producers with snappy, lz4 or zstd (kafkajs ships only gzip).
  *
- * gzip and, where the runtime has it (Node 22.15+), zstd come from node:zlib; snappy from
- * kafkajs-snappy (snappyjs, reads the xerial framing the Java client writes); lz4 frames
- * from lz4js's block compressor (framed here with independent blocks); zstd decompression on older runtimes from fzstd. All are plain JavaScript.
+ * gzip comes from node:zlib; snappy from kafkajs-snappy (snappyjs, reads the xerial framing
+ * the Java client writes); lz4 frames from lz4js's block compressor (framed here with
+ * independent blocks). zstd compresses with node:zlib where the runtime has it (Node 22.15+)
+ * and otherwise with @hpcc-js/wasm-zstd (the zstd C library as WebAssembly, inlined in its
+ * JavaScript, loaded on the first zstd batch), so it works in VS Code's Node 20 extension
+ * host; zstd decompresses with node:zlib or fzstd (plain JavaScript).
  */
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { decompress as zstdDecompressJs } from 'fzstd';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { WorkbenchError } from '../shared/errors';
+import { describeError, WorkbenchError } from '../shared/errors';
 import type { Compression } from './types';
 import { CODEC_ATTRIBUTE } from './recordBatch';
 
@@ -74,11 +77,81 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Compressions this runtime can write; zstd needs Node 22.15 or later (VS Code 1.101+). */
+/** Compressions this runtime can write: all of Kafka's codecs. */
 export function availableCompressions(): Compression[] {
-  const all: Compression[] = ['none', 'gzip', 'snappy', 'lz4'];
-  if (zstdCompressNative) all.push('zstd');
-  return all;
+  return ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+}
+
+/** Kafka's own default zstd level (compression.zstd.level), as the Java producer writes. */
+const ZSTD_LEVEL = 3;
+/** The first four bytes of every zstd frame (0xFD2FB528, little endian). */
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+interface ZstdWasm {
+  compress(data: Uint8Array, compressionLevel?: number): Uint8Array;
+}
+let zstdWasm: Promise<ZstdWasm> | undefined;
+let zstdWasmFastCopy = false;
+
+/** The private helper of @hpcc-js/wasm-zstd 1.x that copies results out of the WebAssembly memory. */
+interface ZstdWasmInternals {
+  _mainModule?: { heapView?: unknown; heapToUint8Array?: unknown };
+}
+
+/**
+ * @hpcc-js/wasm-zstd copies each compressed frame out of the WebAssembly memory with
+ * `new Uint8Array([...view])`, which costs more than the compression itself (about 4× the
+ * time for Kafka batches of JSON). Where its helper has the expected shape, the copy is
+ * replaced by `view.slice()`, the same bytes; otherwise the library is used as it is.
+ * zstdWasmCopiesFast() tells which, so a unit test notices a library update that changes it.
+ */
+function useSliceCopy(zstd: ZstdWasm): boolean {
+  const main = (zstd as unknown as ZstdWasmInternals)._mainModule;
+  if (!main || typeof main.heapView !== 'function' || typeof main.heapToUint8Array !== 'function') return false;
+  const heapView = main.heapView as (block: unknown) => Uint8Array;
+  main.heapToUint8Array = (block: unknown): Uint8Array => heapView.call(main, block).slice();
+  return true;
+}
+
+/** True once the WebAssembly zstd is loaded with the fast result copy (see useSliceCopy). */
+export function zstdWasmCopiesFast(): boolean {
+  return zstdWasmFastCopy;
+}
+
+/** The WebAssembly zstd, compiled once on first use; a failed load is not kept, so the next batch tries again. */
+function loadZstdWasm(): Promise<ZstdWasm> {
+  if (!zstdWasm) {
+    const loading = import('@hpcc-js/wasm-zstd').then(async (m) => {
+      const zstd = await m.Zstd.load();
+      zstdWasmFastCopy = useSliceCopy(zstd);
+      return zstd;
+    });
+    zstdWasm = loading;
+    loading.catch(() => {
+      if (zstdWasm === loading) zstdWasm = undefined;
+    });
+  }
+  return zstdWasm;
+}
+
+/**
+ * One zstd frame of `data`: node:zlib's zstd where the runtime has it, else the WebAssembly
+ * build. `useNative: false` forces the WebAssembly build (tests compare the two).
+ */
+export async function zstdCompress(data: Buffer, useNative = true): Promise<Buffer> {
+  if (useNative && zstdCompressNative) return zstdCompressNative(data);
+  let wasm: ZstdWasm;
+  try {
+    wasm = await loadZstdWasm();
+  } catch (error) {
+    throw new WorkbenchError(`zstd compression could not start (${describeError(error)}). Choose gzip, snappy or lz4, and report this.`, { cause: error });
+  }
+  const frame = toBuffer(wasm.compress(data, ZSTD_LEVEL));
+  // The library logs and returns a wrong size instead of throwing when zstd fails (out of memory).
+  if (frame.length < ZSTD_MAGIC.length || !frame.subarray(0, ZSTD_MAGIC.length).equals(ZSTD_MAGIC)) {
+    throw new WorkbenchError(`zstd could not compress a batch of ${data.length} bytes. Send fewer or smaller messages per batch, or choose gzip.`);
+  }
+  return frame;
 }
 
 /** Compresses a batch's records section with `compression`; the attribute goes into the batch header. */
@@ -92,15 +165,8 @@ export function compressorFor(compression: Compression): { codec: number; compre
       return { codec: CODEC_ATTRIBUTE.snappy, compress: (data) => snappyCodec.compress({ buffer: data }) };
     case 'lz4':
       return { codec: CODEC_ATTRIBUTE.lz4, compress: (data) => Promise.resolve(lz4Frame(data)) };
-    case 'zstd': {
-      const native = zstdCompressNative;
-      if (!native) {
-        throw new WorkbenchError(
-          `zstd compression needs a newer editor (Node ${process.versions.node} has no zstd). Choose gzip, snappy or lz4.`,
-        );
-      }
-      return { codec: CODEC_ATTRIBUTE.zstd, compress: (data) => native(data) };
-    }
+    case 'zstd':
+      return { codec: CODEC_ATTRIBUTE.zstd, compress: (data) => zstdCompress(data) };
   }
 }
 
@@ -115,10 +181,7 @@ export function registerKafkajsCodecs(): void {
     decompress: (buffer) => Promise.resolve(toBuffer(lz4.decompress(buffer))),
   };
   const zstdCodec: KafkajsCodec = {
-    compress: (encoder) => {
-      if (!zstdCompressNative) return Promise.reject(new Error('zstd compression is not available in this runtime'));
-      return zstdCompressNative(encoder.buffer);
-    },
+    compress: (encoder) => zstdCompress(encoder.buffer),
     decompress: (buffer) => (zstdDecompressNative ? zstdDecompressNative(buffer) : Promise.resolve(toBuffer(zstdDecompressJs(buffer)))),
   };
   const codecs = CompressionCodecs as Record<number, () => KafkajsCodec>;

@@ -117,8 +117,19 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
   }
 
   const code = codeInChain(error);
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const reason = errorChain(error).find((e) => e.code === code && typeof e.message === 'string')?.message;
+    const detail = typeof reason === 'string' ? reason.replace(/^Connection error: /, '').replace(/[:\s]+$/, '') : code;
+    return make(
+      `Kafka at ${where} presented a certificate for another host (${detail}). Use a broker address that the certificate names, as the cluster's own clients do.`,
+      settings,
+    );
+  }
   if (code !== undefined && TLS_CODES.has(code)) {
-    return make(`Kafka at ${where} presented a certificate this machine does not trust (${code}). Set the CA file of the connection.`, settings);
+    return make(
+      `Kafka at ${where} presented a certificate this machine does not trust (${code}). Set "caFile" of this connection in kafkaAirflow.kafka.connections to the PEM file of the CA that signed the broker's certificate.`,
+      settings,
+    );
   }
   const network = explainNetworkError(error, 'Kafka', where);
   if (network) return make(network, retry);

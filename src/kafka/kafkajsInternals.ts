@@ -9,7 +9,8 @@
  * - Producing: kafkajs's producer encodes every record through several small intermediate
  *   buffers and tops out near 75,000 messages/s of 512 bytes on the reference machine. We
  *   encode whole record batches ourselves (src/kafka/recordBatch.ts) and send them as a
- *   Produce request (v3) on the broker's own connection, reusing kafkajs's response decoder.
+ *   Produce request (v3, or v7 for zstd batches: brokers refuse zstd below v7, KIP-110) on
+ *   the broker's own connection, reusing kafkajs's response decoders.
  *
  * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
  * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
@@ -29,6 +30,9 @@ const BatchClass = require('kafkajs/src/consumer/batch') as new (
   partitionData: FetchPartitionResponse,
 ) => { messages: WireRecord[] };
 const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response') as {
+  decode: (raw: Buffer) => Promise<ProduceResponseV3>;
+};
+const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/response') as {
   decode: (raw: Buffer) => Promise<ProduceResponseV3>;
 };
 const protocolErrors = require('kafkajs/src/protocol/error') as {
@@ -179,11 +183,18 @@ interface ProduceResponseV3 {
 
 const PRODUCE_API_KEY = 0;
 const PRODUCE_VERSION = 3;
+/** The first Produce version whose batches may be zstd-compressed (Kafka 2.1+). */
+export const PRODUCE_VERSION_ZSTD = 7;
 
 /** True when the broker accepts Produce v3 (Kafka 0.11 up to at least 4.x). */
 export function supportsProduceV3(broker: WireBroker): boolean {
+  return supportsProduceVersion(broker, PRODUCE_VERSION);
+}
+
+/** True when the broker accepts Produce requests of `version` (unknown version ranges count as yes). */
+export function supportsProduceVersion(broker: WireBroker, version: number): boolean {
   const range = broker.versions?.[PRODUCE_API_KEY];
-  return range === undefined || (range.minVersion <= PRODUCE_VERSION && range.maxVersion >= PRODUCE_VERSION);
+  return range === undefined || (range.minVersion <= version && range.maxVersion >= version);
 }
 
 function int16(value: number): Buffer {
@@ -210,8 +221,11 @@ function kafkaString(value: string): Buffer {
  */
 export async function sendProduceRequest(
   broker: WireBroker,
-  request: { topic: string; acks: -1 | 0 | 1; timeoutMs: number; batches: { partition: number; recordBatch: Buffer }[] },
+  request: { topic: string; acks: -1 | 0 | 1; timeoutMs: number; batches: { partition: number; recordBatch: Buffer }[]; zstd?: boolean },
 ): Promise<ProducePartitionResult[]> {
+  // v3 to v7 share the request layout; v7 only tells the broker the client understands zstd.
+  const apiVersion = request.zstd === true ? PRODUCE_VERSION_ZSTD : PRODUCE_VERSION;
+  const responseDecoder = apiVersion === PRODUCE_VERSION ? produceV3Response : produceV7Response;
   const parts: Buffer[] = [int16(-1) /* null transactional id */, int16(request.acks), int32(request.timeoutMs), int32(1), kafkaString(request.topic), int32(request.batches.length)];
   for (const { partition, recordBatch } of request.batches) {
     parts.push(int32(partition), int32(recordBatch.length), recordBatch);
@@ -220,12 +234,12 @@ export async function sendProduceRequest(
   const result = await broker.connectionPool.send({
     request: {
       apiKey: PRODUCE_API_KEY,
-      apiVersion: PRODUCE_VERSION,
+      apiVersion,
       apiName: 'Produce',
       expectResponse: () => request.acks !== 0,
       encode: () => Promise.resolve({ buf: payload, buffer: payload }),
     },
-    response: { decode: (raw) => produceV3Response.decode(raw), parse: (data) => Promise.resolve(data) },
+    response: { decode: (raw) => responseDecoder.decode(raw), parse: (data) => Promise.resolve(data) },
     requestTimeout: request.timeoutMs + 1000,
   });
   if (request.acks === 0 || result === undefined) return [];

@@ -10,8 +10,8 @@ import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { compressorFor } from './compression';
 import { partitionProblem } from './kafkaErrors';
-import { protocolError, sendProduceRequest, supportsProduceV3, type WireBroker, type WireCluster } from './kafkajsInternals';
-import { encodeCompressedRecordBatch, encodeRecordBatch, RECORD_BATCH_OVERHEAD, recordSize, type BatchRecord } from './recordBatch';
+import { PRODUCE_VERSION_ZSTD, protocolError, sendProduceRequest, supportsProduceV3, supportsProduceVersion, type WireBroker, type WireCluster } from './kafkajsInternals';
+import { CODEC_ATTRIBUTE, encodeCompressedRecordBatch, encodeRecordBatch, RECORD_BATCH_OVERHEAD, recordSize, type BatchRecord } from './recordBatch';
 import type { ProduceMessage, ProduceOptions, ProduceProgress, ProduceResult, ProducedRecord } from './types';
 
 /** Batching and pipelining; the defaults reach >100,000 messages/s of 512 bytes on 2 cores. */
@@ -96,6 +96,7 @@ export async function produceMessages(
   const acks = options.acks ?? -1;
   const rate = options.ratePerSecond && options.ratePerSecond > 0 ? options.ratePerSecond : 0;
   const compressor = compressorFor(options.compression ?? 'none');
+  const zstd = compressor.codec === CODEC_ATTRIBUTE.zstd;
   const started = performance.now();
 
   await cluster.connect();
@@ -154,6 +155,9 @@ export async function produceMessages(
     if (!broker) {
       broker = cluster.findBroker({ nodeId }).then((b) => {
         if (!supportsProduceV3(b)) throw new WorkbenchError('This Kafka broker does not accept Produce requests of version 3 (Kafka 0.11 or later is needed).');
+        if (zstd && !supportsProduceVersion(b, PRODUCE_VERSION_ZSTD)) {
+          throw new WorkbenchError('This Kafka broker does not accept zstd-compressed messages (Kafka 2.1 or later is needed). Choose gzip, snappy or lz4.');
+        }
         return b;
       });
       broker.catch(() => undefined);
@@ -179,7 +183,7 @@ export async function produceMessages(
     }
     try {
       const broker = await brokerFor(batch.partition);
-      const results = await sendProduceRequest(broker, { topic, acks, timeoutMs: setup.requestTimeoutMs, batches: [{ partition: batch.partition, recordBatch }] });
+      const results = await sendProduceRequest(broker, { topic, acks, timeoutMs: setup.requestTimeoutMs, batches: [{ partition: batch.partition, recordBatch }], zstd });
       if (acks === 0) {
         batch.indices.forEach((index) => records.push({ index, partition: batch.partition, offset: '-1' }));
         return;
