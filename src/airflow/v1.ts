@@ -5,18 +5,16 @@
  * tests that run them on recorded responses.
  */
 import { z } from 'zod';
-import { durationBetween, seg, toHealthStatus } from './adapter';
-import type { ClearOptions, DagQuery, DecodeContext, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
-import type { AirflowHttp } from './http';
+import { seg } from './adapter';
+import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
 import { decodeLogToken, parseTextLog, unwrapPythonLogChunks } from './logs';
+import {
+  clearTaskBody, decodeOne, decodePage, eventSourceOf, isoTime as time, jsonObject, RestAdapterBase, sharedDecoders, sharedSchemas,
+  toRun, toTaskInstance, totalEntries as total,
+} from './restShared';
 import type {
   Dag, DagRun, Dataset, DatasetEvent, ImportError, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
 } from './types';
-import { parseResponse } from './validate';
-
-const time = z.string().nullish().transform((value) => value ?? null);
-const jsonObject = z.record(z.string(), z.unknown());
-const total = z.number().int().nullish();
 
 /** Airflow 2 serializes `schedule_interval` as {"__type": "CronExpression", "value": "0 * * * *"}, a TimeDelta, or null. */
 const scheduleInterval = z.looseObject({
@@ -28,13 +26,8 @@ const scheduleInterval = z.looseObject({
 }).nullish();
 
 export const v1Schemas = {
-  version: z.object({ version: z.string() }),
-  health: z.object({
-    metadatabase: z.object({ status: z.string().nullish() }),
-    scheduler: z.object({ status: z.string().nullish() }),
-    triggerer: z.object({ status: z.string().nullish() }).nullish(),
-    dag_processor: z.object({ status: z.string().nullish() }).nullish(),
-  }),
+  version: sharedSchemas.version,
+  health: sharedSchemas.health,
   dag: z.object({
     dag_id: z.string(),
     dag_display_name: z.string().nullish(),
@@ -48,35 +41,10 @@ export const v1Schemas = {
     fileloc: z.string().nullish(),
     has_import_errors: z.boolean().nullish(),
   }),
-  run: z.object({
-    dag_run_id: z.string(),
-    dag_id: z.string(),
-    state: z.string(),
-    run_type: z.string(),
-    logical_date: time,
-    start_date: time,
-    end_date: time,
-    conf: jsonObject.nullish(),
-  }),
-  taskInstance: z.object({
-    task_id: z.string(),
-    dag_id: z.string(),
-    dag_run_id: z.string(),
-    map_index: z.number().int(),
-    state: z.string().nullable(),
-    try_number: z.number().int(),
-    start_date: time,
-    end_date: time,
-    duration: z.number().nullish(),
-    operator: z.string().nullish(),
-  }),
+  run: sharedSchemas.run,
+  taskInstance: sharedSchemas.taskInstance,
   log: z.object({ content: z.string(), continuation_token: z.string().nullish() }),
-  importError: z.object({
-    import_error_id: z.number().int(),
-    timestamp: time,
-    filename: z.string(),
-    stack_trace: z.string(),
-  }),
+  importError: sharedSchemas.importError,
   dataset: z.object({
     id: z.number().int(),
     uri: z.string(),
@@ -98,7 +66,7 @@ export const v1Schemas = {
     created_dagruns: z.array(z.object({ dag_run_id: z.string(), dag_id: z.string(), state: z.string().nullish() })),
     timestamp: z.string(),
   }),
-  clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
+  clearResult: sharedSchemas.clearResult,
 };
 
 export const v1Collections = {
@@ -146,39 +114,6 @@ function toDag(raw: z.output<typeof v1Schemas.dag>): Dag {
   };
 }
 
-function toRun(raw: z.output<typeof v1Schemas.run>): DagRun {
-  return {
-    dagId: raw.dag_id,
-    runId: raw.dag_run_id,
-    state: raw.state,
-    runType: raw.run_type,
-    logicalDate: raw.logical_date,
-    startDate: raw.start_date,
-    endDate: raw.end_date,
-    durationSeconds: durationBetween(raw.start_date, raw.end_date),
-    conf: raw.conf ?? {},
-  };
-}
-
-function toTaskInstance(raw: z.output<typeof v1Schemas.taskInstance>): TaskInstance {
-  return {
-    dagId: raw.dag_id,
-    runId: raw.dag_run_id,
-    taskId: raw.task_id,
-    mapIndex: raw.map_index,
-    state: raw.state,
-    tryNumber: raw.try_number,
-    startDate: raw.start_date,
-    endDate: raw.end_date,
-    durationSeconds: raw.end_date !== null && raw.duration !== undefined && raw.duration !== null ? raw.duration : durationBetween(raw.start_date, raw.end_date),
-    operator: raw.operator ?? null,
-  };
-}
-
-function toImportError(raw: z.output<typeof v1Schemas.importError>): ImportError {
-  return { id: raw.import_error_id, filename: raw.filename, stackTrace: raw.stack_trace, timestamp: raw.timestamp };
-}
-
 function toDataset(raw: z.output<typeof v1Schemas.dataset>): Dataset {
   return {
     id: raw.id,
@@ -199,94 +134,42 @@ function toDatasetEvent(raw: z.output<typeof v1Schemas.datasetEvent>): DatasetEv
     uri: raw.dataset_uri,
     extra: raw.extra ?? {},
     timestamp: raw.timestamp,
-    sourceDagId: raw.source_dag_id ?? null,
-    sourceTaskId: raw.source_task_id ?? null,
-    sourceRunId: raw.source_run_id ?? null,
-    sourceMapIndex: raw.source_map_index ?? null,
+    ...eventSourceOf(raw),
     createdRuns: raw.created_dagruns.map((run) => ({ dagId: run.dag_id, runId: run.dag_run_id, state: run.state ?? null })),
   };
 }
 
-function page<T, R>(items: readonly R[], totalEntries: number | null | undefined, map: (raw: R) => T, offset: number): Page<T> {
-  return { items: items.map(map), totalEntries: totalEntries ?? offset + items.length };
-}
-
 /** Decoders from a raw v1 body to the shared types; each validates first. */
 export const decodeV1 = {
-  version: (body: unknown, ctx: DecodeContext): string => parseResponse(v1Schemas.version, body, ctx.endpoint, ctx.serverUrl).version,
-  health: (body: unknown, ctx: DecodeContext): ServerHealth => {
-    const raw = parseResponse(v1Schemas.health, body, ctx.endpoint, ctx.serverUrl);
-    return {
-      metadatabase: toHealthStatus(raw.metadatabase.status),
-      scheduler: toHealthStatus(raw.scheduler.status),
-      dagProcessor: toHealthStatus(raw.dag_processor?.status),
-      triggerer: toHealthStatus(raw.triggerer?.status),
-    };
-  },
-  dag: (body: unknown, ctx: DecodeContext): Dag => toDag(parseResponse(v1Schemas.dag, body, ctx.endpoint, ctx.serverUrl)),
-  dagPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<Dag> => {
-    const raw = parseResponse(v1Collections.dags, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.dags, raw.total_entries, toDag, offset);
-  },
-  run: (body: unknown, ctx: DecodeContext): DagRun => toRun(parseResponse(v1Schemas.run, body, ctx.endpoint, ctx.serverUrl)),
-  runPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<DagRun> => {
-    const raw = parseResponse(v1Collections.runs, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.dag_runs, raw.total_entries, toRun, offset);
-  },
-  taskInstancePage: (body: unknown, ctx: DecodeContext, offset = 0): Page<TaskInstance> => {
-    const raw = parseResponse(v1Collections.taskInstances, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.task_instances, raw.total_entries, toTaskInstance, offset);
-  },
+  ...sharedDecoders,
+  dag: decodeOne(v1Schemas.dag, toDag),
+  dagPage: decodePage(v1Collections.dags, (raw) => raw.dags, toDag),
+  run: decodeOne(v1Schemas.run, toRun),
+  runPage: decodePage(v1Collections.runs, (raw) => raw.dag_runs, toRun),
+  taskInstancePage: decodePage(v1Collections.taskInstances, (raw) => raw.task_instances, toTaskInstance),
   /**
    * Airflow 2 puts Python's repr of [(host, text)] in `content` and always returns a token;
    * the token's metadata says whether the log is complete (`end_of_log`).
    */
-  log: (body: unknown, ctx: DecodeContext): TaskLog => {
-    const raw = parseResponse(v1Schemas.log, body, ctx.endpoint, ctx.serverUrl);
+  log: decodeOne(v1Schemas.log, (raw): TaskLog => {
     const text = unwrapPythonLogChunks(raw.content) ?? raw.content;
     const token = raw.continuation_token ?? null;
     const metadata = token === null ? undefined : decodeLogToken(token);
     const complete = token === null || metadata?.['end_of_log'] === true;
     return { lines: parseTextLog(text), continuationToken: token, complete };
-  },
-  importErrorPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<ImportError> => {
-    const raw = parseResponse(v1Collections.importErrors, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.import_errors, raw.total_entries, toImportError, offset);
-  },
-  datasetPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<Dataset> => {
-    const raw = parseResponse(v1Collections.datasets, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.datasets, raw.total_entries, toDataset, offset);
-  },
-  datasetEvent: (body: unknown, ctx: DecodeContext): DatasetEvent => toDatasetEvent(parseResponse(v1Schemas.datasetEvent, body, ctx.endpoint, ctx.serverUrl)),
-  datasetEventPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<DatasetEvent> => {
-    const raw = parseResponse(v1Collections.datasetEvents, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.dataset_events, raw.total_entries, toDatasetEvent, offset);
-  },
-  clearedTaskIds: (body: unknown, ctx: DecodeContext): string[] =>
-    parseResponse(v1Schemas.clearResult, body, ctx.endpoint, ctx.serverUrl).task_instances.map((ti) => ti.task_id),
+  }),
+  datasetPage: decodePage(v1Collections.datasets, (raw) => raw.datasets, toDataset),
+  datasetEvent: decodeOne(v1Schemas.datasetEvent, toDatasetEvent),
+  datasetEventPage: decodePage(v1Collections.datasetEvents, (raw) => raw.dataset_events, toDatasetEvent),
 };
 
 /** Airflow 2: /api/v1, basic auth (set up by the client), datasets. */
-export class V1Adapter implements VersionAdapter {
+export class V1Adapter extends RestAdapterBase implements VersionAdapter {
   readonly apiVersion = 'v1' as const;
 
-  constructor(private readonly http: AirflowHttp, private readonly uiBaseUrl: string) {}
-
-  private async get<T>(path: string, query: Record<string, string | number | boolean | readonly string[] | undefined>, decode: (body: unknown, ctx: DecodeContext, offset?: number) => T, offset?: number): Promise<T> {
-    const { body, endpoint } = await this.http.json({ method: 'GET', path, query });
-    return decode(body, { endpoint, serverUrl: this.http.baseUrl }, offset);
-  }
-
-  private async send<T>(method: 'POST' | 'PATCH', path: string, payload: unknown, decode: (body: unknown, ctx: DecodeContext) => T, query?: Record<string, string>): Promise<T> {
-    const request = { method, path, body: payload, ...(query ? { query } : {}) };
-    const { body, endpoint } = await this.http.json(request);
-    return decode(body, { endpoint, serverUrl: this.http.baseUrl });
-  }
-
   /** Public on Airflow 2: asked without credentials, so a status bar can show it even when they are wrong. */
-  async health(): Promise<ServerHealth> {
-    const { body, endpoint } = await this.http.json({ method: 'GET', path: '/api/v1/health', authenticated: false });
-    return decodeV1.health(body, { endpoint, serverUrl: this.http.baseUrl });
+  health(): Promise<ServerHealth> {
+    return this.getPublic('/api/v1/health', decodeV1.health);
   }
 
   listDags(query: DagQuery): Promise<Page<Dag>> {
@@ -340,17 +223,7 @@ export class V1Adapter implements VersionAdapter {
   }
 
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]> {
-    return this.send('POST', `/api/v1/dags/${seg(dagId)}/clearTaskInstances`, {
-      dry_run: false,
-      dag_run_id: runId,
-      task_ids: [taskId],
-      include_downstream: options.downstream ?? true,
-      include_upstream: false,
-      include_future: false,
-      include_past: false,
-      only_failed: options.onlyFailed ?? false,
-      reset_dag_runs: true,
-    }, decodeV1.clearedTaskIds);
+    return this.send('POST', `/api/v1/dags/${seg(dagId)}/clearTaskInstances`, clearTaskBody(runId, taskId, options), decodeV1.clearedTaskIds);
   }
 
   listImportErrors(query: PageQuery): Promise<Page<ImportError>> {

@@ -5,26 +5,20 @@
  * Decoders are exported for the unit tests that run them on recorded responses.
  */
 import { z } from 'zod';
-import { durationBetween, seg, toHealthStatus } from './adapter';
-import type { ClearOptions, DagQuery, DecodeContext, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
-import type { AirflowHttp } from './http';
+import { seg } from './adapter';
+import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
 import { parseTextLog, structuredEventLines } from './logs';
+import {
+  clearTaskBody, decodeOne, decodePage, eventSourceOf, isoTime as time, jsonObject, RestAdapterBase, sharedDecoders, sharedSchemas,
+  toRun, toTaskInstance, totalEntries as total,
+} from './restShared';
 import type {
   Dag, DagRun, Dataset, DatasetEvent, ImportError, LogLine, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
 } from './types';
-import { parseResponse } from './validate';
-
-const time = z.string().nullish().transform((value) => value ?? null);
-const jsonObject = z.record(z.string(), z.unknown());
 
 export const v2Schemas = {
-  version: z.object({ version: z.string() }),
-  health: z.object({
-    metadatabase: z.object({ status: z.string().nullish() }),
-    scheduler: z.object({ status: z.string().nullish() }),
-    triggerer: z.object({ status: z.string().nullish() }).nullish(),
-    dag_processor: z.object({ status: z.string().nullish() }).nullish(),
-  }),
+  version: sharedSchemas.version,
+  health: sharedSchemas.health,
   dag: z.object({
     dag_id: z.string(),
     dag_display_name: z.string().nullish(),
@@ -38,40 +32,13 @@ export const v2Schemas = {
     fileloc: z.string().nullish(),
     has_import_errors: z.boolean().nullish(),
   }),
-  run: z.object({
-    dag_run_id: z.string(),
-    dag_id: z.string(),
-    state: z.string(),
-    run_type: z.string(),
-    logical_date: time,
-    start_date: time,
-    end_date: time,
-    duration: z.number().nullish(),
-    conf: jsonObject.nullish(),
-  }),
-  taskInstance: z.object({
-    task_id: z.string(),
-    dag_id: z.string(),
-    dag_run_id: z.string(),
-    map_index: z.number().int(),
-    state: z.string().nullable(),
-    try_number: z.number().int(),
-    start_date: time,
-    end_date: time,
-    duration: z.number().nullish(),
-    operator: z.string().nullish(),
-    operator_name: z.string().nullish(),
-  }),
+  run: sharedSchemas.run.extend({ duration: z.number().nullish() }),
+  taskInstance: sharedSchemas.taskInstance.extend({ operator_name: z.string().nullish() }),
   log: z.object({
     content: z.array(z.union([z.looseObject({ event: z.unknown() }), z.string()])),
     continuation_token: z.string().nullish(),
   }),
-  importError: z.object({
-    import_error_id: z.number().int(),
-    timestamp: time,
-    filename: z.string(),
-    stack_trace: z.string(),
-  }),
+  importError: sharedSchemas.importError,
   asset: z.object({
     id: z.number().int(),
     name: z.string(),
@@ -96,10 +63,8 @@ export const v2Schemas = {
     created_dagruns: z.array(z.object({ run_id: z.string(), dag_id: z.string(), state: z.string().nullish() })),
     timestamp: z.string(),
   }),
-  clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
+  clearResult: sharedSchemas.clearResult,
 };
-
-const total = z.number().int().nullish();
 
 export const v2Collections = {
   dags: z.object({ dags: z.array(v2Schemas.dag), total_entries: total }),
@@ -132,39 +97,6 @@ function toDag(raw: z.output<typeof v2Schemas.dag>): Dag {
   };
 }
 
-function toRun(raw: z.output<typeof v2Schemas.run>): DagRun {
-  return {
-    dagId: raw.dag_id,
-    runId: raw.dag_run_id,
-    state: raw.state,
-    runType: raw.run_type,
-    logicalDate: raw.logical_date,
-    startDate: raw.start_date,
-    endDate: raw.end_date,
-    durationSeconds: raw.end_date !== null && raw.duration !== undefined && raw.duration !== null ? raw.duration : durationBetween(raw.start_date, raw.end_date),
-    conf: raw.conf ?? {},
-  };
-}
-
-function toTaskInstance(raw: z.output<typeof v2Schemas.taskInstance>): TaskInstance {
-  return {
-    dagId: raw.dag_id,
-    runId: raw.dag_run_id,
-    taskId: raw.task_id,
-    mapIndex: raw.map_index,
-    state: raw.state,
-    tryNumber: raw.try_number,
-    startDate: raw.start_date,
-    endDate: raw.end_date,
-    durationSeconds: raw.end_date !== null && raw.duration !== undefined && raw.duration !== null ? raw.duration : durationBetween(raw.start_date, raw.end_date),
-    operator: raw.operator_name ?? raw.operator ?? null,
-  };
-}
-
-function toImportError(raw: z.output<typeof v2Schemas.importError>): ImportError {
-  return { id: raw.import_error_id, filename: raw.filename, stackTrace: raw.stack_trace, timestamp: raw.timestamp };
-}
-
 function toDataset(raw: z.output<typeof v2Schemas.asset>): Dataset {
   const dataset: Dataset = {
     id: raw.id,
@@ -187,46 +119,20 @@ function toDatasetEvent(raw: z.output<typeof v2Schemas.assetEvent>): DatasetEven
     uri: raw.uri ?? raw.name ?? '',
     extra: raw.extra ?? {},
     timestamp: raw.timestamp,
-    sourceDagId: raw.source_dag_id ?? null,
-    sourceTaskId: raw.source_task_id ?? null,
-    sourceRunId: raw.source_run_id ?? null,
-    sourceMapIndex: raw.source_map_index ?? null,
+    ...eventSourceOf(raw),
     createdRuns: raw.created_dagruns.map((run) => ({ dagId: run.dag_id, runId: run.run_id, state: run.state ?? null })),
   };
 }
 
-function page<T, R>(items: readonly R[], total: number | null | undefined, map: (raw: R) => T, offset: number): Page<T> {
-  return { items: items.map(map), totalEntries: total ?? offset + items.length };
-}
-
 /** Decoders from a raw v2 body to the shared types; each validates first. */
 export const decodeV2 = {
-  version: (body: unknown, ctx: DecodeContext): string => parseResponse(v2Schemas.version, body, ctx.endpoint, ctx.serverUrl).version,
-  health: (body: unknown, ctx: DecodeContext): ServerHealth => {
-    const raw = parseResponse(v2Schemas.health, body, ctx.endpoint, ctx.serverUrl);
-    return {
-      metadatabase: toHealthStatus(raw.metadatabase.status),
-      scheduler: toHealthStatus(raw.scheduler.status),
-      dagProcessor: toHealthStatus(raw.dag_processor?.status),
-      triggerer: toHealthStatus(raw.triggerer?.status),
-    };
-  },
-  dag: (body: unknown, ctx: DecodeContext): Dag => toDag(parseResponse(v2Schemas.dag, body, ctx.endpoint, ctx.serverUrl)),
-  dagPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<Dag> => {
-    const raw = parseResponse(v2Collections.dags, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.dags, raw.total_entries, toDag, offset);
-  },
-  run: (body: unknown, ctx: DecodeContext): DagRun => toRun(parseResponse(v2Schemas.run, body, ctx.endpoint, ctx.serverUrl)),
-  runPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<DagRun> => {
-    const raw = parseResponse(v2Collections.runs, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.dag_runs, raw.total_entries, toRun, offset);
-  },
-  taskInstancePage: (body: unknown, ctx: DecodeContext, offset = 0): Page<TaskInstance> => {
-    const raw = parseResponse(v2Collections.taskInstances, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.task_instances, raw.total_entries, toTaskInstance, offset);
-  },
-  log: (body: unknown, ctx: DecodeContext): TaskLog => {
-    const raw = parseResponse(v2Schemas.log, body, ctx.endpoint, ctx.serverUrl);
+  ...sharedDecoders,
+  dag: decodeOne(v2Schemas.dag, toDag),
+  dagPage: decodePage(v2Collections.dags, (raw) => raw.dags, toDag),
+  run: decodeOne(v2Schemas.run, toRun),
+  runPage: decodePage(v2Collections.runs, (raw) => raw.dag_runs, toRun),
+  taskInstancePage: decodePage(v2Collections.taskInstances, (raw) => raw.task_instances, toTaskInstance),
+  log: decodeOne(v2Schemas.log, (raw): TaskLog => {
     const lines: LogLine[] = [];
     for (const entry of raw.content) {
       if (typeof entry === 'string') lines.push(...parseTextLog(entry));
@@ -235,45 +141,19 @@ export const decodeV2 = {
     const token = raw.continuation_token ?? null;
     // Airflow 3 sends no token once the log is complete (end_of_log).
     return { lines, continuationToken: token, complete: token === null };
-  },
-  importErrorPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<ImportError> => {
-    const raw = parseResponse(v2Collections.importErrors, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.import_errors, raw.total_entries, toImportError, offset);
-  },
-  datasetPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<Dataset> => {
-    const raw = parseResponse(v2Collections.assets, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.assets, raw.total_entries, toDataset, offset);
-  },
-  datasetEvent: (body: unknown, ctx: DecodeContext): DatasetEvent => toDatasetEvent(parseResponse(v2Schemas.assetEvent, body, ctx.endpoint, ctx.serverUrl)),
-  datasetEventPage: (body: unknown, ctx: DecodeContext, offset = 0): Page<DatasetEvent> => {
-    const raw = parseResponse(v2Collections.assetEvents, body, ctx.endpoint, ctx.serverUrl);
-    return page(raw.asset_events, raw.total_entries, toDatasetEvent, offset);
-  },
-  clearedTaskIds: (body: unknown, ctx: DecodeContext): string[] =>
-    parseResponse(v2Schemas.clearResult, body, ctx.endpoint, ctx.serverUrl).task_instances.map((ti) => ti.task_id),
+  }),
+  datasetPage: decodePage(v2Collections.assets, (raw) => raw.assets, toDataset),
+  datasetEvent: decodeOne(v2Schemas.assetEvent, toDatasetEvent),
+  datasetEventPage: decodePage(v2Collections.assetEvents, (raw) => raw.asset_events, toDatasetEvent),
 };
 
 /** Airflow 3: /api/v2, JWT auth (set up by the client), assets instead of datasets. */
-export class V2Adapter implements VersionAdapter {
+export class V2Adapter extends RestAdapterBase implements VersionAdapter {
   readonly apiVersion = 'v2' as const;
 
-  constructor(private readonly http: AirflowHttp, private readonly uiBaseUrl: string) {}
-
-  private async get<T>(path: string, query: Record<string, string | number | boolean | readonly string[] | undefined>, decode: (body: unknown, ctx: DecodeContext, offset?: number) => T, offset?: number): Promise<T> {
-    const { body, endpoint } = await this.http.json({ method: 'GET', path, query });
-    return decode(body, { endpoint, serverUrl: this.http.baseUrl }, offset);
-  }
-
-  private async send<T>(method: 'POST' | 'PATCH', path: string, payload: unknown, decode: (body: unknown, ctx: DecodeContext) => T, query?: Record<string, string>): Promise<T> {
-    const request = { method, path, body: payload, ...(query ? { query } : {}) };
-    const { body, endpoint } = await this.http.json(request);
-    return decode(body, { endpoint, serverUrl: this.http.baseUrl });
-  }
-
   /** Public on Airflow 3: asked without credentials, so a status bar can show it even when they are wrong. */
-  async health(): Promise<ServerHealth> {
-    const { body, endpoint } = await this.http.json({ method: 'GET', path: '/api/v2/monitor/health', authenticated: false });
-    return decodeV2.health(body, { endpoint, serverUrl: this.http.baseUrl });
+  health(): Promise<ServerHealth> {
+    return this.getPublic('/api/v2/monitor/health', decodeV2.health);
   }
 
   listDags(query: DagQuery): Promise<Page<Dag>> {
@@ -324,17 +204,7 @@ export class V2Adapter implements VersionAdapter {
   }
 
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]> {
-    return this.send('POST', `/api/v2/dags/${seg(dagId)}/clearTaskInstances`, {
-      dry_run: false,
-      dag_run_id: runId,
-      task_ids: [taskId],
-      include_downstream: options.downstream ?? true,
-      include_upstream: false,
-      include_future: false,
-      include_past: false,
-      only_failed: options.onlyFailed ?? false,
-      reset_dag_runs: true,
-    }, decodeV2.clearedTaskIds);
+    return this.send('POST', `/api/v2/dags/${seg(dagId)}/clearTaskInstances`, clearTaskBody(runId, taskId, options), decodeV2.clearedTaskIds);
   }
 
   listImportErrors(query: PageQuery): Promise<Page<ImportError>> {

@@ -3,24 +3,20 @@
  * request id, a known method and string parameters. Anything else is dropped. Pure (no
  * vscode), so it is unit-tested.
  */
-import type { DatasetEventMethods } from '../shared/protocol';
+import type { DatasetEventMethods, ReadyMessage, RequestOf } from '../shared/protocol';
+import { isRecord, parseEnvelope } from '../shared/webviewMessages';
 
-export type DatasetEventRequest = { [M in keyof DatasetEventMethods]: { kind: 'request'; id: number; method: M; params: DatasetEventMethods[M][0] } }[keyof DatasetEventMethods];
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export type DatasetEventRequest = RequestOf<DatasetEventMethods>;
 
 function stringFields(params: unknown, names: readonly string[]): boolean {
   return isRecord(params) && names.every((name) => typeof params[name] === 'string');
 }
 
 /** Checks a message from the webview; anything else is dropped (and logged). */
-export function parseWebviewMessage(raw: unknown): { kind: 'ready' } | DatasetEventRequest | undefined {
-  if (!isRecord(raw)) return undefined;
-  if (raw['kind'] === 'ready') return { kind: 'ready' };
-  if (raw['kind'] !== 'request' || typeof raw['id'] !== 'number') return undefined;
-  const { id, method, params } = raw;
+export function parseWebviewMessage(raw: unknown): ReadyMessage | DatasetEventRequest | undefined {
+  const envelope = parseEnvelope(raw);
+  if (envelope?.kind !== 'request') return envelope;
+  const { id, method, params } = envelope;
   switch (method) {
     case 'listDatasets':
       return stringFields(params, ['connection']) ? { kind: 'request', id, method, params: params as DatasetEventMethods['listDatasets'][0] } : undefined;

@@ -18,13 +18,12 @@ import type {
   DatasetEventNotifications,
   DatasetEventPreset,
   FiredDatasetEvent,
-  HostToWebview,
   StartedRun,
 } from '../shared/protocol';
 import { Backoff } from '../views/airflow/backoff';
 import { isActiveRunState } from '../views/airflow/presentation';
-import { isRecord, parseWebviewMessage, type DatasetEventRequest as Request } from './datasetEventMessages';
-import { panelHtml } from './webviewHtml';
+import { parseWebviewMessage } from './datasetEventMessages';
+import { PanelHost } from './panelHost';
 
 /** How long the form watches for the runs an event starts. */
 export const WATCH_LIMIT_MS = 3 * 60_000;
@@ -52,11 +51,9 @@ interface Watch {
 export class DatasetEventPanel implements vscode.Disposable {
   private static current: DatasetEventPanel | undefined;
 
-  private readonly panel: vscode.WebviewPanel;
-  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly host: PanelHost<DatasetEventMethods, DatasetEventNotifications>;
   private readonly log: Logger;
   private readonly datasets = new Map<string, DatasetChoice[]>();
-  private ready = false;
   private preset: DatasetEventPreset;
   private watch: Watch | undefined;
 
@@ -65,7 +62,7 @@ export class DatasetEventPanel implements vscode.Disposable {
     const existing = DatasetEventPanel.current;
     if (existing) {
       existing.applyTarget(target);
-      existing.panel.reveal();
+      existing.host.reveal();
       return existing;
     }
     DatasetEventPanel.current = new DatasetEventPanel(deps, target);
@@ -75,19 +72,36 @@ export class DatasetEventPanel implements vscode.Disposable {
   private constructor(private readonly deps: DatasetEventPanelDeps, target: DatasetEventTarget) {
     this.log = taggedLogger(deps.log, 'dataset event');
     this.preset = this.presetFor(target);
-    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.datasetEvent', 'Fire Dataset Event', vscode.ViewColumn.Active, {
-      enableScripts: true,
+    this.host = new PanelHost<DatasetEventMethods, DatasetEventNotifications>({
+      viewType: 'kafkaAirflow.datasetEvent',
+      title: 'Fire Dataset Event',
+      entry: 'datasetEvent',
+      extensionUri: deps.extensionUri,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+      log: this.log,
+      name: 'the form',
+      parse: parseWebviewMessage,
+      handlers: {
+        listDatasets: ({ connection }) => this.listDatasets(connection),
+        fire: (params) => this.fire(params),
+        revealRun: async ({ connection, dagId, runId }) => {
+          await this.deps.revealRun(connection, dagId, runId);
+          return null;
+        },
+        openRunInAirflowUi: async ({ connection, dagId, runId }) => {
+          const client = await this.deps.connections.client(connection);
+          await vscode.env.openExternal(vscode.Uri.parse(await client.uiUrlForRun(dagId, runId)));
+          return null;
+        },
+      },
+      onReady: () => { this.host.notify('preset', this.preset); },
+      onDispose: () => { this.dispose(); },
     });
-    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'datasetEvent', 'Fire Dataset Event');
-    this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
-      this.panel.onDidDispose(() => { this.dispose(); }),
+    this.host.register(
       deps.connections.onDidChange(() => {
         this.datasets.clear();
         this.preset = { ...this.preset, connections: this.connectionNames() };
-        this.notify('preset', this.preset);
+        this.host.notify('preset', this.preset);
       }),
     );
   }
@@ -106,61 +120,7 @@ export class DatasetEventPanel implements vscode.Disposable {
 
   private applyTarget(target: DatasetEventTarget): void {
     this.preset = this.presetFor(target);
-    this.notify('preset', this.preset);
-  }
-
-  private post(message: HostToWebview): void {
-    if (!this.ready) return;
-    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
-      this.log.warn(`Could not post to the form: ${describeError(error)}`);
-    });
-  }
-
-  private notify<K extends keyof DatasetEventNotifications>(type: K, params: DatasetEventNotifications[K]): void {
-    this.post({ kind: 'notification', type, params });
-  }
-
-  private receive(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (!message) {
-      const method = isRecord(raw) ? String(raw['method'] ?? raw['kind']) : typeof raw;
-      this.log.warn(`Ignored a message from the form that is not in the protocol (${method})`);
-      return;
-    }
-    if (message.kind === 'ready') {
-      this.ready = true;
-      this.notify('preset', this.preset);
-      return;
-    }
-    void this.answer(message);
-  }
-
-  private async answer(request: Request): Promise<void> {
-    try {
-      const result = await this.handle(request);
-      this.post({ kind: 'response', id: request.id, ok: true, result });
-    } catch (error) {
-      this.log.warn(`${request.method} failed: ${describeError(error)}`);
-      this.post({ kind: 'response', id: request.id, ok: false, error: userMessage(error) });
-    }
-  }
-
-  private async handle(request: Request): Promise<unknown> {
-    switch (request.method) {
-      case 'listDatasets': return this.listDatasets(request.params.connection);
-      case 'fire': return this.fire(request.params);
-      case 'revealRun': {
-        const { connection, dagId, runId } = request.params;
-        await this.deps.revealRun(connection, dagId, runId);
-        return null;
-      }
-      case 'openRunInAirflowUi': {
-        const { connection, dagId, runId } = request.params;
-        const client = await this.deps.connections.client(connection);
-        await vscode.env.openExternal(vscode.Uri.parse(await client.uiUrlForRun(dagId, runId)));
-        return null;
-      }
-    }
+    this.host.notify('preset', this.preset);
   }
 
   private async listDatasets(connection: string): Promise<DatasetEventMethods['listDatasets'][1]> {
@@ -203,7 +163,7 @@ export class DatasetEventPanel implements vscode.Disposable {
     let lastNewRunAt = started;
 
     const post = (watching: boolean, note: string): void => {
-      this.notify('runs', { eventId: event.id, runs: [...runs.values()], watching, note });
+      this.host.notify('runs', { eventId: event.id, runs: [...runs.values()], watching, note });
     };
 
     if (consumingDags.length === 0) {
@@ -261,7 +221,6 @@ export class DatasetEventPanel implements vscode.Disposable {
   dispose(): void {
     if (DatasetEventPanel.current === this) DatasetEventPanel.current = undefined;
     this.stopWatching();
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }

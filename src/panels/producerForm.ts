@@ -8,7 +8,7 @@
  * with the value on its own lines so a line number in the template is a line number in the
  * form's value box.
  */
-import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseJsonValue, type JsonValueResult } from '../shared/jsonObject';
 import type { ProducerCompression, ProducerForm } from '../shared/protocol';
 import { formatCount } from '../views/kafka/presentation';
 
@@ -50,50 +50,15 @@ export interface FormContext {
   compressions: readonly string[];
 }
 
-/** Explanations of jsonc-parser's error codes, by the names printParseErrorCode gives. */
-const EXPLANATIONS: Record<string, string> = {
-  InvalidSymbol: 'this is not valid JSON here',
-  InvalidNumberFormat: 'this number is not written as JSON numbers are',
-  PropertyNameExpected: 'a property name in double quotes was expected',
-  ValueExpected: 'a value was expected',
-  ColonExpected: 'a colon (:) was expected after the property name',
-  CommaExpected: 'a comma was expected between two entries',
-  CloseBraceExpected: 'a closing brace } was expected',
-  CloseBracketExpected: 'a closing bracket ] was expected',
-  EndOfFileExpected: 'the text goes on after the JSON value ended',
-  InvalidCommentToken: 'JSON does not allow comments',
-  UnexpectedEndOfComment: 'a comment is not closed (and JSON does not allow comments)',
-  UnexpectedEndOfString: 'a string is not closed with a double quote',
-  UnexpectedEndOfNumber: 'a number ends too early',
-  InvalidUnicode: 'a \\u escape needs four hex digits',
-  InvalidEscapeCharacter: 'this backslash escape is not valid in JSON',
-  InvalidCharacter: 'this character must be escaped inside a string',
-};
-
-/** 1-based line and column of a 0-based offset. */
-export function positionOf(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const lines = before.split(/\r\n|\r|\n/);
-  return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
-}
-
 /**
  * Checks that `text` is one JSON value (any kind). Placeholders such as {{seq}} go inside
  * strings, so a template is valid JSON before it is rendered.
  */
-export function checkJson(text: string): { ok: true; value: unknown } | { ok: false; message: string; line: number; column: number } {
+export function checkJson(text: string): JsonValueResult {
   if (text.trim() === '') {
     return { ok: false, message: 'The value is empty. Write a JSON value, e.g. {"id": "{{seq}}"}, or "text" in double quotes for plain text.', line: 1, column: 1 };
   }
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (first) {
-    const { line, column } = positionOf(text, first.offset);
-    const why = EXPLANATIONS[printParseErrorCode(first.error)] ?? 'this is not valid JSON';
-    return { ok: false, message: `The value is not valid JSON: line ${line}, column ${column}: ${why}.`, line, column };
-  }
-  return { ok: true, value };
+  return parseJsonValue(text, 'The value');
 }
 
 function wholeNumber(text: string): number | undefined {

@@ -6,7 +6,8 @@
 import { compileTemplate, parseTemplateFile, TemplateError, type CompiledTemplate } from '../kafka/templates';
 import type { ProduceResult } from '../kafka/types';
 import { WorkbenchError } from '../shared/errors';
-import type { ProducerCompression, ProducerForm, ProducerMethods, ProducerRunResult } from '../shared/protocol';
+import type { ProducerCompression, ProducerForm, ProducerMethods, ProducerRunResult, ReadyMessage, RequestOf } from '../shared/protocol';
+import { isRecord, parseEnvelope } from '../shared/webviewMessages';
 import { formatCount, plural } from '../views/kafka/presentation';
 import { problemInForm, templateText, type FormProblem, type ProducePlan } from './producerForm';
 
@@ -14,17 +15,7 @@ import { problemInForm, templateText, type FormProblem, type ProducePlan } from 
 export const RESULT_ROWS = 100;
 export const RESULT_ERRORS = 50;
 
-export type ProducerRequest = { [M in keyof ProducerMethods]: { kind: 'request'; id: number; method: M; params: ProducerMethods[M][0] } }[keyof ProducerMethods];
-
-/** A short text of a message that is not in the protocol, for the log. */
-export function describeRaw(raw: unknown): string {
-  const text = JSON.stringify(raw) as string | undefined;
-  return (text ?? String(raw)).slice(0, 200);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export type ProducerRequest = RequestOf<ProducerMethods>;
 
 export const COMPRESSIONS: readonly ProducerCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
@@ -40,11 +31,10 @@ export function isProducerForm(value: unknown): value is ProducerForm {
 }
 
 /** Checks a message from the webview; anything else is dropped (and logged). */
-export function parseProducerMessage(raw: unknown): { kind: 'ready' } | ProducerRequest | undefined {
-  if (!isRecord(raw)) return undefined;
-  if (raw['kind'] === 'ready') return { kind: 'ready' };
-  if (raw['kind'] !== 'request' || typeof raw['id'] !== 'number') return undefined;
-  const { id, method, params } = raw;
+export function parseProducerMessage(raw: unknown): ReadyMessage | ProducerRequest | undefined {
+  const envelope = parseEnvelope(raw);
+  if (envelope?.kind !== 'request') return envelope;
+  const { id, method, params } = envelope;
   switch (method) {
     case 'listTopics':
       return isRecord(params) && typeof params['connection'] === 'string' ? { kind: 'request', id, method, params: { connection: params['connection'] } } : undefined;

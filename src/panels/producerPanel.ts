@@ -6,17 +6,17 @@
  * KafkaService.produce with progress notifications and a Cancel that stops the run and still
  * reports what was written. Only one form is open at a time; opening it again fills it anew.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { KafkaConnections } from '../config/kafkaConnections';
 import { availableCompressions } from '../kafka/compression';
 import { TemplateError } from '../kafka/templates';
 import { DATA_TYPES } from '../kafka/testData';
-import { CancelledError, describeError, userMessage, WorkbenchError } from '../shared/errors';
+import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type {
-  HostToWebview,
   ProducerChoice,
   ProducerForm,
+  ProducerMethods,
   ProducerNotifications,
   ProducerPreset,
   ProducerPreview,
@@ -27,14 +27,12 @@ import { checkProducerForm, defaultForm, problemInForm, type ProducePlan } from 
 import {
   COMPRESSIONS,
   compilePlan,
-  describeRaw,
   encodeProblems,
   FormProblemsError,
   parseProducerMessage,
   summarizeRun,
-  type ProducerRequest,
 } from './producerMessages';
-import { panelHtml } from './webviewHtml';
+import { PanelHost } from './panelHost';
 
 /** Runs of up to this many messages are rendered up front; longer ones stream. */
 const RENDER_UP_FRONT = 100_000;
@@ -59,10 +57,8 @@ export interface ProducerTarget {
 export class ProducerPanel implements vscode.Disposable {
   private static current: ProducerPanel | undefined;
 
-  private readonly panel: vscode.WebviewPanel;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: PanelHost<ProducerMethods, ProducerNotifications>;
   private readonly log: Logger;
-  private ready = false;
   private preset: ProducerPreset;
   private run: AbortController | undefined;
   /** Partition counts of topics seen, per connection: for the partition check. */
@@ -73,7 +69,7 @@ export class ProducerPanel implements vscode.Disposable {
     const existing = ProducerPanel.current;
     if (existing) {
       existing.applyTarget(target);
-      existing.panel.reveal();
+      existing.host.reveal();
       return existing;
     }
     ProducerPanel.current = new ProducerPanel(deps, target);
@@ -83,19 +79,38 @@ export class ProducerPanel implements vscode.Disposable {
   private constructor(private readonly deps: ProducerPanelDeps, target: ProducerTarget) {
     this.log = taggedLogger(deps.log, 'producer');
     this.preset = this.presetFor(target);
-    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.producer', 'Produce Test Messages', vscode.ViewColumn.Active, {
-      enableScripts: true,
+    this.host = new PanelHost<ProducerMethods, ProducerNotifications>({
+      viewType: 'kafkaAirflow.producer',
+      title: 'Produce Test Messages',
+      entry: 'producer',
+      extensionUri: deps.extensionUri,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+      log: this.log,
+      name: 'the form',
+      parse: parseProducerMessage,
+      handlers: {
+        listTopics: ({ connection }) => this.listTopics(connection),
+        preview: ({ form }) => this.previewOf(form),
+        send: ({ form }) => this.send(form),
+        cancel: () => {
+          this.run?.abort();
+          return null;
+        },
+        openInspector: async (target) => {
+          await this.deps.openInspector(target);
+          return null;
+        },
+      },
+      onReady: () => { this.host.notify('preset', this.preset); },
+      // Form problems are an answer the form places on its fields, not a failure to log.
+      expectedErrorText: (error) => (error instanceof FormProblemsError ? encodeProblems(error.problems) : undefined),
+      onDispose: () => { this.dispose(); },
     });
-    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'producer', 'Produce Test Messages');
-    this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
-      this.panel.onDidDispose(() => { this.dispose(); }),
+    this.host.register(
       deps.connections.onDidChange(() => {
         this.partitionCounts.clear();
         this.preset = { ...this.preset, connections: this.connectionNames() };
-        this.notify('preset', this.preset);
+        this.host.notify('preset', this.preset);
       }),
     );
   }
@@ -128,62 +143,14 @@ export class ProducerPanel implements vscode.Disposable {
 
   private applyTarget(target: ProducerTarget): void {
     this.preset = this.presetFor(target);
-    this.notify('preset', this.preset);
+    this.host.notify('preset', this.preset);
   }
 
-  private post(message: HostToWebview): void {
-    if (!this.ready) return;
-    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
-      this.log.warn(`Could not post to the form: ${describeError(error)}`);
-    });
-  }
-
-  private notify<K extends keyof ProducerNotifications>(type: K, params: ProducerNotifications[K]): void {
-    this.post({ kind: 'notification', type, params });
-  }
-
-  private receive(raw: unknown): void {
-    const message = parseProducerMessage(raw);
-    if (!message) {
-      this.log.warn(`Ignored a message from the form that is not in the protocol: ${describeRaw(raw)}`);
-      return;
-    }
-    if (message.kind === 'ready') {
-      this.ready = true;
-      this.notify('preset', this.preset);
-      return;
-    }
-    void this.answer(message);
-  }
-
-  private async answer(request: ProducerRequest): Promise<void> {
-    try {
-      const result = await this.handle(request);
-      this.post({ kind: 'response', id: request.id, ok: true, result });
-    } catch (error) {
-      if (!(error instanceof FormProblemsError)) this.log.warn(`${request.method} failed: ${describeError(error)}`);
-      const text = error instanceof FormProblemsError ? encodeProblems(error.problems) : userMessage(error);
-      this.post({ kind: 'response', id: request.id, ok: false, error: text });
-    }
-  }
-
-  private async handle(request: ProducerRequest): Promise<unknown> {
-    switch (request.method) {
-      case 'listTopics': {
-        const service = await this.deps.connections.service(request.params.connection);
-        const topics = (await service.listTopics()).filter((t) => !t.internal);
-        for (const t of topics) this.partitionCounts.set(`${request.params.connection}\u0000${t.name}`, t.partitions);
-        return { topics: topics.map((t) => ({ name: t.name, partitions: t.partitions })) };
-      }
-      case 'preview': return this.previewOf(request.params.form);
-      case 'send': return this.send(request.params.form);
-      case 'cancel':
-        this.run?.abort();
-        return null;
-      case 'openInspector':
-        await this.deps.openInspector(request.params);
-        return null;
-    }
+  private async listTopics(connection: string): Promise<ProducerMethods['listTopics'][1]> {
+    const service = await this.deps.connections.service(connection);
+    const topics = (await service.listTopics()).filter((t) => !t.internal);
+    for (const t of topics) this.partitionCounts.set(`${connection}\u0000${t.name}`, t.partitions);
+    return { topics: topics.map((t) => ({ name: t.name, partitions: t.partitions })) };
   }
 
   private plan(form: ProducerForm): ProducePlan {
@@ -245,10 +212,10 @@ export class ProducerPanel implements vscode.Disposable {
         compression: plan.compression,
         ratePerSecond: plan.ratePerSecond,
         signal: controller.signal,
-        onProgress: (progress) => { this.notify('progress', { ...progress, ratePerSecond: Math.round(progress.ratePerSecond) }); },
+        onProgress: (progress) => { this.host.notify('progress', { ...progress, ratePerSecond: Math.round(progress.ratePerSecond) }); },
       });
       const summary = summarizeRun(plan.connection, result, plan.count);
-      this.notify('progress', { total: plan.count, sent: result.sent, failed: result.failed, ratePerSecond: summary.ratePerSecond, elapsedMs: result.elapsedMs });
+      this.host.notify('progress', { total: plan.count, sent: result.sent, failed: result.failed, ratePerSecond: summary.ratePerSecond, elapsedMs: result.elapsedMs });
       if (result.sent > 0) this.deps.produced(plan.connection, plan.topic);
       this.log.info(summary.summary);
       return summary;
@@ -263,7 +230,6 @@ export class ProducerPanel implements vscode.Disposable {
   dispose(): void {
     if (ProducerPanel.current === this) ProducerPanel.current = undefined;
     this.run?.abort();
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }

@@ -1,16 +1,24 @@
 /**
  * Checks text a user typed as a JSON object (a DAG run's `conf`, a dataset event's `extra`)
  * and says where it is wrong: "line 3, column 7: a property name in double quotes was
- * expected". Used by the extension host before it sends anything to Airflow, and by the
- * dataset-event form in the webview for instant feedback. Pure: no vscode, no DOM.
+ * expected". Used by the extension host before it sends anything to Airflow, by the
+ * dataset-event form in the webview for instant feedback, and by the producer form's check of
+ * its JSON value (src/panels/producerForm.ts). Pure: no vscode, no DOM.
  */
 // The ESM build: the package's "main" is a UMD bundle whose inner require() calls a bundler
 // cannot follow (the extension host would fail with "Cannot find module './impl/format'").
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 
-export type JsonObjectResult =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; message: string; line: number; column: number };
+/** Where and why text is not what was asked for: a sentence and its 1-based line and column. */
+export interface JsonProblem {
+  ok: false;
+  message: string;
+  line: number;
+  column: number;
+}
+
+export type JsonObjectResult = { ok: true; value: Record<string, unknown> } | JsonProblem;
+export type JsonValueResult = { ok: true; value: unknown } | JsonProblem;
 
 /** By the names printParseErrorCode gives (ParseErrorCode is a const enum, not usable here). */
 const EXPLANATIONS: Record<string, string> = {
@@ -46,11 +54,10 @@ function describeKind(value: unknown): string {
 }
 
 /**
- * Parses `text` as one JSON object. Blank text is the empty object. `what` names the value
- * in the messages, e.g. "extra" or "conf".
+ * Parses `text` as one JSON value of any kind (strict: no comments, no trailing commas).
+ * `what` starts the message, e.g. "The value is not valid JSON: line 3, column 7: …".
  */
-export function parseJsonObject(text: string, what: string): JsonObjectResult {
-  if (text.trim() === '') return { ok: true, value: {} };
+export function parseJsonValue(text: string, what: string): JsonValueResult {
   const errors: ParseError[] = [];
   const value: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
@@ -59,6 +66,18 @@ export function parseJsonObject(text: string, what: string): JsonObjectResult {
     const explanation = EXPLANATIONS[printParseErrorCode(first.error)] ?? 'this is not valid JSON';
     return { ok: false, line, column, message: `${what} is not valid JSON: line ${line}, column ${column}: ${explanation}.` };
   }
+  return { ok: true, value };
+}
+
+/**
+ * Parses `text` as one JSON object. Blank text is the empty object. `what` names the value
+ * in the messages, e.g. "extra" or "conf".
+ */
+export function parseJsonObject(text: string, what: string): JsonObjectResult {
+  if (text.trim() === '') return { ok: true, value: {} };
+  const parsed = parseJsonValue(text, what);
+  if (!parsed.ok) return parsed;
+  const { value } = parsed;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {
       ok: false,

@@ -33,6 +33,9 @@ export interface NotificationMessage<T extends string = string, P = unknown> {
 /** A panel's request table: method name → [params, result]. */
 export type Methods = Record<string, [unknown, unknown]>;
 
+/** Any one request of the table `M`, with its params typed by its method. */
+export type RequestOf<M extends Methods> = { [K in keyof M & string]: RequestMessage<K, M[K][0]> }[keyof M & string];
+
 export type WebviewToHost = ReadyMessage | RequestMessage;
 export type HostToWebview = ResponseMessage | NotificationMessage;
 

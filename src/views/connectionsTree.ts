@@ -5,6 +5,7 @@
  * the view's welcome content tell the user what to do.
  */
 import * as vscode from 'vscode';
+import { settingsProblemItem } from './settingsProblemItem';
 
 export interface ConnectionRow {
   /** Context value suffix: the row's contextValue is `connection.<kind>`. */
@@ -42,14 +43,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<Node>, v
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    if (node.type === 'problem') {
-      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-      item.tooltip = `${node.text}\n\nClick to open the settings.`;
-      item.command = { title: 'Open Settings', command: 'kafkaAirflow.openSettings' };
-      item.contextValue = 'problem';
-      return item;
-    }
+    if (node.type === 'problem') return settingsProblemItem(node.text);
     const { row } = node;
     const item = new vscode.TreeItem(row.name, vscode.TreeItemCollapsibleState.None);
     item.id = `${row.kind}:${row.name}`;

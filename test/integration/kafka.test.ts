@@ -13,13 +13,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import type { KafkaConnectionConfig, KafkaRecord, StartPosition } from '../../src/kafka/types';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { probeTcp } from '../../src/stack/health';
+import { freePort } from './kafkaTools';
 
 const BROKER = '127.0.0.1:9092';
 const RUN = `wb-it-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -82,15 +82,6 @@ async function browseAll(topic: string, start: StartPosition, extra: { partition
   const summary = await service.browse({ topic, start, maxMessages: extra.maxMessages ?? 10_000, follow: false, signal: new AbortController().signal, onRecords: (batch) => records.push(...batch), ...(extra.partitions ? { partitions: extra.partitions } : {}) });
   assert.equal(summary.delivered, records.length);
   return records;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

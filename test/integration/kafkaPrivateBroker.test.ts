@@ -12,7 +12,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +21,7 @@ import type { SaslMechanism } from '../../src/shared/connections';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { probeTcp } from '../../src/stack/health';
+import { freePort } from './kafkaTools';
 
 const USER = 'etl';
 const PASSWORD = 'etl-secret';
@@ -30,15 +30,6 @@ let port = 0;
 let broker: ChildProcess | undefined;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
 
 function kafkaLibs(): string {
   const cache = path.join(homedir(), '.cache', 'kafka-airflow-workbench');

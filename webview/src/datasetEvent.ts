@@ -24,7 +24,7 @@ import type {
   StartedRunsUpdate,
 } from '../../src/shared/protocol';
 import { formatTime, stateIcon, summarizeExtra } from '../../src/views/airflow/presentation';
-import { el, replaceChildren } from './lib/dom';
+import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 
 const STYLES = `
@@ -288,9 +288,7 @@ function isRunsUpdate(value: unknown): value is StartedRunsUpdate {
 }
 
 function start(): void {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(STYLES);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  adoptStyles(STYLES);
   renderPage();
 
   connectionSelect.addEventListener('change', () => {

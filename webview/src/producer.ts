@@ -25,7 +25,7 @@ import type {
   ProducerTopicChoice,
 } from '../../src/shared/protocol';
 import { formatCount, plural } from '../../src/views/kafka/presentation';
-import { el, replaceChildren } from './lib/dom';
+import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 
 const STYLES = `
@@ -468,9 +468,7 @@ function isProgress(value: unknown): value is ProducerRunProgress {
 }
 
 function start(): void {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(STYLES);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  adoptStyles(STYLES);
   renderPage();
 
   connectionSelect.addEventListener('change', () => {

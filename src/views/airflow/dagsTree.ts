@@ -8,10 +8,12 @@
 import * as vscode from 'vscode';
 import { DagNotFoundError } from '../../airflow/errors';
 import type { Dag, DagRun, ImportError, TaskInstance } from '../../airflow/types';
-import type { AirflowConnections } from '../../config/airflowConnections';
+import type { AirflowApi, AirflowConnections } from '../../config/airflowConnections';
 import type { AirflowConnection } from '../../shared/connections';
 import { describeError, userMessage } from '../../shared/errors';
-import { taggedLogger, type Logger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import { settingsProblemItem } from '../settingsProblemItem';
+import { AirflowTreeProvider } from './airflowTreeProvider';
 import {
   connectionStatusText,
   dagDescription,
@@ -30,7 +32,7 @@ import {
   taskLabel,
   taskTooltip,
 } from './presentation';
-import { AutoRefresh, CredentialsPrompt, failureItem, NodeStore, type KeyedNode } from './treeSupport';
+import { failureItem, type KeyedNode } from './treeSupport';
 
 /** How many recent runs a DAG lists. */
 export const RECENT_RUNS = 15;
@@ -69,60 +71,15 @@ function runKey(connection: string, dagId: string, runId: string): string {
   return `${dagKey(connection, dagId)}/run/${runId}`;
 }
 
-export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DagsNode | DagsNode[] | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly store = new NodeStore<DagsNode>();
-  private readonly autoRefresh: AutoRefresh<DagsNode>;
-  private readonly credentials: CredentialsPrompt;
-  private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [];
-  private view: vscode.TreeView<DagsNode> | undefined;
+export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
   private filterText = '';
 
-  constructor(private readonly connections: AirflowConnections, log: Logger) {
-    this.log = taggedLogger(log, 'dags view');
-    this.credentials = new CredentialsPrompt(this.log);
-    this.autoRefresh = new AutoRefresh((nodes) => { this.changed.fire(nodes); }, this.log, 'DAGs view');
-    this.disposables.push(
-      this.changed,
-      this.autoRefresh,
-      connections.onDidChange(() => { this.credentials.forget(); this.refresh(); }),
-      connections.onDidChangeStatus((name) => {
-        // Redrawing the row reloads its children too: only when its words change.
-        const node = this.store.get(connectionKey(name));
-        if (node?.kind === 'connection' && node.shownStatus !== connectionStatusText(connections.status(name))) this.changed.fire(node);
-      }),
-    );
+  constructor(connections: AirflowConnections, log: Logger) {
+    super(connections, log, { logTag: 'dags view', viewName: 'DAGs view', connectionKey });
   }
 
-  /** Creates the tree view, follows its visibility and shows the filter in its description. */
-  createView(viewId: string): vscode.TreeView<DagsNode> {
-    const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
-    this.view = view;
-    this.autoRefresh.attach(view);
-    this.disposables.push(view);
-    return view;
-  }
-
-  /** Reloads everything (user action): back to the shortest refresh delay. */
-  refresh(): void {
-    this.autoRefresh.reset();
-    this.changed.fire(undefined);
-  }
-
-  /** Reloads one row and its subtree, soon refreshing again if it runs. */
-  refreshNode(node: DagsNode): void {
-    this.autoRefresh.userAction();
-    const target = node.kind === 'failure' ? node.retryTarget : node.kind === 'info' ? node.parent : node;
-    this.changed.fire(target);
-  }
-
-  /** Whether `node` belongs to this tree (commands shared by both trees ask). */
-  owns(node: unknown): node is DagsNode {
-    if (typeof node !== 'object' || node === null) return false;
-    const key = (node as { key?: unknown }).key;
-    return typeof key === 'string' && this.store.get(key) === node;
+  protected failureNode(key: string, parent: DagsNode, message: string): FailureNode {
+    return { kind: 'failure', key, parent, message, retryTarget: parent };
   }
 
   get filter(): string {
@@ -148,10 +105,6 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
     }
   }
 
-  getParent(element: DagsNode): DagsNode | undefined {
-    return element.parent;
-  }
-
   private rootChildren(): DagsNode[] {
     const { value, problems } = this.connections.list();
     const nodes: DagsNode[] = problems.map((text, index) =>
@@ -166,23 +119,13 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
   }
 
   /** Runs a load; a failure becomes a row with the cause and Retry (and never rejects). */
-  private async guard(parent: DagsNode, connectionName: string, load: () => Promise<DagsNode[]>): Promise<DagsNode[]> {
-    try {
-      return await load();
-    } catch (error) {
-      if (error instanceof DagNotFoundError && parent.parent) {
-        this.log.info(`${error.message} Reloading the DAGs of "${connectionName}".`);
-        const connection = this.store.get(connectionKey(connectionName));
-        if (connection) setTimeout(() => { this.changed.fire(connection); }, 0);
-        return this.store.setChildren(parent.key, []);
-      }
-      this.log.warn(`Loading ${parent.key} failed: ${describeError(error)}`);
-      this.credentials.report(connectionName, error);
-      const key = `${parent.key}/failure`;
-      const message = userMessage(error);
-      const failure = this.store.obtain(key, (): FailureNode => ({ kind: 'failure', key, parent, message, retryTarget: parent }), (n) => { n.message = message; });
-      return this.store.setChildren(parent.key, [failure]);
-    }
+  /** A DAG deleted on the server: no failure row, its connection's list reloads without it. */
+  protected override loadFailed(parent: DagsNode, connectionName: string, error: unknown): DagsNode[] | undefined {
+    if (!(error instanceof DagNotFoundError) || !parent.parent) return undefined;
+    this.log.info(`${error.message} Reloading the DAGs of "${connectionName}".`);
+    const connection = this.store.get(connectionKey(connectionName));
+    if (connection) setTimeout(() => { this.changed.fire(connection); }, 0);
+    return this.store.setChildren(parent.key, []);
   }
 
   private info(parent: DagsNode, suffix: string, text: string, icon: string): InfoNode {
@@ -268,15 +211,7 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
   getTreeItem(node: DagsNode): vscode.TreeItem {
     const now = Date.now();
     switch (node.kind) {
-      case 'settingsProblem': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.id = node.key;
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-        item.tooltip = `${node.text}\n\nClick to open the settings.`;
-        item.command = { title: 'Open Settings', command: 'kafkaAirflow.openSettings' };
-        item.contextValue = 'problem';
-        return item;
-      }
+      case 'settingsProblem': return settingsProblemItem(node.text, node.key);
       case 'connection': return this.connectionItem(node);
       case 'importError': {
         const file = node.importError.filename.split(/[/\\]/).pop() ?? node.importError.filename;
@@ -369,14 +304,8 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
   /** Shows a run in the tree: expands its DAG and selects it (after the run was triggered or clicked elsewhere). */
   async revealRun(connectionName: string, dagId: string, runId: string): Promise<void> {
     const client = await this.connections.client(connectionName);
-    const connection = this.connections.find(connectionName);
-    if (!connection || !this.view) return;
-    const dag = await client.getDag(dagId);
-    if (this.filterText && !dagMatchesFilter(dag, this.filterText)) this.setFilter('');
-    const cKey = connectionKey(connectionName);
-    const connectionNode = this.store.obtain(cKey, (): ConnectionNode => ({ kind: 'connection', key: cKey, parent: undefined, connection, row: { kind: 'airflow', name: connectionName } }));
-    const dKey = dagKey(connectionName, dagId);
-    const dagNode = this.store.obtain(dKey, (): DagNode => ({ kind: 'dag', key: dKey, parent: connectionNode, connectionName, dag, latestState: dag.latestRunState }));
+    const dagNode = await this.dagNodeToReveal(client, connectionName, dagId);
+    if (!dagNode || !this.view) return;
     const run = await client.getRun(dagId, runId);
     const rKey = runKey(connectionName, dagId, runId);
     const runNode = this.store.obtain(rKey, (): RunNode => ({ kind: 'run', key: rKey, parent: dagNode, connectionName, run }), (n) => { n.run = run; });
@@ -402,15 +331,20 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
   /** Shows a DAG in the tree and selects it (from a producer or consumer in the Datasets view). */
   async revealDag(connectionName: string, dagId: string): Promise<void> {
     const client = await this.connections.client(connectionName);
-    const connection = this.connections.find(connectionName);
-    if (!connection || !this.view) return;
+    const dagNode = await this.dagNodeToReveal(client, connectionName, dagId);
+    if (!dagNode || !this.view) return;
+    await this.view.reveal(dagNode, { select: true, focus: true, expand: false });
+  }
+
+  /**
+   * The row of a DAG about to be revealed, read afresh from the server; clears a filter that
+   * would hide it. Undefined when the connection is gone or the view is not open.
+   */
+  private async dagNodeToReveal(client: AirflowApi, connectionName: string, dagId: string): Promise<DagNode | undefined> {
+    if (!this.connections.find(connectionName) || !this.view) return undefined;
     const dag = await client.getDag(dagId);
     if (this.filterText && !dagMatchesFilter(dag, this.filterText)) this.setFilter('');
-    const cKey = connectionKey(connectionName);
-    const connectionNode = this.store.obtain(cKey, (): ConnectionNode => ({ kind: 'connection', key: cKey, parent: undefined, connection, row: { kind: 'airflow', name: connectionName } }));
-    const dKey = dagKey(connectionName, dagId);
-    const dagNode = this.store.obtain(dKey, (): DagNode => ({ kind: 'dag', key: dKey, parent: connectionNode, connectionName, dag, latestState: dag.latestRunState }), (n) => { n.dag = dag; });
-    await this.view.reveal(dagNode, { select: true, focus: true, expand: false });
+    return this.dagNodeFor(connectionName, dag);
   }
 
   /** A DAG changed on the server because of the user (paused, triggered): reload its row and runs. */
@@ -418,11 +352,6 @@ export class DagsTreeProvider implements vscode.TreeDataProvider<DagsNode>, vsco
     if (dag) node.dag = dag;
     this.autoRefresh.markActive(node);
     this.refreshNode(node);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-    this.store.clear();
   }
 }
 

@@ -8,10 +8,10 @@ import * as vscode from 'vscode';
 import type { Dataset, DatasetEvent } from '../../airflow/types';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import type { AirflowConnection } from '../../shared/connections';
-import { describeError, userMessage } from '../../shared/errors';
-import { taggedLogger, type Logger } from '../../shared/logger';
+import type { Logger } from '../../shared/logger';
+import { AirflowTreeProvider } from './airflowTreeProvider';
 import { connectionStatusText, eventSource, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra, truncate } from './presentation';
-import { AutoRefresh, CredentialsPrompt, failureItem, NodeStore, type KeyedNode } from './treeSupport';
+import { failureItem, type KeyedNode } from './treeSupport';
 
 /** How many recent events a dataset lists. */
 export const RECENT_EVENTS = 10;
@@ -39,45 +39,13 @@ export interface DsInfoNode extends Base { kind: 'info'; text: string }
 export type DatasetsNode =
   | DsConnectionNode | DatasetNode | GroupNode | ProducerNode | ConsumerNode | EventNode | CreatedRunNode | DsFailureNode | DsInfoNode;
 
-export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DatasetsNode | DatasetsNode[] | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly store = new NodeStore<DatasetsNode>();
-  private readonly autoRefresh: AutoRefresh<DatasetsNode>;
-  private readonly credentials: CredentialsPrompt;
-  private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [];
-
-  constructor(private readonly connections: AirflowConnections, log: Logger) {
-    this.log = taggedLogger(log, 'datasets view');
-    this.credentials = new CredentialsPrompt(this.log);
-    this.autoRefresh = new AutoRefresh((nodes) => { this.changed.fire(nodes); }, this.log, 'Datasets view');
-    this.disposables.push(
-      this.changed,
-      this.autoRefresh,
-      connections.onDidChange(() => { this.credentials.forget(); this.refresh(); }),
-      connections.onDidChangeStatus((name) => {
-        const node = this.store.get(`datasets/${name}`);
-        if (node?.kind === 'connection' && node.shownStatus !== connectionStatusText(connections.status(name))) this.changed.fire(node);
-      }),
-    );
+export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
+  constructor(connections: AirflowConnections, log: Logger) {
+    super(connections, log, { logTag: 'datasets view', viewName: 'Datasets view', connectionKey: (name) => `datasets/${name}` });
   }
 
-  createView(viewId: string): vscode.TreeView<DatasetsNode> {
-    const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
-    this.autoRefresh.attach(view);
-    this.disposables.push(view);
-    return view;
-  }
-
-  refresh(): void {
-    this.autoRefresh.reset();
-    this.changed.fire(undefined);
-  }
-
-  refreshNode(node: DatasetsNode): void {
-    this.autoRefresh.userAction();
-    this.changed.fire(node.kind === 'failure' ? node.retryTarget : node.kind === 'info' ? node.parent : node);
+  protected failureNode(key: string, parent: DatasetsNode, message: string): DsFailureNode {
+    return { kind: 'failure', key, parent, message, retryTarget: parent };
   }
 
   /** After an event was fired on `uri`: reload the events of that dataset if it is shown. */
@@ -88,16 +56,6 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
       this.autoRefresh.markActive(group);
       this.refreshNode(group);
     }
-  }
-
-  owns(node: unknown): node is DatasetsNode {
-    if (typeof node !== 'object' || node === null) return false;
-    const key = (node as { key?: unknown }).key;
-    return typeof key === 'string' && this.store.get(key) === node;
-  }
-
-  getParent(element: DatasetsNode): DatasetsNode | undefined {
-    return element.parent;
   }
 
   async getChildren(element?: DatasetsNode): Promise<DatasetsNode[]> {
@@ -118,19 +76,6 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
       return this.store.obtain(key, (): DsConnectionNode => ({ kind: 'connection', key, parent: undefined, connection, row: { kind: 'airflow', name: connection.name } }), (n) => { n.connection = connection; });
     });
     return this.store.setChildren(undefined, nodes);
-  }
-
-  private async guard(parent: DatasetsNode, connectionName: string, load: () => Promise<DatasetsNode[]>): Promise<DatasetsNode[]> {
-    try {
-      return await load();
-    } catch (error) {
-      this.log.warn(`Loading ${parent.key} failed: ${describeError(error)}`);
-      this.credentials.report(connectionName, error);
-      const key = `${parent.key}/failure`;
-      const message = userMessage(error);
-      const failure = this.store.obtain(key, (): DsFailureNode => ({ kind: 'failure', key, parent, message, retryTarget: parent }), (n) => { n.message = message; });
-      return this.store.setChildren(parent.key, [failure]);
-    }
   }
 
   private info(parent: DatasetsNode, text: string): DsInfoNode {
@@ -301,10 +246,5 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
         return item;
       }
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
-    this.store.clear();
   }
 }

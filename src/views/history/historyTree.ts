@@ -14,6 +14,7 @@ import type { HistoryCount, HistoryCursor, HistoryFilter, HistoryRowSummary, His
 import type { HistoryConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
+import { settingsProblemItem } from '../settingsProblemItem';
 import {
   dayLabel,
   dayOf,
@@ -355,15 +356,7 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
 
   getTreeItem(node: HistoryNode): vscode.TreeItem {
     switch (node.kind) {
-      case 'problem': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.id = node.key;
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-        item.tooltip = `${node.text}\n\nClick to open the settings.`;
-        item.command = { title: 'Open Settings', command: CommandId.openSettings };
-        item.contextValue = 'problem';
-        return item;
-      }
+      case 'problem': return settingsProblemItem(node.text, node.key);
       case 'connection': {
         const { connection } = node;
         const item = new vscode.TreeItem(connection.database, vscode.TreeItemCollapsibleState.Expanded);

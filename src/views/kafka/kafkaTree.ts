@@ -13,6 +13,7 @@ import type { KafkaConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { CommandId } from '../../commands/ids';
+import { settingsProblemItem } from '../settingsProblemItem';
 import {
   formatCount,
   formatDuration,
@@ -500,14 +501,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   getTreeItem(node: KafkaNode): vscode.TreeItem {
     switch (node.kind) {
-      case 'settingsProblem': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-        item.tooltip = `${node.text}\n\nClick to open the settings.`;
-        item.command = { title: 'Open Settings', command: CommandId.openSettings };
-        item.contextValue = 'problem';
-        return item;
-      }
+      case 'settingsProblem': return settingsProblemItem(node.text);
       case 'connection': return this.connectionItem(node);
       case 'failure': {
         const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);

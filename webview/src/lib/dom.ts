@@ -29,3 +29,10 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
       .map((c) => (typeof c === 'number' ? String(c) : c)),
   );
 }
+
+/** Adds a panel's CSS (text from its bundle) to the page as a constructed stylesheet. */
+export function adoptStyles(css: string): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}

@@ -1,0 +1,191 @@
+/**
+ * What the two REST API versions (v1.ts for Airflow 2, v2.ts for Airflow 3) have in common,
+ * kept once: the zod shapes that are the same in both, the mappings of those shapes to the
+ * shared types, decoder factories (validate, then map; a list body becomes a Page), and the
+ * request plumbing of an adapter. What differs on purpose (DAG schedules, datasets vs assets,
+ * run ordering, log formats, auth) stays in each version's module.
+ */
+import { z } from 'zod';
+import { durationBetween, toHealthStatus, type ClearOptions, type DecodeContext } from './adapter';
+import type { AirflowHttp, QueryValue } from './http';
+import type { DagRun, ImportError, Page, ServerHealth, TaskInstance } from './types';
+import { parseResponse } from './validate';
+
+/** An ISO time; absent and null both read as null. */
+export const isoTime = z.string().nullish().transform((value) => value ?? null);
+export const jsonObject = z.record(z.string(), z.unknown());
+export const totalEntries = z.number().int().nullish();
+
+/** Shapes both versions send alike. */
+export const sharedSchemas = {
+  version: z.object({ version: z.string() }),
+  health: z.object({
+    metadatabase: z.object({ status: z.string().nullish() }),
+    scheduler: z.object({ status: z.string().nullish() }),
+    triggerer: z.object({ status: z.string().nullish() }).nullish(),
+    dag_processor: z.object({ status: z.string().nullish() }).nullish(),
+  }),
+  /** v2 adds `duration`. */
+  run: z.object({
+    dag_run_id: z.string(),
+    dag_id: z.string(),
+    state: z.string(),
+    run_type: z.string(),
+    logical_date: isoTime,
+    start_date: isoTime,
+    end_date: isoTime,
+    conf: jsonObject.nullish(),
+  }),
+  /** v2 adds `operator_name`. */
+  taskInstance: z.object({
+    task_id: z.string(),
+    dag_id: z.string(),
+    dag_run_id: z.string(),
+    map_index: z.number().int(),
+    state: z.string().nullable(),
+    try_number: z.number().int(),
+    start_date: isoTime,
+    end_date: isoTime,
+    duration: z.number().nullish(),
+    operator: z.string().nullish(),
+  }),
+  importError: z.object({
+    import_error_id: z.number().int(),
+    timestamp: isoTime,
+    filename: z.string(),
+    stack_trace: z.string(),
+  }),
+  clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
+};
+
+/**
+ * Seconds a run or task took: the server's own figure once it ended, else from its start to
+ * its end (or to now while it runs).
+ */
+export function durationSeconds(start: string | null, end: string | null, reported: number | null | undefined): number | null {
+  return end !== null && reported !== undefined && reported !== null ? reported : durationBetween(start, end);
+}
+
+/** A run; `duration` only where the version reports it (v2). */
+export function toRun(raw: z.output<typeof sharedSchemas.run> & { duration?: number | null }): DagRun {
+  return {
+    dagId: raw.dag_id,
+    runId: raw.dag_run_id,
+    state: raw.state,
+    runType: raw.run_type,
+    logicalDate: raw.logical_date,
+    startDate: raw.start_date,
+    endDate: raw.end_date,
+    durationSeconds: durationSeconds(raw.start_date, raw.end_date, raw.duration),
+    conf: raw.conf ?? {},
+  };
+}
+
+/** A task instance; v2's `operator_name` (the class name shown in the UI) wins over `operator`. */
+export function toTaskInstance(raw: z.output<typeof sharedSchemas.taskInstance> & { operator_name?: string | null }): TaskInstance {
+  return {
+    dagId: raw.dag_id,
+    runId: raw.dag_run_id,
+    taskId: raw.task_id,
+    mapIndex: raw.map_index,
+    state: raw.state,
+    tryNumber: raw.try_number,
+    startDate: raw.start_date,
+    endDate: raw.end_date,
+    durationSeconds: durationSeconds(raw.start_date, raw.end_date, raw.duration),
+    operator: raw.operator_name ?? raw.operator ?? null,
+  };
+}
+
+/** Where a dataset (asset) event came from: the task that emitted it, or nulls for one made by hand. */
+export function eventSourceOf(raw: {
+  source_dag_id?: string | null;
+  source_task_id?: string | null;
+  source_run_id?: string | null;
+  source_map_index?: number | null;
+}): { sourceDagId: string | null; sourceTaskId: string | null; sourceRunId: string | null; sourceMapIndex: number | null } {
+  return {
+    sourceDagId: raw.source_dag_id ?? null,
+    sourceTaskId: raw.source_task_id ?? null,
+    sourceRunId: raw.source_run_id ?? null,
+    sourceMapIndex: raw.source_map_index ?? null,
+  };
+}
+
+export type OneDecoder<T> = (body: unknown, ctx: DecodeContext) => T;
+export type PageDecoder<T> = (body: unknown, ctx: DecodeContext, offset?: number) => Page<T>;
+
+/** Validates a body with `schema`, then maps it. */
+export function decodeOne<S extends z.ZodType, T>(schema: S, map: (raw: z.output<S>) => T): OneDecoder<T> {
+  return (body, ctx) => map(parseResponse(schema, body, ctx.endpoint, ctx.serverUrl));
+}
+
+/**
+ * Validates a list body, maps its items; a server that leaves out `total_entries` gets a
+ * total of what was seen so far (offset + items).
+ */
+export function decodePage<S extends z.ZodType<{ total_entries?: number | null | undefined }>, R, T>(
+  schema: S,
+  itemsOf: (raw: z.output<S>) => readonly R[],
+  map: (raw: R) => T,
+): PageDecoder<T> {
+  return (body, ctx, offset = 0) => {
+    const raw = parseResponse(schema, body, ctx.endpoint, ctx.serverUrl);
+    const items = itemsOf(raw);
+    return { items: items.map(map), totalEntries: raw.total_entries ?? offset + items.length };
+  };
+}
+
+/** Decoders whose shapes and meaning are the same in both versions. */
+export const sharedDecoders = {
+  version: decodeOne(sharedSchemas.version, (raw) => raw.version),
+  health: decodeOne(sharedSchemas.health, (raw): ServerHealth => ({
+    metadatabase: toHealthStatus(raw.metadatabase.status),
+    scheduler: toHealthStatus(raw.scheduler.status),
+    dagProcessor: toHealthStatus(raw.dag_processor?.status),
+    triggerer: toHealthStatus(raw.triggerer?.status),
+  })),
+  importErrorPage: decodePage(
+    z.object({ import_errors: z.array(sharedSchemas.importError), total_entries: totalEntries }),
+    (raw) => raw.import_errors,
+    (raw): ImportError => ({ id: raw.import_error_id, filename: raw.filename, stackTrace: raw.stack_trace, timestamp: raw.timestamp }),
+  ),
+  clearedTaskIds: decodeOne(sharedSchemas.clearResult, (raw) => raw.task_instances.map((ti) => ti.task_id)),
+};
+
+/** The body of clearTaskInstances for one task of one run (the same in both versions). */
+export function clearTaskBody(runId: string, taskId: string, options: ClearOptions): Record<string, unknown> {
+  return {
+    dry_run: false,
+    dag_run_id: runId,
+    task_ids: [taskId],
+    include_downstream: options.downstream ?? true,
+    include_upstream: false,
+    include_future: false,
+    include_past: false,
+    only_failed: options.onlyFailed ?? false,
+    reset_dag_runs: true,
+  };
+}
+
+/** Request plumbing of a version adapter: GET or send a JSON body, then decode the answer. */
+export abstract class RestAdapterBase {
+  constructor(protected readonly http: AirflowHttp, protected readonly uiBaseUrl: string) {}
+
+  protected async get<T>(path: string, query: Record<string, QueryValue>, decode: (body: unknown, ctx: DecodeContext, offset?: number) => T, offset?: number): Promise<T> {
+    const { body, endpoint } = await this.http.json({ method: 'GET', path, query });
+    return decode(body, { endpoint, serverUrl: this.http.baseUrl }, offset);
+  }
+
+  protected async send<T>(method: 'POST' | 'PATCH', path: string, payload: unknown, decode: OneDecoder<T>, query?: Record<string, string>): Promise<T> {
+    const request = { method, path, body: payload, ...(query ? { query } : {}) };
+    const { body, endpoint } = await this.http.json(request);
+    return decode(body, { endpoint, serverUrl: this.http.baseUrl });
+  }
+
+  /** A GET without credentials (health is public), so a status bar can show it even when they are wrong. */
+  protected async getPublic<T>(path: string, decode: OneDecoder<T>): Promise<T> {
+    const { body, endpoint } = await this.http.json({ method: 'GET', path, authenticated: false });
+    return decode(body, { endpoint, serverUrl: this.http.baseUrl });
+  }
+}
