@@ -10,7 +10,7 @@ import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
 import { registerHistoryCommands } from './commands/history';
 import { registerKafkaCommands } from './commands/kafka';
-import { registerStackCommands } from './commands/stack';
+import { registerStackCommands, StackHealth } from './commands/stack';
 import { registerTraceCommands, TraceConnections } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
 import { AirflowConnections } from './config/airflowConnections';
@@ -25,6 +25,7 @@ import { KafkaTreeProvider } from './views/kafka/kafkaTree';
 import { DagsTreeProvider } from './views/airflow/dagsTree';
 import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
+import { StackStatusBar } from './views/stackStatusBar';
 import type { StackKind } from './stack/launcher';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
@@ -46,7 +47,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const historyDocuments = new HistoryDocuments(history, log);
   const traceDeps = { log, extensionUri: context.extensionUri, secrets, airflow };
   const traceConnections = new TraceConnections(traceDeps);
-  const stackTree = new StackTreeProvider(localStackInUse);
+  const stackHealth = new StackHealth({
+    log,
+    extensionUri: context.extensionUri,
+    storageUri: context.globalStorageUri,
+    lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
+  });
+  const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
   const refreshAll = (): void => {
     for (const tree of trees) tree.refresh();
@@ -56,7 +64,10 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     secrets,
     refreshAll,
-    setLocalStackInUse: (inUse) => context.globalState.update(LOCAL_STACK_IN_USE, inUse),
+    setLocalStackInUse: async (inUse) => {
+      await context.globalState.update(LOCAL_STACK_IN_USE, inUse);
+      stackStatusBar.update();
+    },
   };
 
   context.subscriptions.push(
@@ -70,7 +81,9 @@ export function activate(context: vscode.ExtensionContext): void {
     history,
     historyDocuments,
     historyTree.createView('kafkaAirflow.history'),
-    vscode.window.createTreeView('kafkaAirflow.stack', { treeDataProvider: stackTree }),
+    stackHealth,
+    stackStatusBar,
+    stackTree.createView('kafkaAirflow.stack'),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
     ...registerConnectionCommands(deps),
     ...registerStackCommands({
@@ -79,7 +92,7 @@ export function activate(context: vscode.ExtensionContext): void {
       storageUri: context.globalStorageUri,
       lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
       setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
-    }),
+    }, stackHealth),
     ...registerAirflowCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
     }),

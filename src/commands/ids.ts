@@ -16,6 +16,7 @@ export const CommandId = {
   launchStack: 'kafkaAirflow.launchStack',
   stopStack: 'kafkaAirflow.stopStack',
   stackLogs: 'kafkaAirflow.stackLogs',
+  stackServiceLogs: 'kafkaAirflow.stackServiceLogs',
   openAirflowUi: 'kafkaAirflow.openAirflowUi',
   // Airflow in the editor (src/commands/airflow.ts)
   triggerDag: 'kafkaAirflow.triggerDag',

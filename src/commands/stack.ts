@@ -1,17 +1,31 @@
 /**
- * Launch Stack, Stop Stack, Stack Logs and Open Airflow UI. Launch picks the Compose stack
- * when a Docker engine answers and the native stack otherwise, shows progress per service
- * line as the launcher reports it, and afterwards points the extension's connections at the
- * stack (credentials into SecretStorage).
+ * Launch Stack, Stop Stack, Stack Logs, Show Logs (of one service) and Open Airflow UI.
+ * Launch picks the Compose stack when a Docker engine answers and the native stack
+ * otherwise, shows progress per service ("Kafka healthy · PostgreSQL healthy · Airflow 3
+ * scheduler starting…") from the health monitor while the script's output goes to the log
+ * channel, can be cancelled, ends after LAUNCH_TIMEOUT_MS with a message naming the services
+ * that are not healthy, and afterwards points the extension's connections at the stack
+ * (credentials into SecretStorage).
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { COMPOSE_SERVICES } from '../stack/composePs';
+import { probeStack, StackHealthMonitor } from '../stack/healthMonitor';
 import { StackLauncher, type StackKind } from '../stack/launcher';
 import { localStack } from '../stack/localStack';
-import { CancelledError, WorkbenchError } from '../shared/errors';
+import { NATIVE_SERVICES, type ServiceHealth } from '../stack/serviceHealth';
+import { launchTimeoutMessage, progressMessage, summarizeStack } from '../stack/stackSummary';
+import { CancelledError, describeError, WorkbenchError, type ErrorAction } from '../shared/errors';
 import { connectLocalStack, type ConnectionCommandDeps } from './connections';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+
+/** How long Launch Stack waits for every service (a first native launch installs Kafka and two Airflows). */
+export const LAUNCH_TIMEOUT_MS = 20 * 60_000;
+/** How often the services are probed while a launch runs. */
+const LAUNCH_POLL_MS = 2000;
+/** After the script reports success, how long the probes may take to agree. */
+const CONFIRM_TIMEOUT_MS = 60_000;
 
 export interface StackCommandDeps extends ConnectionCommandDeps {
   extensionUri: vscode.Uri;
@@ -22,22 +36,53 @@ export interface StackCommandDeps extends ConnectionCommandDeps {
   setLastKind: (kind: StackKind | undefined) => Thenable<void>;
 }
 
-function launcherFor(deps: StackCommandDeps): StackLauncher {
+function launcherFor(deps: Pick<StackCommandDeps, 'extensionUri' | 'storageUri' | 'log'>): StackLauncher {
   return new StackLauncher({
     stackDir: vscode.Uri.joinPath(deps.extensionUri, 'stack').fsPath,
     composeEnvFile: vscode.Uri.joinPath(deps.storageUri, 'compose.env').fsPath,
   }, deps.log);
 }
 
-/** A progress message from one line of launcher output: the stack scripts print "==> ..." / "[service] ..." lines. */
-function progressText(line: string): string | undefined {
-  // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes the scripts print
-  const trimmed = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
-  if (trimmed === '') return undefined;
-  return trimmed.length > 120 ? `${trimmed.slice(0, 117)}…` : trimmed;
+/**
+ * The stack health the Stack view and the status bar show: the last launched kind, else
+ * Compose when a Docker engine answers (asked once per session), else the native stack.
+ */
+export class StackHealth implements vscode.Disposable {
+  readonly monitor: StackHealthMonitor;
+  private readonly launcher: StackLauncher;
+  private detected: Promise<StackKind> | undefined;
+  private knownKind: StackKind | undefined;
+
+  constructor(private readonly deps: Pick<StackCommandDeps, 'extensionUri' | 'storageUri' | 'log' | 'lastKind'>) {
+    this.launcher = launcherFor(deps);
+    this.monitor = new StackHealthMonitor(async () => probeStack(await this.kind(), this.launcher.stackPaths), deps.log);
+  }
+
+  async kind(): Promise<StackKind> {
+    const last = this.deps.lastKind();
+    if (last) return (this.knownKind = last);
+    this.detected ??= this.launcher.dockerEngineAnswers().then((docker) => (docker ? 'compose' : 'native'), () => 'native' as const);
+    return (this.knownKind = await this.detected);
+  }
+
+  /** "native stack" / "Compose stack" once known. */
+  kindLabel(): string {
+    const kind = this.deps.lastKind() ?? this.knownKind;
+    return kind === 'compose' ? 'Compose stack' : kind === 'native' ? 'native stack' : 'local stack';
+  }
+
+  dispose(): void {
+    this.monitor.dispose();
+  }
 }
 
-async function launchStack(deps: StackCommandDeps): Promise<void> {
+/** Show Logs for one service opens its log; the button names the first service that is not healthy. */
+function showLogsAction(services: readonly ServiceHealth[]): ErrorAction[] {
+  const first = summarizeStack(services).notHealthy[0];
+  return first ? [{ title: `Show ${first.name} Logs`, command: CommandId.stackServiceLogs, args: [first.logsTarget] }, 'showLog'] : ['showLog'];
+}
+
+async function launchStack(deps: StackCommandDeps, health: StackHealth): Promise<void> {
   const launcher = launcherFor(deps);
   const choice = await launcher.choose();
   if (choice.kind === undefined) {
@@ -49,61 +94,159 @@ async function launchStack(deps: StackCommandDeps): Promise<void> {
   } else {
     await launcher.ensureComposeEnv(localStack.historyPassword);
   }
+  // The monitor probes the kind being launched from now on.
+  await deps.setLastKind(kind);
+  const { monitor } = health;
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Launching the ${kind} stack`, cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
-      const subscription = token.onCancellationRequested(() => { abort.abort(); });
+      const launchTimer = { expired: false };
+      let reportedPercent = 0;
+      const report = (services: ServiceHealth[]): void => {
+        const summary = summarizeStack(services);
+        const percent = summary.total === 0 ? 0 : Math.round((100 * summary.healthy) / summary.total);
+        progress.report({ message: progressMessage(services), increment: Math.max(0, percent - reportedPercent) });
+        reportedPercent = Math.max(reportedPercent, percent);
+      };
+      const timer = setTimeout(() => { launchTimer.expired = true; abort.abort(); }, LAUNCH_TIMEOUT_MS);
+      const handles = [
+        monitor.beginLaunch(),
+        monitor.onDidChange(report),
+        monitor.poll(LAUNCH_POLL_MS),
+        token.onCancellationRequested(() => { abort.abort(); }),
+      ];
+      deps.refreshAll();
+      void monitor.check();
+      let failure: unknown;
       try {
-        await launcher.up(kind, (line) => {
-          deps.log.info(`[stack] ${line}`);
-          const text = progressText(line);
-          if (text) progress.report({ message: text });
-        }, abort.signal);
+        await launcher.up(kind, (line) => { deps.log.info(`[stack] ${line}`); }, abort.signal);
+      } catch (error) {
+        failure = error;
       } finally {
-        subscription.dispose();
+        clearTimeout(timer);
+        for (const handle of handles) handle.dispose();
+        // Show the real states again (a launch shows "starting" for all that is not healthy yet).
+        void monitor.check();
       }
-      if (abort.signal.aborted) throw new CancelledError('Stack launch cancelled');
+      if (launchTimer.expired) {
+        const services = await probeStack(kind, launcher.stackPaths);
+        throw new WorkbenchError(launchTimeoutMessage(services, LAUNCH_TIMEOUT_MS / 60_000), { actions: showLogsAction(services) });
+      }
+      if (abort.signal.aborted) {
+        deps.log.info('Stack launch cancelled: services that already started keep running; Stop Stack stops them.');
+        throw new CancelledError('Stack launch cancelled');
+      }
+      if (failure !== undefined) {
+        // The script failed: say which services are not healthy, and offer the first one's log.
+        const services = await probeStack(kind, launcher.stackPaths);
+        const notHealthy = summarizeStack(services).notHealthy.map((s) => `${s.name} (${s.state}: ${s.detail})`);
+        const message = failure instanceof Error ? failure.message : describeError(failure);
+        throw new WorkbenchError(
+          notHealthy.length > 0 ? `${message} Not healthy: ${notHealthy.join(', ')}.` : message,
+          { cause: failure, actions: [...showLogsAction(services).filter((a) => a !== 'showLog'), 'showLog', 'retry'] },
+        );
+      }
+      progress.report({ message: 'confirming every service answers…' });
+      const services = await confirmHealthy(kind, launcher, token);
+      report(services);
     },
   );
-  await deps.setLastKind(kind);
+  const services = await monitor.check();
+  const summary = summarizeStack(services);
+  if (summary.notHealthy.length > 0) {
+    const names = summary.notHealthy.map((s) => `${s.name} (${s.state}: ${s.detail})`).join(', ');
+    const message = `The ${kind} stack script finished, but ${names} ${summary.notHealthy.length === 1 ? 'is' : 'are'} not healthy. The other services are connected.`;
+    deps.log.warn(message);
+    const first = summary.notHealthy[0];
+    void vscode.window.showWarningMessage(message, 'Show Logs').then((pick) => {
+      if (pick && first) void vscode.commands.executeCommand(CommandId.stackServiceLogs, first.logsTarget);
+    });
+  }
   await connectLocalStack(deps, true);
   const open = await vscode.window.showInformationMessage(
-    `The ${kind} stack is up: Kafka ${localStack.kafka.brokers.join(', ')}, Airflow ${localStack.airflow.url}, PostgreSQL ${localStack.history.host}:${localStack.history.port}. The extension is connected to it.`,
+    `The ${kind} stack is up (${summary.healthy}/${summary.total} services healthy): Kafka ${localStack.kafka.brokers.join(', ')}, Airflow ${localStack.airflow.url}, PostgreSQL ${localStack.history.host}:${localStack.history.port}. The extension is connected to it.`,
     'Open Airflow UI',
   );
   if (open) await vscode.env.openExternal(vscode.Uri.parse(localStack.airflow.url));
 }
 
-async function stopStack(deps: StackCommandDeps): Promise<void> {
+/** Probes until every service is healthy or CONFIRM_TIMEOUT_MS passed; returns the last result. */
+async function confirmHealthy(kind: StackKind, launcher: StackLauncher, token: vscode.CancellationToken): Promise<ServiceHealth[]> {
+  const deadline = Date.now() + CONFIRM_TIMEOUT_MS;
+  for (;;) {
+    const services = await probeStack(kind, launcher.stackPaths);
+    if (summarizeStack(services).notHealthy.length === 0 || Date.now() > deadline || token.isCancellationRequested) return services;
+    await new Promise((resolve) => setTimeout(resolve, LAUNCH_POLL_MS));
+  }
+}
+
+async function stopStack(deps: StackCommandDeps, health: StackHealth): Promise<void> {
   const launcher = launcherFor(deps);
   const kind = deps.lastKind() ?? (await launcher.choose()).kind ?? 'native';
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Stopping the ${kind} stack` },
     (progress) => launcher.down(kind, (line) => {
       deps.log.info(`[stack] ${line}`);
-      const text = progressText(line);
-      if (text) progress.report({ message: text });
+      // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes the scripts print
+      const text = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
+      if (text) progress.report({ message: text.length > 120 ? `${text.slice(0, 117)}…` : text });
     }),
   );
   deps.refreshAll();
+  void health.monitor.check();
   void vscode.window.showInformationMessage(`The ${kind} stack is stopped.`);
+}
+
+function openLogTerminal(launcher: StackLauncher, kind: StackKind, title: string, service?: string): void {
+  const spec = launcher.commandFor(kind, 'logs', service);
+  if (!existsSync(spec.cwd)) throw new WorkbenchError(`The stack files are missing at ${spec.cwd}. Reinstall the extension.`);
+  const terminal = vscode.window.createTerminal({ name: title, shellPath: spec.command, shellArgs: spec.args, cwd: spec.cwd });
+  terminal.show();
 }
 
 async function stackLogs(deps: StackCommandDeps): Promise<void> {
   const launcher = launcherFor(deps);
   const kind = deps.lastKind() ?? (await launcher.choose()).kind ?? 'native';
-  const spec = launcher.commandFor(kind, 'logs');
-  if (!existsSync(spec.cwd)) throw new WorkbenchError(`The stack files are missing at ${spec.cwd}. Reinstall the extension.`);
-  const terminal = vscode.window.createTerminal({ name: `Stack logs (${kind})`, shellPath: spec.command, shellArgs: spec.args, cwd: spec.cwd });
-  terminal.show();
+  openLogTerminal(launcher, kind, `Stack logs (${kind})`);
 }
 
-export function registerStackCommands(deps: StackCommandDeps): vscode.Disposable[] {
+/** The log names a service row or an error's button may pass; anything else is refused. */
+function knownLogTarget(kind: StackKind, target: string): { target: string; name: string } | undefined {
+  const services: readonly { id: string; name: string; logsTarget?: string }[] = kind === 'compose'
+    ? [...COMPOSE_SERVICES, { id: 'schema-registry', name: 'Schema Registry' }, { id: 'kafka-ui', name: 'Kafka UI' }]
+    : NATIVE_SERVICES;
+  const found = services.find((s) => (s.logsTarget ?? s.id) === target);
+  return found ? { target, name: found.name } : undefined;
+}
+
+/** Show Logs on a Stack view row (the row's service), or from an error's button (a log name). */
+async function serviceLogs(deps: StackCommandDeps, health: StackHealth, arg: unknown): Promise<void> {
+  const kind = await health.kind();
+  let target: string | undefined;
+  if (typeof arg === 'string') target = arg;
+  else if (typeof arg === 'object' && arg !== null && typeof (arg as { logsTarget?: unknown }).logsTarget === 'string') {
+    target = (arg as { logsTarget: string }).logsTarget;
+  } else {
+    const services = health.monitor.latest ?? (await health.monitor.check());
+    const picked = await vscode.window.showQuickPick(
+      services.map((s) => ({ label: s.name, description: `${s.state} · ${s.detail}`, target: s.logsTarget })),
+      { title: 'Show the log of which service?' },
+    );
+    if (!picked) throw new CancelledError();
+    target = picked.target;
+  }
+  const known = knownLogTarget(kind, target);
+  if (!known) throw new WorkbenchError(`"${target}" is not a service of the ${kind} stack, so it has no log to show. Use Stack Logs for all of them.`);
+  openLogTerminal(launcherFor(deps), kind, `Logs: ${known.name} (${kind})`, known.target);
+}
+
+export function registerStackCommands(deps: StackCommandDeps, health: StackHealth): vscode.Disposable[] {
   return [
-    registerCommand(deps.log, CommandId.launchStack, () => launchStack(deps)),
-    registerCommand(deps.log, CommandId.stopStack, () => stopStack(deps)),
+    registerCommand(deps.log, CommandId.launchStack, () => launchStack(deps, health)),
+    registerCommand(deps.log, CommandId.stopStack, () => stopStack(deps, health)),
     registerCommand(deps.log, CommandId.stackLogs, () => stackLogs(deps)),
+    registerCommand(deps.log, CommandId.stackServiceLogs, (arg) => serviceLogs(deps, health, arg)),
     registerCommand(deps.log, CommandId.openAirflowUi, () => vscode.env.openExternal(vscode.Uri.parse(localStack.airflow.url))),
   ];
 }

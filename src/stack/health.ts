@@ -1,7 +1,7 @@
 /**
- * Cheap liveness probes for the Stack view: can a TCP connection be opened to a service's
- * port within a timeout. Deeper health (Airflow's /monitor/health, a Kafka metadata call)
- * belongs to the service clients.
+ * A cheap liveness probe: can a TCP connection be opened to host:port within a timeout.
+ * Tests use it to skip when a server is not there; the Stack view's per-service health
+ * (Kafka metadata, `select 1`, Airflow health endpoints) is in serviceHealth.ts.
  */
 import { Socket } from 'node:net';
 
@@ -28,32 +28,4 @@ export function probeTcp(host: string, port: number, timeoutMs = 1500): Promise<
     socket.once('error', (error: NodeJS.ErrnoException) => { finish(false, error.code ?? error.message); });
     socket.connect(port, host);
   });
-}
-
-export interface AirflowComponentHealth {
-  component: string;
-  status: string;
-}
-
-/**
- * Reads Airflow 3's public health endpoint (/api/v2/monitor/health, no credentials needed)
- * and returns each component's status; undefined when the server does not answer it.
- */
-export async function airflowComponentHealth(baseUrl: string, timeoutMs = 3000): Promise<AirflowComponentHealth[] | undefined> {
-  try {
-    const response = await fetch(`${baseUrl}/api/v2/monitor/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    const body: unknown = await response.json();
-    if (typeof body !== 'object' || body === null) return undefined;
-    return Object.entries(body as Record<string, unknown>).map(([component, value]) => ({
-      component,
-      status:
-        typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'string'
-          ? (value as { status: string }).status
-          : 'unknown',
-    }));
-  } catch {
-    // Not answering is the expected state of a stopped stack; the caller shows it as "down".
-    return undefined;
-  }
 }

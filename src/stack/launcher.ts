@@ -55,9 +55,10 @@ export interface CommandSpec {
 export const COMPOSE_PROJECT = 'kafka-airflow-workbench';
 
 /**
- * The exact `docker compose` invocation for an action on the bundled Compose stack.
+ * The exact `docker compose` invocation for an action on the bundled Compose stack; `logs`
+ * of one service when `service` is given.
  */
-export function composeCommand(paths: StackPaths, action: 'up' | 'down' | 'ps' | 'logs'): CommandSpec {
+export function composeCommand(paths: StackPaths, action: 'up' | 'down' | 'ps' | 'logs', service?: string): CommandSpec {
   const dir = join(paths.stackDir, 'compose');
   const envFile = paths.composeEnvFile ?? join(dir, '.env');
   const base = ['compose', '--project-name', COMPOSE_PROJECT, '--file', join(dir, 'docker-compose.yml'), '--env-file', envFile];
@@ -67,13 +68,14 @@ export function composeCommand(paths: StackPaths, action: 'up' | 'down' | 'ps' |
     ps: ['ps', '--all', '--format', 'json'],
     logs: ['logs', '--follow', '--tail', '200'],
   };
-  return { command: 'docker', args: [...base, ...tail[action]], cwd: dir };
+  const only = action === 'logs' && service !== undefined ? [service] : [];
+  return { command: 'docker', args: [...base, ...tail[action], ...only], cwd: dir };
 }
 
-/** The exact native-stack invocation for an action. */
-export function nativeCommand(paths: StackPaths, action: 'up' | 'down' | 'status' | 'logs'): CommandSpec {
+/** The exact native-stack invocation for an action; `logs` of one service or component when `service` is given. */
+export function nativeCommand(paths: StackPaths, action: 'up' | 'down' | 'status' | 'logs', service?: string): CommandSpec {
   const script = join(paths.stackDir, 'native', 'stack.sh');
-  const args = action === 'logs' ? [script, 'logs', '-f', '-n', '200'] : [script, action];
+  const args = action === 'logs' ? [script, 'logs', '-f', '-n', '200', ...(service === undefined ? [] : [service])] : [script, action];
   return { command: 'bash', args, cwd: join(paths.stackDir, 'native') };
 }
 
@@ -185,8 +187,13 @@ export class StackLauncher {
     return { kind: undefined, reasons: [...reasons, ...missing.map((m) => `Missing for the native stack: ${m}.`)] };
   }
 
-  commandFor(kind: StackKind, action: 'up' | 'down' | 'logs'): CommandSpec {
-    return kind === 'compose' ? composeCommand(this.paths, action) : nativeCommand(this.paths, action);
+  commandFor(kind: StackKind, action: 'up' | 'down' | 'logs', service?: string): CommandSpec {
+    return kind === 'compose' ? composeCommand(this.paths, action, service) : nativeCommand(this.paths, action, service);
+  }
+
+  /** The stack's files, for probing the Compose stack with the same project and env file. */
+  get stackPaths(): StackPaths {
+    return this.paths;
   }
 
   /** Writes the Compose .env (with generated secrets) unless it exists; returns its path. */

@@ -32,18 +32,3 @@ export const localStack = {
   } satisfies HistoryConnection,
   historyPassword: 'workbench',
 } as const;
-
-/** The services of the bundled stack, as the Stack view lists them. */
-export interface StackService {
-  id: string;
-  label: string;
-  host: string;
-  port: number;
-  url?: string;
-}
-
-export const localStackServices: readonly StackService[] = [
-  { id: 'kafka', label: 'Kafka', host: '127.0.0.1', port: 9092 },
-  { id: 'airflow', label: 'Airflow 3 API server', host: '127.0.0.1', port: 8080, url: 'http://127.0.0.1:8080' },
-  { id: 'postgres', label: 'PostgreSQL', host: '127.0.0.1', port: 5432 },
-];

@@ -1,70 +1,87 @@
 /**
- * The Stack view: the services of the bundled local stack and whether each one answers,
- * with Airflow's own components (scheduler, DAG processor, triggerer) under the API server.
- * It lists them once the user has launched or connected to the local stack (or asked to on
- * startup); until then it is empty and the welcome content offers Launch Stack.
+ * The Stack view: every service of the active bundled stack (native or Compose) with its
+ * health — a theme-coloured icon, the state and detail as description, a tooltip with since
+ * when — and "Show Logs" on each row. It lists them once the user has launched or connected
+ * to the local stack (or while a launch runs); until then it is empty and the welcome
+ * content offers Launch Stack. While it is visible it rechecks every 15 s (every 2 s during
+ * a launch, which Launch Stack asks the monitor for); when hidden it stops.
  */
 import * as vscode from 'vscode';
-import { airflowComponentHealth, probeTcp, type AirflowComponentHealth, type ProbeResult } from '../stack/health';
-import { localStackServices, type StackService } from '../stack/localStack';
+import type { StackHealthMonitor } from '../stack/healthMonitor';
+import type { ServiceHealth, ServiceState } from '../stack/serviceHealth';
 
-type Node =
-  | { type: 'service'; service: StackService; probe: ProbeResult; components: AirflowComponentHealth[] | undefined }
-  | { type: 'component'; parentId: string; health: AirflowComponentHealth };
+const VISIBLE_POLL_MS = 15_000;
 
-const HEALTHY = new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
-const UNHEALTHY = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+const ICONS: Record<ServiceState, vscode.ThemeIcon> = {
+  healthy: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
+  starting: new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('testing.iconQueued')),
+  unhealthy: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  stopped: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
+};
 
-export class StackTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+/** The context value of a service row; package.json's menus match it for Show Logs. */
+export const STACK_SERVICE_CONTEXT = 'stackService';
+
+export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ServiceHealth | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private visiblePolling: { dispose(): unknown } | undefined;
 
-  constructor(private readonly isShown: () => boolean) {}
+  constructor(
+    private readonly monitor: StackHealthMonitor,
+    private readonly localStackInUse: () => boolean,
+    private readonly kindLabel: () => string,
+  ) {
+    this.disposables.push(this.changed, monitor.onDidChange(() => { this.changed.fire(undefined); }));
+  }
 
+  private get shown(): boolean {
+    return this.localStackInUse() || this.monitor.launching;
+  }
+
+  /** Rechecks the services (the view updates when the answer arrives). */
   refresh(): void {
-    this.changed.fire(undefined);
+    if (this.shown) void this.monitor.check();
+    else this.changed.fire(undefined);
   }
 
-  async getChildren(element?: Node): Promise<Node[]> {
-    if (element?.type === 'service') {
-      return (element.components ?? []).map((health) => ({ type: 'component', parentId: element.service.id, health }));
-    }
-    if (element || !this.isShown()) return [];
-    return Promise.all(
-      localStackServices.map(async (service): Promise<Node> => {
-        const probe = await probeTcp(service.host, service.port);
-        const components = probe.reachable && service.url ? await airflowComponentHealth(service.url) : undefined;
-        return { type: 'service', service, probe, components };
-      }),
-    );
+  /** Creates the tree view and polls only while it is visible. */
+  createView(id: string): vscode.TreeView<ServiceHealth> {
+    const view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: false });
+    const follow = (visible: boolean): void => {
+      if (visible && !this.visiblePolling) {
+        this.visiblePolling = this.monitor.poll(VISIBLE_POLL_MS);
+        this.refresh();
+      } else if (!visible && this.visiblePolling) {
+        this.visiblePolling.dispose();
+        this.visiblePolling = undefined;
+      }
+    };
+    this.disposables.push(view, view.onDidChangeVisibility((e) => { follow(e.visible); }));
+    follow(view.visible);
+    return view;
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
-    if (node.type === 'component') {
-      const { component, status } = node.health;
-      const item = new vscode.TreeItem(component.replace(/_/g, ' '), vscode.TreeItemCollapsibleState.None);
-      item.id = `stack:${node.parentId}:${component}`;
-      item.description = status;
-      item.iconPath = status === 'healthy' ? HEALTHY : UNHEALTHY;
-      return item;
-    }
-    const { service, probe, components } = node;
-    const item = new vscode.TreeItem(
-      service.label,
-      components && components.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
-    );
+  async getChildren(element?: ServiceHealth): Promise<ServiceHealth[]> {
+    if (element || !this.shown) return [];
+    return this.monitor.latest ?? (await this.monitor.check());
+  }
+
+  getTreeItem(service: ServiceHealth): vscode.TreeItem {
+    const item = new vscode.TreeItem(service.name, vscode.TreeItemCollapsibleState.None);
     item.id = `stack:${service.id}`;
-    const address = `${service.host}:${service.port}`;
-    item.description = probe.reachable ? `${address} · up` : `${address} · down`;
-    item.iconPath = probe.reachable ? HEALTHY : UNHEALTHY;
-    item.tooltip = probe.reachable
-      ? `${service.label} answers on ${address} (${probe.millis} ms).`
-      : `${service.label} does not answer on ${address}: ${probe.error ?? 'unknown'}. Run "Kafka Airflow: Launch Stack".`;
-    item.contextValue = `stackService.${service.id}`;
+    item.description = `${service.state} · ${service.detail}`;
+    item.iconPath = ICONS[service.state];
+    const since = service.since ? ` since ${service.since.toLocaleTimeString()}` : '';
+    item.tooltip = `${service.name} (${this.kindLabel()}): ${service.state}${since}\n${service.detail}\nShow Logs on this row opens its log.`;
+    item.accessibilityInformation = { label: `${service.name}: ${service.state}. ${service.detail}` };
+    item.contextValue = STACK_SERVICE_CONTEXT;
     return item;
   }
 
   dispose(): void {
-    this.changed.dispose();
+    this.visiblePolling?.dispose();
+    for (const d of this.disposables) d.dispose();
   }
 }

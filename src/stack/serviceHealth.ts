@@ -1,0 +1,222 @@
+/**
+ * The health of each service of the bundled stack, as the Stack view, the status bar and
+ * Launch Stack's progress show it. The native stack is probed service by service from here
+ * (a Kafka metadata request, `select 1` on PostgreSQL, Airflow 3's /api/v2/monitor/health
+ * for its scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health);
+ * the Compose stack's health is what `docker compose ps` reports (see composePs.ts).
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { describeError, systemErrorCode } from '../shared/errors';
+import { localStack } from './localStack';
+
+/** starting: expected to become healthy soon; stopped: nothing answers / not created. */
+export type ServiceState = 'starting' | 'healthy' | 'unhealthy' | 'stopped';
+
+export interface ServiceHealth {
+  /** Stable id: the native stack's component name or the Compose service name. */
+  id: string;
+  /** What a user calls it: "Kafka", "Airflow 3 scheduler". */
+  name: string;
+  state: ServiceState;
+  /** One line on why: "metadata from broker 1 in 12 ms", "heartbeat 2026-…", "connection refused". */
+  detail: string;
+  /** When this state was first observed (set by the monitor, which sees the changes). */
+  since?: Date;
+  /** The argument of `stack.sh logs` or `docker compose logs` that shows this service's log. */
+  logsTarget: string;
+}
+
+/** Where the native stack's services listen; tests point one of them at a dead port. */
+export interface NativeStackAddresses {
+  kafkaBrokers: string[];
+  postgres: { host: string; port: number; database: string; user: string; password: string };
+  airflow3Url: string;
+  airflow2Url: string;
+  /** Per-probe timeout. */
+  timeoutMs: number;
+}
+
+export const nativeStackAddresses: NativeStackAddresses = {
+  kafkaBrokers: [...localStack.kafka.brokers],
+  postgres: {
+    host: localStack.history.host,
+    port: localStack.history.port,
+    database: localStack.history.database,
+    user: localStack.history.user,
+    password: localStack.historyPassword,
+  },
+  airflow3Url: localStack.airflow.url,
+  airflow2Url: 'http://127.0.0.1:8081',
+  timeoutMs: 3000,
+};
+
+/** The native stack's services in the order they start; `stack.sh logs <logsTarget>` shows each one's log. */
+export const NATIVE_SERVICES = [
+  { id: 'kafka', name: 'Kafka', logsTarget: 'kafka' },
+  { id: 'postgres', name: 'PostgreSQL', logsTarget: 'postgres' },
+  { id: 'airflow3-api-server', name: 'Airflow 3 API server', logsTarget: 'airflow3-api-server' },
+  { id: 'airflow3-scheduler', name: 'Airflow 3 scheduler', logsTarget: 'airflow3-scheduler' },
+  { id: 'airflow3-dag-processor', name: 'Airflow 3 DAG processor', logsTarget: 'airflow3-dag-processor' },
+  { id: 'airflow3-triggerer', name: 'Airflow 3 triggerer', logsTarget: 'airflow3-triggerer' },
+  { id: 'airflow2', name: 'Airflow 2', logsTarget: 'airflow2' },
+] as const;
+
+type NativeServiceId = (typeof NATIVE_SERVICES)[number]['id'];
+type Probe = Pick<ServiceHealth, 'state' | 'detail'>;
+
+const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL']);
+
+/** A failed probe: "stopped" when nothing listens, "unhealthy" when something answers wrongly or too slowly. */
+function failed(error: unknown, what: string): Probe {
+  const code = systemErrorCode(error);
+  if (code !== undefined && REFUSED.has(code)) return { state: 'stopped', detail: `${what}: nothing listens (${code})` };
+  return { state: 'unhealthy', detail: `${what}: ${describeError(error).split('\n')[0] ?? 'no answer'}` };
+}
+
+function elapsed(started: number): string {
+  return `${Math.round(performance.now() - started)} ms`;
+}
+
+/** Kafka answers a metadata request (describeCluster) from its bootstrap brokers. */
+export async function probeKafka(brokers: string[], timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  const admin = new Kafka({
+    clientId: 'kafka-airflow-workbench-health',
+    brokers,
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const count = cluster.brokers.length;
+    return { state: 'healthy', detail: `${count} broker${count === 1 ? '' : 's'}, controller ${cluster.controller ?? '?'}, metadata in ${elapsed(started)}` };
+  } catch (error) {
+    return failed(error, `Kafka at ${brokers.join(', ')}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** PostgreSQL accepts the stack's credentials and answers `select 1`. */
+export async function probePostgres(target: NativeStackAddresses['postgres'], timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  const client = new pg.Client({ ...target, ssl: false, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  // A connection that breaks after connect emits 'error'; without a listener it would crash the host.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { state: 'healthy', detail: `select 1 on ${target.database} in ${elapsed(started)}` };
+  } catch (error) {
+    return failed(error, `PostgreSQL at ${target.host}:${target.port}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body };
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** "4 s ago", "3 min ago", "2 h ago" from an ISO timestamp; the timestamp itself when it does not parse. */
+export function heartbeatAge(iso: string, now: number): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}
+
+/**
+ * One Airflow component's entry of a health document: healthy with the age of its heartbeat,
+ * starting when it has never sent one (status null), unhealthy when its heartbeat is stale.
+ */
+export function componentProbe(health: unknown, key: string, heartbeatKey: string, now = Date.now()): Probe {
+  const entry = field(health, key);
+  const status = field(entry, 'status');
+  const heartbeat = field(entry, heartbeatKey);
+  const beat = typeof heartbeat === 'string' ? `last heartbeat ${heartbeatAge(heartbeat, now)}` : 'no heartbeat yet';
+  if (status === 'healthy') return { state: 'healthy', detail: beat };
+  if (status === null || status === undefined) return { state: 'starting', detail: beat };
+  return { state: 'unhealthy', detail: `${typeof status === 'string' ? status : JSON.stringify(status)}, ${beat}` };
+}
+
+const AIRFLOW3_COMPONENTS: { id: NativeServiceId; key: string }[] = [
+  { id: 'airflow3-scheduler', key: 'scheduler' },
+  { id: 'airflow3-dag-processor', key: 'dag_processor' },
+  { id: 'airflow3-triggerer', key: 'triggerer' },
+];
+
+/** The API server answers /api/v2/monitor/health; the other components are read from its heartbeats. */
+export async function probeAirflow3(baseUrl: string, timeoutMs: number): Promise<Record<string, Probe>> {
+  const started = performance.now();
+  try {
+    const { status, body } = await getJson(`${baseUrl}/api/v2/monitor/health`, timeoutMs);
+    if (status !== 200 || body === undefined) {
+      const unknown: Probe = { state: 'unhealthy', detail: `the API server answered HTTP ${status} to /api/v2/monitor/health` };
+      return Object.fromEntries([['airflow3-api-server', unknown], ...AIRFLOW3_COMPONENTS.map((c) => [c.id, unknown])]) as Record<string, Probe>;
+    }
+    const database = field(field(body, 'metadatabase'), 'status');
+    const api: Probe = database === 'healthy'
+      ? { state: 'healthy', detail: `answers in ${elapsed(started)}, metadata database healthy` }
+      : { state: 'unhealthy', detail: `${baseUrl} answers but its metadata database is ${String(database)}` };
+    return Object.fromEntries([
+      ['airflow3-api-server', api],
+      ...AIRFLOW3_COMPONENTS.map((c) => [c.id, componentProbe(body, c.key, `latest_${c.key}_heartbeat`)]),
+    ]) as Record<string, Probe>;
+  } catch (error) {
+    const api = failed(error, `Airflow 3 at ${baseUrl}`);
+    // Without the API server nobody reports the components' heartbeats.
+    const component: Probe = { state: api.state, detail: `unknown: the API server at ${baseUrl} does not answer` };
+    return Object.fromEntries([['airflow3-api-server', api], ...AIRFLOW3_COMPONENTS.map((c) => [c.id, component])]) as Record<string, Probe>;
+  }
+}
+
+/** Airflow 2 answers /api/v1/health with a healthy metadata database and scheduler. */
+export async function probeAirflow2(baseUrl: string, timeoutMs: number): Promise<Probe> {
+  try {
+    const { status, body } = await getJson(`${baseUrl}/api/v1/health`, timeoutMs);
+    if (status !== 200) return { state: 'unhealthy', detail: `${baseUrl}/api/v1/health answered HTTP ${status}` };
+    const database = field(field(body, 'metadatabase'), 'status');
+    const scheduler = componentProbe(body, 'scheduler', 'latest_scheduler_heartbeat');
+    if (database !== 'healthy') return { state: 'unhealthy', detail: `metadata database ${String(database)}` };
+    return { state: scheduler.state, detail: `webserver answers, scheduler ${scheduler.detail}` };
+  } catch (error) {
+    return failed(error, `Airflow 2 at ${baseUrl}`);
+  }
+}
+
+/** Probes every native service at once; never rejects. */
+export async function probeNativeStack(addresses: NativeStackAddresses = nativeStackAddresses): Promise<ServiceHealth[]> {
+  const { timeoutMs } = addresses;
+  const [kafka, postgres, airflow3, airflow2] = await Promise.all([
+    probeKafka(addresses.kafkaBrokers, timeoutMs),
+    probePostgres(addresses.postgres, timeoutMs),
+    probeAirflow3(addresses.airflow3Url, timeoutMs),
+    probeAirflow2(addresses.airflow2Url, timeoutMs),
+  ]);
+  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3 };
+  return NATIVE_SERVICES.map((service) => ({
+    id: service.id,
+    name: service.name,
+    logsTarget: service.logsTarget,
+    ...(byId[service.id] ?? { state: 'unhealthy', detail: 'not probed' }),
+  }));
+}

@@ -1,0 +1,63 @@
+/**
+ * The status bar item of the bundled stack: "$(server) Stack: 7/7 healthy", a spinner while
+ * Launch Stack runs, a warning background when a service is unhealthy or down. A click opens
+ * the Stack view. It shows once the local stack is in use (launched or connected) and
+ * rechecks once a minute while the window has focus (the Stack view polls faster while it
+ * is visible; both read the same monitor).
+ */
+import * as vscode from 'vscode';
+import type { StackHealthMonitor } from '../stack/healthMonitor';
+import { statusBarText, statusBarTooltip, summarizeStack } from '../stack/stackSummary';
+
+const FIRST_CHECK_DELAY_MS = 4000;
+const CHECK_EVERY_MS = 60_000;
+/** The command VS Code contributes for every view: focus it (opening its container). */
+const OPEN_STACK_VIEW = 'kafkaAirflow.stack.focus';
+
+export class StackStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly monitor: StackHealthMonitor,
+    private readonly localStackInUse: () => boolean,
+    private readonly kindLabel: () => string,
+  ) {
+    this.item = vscode.window.createStatusBarItem('kafkaAirflow.stackStatus', vscode.StatusBarAlignment.Left, 39);
+    this.item.name = 'Kafka Airflow Stack';
+    this.item.command = OPEN_STACK_VIEW;
+    this.disposables.push(this.item, monitor.onDidChange(() => { this.update(); }));
+    this.update();
+    this.timers.push(
+      setTimeout(() => { this.checkIfInUse(); }, FIRST_CHECK_DELAY_MS),
+      setInterval(() => { if (vscode.window.state.focused) this.checkIfInUse(); }, CHECK_EVERY_MS),
+    );
+  }
+
+  private checkIfInUse(): void {
+    if (this.localStackInUse()) void this.monitor.check();
+  }
+
+  /** Redraws from the monitor's latest result. */
+  update(): void {
+    const launching = this.monitor.launching;
+    if (!launching && !this.localStackInUse()) {
+      this.item.hide();
+      return;
+    }
+    const services = this.monitor.latest;
+    this.item.text = statusBarText(services, launching);
+    this.item.tooltip = statusBarTooltip(services, this.kindLabel());
+    const overall = services ? summarizeStack(services).overall : 'starting';
+    const warn = !launching && (overall === 'unhealthy' || overall === 'stopped');
+    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]*\)\s*/g, '') };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

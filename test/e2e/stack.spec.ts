@@ -1,0 +1,97 @@
+// The Stack view and the stack status bar item as a person sees them in a real VS Code
+// (code-server) on the native stack: Launch Stack (on the running stack its script only checks
+// and finds everything running, about 5 s) shows progress per service and connects; the view
+// then lists the seven native services, each healthy with its detail; the status bar says
+// "Stack: 7/7 healthy" and opens the view; "Show Logs" on a row opens a terminal with that
+// service's log.
+// Needs the native stack up; skipped (with the reason) when Kafka does not answer.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { repoRoot } from './server';
+import { openWorkbench, type Workbench } from './workbench';
+
+const CONTAINER = 'Kafka Airflow Workbench';
+const SERVICES = [
+  'Kafka',
+  'PostgreSQL',
+  'Airflow 3 API server',
+  'Airflow 3 scheduler',
+  'Airflow 3 DAG processor',
+  'Airflow 3 triggerer',
+  'Airflow 2',
+];
+const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(3000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => { resolve(false); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+  });
+}
+
+/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
+async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
+  const file = await wb.screenshot(name);
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
+}
+
+test('the Stack view lists the native services as healthy, with a status bar item and Show Logs', async ({ page }) => {
+  test.setTimeout(180_000);
+  for (const [name, port] of [['Kafka', 9092], ['Airflow 3', 8080], ['PostgreSQL', 5432]] as const) {
+    test.skip(!(await answers(port)), `${name} does not answer on 127.0.0.1:${port}: run bash stack/native/stack.sh up`);
+  }
+  const wb = await openWorkbench(page);
+  await wb.openContainer(CONTAINER);
+
+  await test.step('before connecting, the Stack view offers Launch Stack', async () => {
+    await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
+    await wb.expandView('Stack');
+    await expect(wb.welcome('Stack')).toContainText('Launch Stack');
+  });
+
+  await test.step('Launch Stack shows progress per service, then connects and says so', async () => {
+    await wb.runCommand('Kafka Airflow: Launch Stack');
+    // On a running stack the script only checks (about 5 s); the progress names each service.
+    await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · Airflow 3 API server healthy/, 60_000);
+    await saveScreenshot(wb, 'stack-launch');
+    await wb.waitForNotification(/The native stack is up \(7\/7 services healthy\)/, 120_000);
+  });
+
+  await test.step('the Stack view lists the seven services, each healthy', async () => {
+    await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
+    await wb.expandView('Stack');
+    await expect(wb.treeRows('Stack')).toHaveCount(SERVICES.length, { timeout: 30_000 });
+    for (const name of SERVICES) {
+      const row = wb.treeRow('Stack', name);
+      await expect(row, name).toBeVisible();
+      await expect(row.locator('.label-description'), `${name} is healthy`).toHaveText(/^healthy · \S/, { timeout: 30_000 });
+      await expect(row.locator('.codicon-pass-filled'), `${name} has the healthy icon`).toBeVisible();
+    }
+    await expect(wb.treeRow('Stack', 'Kafka').locator('.label-description')).toContainText('1 broker');
+    await expect(wb.treeRow('Stack', 'Airflow 3 scheduler').locator('.label-description')).toContainText('last heartbeat');
+  });
+
+  await test.step('the status bar says 7/7 healthy and opens the Stack view', async () => {
+    const item = wb.statusBar.getByRole('button', { name: /Stack: 7\/7 healthy/ });
+    await expect(item).toBeVisible({ timeout: 30_000 });
+    await wb.collapseViews(['Stack']);
+    await item.click();
+    await expect(wb.viewHeader('Stack')).toHaveAttribute('aria-expanded', 'true');
+    await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
+    await wb.widenSideBar(520);
+    await wb.clearNotifications();
+    await saveScreenshot(wb, 'stack-view');
+  });
+
+  await test.step('Show Logs on a row opens a terminal with that service\'s log', async () => {
+    await wb.clickInlineAction(wb.treeRow('Stack', 'Airflow 3 scheduler'), 'Show Logs');
+    await expect(wb.panel).toBeVisible();
+    await expect(wb.panel.getByText('Logs: Airflow 3 scheduler (native)').first()).toBeVisible({ timeout: 30_000 });
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The per-service health model against the real native stack (it must be up): every one of
+ * the seven services is reported healthy with the details a user would check (broker count,
+ * heartbeats), the status bar says "7/7 healthy", and each service's Show Logs target prints
+ * its log through stack.sh. A service that is down or answers wrongly is reported as such
+ * without stopping the shared stack: the probes are pointed at a port where nothing listens
+ * (an ephemeral port opened and closed again), at a server that speaks another protocol, or
+ * given a wrong password. That exercises the probe logic exactly; it does not stop a real
+ * process, which would take the stack away from the other tests.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { StackHealthMonitor, probeStack } from '../../src/stack/healthMonitor';
+import { NATIVE_SERVICES, nativeStackAddresses, probeNativeStack, type ServiceHealth } from '../../src/stack/serviceHealth';
+import { statusBarText, summarizeStack } from '../../src/stack/stackSummary';
+import { silentLogger } from '../../src/shared/logger';
+
+const run = promisify(execFile);
+const stackDir = join(import.meta.dirname, '..', '..', 'stack');
+
+/** A TCP port on 127.0.0.1 where nothing listens: opened by the OS, then closed again. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  assert.ok(address && typeof address === 'object');
+  return address.port;
+}
+
+function byId(services: ServiceHealth[]): Map<string, ServiceHealth> {
+  return new Map(services.map((s) => [s.id, s]));
+}
+
+describe('stack health on the native stack', () => {
+  it('reports all seven native services healthy, with broker and heartbeat details', async () => {
+    const services = await probeStack('native', { stackDir });
+    assert.deepEqual(services.map((s) => s.id), NATIVE_SERVICES.map((s) => s.id));
+    for (const s of services) assert.equal(s.state, 'healthy', `${s.name}: ${s.state} (${s.detail})`);
+    const found = byId(services);
+    assert.match(found.get('kafka')?.detail ?? '', /^1 broker, controller 1, metadata in \d+ ms$/);
+    assert.match(found.get('postgres')?.detail ?? '', /^select 1 on workbench in \d+ ms$/);
+    for (const id of ['airflow3-scheduler', 'airflow3-dag-processor', 'airflow3-triggerer']) {
+      // A live component beats every few seconds; a minute leaves room for a busy machine.
+      assert.match(found.get(id)?.detail ?? '', /^last heartbeat \d+ s ago$/, `${id} reports a recent heartbeat`);
+      assert.ok(Number(/(\d+) s ago/.exec(found.get(id)?.detail ?? '')?.[1]) < 60, `${id}: ${found.get(id)?.detail ?? ''}`);
+    }
+    assert.match(found.get('airflow2')?.detail ?? '', /^webserver answers, scheduler last heartbeat \d+ s ago$/);
+    assert.match(found.get('airflow3-api-server')?.detail ?? '', /^answers in \d+ ms, metadata database healthy$/);
+  });
+
+  it('sums the native stack up as "Stack: 7/7 healthy" through the monitor', async () => {
+    const monitor = new StackHealthMonitor(() => probeNativeStack(), silentLogger);
+    const services = await monitor.check();
+    assert.deepEqual({ ...summarizeStack(services), notHealthy: [] }, { healthy: 7, total: 7, overall: 'healthy', notHealthy: [] });
+    assert.equal(statusBarText(monitor.latest, false), '$(server) Stack: 7/7 healthy');
+    assert.ok(services.every((s) => s.since instanceof Date));
+    monitor.dispose();
+  });
+
+  it('reports every service as stopped when nothing listens where it should', async () => {
+    const port = await deadPort();
+    const services = await probeNativeStack({
+      ...nativeStackAddresses,
+      kafkaBrokers: [`127.0.0.1:${port}`],
+      postgres: { ...nativeStackAddresses.postgres, port },
+      airflow3Url: `http://127.0.0.1:${port}`,
+      airflow2Url: `http://127.0.0.1:${port}`,
+    });
+    for (const s of services) assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
+    const found = byId(services);
+    assert.equal(found.get('kafka')?.detail, `Kafka at 127.0.0.1:${port}: nothing listens (ECONNREFUSED)`);
+    assert.equal(found.get('postgres')?.detail, `PostgreSQL at 127.0.0.1:${port}: nothing listens (ECONNREFUSED)`);
+    assert.equal(found.get('airflow3-scheduler')?.detail, `unknown: the API server at http://127.0.0.1:${port} does not answer`);
+    assert.equal(summarizeStack(services).overall, 'stopped');
+  });
+
+  it('reports one service down while the others stay healthy', async () => {
+    const port = await deadPort();
+    const services = await probeNativeStack({ ...nativeStackAddresses, airflow2Url: `http://127.0.0.1:${port}` });
+    const summary = summarizeStack(services);
+    assert.deepEqual(summary.notHealthy.map((s) => `${s.id}:${s.state}`), ['airflow2:stopped']);
+    assert.equal(summary.healthy, 6);
+    assert.equal(statusBarText(services, false), '$(server) Stack: 6/7 healthy');
+  });
+
+  it('reports a server that answers wrongly as unhealthy, not as down', async () => {
+    const services = await probeNativeStack({
+      ...nativeStackAddresses,
+      timeoutMs: 2000,
+      // Airflow 2 has no /api/v2/monitor/health; the Airflow 3 API server is not Kafka.
+      airflow3Url: nativeStackAddresses.airflow2Url,
+      kafkaBrokers: ['127.0.0.1:8080'],
+      postgres: { ...nativeStackAddresses.postgres, password: 'not-the-password' },
+    });
+    const found = byId(services);
+    assert.equal(found.get('airflow3-api-server')?.state, 'unhealthy');
+    assert.match(found.get('airflow3-api-server')?.detail ?? '', /answered HTTP 404 to \/api\/v2\/monitor\/health/);
+    assert.equal(found.get('kafka')?.state, 'unhealthy', found.get('kafka')?.detail);
+    assert.equal(found.get('postgres')?.state, 'unhealthy');
+    assert.match(found.get('postgres')?.detail ?? '', /password authentication failed/);
+  });
+
+  it('shows each service\'s own log through stack.sh logs, the command behind Show Logs', async () => {
+    for (const s of NATIVE_SERVICES) {
+      const { stdout } = await run('bash', [join(stackDir, 'native', 'stack.sh'), 'logs', '-n', '3', s.logsTarget]);
+      assert.ok(stdout.trim().length > 0, `${s.logsTarget} has log lines`);
+      const files = [...stdout.matchAll(/^==> (.*) <==$/gm)].map((m) => m[1] ?? '');
+      if (files.length > 0) assert.ok(files.every((f) => f.includes(s.logsTarget)), `${s.logsTarget}: only its own log files (${files.join(', ')})`);
+    }
+  });
+});
