@@ -1,8 +1,15 @@
 /**
- * The inspector's filters over KafkaRecords: text search (case-insensitive substring over
- * key, value and headers, or a regular expression), partitions, an offset range and a time
- * range. A filter is compiled once into a predicate; a bad regular expression is a
- * WorkbenchError that says what is wrong. Pure.
+ * The inspector's filters over KafkaRecords: text search (a case-insensitive substring of the
+ * key, the value or one header's `name=value`, or a regular expression), partitions, an
+ * offset range and a time range. A filter is compiled once: into a predicate over records
+ * (export, tests), and into parts the MessageBuffer runs over its byte store without decoding
+ * a message (a byte pattern for the text, a check of partition, offset and time). A bad
+ * regular expression, offset or range is a WorkbenchError that says what is wrong. Pure.
+ *
+ * Plain text is searched in the bytes: the query's UTF-8 bytes as a pattern over "latin1"
+ * strings (one character a byte), so no message is decoded to search it. Case folds for
+ * ASCII letters; a query with non-ASCII letters that have case (é, Ä, Σ) is matched on the
+ * decoded text with Unicode lower-casing instead (slower, the same answer).
  */
 import { WorkbenchError } from '../shared/errors';
 import type { KafkaRecord } from './types';
@@ -25,6 +32,31 @@ export interface RecordFilter {
 }
 
 export type RecordPredicate = (record: KafkaRecord) => boolean;
+
+/** The partition, offset and time criteria, checked on a record's fields (no bytes); see fieldsPass. */
+export interface FieldCriteria {
+  partitions: ReadonlySet<number> | undefined;
+  fromOffset: bigint | undefined;
+  toOffset: bigint | undefined;
+  fromTime: number | undefined;
+  toTime: number | undefined;
+  /** Whether the offset is looked at (so a caller can skip making it). */
+  usesOffset: boolean;
+}
+
+/**
+ * The text criterion. `bytes`: `find` (global) and `test` find the query in a latin1 string
+ * of UTF-8 bytes; a match counts when it lies inside one region (key, value, one header's
+ * `name=value`). `decoded`: `test` takes the decoded text of one region.
+ */
+export type TextCriterion =
+  | { kind: 'bytes'; find: RegExp; test: RegExp; query: string; caseSensitive: boolean }
+  | { kind: 'decoded'; test: (regionText: string) => boolean; query: string; caseSensitive: boolean; regex: boolean };
+
+export interface CompiledFilter {
+  fields: FieldCriteria | undefined;
+  text: TextCriterion | undefined;
+}
 
 /** True when the filter lets every record through. */
 export function isEmptyFilter(filter: RecordFilter | undefined): boolean {
@@ -51,6 +83,11 @@ function bytesText(bytes: Uint8Array | null): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
+function latin1(bytes: Uint8Array | null): string {
+  if (bytes === null || bytes.length === 0) return '';
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
 /** The text a search looks at: key, value and `name=value` of each header, one per line. */
 export function searchableText(record: KafkaRecord): string {
   let text = `${bytesText(record.key)}\n${bytesText(record.value)}`;
@@ -68,54 +105,105 @@ export function compileSearchPattern(pattern: string, caseSensitive = false): Re
   }
 }
 
-/** Compiles a filter into a predicate; throws a WorkbenchError for a bad pattern, offset or range. */
-export function compileFilter(filter: RecordFilter | undefined): RecordPredicate {
-  if (!filter || isEmptyFilter(filter)) return () => true;
-  const checks: RecordPredicate[] = [];
+function isAsciiLetter(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+}
 
+/**
+ * The source of a pattern that finds the UTF-8 bytes of `query` in a latin1 string, and its
+ * flags; undefined when case must be ignored and the query has non-ASCII letters with case
+ * (those need Unicode lower-casing of the decoded text).
+ */
+export function byteSearchSource(query: string, caseSensitive: boolean): { source: string; flags: string } | undefined {
+  const bytes = Buffer.from(query, 'utf8');
+  const ascii = bytes.every((b) => b < 0x80);
+  if (!caseSensitive && !ascii) {
+    for (const ch of query) {
+      if ((ch.codePointAt(0) ?? 0) >= 0x80 && (ch.toLowerCase() !== ch || ch.toUpperCase() !== ch)) return undefined;
+    }
+  }
+  let source = '';
+  for (const b of bytes) {
+    // ASCII queries ignore case with the `i` flag (which never folds a byte >= 0x80 into
+    // ASCII); others spell out each ASCII letter's two cases so UTF-8 bytes are not folded.
+    if (!caseSensitive && !ascii && isAsciiLetter(b)) source += `[${String.fromCharCode(b | 0x20)}${String.fromCharCode(b & ~0x20)}]`;
+    else source += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return { source, flags: !caseSensitive && ascii ? 'i' : '' };
+}
+
+function compileText(filter: RecordFilter): TextCriterion | undefined {
+  const query = filter.text ?? '';
+  if (query === '') return undefined;
+  const caseSensitive = filter.caseSensitive === true;
+  if (filter.regex) {
+    const pattern = compileSearchPattern(query, caseSensitive);
+    return { kind: 'decoded', test: (text) => pattern.test(text), query, caseSensitive, regex: true };
+  }
+  const bytes = byteSearchSource(query, caseSensitive);
+  if (bytes) {
+    return { kind: 'bytes', find: new RegExp(bytes.source, `g${bytes.flags}`), test: new RegExp(bytes.source, bytes.flags), query, caseSensitive };
+  }
+  const needle = query.toLowerCase();
+  return { kind: 'decoded', test: (text) => text.toLowerCase().includes(needle), query, caseSensitive, regex: false };
+}
+
+function compileFields(filter: RecordFilter): FieldCriteria | undefined {
   const partitions = filter.partitions ?? [];
-  if (partitions.length > 0) {
-    const set = new Set(partitions);
-    checks.push((r) => set.has(r.partition));
+  const fromOffset = parseOffset(filter.fromOffset, 'first');
+  const toOffset = parseOffset(filter.toOffset, 'last');
+  if (fromOffset !== undefined && toOffset !== undefined && fromOffset > toOffset) {
+    throw new WorkbenchError(`The offset range ${fromOffset}–${toOffset} is empty: the first offset must not be after the last.`);
   }
-
-  const from = parseOffset(filter.fromOffset, 'first');
-  const to = parseOffset(filter.toOffset, 'last');
-  if (from !== undefined && to !== undefined && from > to) {
-    throw new WorkbenchError(`The offset range ${from}–${to} is empty: the first offset must not be after the last.`);
-  }
-  if (from !== undefined || to !== undefined) {
-    checks.push((r) => {
-      const offset = BigInt(r.offset);
-      return (from === undefined || offset >= from) && (to === undefined || offset <= to);
-    });
-  }
-
   const { fromTime, toTime } = filter;
   if (fromTime !== undefined && !Number.isFinite(fromTime)) throw new WorkbenchError('The start time of the filter is not a valid date and time.');
   if (toTime !== undefined && !Number.isFinite(toTime)) throw new WorkbenchError('The end time of the filter is not a valid date and time.');
   if (fromTime !== undefined && toTime !== undefined && fromTime > toTime) {
     throw new WorkbenchError('The time range is empty: the start is after the end.');
   }
-  if (fromTime !== undefined || toTime !== undefined) {
-    checks.push((r) => (fromTime === undefined || r.timestamp >= fromTime) && (toTime === undefined || r.timestamp <= toTime));
-  }
+  if (partitions.length === 0 && fromOffset === undefined && toOffset === undefined && fromTime === undefined && toTime === undefined) return undefined;
+  return {
+    partitions: partitions.length > 0 ? new Set(partitions) : undefined,
+    fromOffset,
+    toOffset,
+    fromTime,
+    toTime,
+    usesOffset: fromOffset !== undefined || toOffset !== undefined,
+  };
+}
 
-  const text = filter.text ?? '';
-  if (text !== '') {
-    if (filter.regex) {
-      const pattern = compileSearchPattern(text, filter.caseSensitive);
-      checks.push((r) => pattern.test(searchableText(r)));
-    } else if (filter.caseSensitive) {
-      const needle = Buffer.from(text, 'utf8');
-      // Exact bytes: search the buffers themselves, no decoding.
-      checks.push((r) => (r.value?.includes(needle) ?? false) || (r.key?.includes(needle) ?? false) || r.headers.some((h) => h.key.includes(text) || (h.value?.includes(needle) ?? false)));
-    } else {
-      const needle = text.toLowerCase();
-      checks.push((r) => searchableText(r).toLowerCase().includes(needle));
-    }
+/** Whether a record's partition, offset and timestamp pass the criteria (`offset` is read only when `usesOffset`). */
+export function fieldsPass(criteria: FieldCriteria, partition: number, offset: bigint | undefined, timestamp: number): boolean {
+  if (criteria.partitions && !criteria.partitions.has(partition)) return false;
+  if (criteria.usesOffset && offset !== undefined) {
+    if (criteria.fromOffset !== undefined && offset < criteria.fromOffset) return false;
+    if (criteria.toOffset !== undefined && offset > criteria.toOffset) return false;
   }
+  if (criteria.fromTime !== undefined && timestamp < criteria.fromTime) return false;
+  if (criteria.toTime !== undefined && timestamp > criteria.toTime) return false;
+  return true;
+}
 
-  if (checks.length === 1) return checks[0] as RecordPredicate;
-  return (r) => checks.every((check) => check(r));
+/** Compiles a filter into its field and text parts; throws a WorkbenchError for a bad pattern, offset or range. */
+export function compileFilterParts(filter: RecordFilter | undefined): CompiledFilter {
+  if (!filter || isEmptyFilter(filter)) return { fields: undefined, text: undefined };
+  return { fields: compileFields(filter), text: compileText(filter) };
+}
+
+/** Whether a record's key, value or one header's `name=value` holds the text. */
+export function recordHasText(record: KafkaRecord, text: TextCriterion): boolean {
+  if (text.kind === 'bytes') {
+    const test = (region: string): boolean => region.length > 0 && text.test.test(region);
+    return test(latin1(record.key)) || test(latin1(record.value))
+      || record.headers.some((h) => test(`${Buffer.from(h.key, 'utf8').toString('latin1')}=${latin1(h.value)}`));
+  }
+  if (text.regex) return text.test(searchableText(record));
+  return text.test(bytesText(record.key)) || text.test(bytesText(record.value)) || record.headers.some((h) => text.test(`${h.key}=${bytesText(h.value)}`));
+}
+
+/** Compiles a filter into a predicate; throws a WorkbenchError for a bad pattern, offset or range. */
+export function compileFilter(filter: RecordFilter | undefined): RecordPredicate {
+  const { fields, text } = compileFilterParts(filter);
+  if (!fields && !text) return () => true;
+  return (r) => (!fields || fieldsPass(fields, r.partition, fields.usesOffset ? BigInt(r.offset) : undefined, r.timestamp)) && (!text || recordHasText(r, text));
 }

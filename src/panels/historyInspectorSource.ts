@@ -9,13 +9,11 @@
 import type { HistoryApi } from '../config/historyConnection';
 import { rowAsKafkaRecord } from '../history/decode';
 import type { HistoryCursor, HistoryFilter } from '../history/types';
-import { DEFAULT_BUFFER_LIMITS, MessageBuffer } from '../kafka/messageBuffer';
-import type { KafkaRecord } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type { InspectorFilter, InspectorOptions, InspectorRow, InspectorState, InspectorStatus } from '../shared/protocol';
-import { formatCount, parseTimestamp, plural } from '../views/kafka/presentation';
-import { rowOf, type InspectorSource, type InspectorSourceDescription } from './inspectorSource';
+import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
+import { parseTimestamp, plural } from '../views/kafka/presentation';
+import { BufferedInspectorSource, type InspectorSourceDescription } from './inspectorSource';
 
 /** Rows per keyset page while filling the buffer. */
 export const HISTORY_INSPECTOR_PAGE = 500;
@@ -66,20 +64,9 @@ export function historyStartCursor(options: InspectorOptions, startAt: HistoryCu
   }
 }
 
-export class HistoryInspectorSource implements InspectorSource {
-  private readonly buffer: MessageBuffer;
-  private readonly listeners = new Set<() => void>();
-  private run: AbortController | undefined;
-  private state: InspectorState = 'idle';
-  private stateMessage = '';
-  private generation = 0;
-  private startedAt = 0;
-  private finishedAt = 0;
-  private readonly now: () => number;
-
+export class HistoryInspectorSource extends BufferedInspectorSource {
   constructor(private readonly deps: HistoryInspectorSourceDeps) {
-    this.now = deps.now ?? Date.now;
-    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    super(deps.maxBytes, deps.now);
   }
 
   async describe(): Promise<InspectorSourceDescription> {
@@ -94,26 +81,9 @@ export class HistoryInspectorSource implements InspectorSource {
     };
   }
 
-  onDidChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
-  }
-
-  private emit(): void {
-    for (const listener of this.listeners) listener();
-  }
-
   start(options: InspectorOptions): void {
     const cursor = historyStartCursor(options, this.deps.startAt, this.now());
-    this.run?.abort();
-    const controller = new AbortController();
-    this.run = controller;
-    this.buffer.clear();
-    this.buffer.setLimits({ maxRecords: options.maxMessages, maxBytes: this.deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
-    this.generation++;
-    this.startedAt = this.now();
-    this.finishedAt = 0;
-    this.setState('loading', '');
+    const controller = this.beginRun(options.maxMessages);
     const scope: HistoryFilter = options.partitions.length > 0 ? { ...this.deps.scope, partitions: options.partitions } : this.deps.scope;
     void this.read(controller, scope, cursor, options.maxMessages);
   }
@@ -162,63 +132,11 @@ export class HistoryInspectorSource implements InspectorSource {
     this.setState(state, message);
   }
 
-  stop(): void {
-    this.run?.abort();
-  }
-
-  private setState(state: InspectorState, message: string): void {
-    this.state = state;
-    this.stateMessage = message;
-    this.emit();
-  }
-
   status(): InspectorStatus {
-    const loaded = this.buffer.size;
-    const matched = this.buffer.viewSize;
-    const elapsedMs = this.startedAt === 0 ? 0 : (this.finishedAt || this.now()) - this.startedAt;
-    const ratePerSecond = elapsedMs > 0 ? Math.round((this.buffer.total / elapsedMs) * 1000) : 0;
-    const parts: string[] = [];
-    if (this.state === 'idle') parts.push('Not reading yet.');
-    else if (this.state === 'loading') parts.push(`Reading the history… ${plural(this.buffer.total, 'message')} so far.`);
-    else parts.push(this.stateMessage);
-    if (this.buffer.currentFilter && loaded > 0) parts.push(`${formatCount(matched)} of ${formatCount(loaded)} match the filter.`);
-    if (this.buffer.evicted > 0) parts.push(`The oldest ${formatCount(this.buffer.evicted)} were dropped to stay within memory.`);
-    return { state: this.state, loaded, matched, generation: this.generation, message: parts.join(' '), elapsedMs, ratePerSecond };
-  }
-
-  setFilter(filter: InspectorFilter): { matched: number; generation: number } {
-    const text = filter.text.trim();
-    const partitions = filter.partitions.length > 0 ? filter.partitions : undefined;
-    const matched = this.buffer.setFilter(text === '' && !partitions ? undefined : { ...(text !== '' ? { text } : {}), ...(partitions ? { partitions } : {}) });
-    this.generation++;
-    this.emit();
-    return { matched, generation: this.generation };
-  }
-
-  rows(from: number, to: number): { rows: InspectorRow[]; matched: number; generation: number } {
-    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record));
-    return { rows, matched: this.buffer.viewSize, generation: this.generation };
-  }
-
-  record(id: number): KafkaRecord | undefined {
-    return this.buffer.bySeq(id)?.record;
-  }
-
-  *records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord> {
-    if (ids === 'filtered') {
-      yield* this.buffer.viewRecords();
-      return;
-    }
-    for (const id of [...ids].sort((a, b) => a - b)) {
-      const record = this.buffer.bySeq(id)?.record;
-      if (record) yield record;
-    }
-  }
-
-  dispose(): void {
-    this.run?.abort();
-    this.run = undefined;
-    this.listeners.clear();
-    this.buffer.clear();
+    let line: string;
+    if (this.state === 'idle') line = 'Not reading yet.';
+    else if (this.state === 'loading') line = `Reading the history… ${plural(this.buffer.total, 'message')} so far.`;
+    else line = this.stateMessage;
+    return this.statusWith(this.state, line);
   }
 }

@@ -3,10 +3,13 @@
  * speaks only to this interface, so the same table, filter, detail pane and export work over
  * a Kafka topic (KafkaInspectorSource: KafkaService.browse into a bounded host-side buffer)
  * and, later, over message-history rows in PostgreSQL (a source whose rows() pages with
- * keyset SQL and whose records come from MessageHistoryStore via rowAsKafkaRecord). Pure
- * TypeScript: no vscode, so sources are tested and benchmarked without an editor.
+ * keyset SQL and whose records come from MessageHistoryStore via rowAsKafkaRecord). Both
+ * sources fill a MessageBuffer in the background; what they share (the buffer, listeners,
+ * state, filter, pages, records, the status line's common parts) is BufferedInspectorSource.
+ * Pure TypeScript: no vscode, so sources are tested and benchmarked without an editor.
  */
 import { decodeBytes, hexDump, type DecodedBytes } from '../kafka/decode';
+import { DEFAULT_BUFFER_LIMITS, MessageBuffer } from '../kafka/messageBuffer';
 import type { KafkaRecord } from '../kafka/types';
 import type {
   InspectorContent,
@@ -14,8 +17,10 @@ import type {
   InspectorFilter,
   InspectorOptions,
   InspectorRow,
+  InspectorState,
   InspectorStatus,
 } from '../shared/protocol';
+import { formatCount } from '../views/kafka/presentation';
 
 /** What the panel shows about a source. */
 export interface InspectorSourceDescription {
@@ -107,4 +112,117 @@ export function rowOf(id: number, record: KafkaRecord, previewLength = 200): Ins
     headers: record.headers.length,
     size: record.size,
   };
+}
+
+/**
+ * What a source that reads into a MessageBuffer in the background shares: the buffer, the
+ * change listeners, the state and its message, the filter, pages of rows, records by id, and
+ * the status line's filter and eviction parts. A subclass starts a read with beginRun() and
+ * reports its end with setState().
+ */
+export abstract class BufferedInspectorSource implements InspectorSource {
+  protected readonly buffer: MessageBuffer;
+  private readonly listeners = new Set<() => void>();
+  /** The read under way; a read whose controller is no longer this one has been replaced. */
+  protected run: AbortController | undefined;
+  protected state: InspectorState = 'idle';
+  protected stateMessage = '';
+  protected generation = 0;
+  protected startedAt = 0;
+  protected finishedAt = 0;
+  protected readonly now: () => number;
+
+  constructor(private readonly maxBytes: number | undefined, now: (() => number) | undefined) {
+    this.now = now ?? Date.now;
+    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+  }
+
+  abstract describe(): Promise<InspectorSourceDescription>;
+  abstract start(options: InspectorOptions): void;
+  abstract status(): InspectorStatus;
+
+  onDidChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  protected emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Stops the read under way, empties the buffer for `maxMessages`, and returns the new read's controller. */
+  protected beginRun(maxMessages: number): AbortController {
+    this.run?.abort();
+    const controller = new AbortController();
+    this.run = controller;
+    this.buffer.clear();
+    this.buffer.setLimits({ maxRecords: maxMessages, maxBytes: this.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    this.generation++;
+    this.startedAt = this.now();
+    this.finishedAt = 0;
+    this.setState('loading', '');
+    return controller;
+  }
+
+  stop(): void {
+    this.run?.abort();
+  }
+
+  protected setState(state: InspectorState, message: string): void {
+    this.state = state;
+    this.stateMessage = message;
+    this.emit();
+  }
+
+  /** Time since the read started (to its end once it ended), and its rate. */
+  protected timing(): { elapsedMs: number; ratePerSecond: number } {
+    const elapsedMs = this.startedAt === 0 ? 0 : (this.finishedAt || this.now()) - this.startedAt;
+    return { elapsedMs, ratePerSecond: elapsedMs > 0 ? Math.round((this.buffer.total / elapsedMs) * 1000) : 0 };
+  }
+
+  /** The status with `stateLine` first, then how many match the filter and how many were dropped. */
+  protected statusWith(state: InspectorState, stateLine: string): InspectorStatus {
+    const loaded = this.buffer.size;
+    const matched = this.buffer.viewSize;
+    const parts = [stateLine];
+    if (this.buffer.currentFilter && loaded > 0) parts.push(`${formatCount(matched)} of ${formatCount(loaded)} match the filter.`);
+    if (this.buffer.evicted > 0) parts.push(`The oldest ${formatCount(this.buffer.evicted)} were dropped to stay within memory.`);
+    return { state, loaded, matched, generation: this.generation, message: parts.join(' '), ...this.timing() };
+  }
+
+  setFilter(filter: InspectorFilter): { matched: number; generation: number } {
+    const text = filter.text.trim();
+    const partitions = filter.partitions.length > 0 ? filter.partitions : undefined;
+    const matched = this.buffer.setFilter(text === '' && !partitions ? undefined : { ...(text !== '' ? { text } : {}), ...(partitions ? { partitions } : {}) });
+    this.generation++;
+    this.emit();
+    return { matched, generation: this.generation };
+  }
+
+  rows(from: number, to: number): { rows: InspectorRow[]; matched: number; generation: number } {
+    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record));
+    return { rows, matched: this.buffer.viewSize, generation: this.generation };
+  }
+
+  record(id: number): KafkaRecord | undefined {
+    return this.buffer.bySeq(id)?.record;
+  }
+
+  *records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord> {
+    if (ids === 'filtered') {
+      yield* this.buffer.viewRecords();
+      return;
+    }
+    for (const id of [...ids].sort((a, b) => a - b)) {
+      const record = this.buffer.bySeq(id)?.record;
+      if (record) yield record;
+    }
+  }
+
+  dispose(): void {
+    this.run?.abort();
+    this.run = undefined;
+    this.listeners.clear();
+    this.buffer.clear();
+  }
 }

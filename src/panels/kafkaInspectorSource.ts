@@ -5,13 +5,12 @@
  * buffer. No vscode import: the benchmark (bench/inspector.ts) drives it as the panel does.
  */
 import type { KafkaApi } from '../config/kafkaConnections';
-import { DEFAULT_BUFFER_LIMITS, MessageBuffer } from '../kafka/messageBuffer';
 import type { KafkaRecord, StartPosition } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type { InspectorFilter, InspectorOptions, InspectorRow, InspectorState, InspectorStatus } from '../shared/protocol';
+import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
 import { formatCount, parseTimestamp, plural } from '../views/kafka/presentation';
-import { rowOf, type InspectorSource, type InspectorSourceDescription } from './inspectorSource';
+import { BufferedInspectorSource, type InspectorSourceDescription } from './inspectorSource';
 
 export interface KafkaInspectorSourceDeps {
   /** The service of the connection (made on first use, shared with the tree). */
@@ -47,22 +46,12 @@ export function startPositionOf(options: InspectorOptions, now = Date.now()): St
   }
 }
 
-export class KafkaInspectorSource implements InspectorSource {
-  private readonly buffer: MessageBuffer;
-  private readonly listeners = new Set<() => void>();
-  private run: AbortController | undefined;
-  private state: InspectorState = 'idle';
-  private stateMessage = '';
-  private generation = 0;
-  private startedAt = 0;
-  private finishedAt = 0;
+export class KafkaInspectorSource extends BufferedInspectorSource {
   private follow = false;
   private partitionCount = 0;
-  private readonly now: () => number;
 
   constructor(private readonly deps: KafkaInspectorSourceDeps) {
-    this.now = deps.now ?? Date.now;
-    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    super(deps.maxBytes, deps.now);
   }
 
   async describe(): Promise<InspectorSourceDescription> {
@@ -78,15 +67,6 @@ export class KafkaInspectorSource implements InspectorSource {
     };
   }
 
-  onDidChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
-  }
-
-  private emit(): void {
-    for (const listener of this.listeners) listener();
-  }
-
   start(options: InspectorOptions): void {
     const start = startPositionOf(options, this.now());
     const partitions = options.partitions.length > 0 ? [...new Set(options.partitions)].sort((a, b) => a - b) : undefined;
@@ -96,16 +76,8 @@ export class KafkaInspectorSource implements InspectorSource {
         throw new WorkbenchError(`The topic ${this.deps.topic} has partitions 0 to ${this.partitionCount - 1}; ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist.`);
       }
     }
-    this.run?.abort();
-    const controller = new AbortController();
-    this.run = controller;
-    this.buffer.clear();
-    this.buffer.setLimits({ maxRecords: options.maxMessages, maxBytes: this.deps.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
-    this.generation++;
     this.follow = options.follow || start.kind === 'end';
-    this.startedAt = this.now();
-    this.finishedAt = 0;
-    this.setState('loading', '');
+    const controller = this.beginRun(options.maxMessages);
     void this.read(controller, start, partitions, options.maxMessages);
   }
 
@@ -153,71 +125,17 @@ export class KafkaInspectorSource implements InspectorSource {
     }
   }
 
-  stop(): void {
-    const run = this.run;
-    if (!run) return;
-    run.abort();
-  }
-
-  private setState(state: InspectorState, message: string): void {
-    this.state = state;
-    this.stateMessage = message;
-    this.emit();
-  }
-
   status(): InspectorStatus {
-    const loaded = this.buffer.size;
-    const matched = this.buffer.viewSize;
-    const elapsedMs = this.startedAt === 0 ? 0 : (this.finishedAt || this.now()) - this.startedAt;
-    const ratePerSecond = elapsedMs > 0 ? Math.round((this.buffer.total / elapsedMs) * 1000) : 0;
     const state: InspectorState = this.state === 'loading' && this.follow ? 'following' : this.state;
-    const parts: string[] = [];
+    let line: string;
     switch (state) {
-      case 'idle': parts.push('Not reading yet.'); break;
-      case 'loading': parts.push(`Reading… ${plural(this.buffer.total, 'message')} so far (${formatCount(ratePerSecond)}/s).`); break;
-      case 'following': parts.push(this.buffer.total === 0
+      case 'idle': line = 'Not reading yet.'; break;
+      case 'loading': line = `Reading… ${plural(this.buffer.total, 'message')} so far (${formatCount(this.timing().ratePerSecond)}/s).`; break;
+      case 'following': line = this.buffer.total === 0
         ? 'Following: waiting for new messages.'
-        : `Following: ${plural(this.buffer.total, 'message')}; new ones appear as they are written.`); break;
-      default: parts.push(this.stateMessage);
+        : `Following: ${plural(this.buffer.total, 'message')}; new ones appear as they are written.`; break;
+      default: line = this.stateMessage;
     }
-    if (this.buffer.currentFilter && loaded > 0) parts.push(`${formatCount(matched)} of ${formatCount(loaded)} match the filter.`);
-    if (this.buffer.evicted > 0) parts.push(`The oldest ${formatCount(this.buffer.evicted)} were dropped to stay within memory.`);
-    return { state, loaded, matched, generation: this.generation, message: parts.join(' '), elapsedMs, ratePerSecond };
-  }
-
-  setFilter(filter: InspectorFilter): { matched: number; generation: number } {
-    const text = filter.text.trim();
-    const partitions = filter.partitions.length > 0 ? filter.partitions : undefined;
-    const matched = this.buffer.setFilter(text === '' && !partitions ? undefined : { ...(text !== '' ? { text } : {}), ...(partitions ? { partitions } : {}) });
-    this.generation++;
-    this.emit();
-    return { matched, generation: this.generation };
-  }
-
-  rows(from: number, to: number): { rows: InspectorRow[]; matched: number; generation: number } {
-    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record));
-    return { rows, matched: this.buffer.viewSize, generation: this.generation };
-  }
-
-  record(id: number): KafkaRecord | undefined {
-    return this.buffer.bySeq(id)?.record;
-  }
-
-  *records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord> {
-    if (ids === 'filtered') {
-      yield* this.buffer.viewRecords();
-      return;
-    }
-    for (const id of [...ids].sort((a, b) => a - b)) {
-      const record = this.buffer.bySeq(id)?.record;
-      if (record) yield record;
-    }
-  }
-
-  dispose(): void {
-    this.run?.abort();
-    this.run = undefined;
-    this.listeners.clear();
-    this.buffer.clear();
+    return this.statusWith(state, line);
   }
 }
