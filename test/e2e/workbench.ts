@@ -113,6 +113,90 @@ export class Workbench {
     return this.view(title).locator('.monaco-list-row');
   }
 
+  /**
+   * The rows of a tree view, also while the view shows a description: the header's aria-label
+   * then reads "DAGs - filter: x Section", so the view is found by the start of its label.
+   */
+  treeRows(title: string): Locator {
+    const t = cssString(title);
+    const header = this.page.locator(`.pane-header[aria-label="${t} Section"], .pane-header[aria-label^="${t} - "]`);
+    return this.sideBar.locator('.pane').filter({ has: header }).locator('.monaco-list-row');
+  }
+
+  /** A row of a tree view whose label is exactly `label` (a string) or matches it (a RegExp); the description may follow. */
+  treeRow(title: string, label: string | RegExp): Locator {
+    const name = typeof label === 'string' ? exactly(label) : label;
+    return this.treeRows(title).filter({ has: this.page.locator('.label-name', { hasText: name }) });
+  }
+
+  /**
+   * The row `offset` places below `row` in the list, by the list's own index (a run's first
+   * task, say). Rows are flat in the DOM, so this is how a child of one particular row is found
+   * when other rows show children of the same name. Read it again after the tree reloads.
+   */
+  async rowBelow(title: string, row: Locator, offset = 1): Promise<Locator> {
+    const index = Number(await row.getAttribute('data-index'));
+    if (!Number.isInteger(index)) throw new Error(`the row has no list index (data-index="${String(index)}")`);
+    return this.treeRows(title).and(this.page.locator(`[data-index="${index + offset}"]`));
+  }
+
+  /** The text of a row's label (without its description). */
+  async rowLabel(row: Locator): Promise<string> {
+    return (await row.locator('.label-name').first().innerText()).trim();
+  }
+
+  /** Expand a tree row when it is collapsed (a click on a collapsed row toggles it). */
+  async expandRow(row: Locator): Promise<void> {
+    await expect(row).toBeVisible();
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+    await expect(row).toHaveAttribute('aria-expanded', 'true');
+  }
+
+  /** Collapse a tree row when it is expanded. */
+  async collapseRow(row: Locator): Promise<void> {
+    await expect(row).toBeVisible();
+    if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
+    await expect(row).toHaveAttribute('aria-expanded', 'false');
+  }
+
+  /** Click an inline action of a row, by its title (the actions show when the row is hovered or selected). */
+  async clickInlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover();
+    const action = row.locator(`.actions .action-label[aria-label="${cssString(title)}"]`);
+    await expect(action).toBeVisible();
+    await action.click();
+  }
+
+  /** Run an entry of a row's context menu (right click), by its title. */
+  async runContextMenu(row: Locator, title: string): Promise<void> {
+    await row.click({ button: 'right' });
+    const entry = this.page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: title, exact: true });
+    await expect(entry, `"${title}" in the context menu`).toBeVisible();
+    await entry.click();
+  }
+
+  /** Collapse the views with these titles when they are expanded (clicking the title, not the header's actions). */
+  async collapseViews(titles: readonly string[]): Promise<void> {
+    for (const title of titles) {
+      const header = this.viewHeader(title);
+      if ((await header.count()) > 0 && (await header.getAttribute('aria-expanded')) === 'true') {
+        await header.click({ position: { x: 24, y: 11 } });
+        await expect(header).toHaveAttribute('aria-expanded', 'false');
+      }
+    }
+  }
+
+  /** Drag the side bar's edge until it is at least `width` pixels wide (screenshots then show rows whole). */
+  async widenSideBar(width: number): Promise<void> {
+    const box = await this.sideBar.boundingBox();
+    if (!box || box.width >= width) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width + 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
   // ---------------------------------------------------------------- commands
 
   /** Open the Command Palette (F1), retrying once when focus was elsewhere. */
@@ -146,6 +230,29 @@ export class Workbench {
     await expect(this.quickInput).toBeHidden();
   }
 
+  /**
+   * Run a command that asks for input right away, and wait until its first input shows
+   * `inputTitle`. (runCommand waits for the quick input to close, which races with the input
+   * box the command opens in the same widget.)
+   */
+  async runCommandThatAsks(title: string, inputTitle: string | RegExp): Promise<void> {
+    const input = await this.openCommandPalette();
+    await input.pressSequentially(title, { delay: 5 });
+    const entry = this.quickInput
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(title) }) })
+      .first();
+    await expect(entry, `command "${title}" in the Command Palette`).toBeVisible();
+    await entry.click();
+    await expect(this.quickInput.locator('.quick-input-title')).toHaveText(inputTitle);
+  }
+
+  /** Answer the step of a multi-step input whose title is `inputTitle` (waits for that step first). */
+  async answerStep(inputTitle: string | RegExp, text: string): Promise<void> {
+    await expect(this.quickInput.locator('.quick-input-title')).toHaveText(inputTitle);
+    await this.answerInput(text);
+  }
+
   /** Pick an entry of an open quick pick (after a command asked for one), by its label. */
   async pickQuickItem(label: string): Promise<void> {
     const row = this.quickInput
@@ -162,6 +269,36 @@ export class Workbench {
     await expect(input).toBeVisible();
     await input.fill(text);
     await input.press('Enter');
+  }
+
+  /** The title of the open quick input (a command's quick pick or input box). */
+  get quickInputTitle(): Locator {
+    return this.quickInput.locator('.quick-input-title');
+  }
+
+  /**
+   * In an open multi-select quick pick (canPickMany), leave exactly the entries labelled
+   * `labels` checked, then accept with its OK button. Each entry's checkbox is toggled by
+   * clicking it (a click on the row's text would toggle it too, but the checkbox says its
+   * state in aria-checked, so the result is checked before OK).
+   */
+  async pickQuickItems(labels: readonly string[]): Promise<void> {
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
+    await expect(rows.first()).toBeVisible();
+    for (const row of await rows.all()) {
+      const label = (await row.locator('.label-name').first().innerText()).trim();
+      const checkbox = row.locator('.monaco-checkbox, input[type="checkbox"]').first();
+      const want = labels.includes(label);
+      const isChecked = async (): Promise<boolean> => {
+        const aria = await checkbox.getAttribute('aria-checked');
+        return aria === null ? checkbox.isChecked() : aria === 'true';
+      };
+      if ((await isChecked()) !== want) await checkbox.click();
+      await expect.poll(isChecked, { message: `"${label}" ${want ? 'checked' : 'not checked'}` }).toBe(want);
+    }
+    const shown = (await rows.locator('.label-name').allInnerTexts()).map((s) => s.trim());
+    for (const label of labels) expect(shown, `"${label}" is an entry of the quick pick`).toContain(label);
+    await this.quickInput.locator('.quick-input-action .monaco-button', { hasText: exactly('OK') }).click();
   }
 
   // ---------------------------------------------------------------- notifications
@@ -191,6 +328,22 @@ export class Workbench {
     if ((await this.notificationToasts.count()) === 0) return;
     await this.runCommand('Notifications: Clear All Notifications');
     await expect(this.notificationToasts).toHaveCount(0);
+  }
+
+  // ---------------------------------------------------------------- dialogs
+
+  /** The modal dialog on screen (showWarningMessage with modal: true, confirmations). */
+  get dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  /** Wait for a modal dialog whose message matches, then press its button `button`. */
+  async answerDialog(message: string | RegExp, button: string): Promise<void> {
+    await expect(this.dialog).toBeVisible();
+    // The message sits in .dialog-message-text when the dialog has a detail, else elsewhere: match the whole box.
+    await expect(this.dialog).toContainText(message);
+    await this.dialog.locator('.dialog-buttons .monaco-button', { hasText: exactly(button) }).click();
+    await expect(this.dialog).toBeHidden();
   }
 
   // ---------------------------------------------------------------- panel, output
