@@ -6,24 +6,15 @@
 import { decodeBytes } from '../kafka/decode';
 import type { KafkaRecord } from '../kafka/types';
 import { WorkbenchError } from '../shared/errors';
-import type { InspectorFilter, InspectorMethods, InspectorOptions, InspectorStartKind, ProducerForm } from '../shared/protocol';
+import type { InspectorFilter, InspectorMethods, InspectorOptions, InspectorStartKind, ProducerForm, ReadyMessage, RequestOf } from '../shared/protocol';
+import { isRecord, parseEnvelope } from '../shared/webviewMessages';
 
 /** Most rows one page request may ask for. */
 export const MAX_PAGE_ROWS = 1000;
 /** The largest "max messages" the form accepts. */
 export const MAX_MESSAGES_LIMIT = 1_000_000;
 
-export type InspectorRequest = { [M in keyof InspectorMethods]: { kind: 'request'; id: number; method: M; params: InspectorMethods[M][0] } }[keyof InspectorMethods];
-
-/** A short text of a message that is not in the protocol, for the log. */
-export function describeRaw(raw: unknown): string {
-  const text = JSON.stringify(raw) as string | undefined;
-  return (text ?? String(raw)).slice(0, 200);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export type InspectorRequest = RequestOf<InspectorMethods>;
 
 const START_KINDS: readonly InspectorStartKind[] = ['beginning', 'end', 'latest', 'offset', 'timestamp'];
 
@@ -49,11 +40,11 @@ function isId(value: unknown): value is number {
 }
 
 /** Checks a message from the webview; anything else is dropped (and logged). */
-export function parseInspectorMessage(raw: unknown): { kind: 'ready' } | InspectorRequest | undefined {
-  if (!isRecord(raw)) return undefined;
-  if (raw['kind'] === 'ready') return { kind: 'ready' };
-  if (raw['kind'] !== 'request' || typeof raw['id'] !== 'number') return undefined;
-  const { id, method, params } = raw;
+export function parseInspectorMessage(raw: unknown): ReadyMessage | InspectorRequest | undefined {
+  const envelope = parseEnvelope(raw);
+  if (envelope?.kind !== 'request') return envelope;
+  const { id, method, params } = envelope;
+  // Every inspector request carries an object of params, even `stop`.
   if (!isRecord(params)) return undefined;
   switch (method) {
     case 'start':

@@ -3,8 +3,10 @@
  * the extension host), answers the webview's page requests (rows [from, to) of the filtered
  * view), applies filters, decodes one message for the detail pane, exports to JSON or CSV
  * through a save dialog, copies, and hands a message to the producer form ("Produce again").
- * Status goes to the webview at most every 100 ms while rows stream in. One panel per topic:
- * opening the same topic again brings its panel to the front.
+ * Status goes to the webview at most every 100 ms while rows stream in. The webview's
+ * lifecycle (CSP page, protocol check, `ready`, replies, disposal) is the shared PanelHost's
+ * (src/panels/panelHost.ts). One panel per topic: opening the same topic again brings its
+ * panel to the front.
  */
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
@@ -12,12 +14,12 @@ import { exportRecord, recordsToCsv, recordsToJson } from '../kafka/export';
 import type { KafkaRecord } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import type { HostToWebview, InspectorNotifications, InspectorOptions, InspectorPreset } from '../shared/protocol';
+import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset } from '../shared/protocol';
 import { formatCount } from '../views/kafka/presentation';
-import { clipboardText, describeRaw, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage, type InspectorRequest } from './inspectorMessages';
+import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
+import { PanelHost } from './panelHost';
 import type { ProducerTarget } from './producerPanel';
-import { panelHtml } from './webviewHtml';
 
 const STATUS_INTERVAL_MS = 100;
 
@@ -42,21 +44,18 @@ export interface InspectorOpenOptions {
 export class InspectorPanel implements vscode.Disposable {
   private static readonly panels = new Map<string, InspectorPanel>();
 
-  private readonly panel: vscode.WebviewPanel;
+  private readonly host: PanelHost<InspectorMethods, InspectorNotifications>;
   private readonly source: InspectorSource;
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly log: Logger;
-  private ready = false;
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatusAt = 0;
-  private readonly unsubscribe: () => void;
   private topicOfPanel = '';
 
   /** Opens the inspector for `open.key`, or brings the open one to the front. */
   static show(deps: InspectorPanelDeps, open: InspectorOpenOptions): InspectorPanel {
     const existing = InspectorPanel.panels.get(open.key);
     if (existing) {
-      existing.panel.reveal();
+      existing.host.reveal();
       return existing;
     }
     const panel = new InspectorPanel(deps, open);
@@ -72,28 +71,48 @@ export class InspectorPanel implements vscode.Disposable {
   private constructor(private readonly deps: InspectorPanelDeps, private readonly open: InspectorOpenOptions) {
     this.log = taggedLogger(deps.log, 'inspector');
     this.source = open.createSource();
-    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.inspector', open.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
+    this.host = new PanelHost<InspectorMethods, InspectorNotifications>({
+      viewType: 'kafkaAirflow.inspector',
+      title: open.title,
+      entry: 'inspector',
+      extensionUri: deps.extensionUri,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+      log: this.log,
+      name: 'the inspector',
+      parse: parseInspectorMessage,
+      handlers: {
+        start: (options) => {
+          this.source.start(options);
+          this.host.notify('status', this.source.status());
+          return null;
+        },
+        stop: () => {
+          this.source.stop();
+          return null;
+        },
+        rows: ({ from, to }) => this.source.rows(from, to),
+        setFilter: (filter) => this.source.setFilter(filter),
+        detail: ({ id }) => detailOf(id, this.recordOf(id)),
+        copy: async ({ id, what }) => {
+          await this.copy(id, what);
+          return null;
+        },
+        export: ({ ids, format }) => this.export(ids, format),
+        produceAgain: ({ id }) => {
+          this.produceAgain(id);
+          return null;
+        },
+      },
+      onReady: () => { void this.sendPreset(); },
+      onDispose: () => { this.dispose(); },
     });
-    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'inspector', open.title);
-    this.unsubscribe = this.source.onDidChange(() => { this.scheduleStatus(); });
-    this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
-      this.panel.onDidDispose(() => { this.dispose(); }),
+    // Disposed with the panel, in this order: no new status after the source's last change.
+    const unsubscribe = this.source.onDidChange(() => { this.scheduleStatus(); });
+    this.host.register(
+      { dispose: unsubscribe },
+      { dispose: () => { if (this.statusTimer) clearTimeout(this.statusTimer); } },
+      this.source,
     );
-  }
-
-  private post(message: HostToWebview): void {
-    if (!this.ready) return;
-    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
-      this.log.warn(`Could not post to the inspector: ${describeError(error)}`);
-    });
-  }
-
-  private notify<K extends keyof InspectorNotifications>(type: K, params: InspectorNotifications[K]): void {
-    this.post({ kind: 'notification', type, params });
   }
 
   /** Posts the status now, or soon: at most one post per STATUS_INTERVAL_MS. */
@@ -103,22 +122,8 @@ export class InspectorPanel implements vscode.Disposable {
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
       this.lastStatusAt = Date.now();
-      this.notify('status', this.source.status());
+      this.host.notify('status', this.source.status());
     }, wait);
-  }
-
-  private receive(raw: unknown): void {
-    const message = parseInspectorMessage(raw);
-    if (!message) {
-      this.log.warn(`Ignored a message from the inspector that is not in the protocol: ${describeRaw(raw)}`);
-      return;
-    }
-    if (message.kind === 'ready') {
-      this.ready = true;
-      void this.sendPreset();
-      return;
-    }
-    void this.answer(message);
   }
 
   private async sendPreset(): Promise<void> {
@@ -135,11 +140,11 @@ export class InspectorPanel implements vscode.Disposable {
         canProduceAgain: description.canProduceAgain,
         autoStart: this.open.autoStart,
       };
-      this.notify('preset', preset);
-      this.notify('status', this.source.status());
+      this.host.notify('preset', preset);
+      this.host.notify('status', this.source.status());
     } catch (error) {
       this.log.warn(`Opening the inspector failed: ${describeError(error)}`);
-      this.notify('preset', {
+      this.host.notify('preset', {
         sourceKind: 'kafka',
         title: this.open.title,
         subtitle: '',
@@ -149,51 +154,19 @@ export class InspectorPanel implements vscode.Disposable {
         canProduceAgain: false,
         autoStart: false,
       });
-      this.notify('status', { ...this.source.status(), state: 'error', message: userMessage(error) });
+      this.host.notify('status', { ...this.source.status(), state: 'error', message: userMessage(error) });
     }
   }
 
-  private async answer(request: InspectorRequest): Promise<void> {
-    try {
-      const result = await this.handle(request);
-      this.post({ kind: 'response', id: request.id, ok: true, result });
-    } catch (error) {
-      this.log.warn(`${request.method} failed: ${describeError(error)}`);
-      this.post({ kind: 'response', id: request.id, ok: false, error: userMessage(error) });
-    }
-  }
-
-  private async handle(request: InspectorRequest): Promise<unknown> {
-    switch (request.method) {
-      case 'start':
-        this.source.start(request.params);
-        this.notify('status', this.source.status());
-        return null;
-      case 'stop':
-        this.source.stop();
-        return null;
-      case 'rows':
-        return this.source.rows(request.params.from, request.params.to);
-      case 'setFilter':
-        return this.source.setFilter(request.params);
-      case 'detail':
-        return detailOf(request.params.id, this.recordOf(request.params.id));
-      case 'copy':
-        await this.copy(request.params.id, request.params.what);
-        return null;
-      case 'export':
-        return this.export(request.params.ids, request.params.format);
-      case 'produceAgain': {
-        const record = this.recordOf(request.params.id);
-        this.deps.openProducer({
-          ...(this.open.connection ? { connection: this.open.connection } : {}),
-          topic: record.topic,
-          form: formFromRecord(record),
-          note: `An editable copy of ${record.topic} partition ${record.partition} offset ${formatCount(record.offset)}. Text in {{ }} is read as a placeholder.`,
-        });
-        return null;
-      }
-    }
+  /** "Produce again": an editable copy of the message in the producer form. */
+  private produceAgain(id: number): void {
+    const record = this.recordOf(id);
+    this.deps.openProducer({
+      ...(this.open.connection ? { connection: this.open.connection } : {}),
+      topic: record.topic,
+      form: formFromRecord(record),
+      note: `An editable copy of ${record.topic} partition ${record.partition} offset ${formatCount(record.offset)}. Text in {{ }} is read as a placeholder.`,
+    });
   }
 
   private recordOf(id: number): KafkaRecord {
@@ -232,10 +205,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   dispose(): void {
     if (InspectorPanel.panels.get(this.open.key) === this) InspectorPanel.panels.delete(this.open.key);
-    if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.unsubscribe();
-    this.source.dispose();
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    // The host disposes the panel and what was registered on it: the status timer and the source.
+    this.host.dispose();
   }
 }

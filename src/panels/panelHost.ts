@@ -4,7 +4,8 @@
  * logs it), waits for `ready` before posting, answers each request through the panel's typed
  * handler table (a thrown error becomes an `ok: false` reply with a sentence for the user),
  * types the notifications, and disposes the panel with everything registered on it. A panel
- * (producer form, dataset-event form) owns one PanelHost and keeps only its own behaviour.
+ * (producer form, dataset-event form, message inspector) owns one PanelHost and keeps only
+ * its own behaviour.
  */
 import * as vscode from 'vscode';
 import { describeError, userMessage } from '../shared/errors';

@@ -119,6 +119,20 @@ describe('messages from the inspector webview', () => {
     assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 3, method: 'copy', params: { id: 4, what: 'row' } }), { kind: 'request', id: 3, method: 'copy', params: { id: 4, what: 'row' } });
   });
 
+  it('answers the ready handshake and takes stop with empty params only', () => {
+    assert.deepEqual(parseInspectorMessage({ kind: 'ready' }), { kind: 'ready' });
+    assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 5, method: 'stop', params: { extra: 1 } }), { kind: 'request', id: 5, method: 'stop', params: {} });
+    assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 6, method: 'setFilter', params: { text: '<b>', partitions: [2], html: true } }), { kind: 'request', id: 6, method: 'setFilter', params: { text: '<b>', partitions: [2] } });
+  });
+
+  it('drops a request whose envelope or params are not an object with a numeric id', () => {
+    assert.equal(parseInspectorMessage({ kind: 'request', id: '1', method: 'stop', params: {} }), undefined);
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 1, method: 'stop' }), undefined);
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 1, method: 'detail', params: [1] }), undefined);
+    assert.equal(parseInspectorMessage({ kind: 'notification', type: 'status', params: {} }), undefined);
+    assert.equal(parseInspectorMessage('ready'), undefined);
+  });
+
   it('caps a page request so the webview cannot ask for everything at once', () => {
     const parsed = parseInspectorMessage({ kind: 'request', id: 1, method: 'rows', params: { from: 10, to: 10_000_000 } });
     assert.deepEqual(parsed, { kind: 'request', id: 1, method: 'rows', params: { from: 10, to: 10 + MAX_PAGE_ROWS } });
