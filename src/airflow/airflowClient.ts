@@ -10,7 +10,7 @@ import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { ClearOptions, DagQuery, DatasetEventQuery, PageQuery, VersionAdapter } from './adapter';
 import { BasicAuth, JwtSessionAuth, MissingCredentialsAuth, PastedTokenAuth } from './auth';
-import { AirflowAuthError, AirflowNotFoundError, DagNotFoundError, REENTER_AIRFLOW_CREDENTIALS_COMMAND } from './errors';
+import { AirflowAuthError, AirflowNotFoundError, DagNotFoundError, reenterCredentialsAction } from './errors';
 import { AirflowHttp, describeBody, type AirflowResponse, type AuthStrategy, type RetryPolicy } from './http';
 import type {
   AirflowConnectionConfig, Dag, DagRun, Dataset, DatasetEvent, ImportError, Page, RunState, ServerHealth, ServerInfo,
@@ -159,7 +159,7 @@ export class AirflowClient {
 
   constructor(private readonly config: AirflowConnectionConfig, private readonly logger: Logger, options: { retry?: RetryPolicy } = {}) {
     this.baseUrl = config.url.trim().replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
-    const httpOptions = { timeoutMs: config.requestTimeoutMs ?? 15_000, logger, ...(options.retry ? { retry: options.retry } : {}) };
+    const httpOptions = { timeoutMs: config.requestTimeoutMs ?? 15_000, logger, connectionName: config.name, ...(options.retry ? { retry: options.retry } : {}) };
     this.http = new AirflowHttp(this.baseUrl, httpOptions);
   }
 
@@ -441,7 +441,7 @@ export class AirflowClient {
   }
 
   private authFor(apiVersion: 'v1' | 'v2'): AuthStrategy {
-    const reenter = (title: string): { title: string; command: string } => ({ title, command: REENTER_AIRFLOW_CREDENTIALS_COMMAND });
+    const reenter = (title: string) => reenterCredentialsAction(title, this.config.name);
     if (this.config.auth === 'token') {
       if (!this.config.token) {
         const missing = new AirflowAuthError(`No token is stored for the Airflow connection "${this.config.name}". Enter it again.`, 401, this.baseUrl, { actions: [reenter('Re-enter Token'), 'showLog'] });

@@ -6,8 +6,19 @@
  */
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
 
-/** The command that lets a user enter an Airflow connection's password or token again. */
-export const REENTER_AIRFLOW_CREDENTIALS_COMMAND = 'kafkaAirflow.addAirflowConnection';
+/**
+ * The command that lets a user enter an Airflow connection's password or token again
+ * (CommandId.reenterAirflowPassword; this layer does not import the command ids). Given the
+ * connection's name it asks for that connection's secret; without it, it asks which one first.
+ */
+export const REENTER_AIRFLOW_CREDENTIALS_COMMAND = 'kafkaAirflow.reenterAirflowPassword';
+
+/** The action "Re-enter Password" (or Token) for the connection named `connectionName`, when known. */
+export function reenterCredentialsAction(title: string, connectionName?: string): ErrorAction {
+  return connectionName === undefined
+    ? { title, command: REENTER_AIRFLOW_CREDENTIALS_COMMAND }
+    : { title, command: REENTER_AIRFLOW_CREDENTIALS_COMMAND, args: [connectionName] };
+}
 
 /** Airflow answered 401 or 403: the password, token or user's permissions were refused. */
 export class AirflowAuthError extends WorkbenchError {
@@ -17,7 +28,7 @@ export class AirflowAuthError extends WorkbenchError {
   constructor(message: string, status: number, serverUrl: string, options: { cause?: unknown; actions?: readonly ErrorAction[] } = {}) {
     super(message, {
       cause: options.cause,
-      actions: options.actions ?? [{ title: 'Re-enter Password', command: REENTER_AIRFLOW_CREDENTIALS_COMMAND }, 'showLog'],
+      actions: options.actions ?? [reenterCredentialsAction('Re-enter Password'), 'showLog'],
     });
     this.name = 'AirflowAuthError';
     this.status = status;

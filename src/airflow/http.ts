@@ -6,7 +6,7 @@
  */
 import { describeError, explainNetworkError, systemErrorCode, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { AirflowAuthError, AirflowNotFoundError, AirflowResponseError } from './errors';
+import { AirflowAuthError, AirflowNotFoundError, AirflowResponseError, reenterCredentialsAction } from './errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[];
@@ -137,6 +137,8 @@ export interface AirflowHttpOptions {
   timeoutMs?: number;
   retry?: RetryPolicy;
   logger: Logger;
+  /** The name of the Airflow connection these requests belong to: the "Re-enter Password" action of a 401/403 asks for its secret. */
+  connectionName?: string;
 }
 
 export class AirflowHttp {
@@ -145,11 +147,13 @@ export class AirflowHttp {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly logger: Logger;
+  private readonly connectionName: string | undefined;
 
   constructor(readonly baseUrl: string, options: AirflowHttpOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.logger = options.logger;
+    this.connectionName = options.connectionName;
   }
 
   /** The absolute URL of `path` with `query`; arrays become repeated parameters. */
@@ -221,7 +225,7 @@ export class AirflowHttp {
         `Airflow at ${this.baseUrl} refused ${what} (${status} on ${endpoint}: ${detail}).${hint}`,
         status,
         this.baseUrl,
-        this.auth ? { actions: [{ title: this.auth.reenterTitle, command: 'kafkaAirflow.addAirflowConnection' }, 'showLog'] } : {},
+        { actions: [reenterCredentialsAction(this.auth?.reenterTitle ?? 'Re-enter Password', this.connectionName), 'showLog'] },
       );
     }
     if (status === 404) {

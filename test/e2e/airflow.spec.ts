@@ -2,8 +2,14 @@
 // native stack's Airflow 3 (http://127.0.0.1:8080): connect, filter the DAGs, trigger a
 // DAG from its row with a conf, watch its run turn green, open the task log and find the
 // task's own line, then fire a dataset event from the form and see the run it started.
-// Needs `bash stack/native/stack.sh up airflow3`; skipped (with the reason) when Airflow 3
-// does not answer.
+// Also: a run whose task fails is cleared from the tree and turns green; a DAG file that does
+// not parse shows as an import-error row (with its stack trace one click away) and goes when
+// the file is gone; a refused password offers to re-enter it.
+// Then the same for Airflow 2 (http://127.0.0.1:8081, REST API v1 with basic auth): add the
+// connection as a user does (the password goes to secret storage), list its DAGs, trigger
+// one, watch it turn green, read its task log, and remove the connection again.
+// Needs `bash stack/native/stack.sh up airflow3` (and `up airflow2`); each part is skipped,
+// with the reason, when its Airflow does not answer.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
@@ -12,16 +18,22 @@ import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
 const AIRFLOW = 'http://127.0.0.1:8080';
+const AIRFLOW2 = 'http://127.0.0.1:8081';
+/** The name the Airflow 2 test gives its connection (removed again at its end). */
+const AIRFLOW2_CONNECTION = 'Airflow 2';
 const HELLO_DAG = 'workbench_test_hello';
 const CONSUMER_DAG = 'workbench_test_dataset_consumer';
+const HELLO_TASK = 'say_hello';
+/** Airflow 3's DAG folder: the dag-processor lists it every 10 s and parses new files first. */
+const DAGS_FOLDER = path.join(repoRoot, 'stack', 'dags');
 const DATASET_URI = 'workbench://test/dataset';
 /** A run of the one-task test DAG takes seconds; the scheduler may need a while to pick it up. */
 const RUN_TIMEOUT = 150_000;
 const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 
-async function airflowAnswers(): Promise<boolean> {
+async function airflowAnswers(probeUrl = `${AIRFLOW}/api/v2/version`): Promise<boolean> {
   try {
-    const response = await fetch(`${AIRFLOW}/api/v2/version`, { signal: AbortSignal.timeout(5000) });
+    const response = await fetch(probeUrl, { signal: AbortSignal.timeout(5000) });
     return response.ok;
   } catch {
     return false;
@@ -35,58 +47,78 @@ async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
   fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
 }
 
-/**
- * The rows of a view. The header's aria-label carries the view's description too ("DAGs -
- * filter: x Section" while the DAGs are filtered), so the view is found by the start of it.
- */
-function rows(wb: Workbench, view: string): Locator {
-  const header = wb.page.locator(`.pane-header[aria-label="${view} Section"], .pane-header[aria-label^="${view} - "]`);
-  return wb.sideBar.locator('.pane').filter({ has: header }).locator('.monaco-list-row');
-}
-
-/** A row of a tree view whose label is exactly `label` (the description may follow). */
-function row(wb: Workbench, view: string, label: string): Locator {
-  return rows(wb, view).filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) });
-}
-
-/** The inline action of a row, by its title (shown when the row is hovered or selected). */
-async function clickInlineAction(target: Locator, title: string): Promise<void> {
-  await target.hover();
-  const action = target.locator(`.actions .action-label[aria-label="${title}"]`);
-  await expect(action).toBeVisible();
-  await action.click();
-}
-
 /** Collapses the views that are not about Airflow and widens the side bar, so the README's screenshots show the rows whole. */
 async function focusOnAirflowViews(wb: Workbench): Promise<void> {
-  for (const title of ['Kafka', 'Message History', 'Stack']) {
-    const header = wb.viewHeader(title);
-    if ((await header.count()) > 0 && (await header.getAttribute('aria-expanded')) === 'true') {
-      // Click the title, not the middle: a view's title actions sit in the header too.
-      await header.click({ position: { x: 24, y: 11 } });
-      await expect(header).toHaveAttribute('aria-expanded', 'false');
-    }
-  }
-  const box = await wb.sideBar.boundingBox();
-  if (box && box.width < 450) {
-    const y = box.y + box.height / 2;
-    await wb.page.mouse.move(box.x + box.width + 1, y);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(box.x + 560, y, { steps: 8 });
-    await wb.page.mouse.up();
-  }
+  await wb.collapseViews(['Kafka', 'Message History', 'Stack']);
+  await wb.widenSideBar(560);
+}
+
+/** Connects to the local stack and shows its DAGs, filtered to `filter` (the connection row expanded). */
+async function showLocalStackDags(wb: Workbench, filter: string): Promise<void> {
+  await wb.openContainer(CONTAINER);
+  await wb.runCommand('Kafka Airflow: Connect to Local Stack');
+  await wb.waitForNotification(/Connected to the local stack/);
+  await wb.clearNotifications();
+  await wb.expandView('DAGs');
+  await focusOnAirflowViews(wb);
+  const connection = wb.treeRow('DAGs', 'Local stack');
+  await expect(connection).toContainText(/Airflow 3\.\d+\.\d+ · healthy/, { timeout: 60_000 });
+  await wb.expandRow(connection);
+  await wb.runCommandThatAsks('Kafka Airflow: Filter DAGs…', 'Filter DAGs');
+  await wb.answerInput(filter);
 }
 
 /**
- * Runs a command that asks for input right away. (Workbench.runCommand waits for the quick
- * input to close, which races with the input box the command opens in the same widget.)
+ * Triggers `dagId` from the inline action of its row with `conf`, and returns the id of the
+ * run it started: the run row the command reveals and selects (other runs of the same DAG,
+ * started by other tests at the same time, do not get in the way).
  */
-async function runCommandThatAsks(wb: Workbench, title: string, inputTitle: string): Promise<void> {
-  const input = await wb.openCommandPalette();
-  await input.pressSequentially(title, { delay: 5 });
-  const entry = wb.quickInput.locator('.monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: title }) }).first();
-  await entry.click();
-  await expect(wb.quickInput.locator('.quick-input-title')).toHaveText(inputTitle);
+async function triggerFromRow(wb: Workbench, connection: string, dagId: string, conf: Record<string, unknown>, notBefore: number): Promise<string> {
+  await wb.clickInlineAction(wb.treeRow('DAGs', dagId), 'Trigger DAG');
+  const title = wb.quickInput.locator('.quick-input-title');
+  await expect(title).toHaveText(new RegExp(`^(Trigger ${dagId}|Trigger DAG: which (Airflow connection|DAG)\\?)$`));
+  // A click that lands while the view reloads reaches the command without its row: it asks for
+  // the connection (when there are several) and the DAG, as it would ask a user.
+  if ((await title.textContent()) === 'Trigger DAG: which Airflow connection?') {
+    await wb.pickQuickItem(connection);
+    await expect(title).toHaveText(new RegExp(`^Trigger DAG: which DAG\\?$`));
+  }
+  if ((await title.textContent()) !== `Trigger ${dagId}`) await wb.pickQuickItem(dagId);
+  await expect(title).toHaveText(`Trigger ${dagId}`);
+  await wb.answerInput(JSON.stringify(conf));
+  const revealed = wb.treeRows('DAGs')
+    .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*manual__/ }) })
+    .and(wb.page.locator('.monaco-list-row.selected'));
+  await expect(revealed, 'the new run, revealed and selected in the tree').toBeVisible({ timeout: 30_000 });
+  const runId = await wb.rowLabel(revealed);
+  // manual__<ISO time of the trigger>: a run from before this test is not ours.
+  expect(Date.parse(runId.replace(/^manual__/, '')), `run ${runId} started by this test`).toBeGreaterThanOrEqual(notBefore - 5_000);
+  return runId;
+}
+
+/**
+ * Waits until the row right below the run row is its task `taskId` and reads `text` (a run of
+ * the one-task test DAG); returns it. When the run shows as expanded but without its task (the
+ * view reloaded it while it was being expanded), it is closed and opened again, as a user would.
+ * (Before task rows lost their ids, VS Code then failed with "Element with id … is already
+ * registered" and the run never showed its task again: see src/views/airflow/dagsTree.ts.)
+ */
+async function taskOfRun(wb: Workbench, runId: string, taskId: string, text: string | RegExp, timeout = 30_000): Promise<Locator> {
+  let found: Locator | undefined;
+  await expect(async () => {
+    const run = wb.treeRow('DAGs', runId);
+    let below = await wb.rowBelow('DAGs', run);
+    if ((await below.count()) === 0 || (await wb.rowLabel(below)) !== taskId) {
+      await wb.collapseRow(run);
+      await wb.expandRow(run);
+      below = await wb.rowBelow('DAGs', run);
+    }
+    await expect(below.locator('.label-name')).toHaveText(taskId, { timeout: 5_000 });
+    await expect(below).toContainText(text, { timeout: 2_000 });
+    found = below;
+  }, `task ${taskId} of run ${runId} reads ${String(text)}`).toPass({ timeout });
+  if (!found) throw new Error(`task ${taskId} of run ${runId} not found`);
+  return found;
 }
 
 /** The content frame of the webview panel with this title. */
@@ -117,21 +149,21 @@ test.describe('Airflow in the editor', () => {
     await test.step('the DAGs view lists the server with its version and health', async () => {
       await wb.expandView('DAGs');
       await focusOnAirflowViews(wb);
-      const connection = row(wb, 'DAGs', 'Local stack');
+      const connection = wb.treeRow('DAGs', 'Local stack');
       await expect(connection).toBeVisible();
       await expect(connection).toContainText(/Airflow 3\.\d+\.\d+ · healthy/, { timeout: 60_000 });
       await expect(wb.statusBar.getByText(/Airflow 3\.\d+\.\d+ ✓/)).toBeVisible({ timeout: 60_000 });
     });
 
     await test.step('filter the DAGs down to the test DAG', async () => {
-      await runCommandThatAsks(wb, 'Kafka Airflow: Filter DAGs…', 'Filter DAGs');
+      await wb.runCommandThatAsks('Kafka Airflow: Filter DAGs…', 'Filter DAGs');
       await wb.answerInput(HELLO_DAG);
-      await expect(row(wb, 'DAGs', HELLO_DAG)).toBeVisible();
-      await expect(row(wb, 'DAGs', 'workbench_smoke')).toHaveCount(0);
+      await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible();
+      await expect(wb.treeRow('DAGs', 'workbench_smoke')).toHaveCount(0);
     });
 
     await test.step('trigger it from its row with a conf', async () => {
-      await clickInlineAction(row(wb, 'DAGs', HELLO_DAG), 'Trigger DAG');
+      await wb.clickInlineAction(wb.treeRow('DAGs', HELLO_DAG), 'Trigger DAG');
       const title = wb.quickInput.locator('.quick-input-title');
       await expect(title).toHaveText(new RegExp(`^(Trigger ${HELLO_DAG}|Trigger DAG: which DAG\\?)$`));
       // A click that lands while the view reloads reaches the command without its row: it asks for the DAG.
@@ -140,17 +172,17 @@ test.describe('Airflow in the editor', () => {
       await wb.answerInput(JSON.stringify({ marker }));
     });
 
-    const runRow = rows(wb, 'DAGs').filter({ has: wb.page.locator('.label-name', { hasText: /^\s*manual__/ }) }).first();
+    const runRow = wb.treeRows('DAGs').filter({ has: wb.page.locator('.label-name', { hasText: /^\s*manual__/ }) }).first();
     await test.step('its new run appears and turns green', async () => {
       await expect(runRow).toBeVisible({ timeout: 30_000 });
       await expect(runRow.locator('.codicon-pass-filled'), 'the run succeeds (the view refreshes on its own)').toBeVisible({ timeout: RUN_TIMEOUT });
       await expect(runRow).toContainText('success');
-      await expect(row(wb, 'DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
+      await expect(wb.treeRow('DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
     });
 
     await test.step('its task shows success and opens its log with the task\'s own line', async () => {
       if ((await runRow.getAttribute('aria-expanded')) !== 'true') await runRow.click();
-      const taskRow = row(wb, 'DAGs', 'say_hello');
+      const taskRow = wb.treeRow('DAGs', 'say_hello');
       await expect(taskRow).toBeVisible({ timeout: 30_000 });
       await expect(taskRow).toContainText('success · try 1');
       await saveScreenshot(wb, 'dags-tree');
@@ -189,21 +221,21 @@ test.describe('Airflow in the editor', () => {
 
       // The run is one click away in the DAGs view.
       await started.locator('a.link').click();
-      await expect(rows(wb, 'DAGs').filter({ hasText: CONSUMER_DAG }).first()).toBeVisible({ timeout: 30_000 });
+      await expect(wb.treeRows('DAGs').filter({ hasText: CONSUMER_DAG }).first()).toBeVisible({ timeout: 30_000 });
     });
 
     await test.step('the Datasets view shows the event under the dataset, with the run it created', async () => {
-      const dataset = row(wb, 'Datasets', DATASET_URI);
+      const dataset = wb.treeRow('Datasets', DATASET_URI);
       await expect(dataset).toBeVisible({ timeout: 30_000 });
       if ((await dataset.getAttribute('aria-expanded')) !== 'true') await dataset.click();
-      const events = row(wb, 'Datasets', 'Recent events');
+      const events = wb.treeRow('Datasets', 'Recent events');
       await expect(events).toBeVisible();
       await events.click();
-      const event = rows(wb, 'Datasets').filter({ hasText: `marker=${marker}` }).first();
+      const event = wb.treeRows('Datasets').filter({ hasText: `marker=${marker}` }).first();
       await expect(event, 'the event with our extra').toBeVisible({ timeout: 30_000 });
       await expect(event).toContainText('fired through the API');
       if ((await event.getAttribute('aria-expanded')) !== 'true') await event.click();
-      const created = rows(wb, 'Datasets').filter({ hasText: CONSUMER_DAG }).filter({ has: wb.page.locator('.codicon-pass-filled') }).first();
+      const created = wb.treeRows('Datasets').filter({ hasText: CONSUMER_DAG }).filter({ has: wb.page.locator('.codicon-pass-filled') }).first();
       await expect(created, 'the run it created, green').toBeVisible({ timeout: 30_000 });
     });
   });
@@ -216,16 +248,16 @@ test.describe('Airflow in the editor', () => {
     await wb.waitForNotification(/Connected to the local stack/);
     await wb.clearNotifications();
     await wb.expandView('DAGs');
-    await runCommandThatAsks(wb, 'Kafka Airflow: Filter DAGs…', 'Filter DAGs');
+    await wb.runCommandThatAsks('Kafka Airflow: Filter DAGs…', 'Filter DAGs');
     await wb.answerInput(HELLO_DAG);
-    await expect(row(wb, 'DAGs', HELLO_DAG)).toBeVisible({ timeout: 60_000 });
+    await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible({ timeout: 60_000 });
 
     await test.step('a wrong password: the DAGs view says the credentials were refused', async () => {
-      await runCommandThatAsks(wb, 'Kafka Airflow: Re-enter Airflow Password', 'Password of admin on Airflow "Local stack"');
+      await wb.runCommandThatAsks('Kafka Airflow: Re-enter Airflow Password', 'Password of admin on Airflow "Local stack"');
       await wb.answerInput('not-the-password');
-      const failure = rows(wb, 'DAGs').filter({ hasText: /refused/ }).first();
+      const failure = wb.treeRows('DAGs').filter({ hasText: /refused/ }).first();
       await expect(failure, 'a row with the cause instead of a spinner').toBeVisible({ timeout: 60_000 });
-      await expect(row(wb, 'DAGs', HELLO_DAG)).toHaveCount(0);
+      await expect(wb.treeRow('DAGs', HELLO_DAG)).toHaveCount(0);
     });
 
     await test.step('the notification re-enters the password and the DAGs come back', async () => {
@@ -233,8 +265,188 @@ test.describe('Airflow in the editor', () => {
       await toast.locator('.monaco-button', { hasText: 'Re-enter Password' }).click();
       await expect(wb.quickInput.locator('.quick-input-title')).toHaveText('Password of admin on Airflow "Local stack"');
       await wb.answerInput('admin');
-      await expect(row(wb, 'DAGs', HELLO_DAG)).toBeVisible({ timeout: 60_000 });
-      await expect(rows(wb, 'DAGs').filter({ hasText: /refused/ })).toHaveCount(0);
+      await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible({ timeout: 60_000 });
+      await expect(wb.treeRows('DAGs').filter({ hasText: /refused/ })).toHaveCount(0);
     });
+  });
+
+  test('a task that failed is cleared from its row, runs again and its run turns green', async ({ page }) => {
+    test.setTimeout(480_000);
+    const marker = `e2e-clear-${Date.now().toString(36)}`;
+    const started = Date.now();
+    const wb = await openWorkbench(page);
+    await showLocalStackDags(wb, HELLO_DAG);
+    await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible({ timeout: 60_000 });
+
+    // The test DAG fails try 1 on purpose when the conf says fail_first_try, and succeeds on try 2.
+    const runId = await test.step('trigger the test DAG with a conf that makes its first try fail', () =>
+      triggerFromRow(wb, 'Local stack', HELLO_DAG, { marker, fail_first_try: true }, started));
+    const run = wb.treeRow('DAGs', runId);
+
+    await test.step('the run turns red, its task shows failed on try 1', async () => {
+      await expect(run.locator('.codicon-error'), 'the run fails (the view refreshes on its own)').toBeVisible({ timeout: RUN_TIMEOUT });
+      await expect(run).toContainText('failed');
+      await wb.expandRow(run);
+      await taskOfRun(wb, runId, HELLO_TASK, 'failed · try 1');
+    });
+
+    await test.step('"Clear Task (Run Again)" on the failed task, confirmed in the dialog', async () => {
+      const task = await taskOfRun(wb, runId, HELLO_TASK, 'failed · try 1');
+      await wb.clickInlineAction(task, 'Clear Task (Run Again)');
+      await wb.answerDialog(`Clear task ${HELLO_TASK} of run ${runId}?`, 'Clear');
+    });
+
+    await test.step('the task runs again: the run turns green, the task shows success on try 2', async () => {
+      await expect(run.locator('.codicon-pass-filled'), 'the cleared run succeeds').toBeVisible({ timeout: RUN_TIMEOUT });
+      await expect(run).toContainText('success');
+      await expect(wb.treeRow('DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
+      const task = await taskOfRun(wb, runId, HELLO_TASK, 'success · try 2', 60_000);
+      await task.click();
+      await expect(wb.editorPart.locator('.tab', { hasText: `${HELLO_TASK} · try 2.log` })).toBeVisible({ timeout: 30_000 });
+      await expect(wb.editorPart.locator('.view-lines')).toContainText(`INFO hello from workbench marker=${marker}`, { timeout: 30_000 });
+    });
+  });
+
+  test('a DAG file that does not parse is an import-error row until the file is gone', async ({ page }) => {
+    test.setTimeout(360_000);
+    // A unique new file in the shared DAG folder (new files are parsed within ~10-20 s), removed
+    // in `finally`. Its name matches no DAG id and nothing counts import errors, so the other tests
+    // and the pytest suite do not notice it while it exists.
+    const fileName = `workbench_test_e2e_broken_${Date.now().toString(36)}.py`;
+    const file = path.join(DAGS_FOLDER, fileName);
+    const wb = await openWorkbench(page);
+    await showLocalStackDags(wb, HELLO_DAG);
+    const errorRow = wb.treeRow('DAGs', fileName);
+
+    try {
+      await test.step('a broken DAG file appears; after a refresh the DAGs view lists it as an import error', async () => {
+        fs.writeFileSync(file, [
+          '"""Broken on purpose by test/e2e/airflow.spec.ts, which deletes it: an airflow DAG file with a syntax error."""',
+          'from airflow.sdk import dag',
+          '',
+          '',
+          'def broken(:',
+          '    pass',
+          '',
+        ].join('\n'));
+        // The user refreshes until the DAG processor has parsed the new file.
+        await expect(async () => {
+          await wb.runCommand('Kafka Airflow: Refresh All Views');
+          await expect(errorRow).toBeVisible({ timeout: 8_000 });
+        }, 'the import-error row after a refresh').toPass({ timeout: 150_000, intervals: [5_000] });
+        await expect(errorRow).toContainText('import error');
+        await expect(errorRow.locator('.codicon-warning')).toBeVisible();
+        // The filter hides DAGs, never import errors.
+        await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible();
+        await errorRow.hover();
+        await expect(wb.page.locator('.monaco-hover').filter({ hasText: 'SyntaxError: invalid syntax' }), 'the tooltip ends with the error').toBeVisible({ timeout: 15_000 });
+        await saveScreenshot(wb, 'dags-import-error');
+      });
+
+      await test.step('clicking the row opens its stack trace, with the line that does not parse', async () => {
+        await errorRow.click();
+        await expect(wb.editorPart.locator('.tab', { hasText: `${fileName}.log` })).toBeVisible({ timeout: 30_000 });
+        const text = wb.editorPart.locator('.view-lines');
+        await expect(text).toContainText(`# Import error in ${fileName}`, { timeout: 30_000 });
+        await expect(text).toContainText('def broken(:');
+        await expect(text).toContainText('SyntaxError: invalid syntax');
+      });
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+
+    await test.step('once the file is deleted, a refresh removes the row', async () => {
+      await expect(async () => {
+        await wb.runCommand('Kafka Airflow: Refresh All Views');
+        await expect(errorRow).toHaveCount(0, { timeout: 8_000 });
+      }, 'no import-error row after a refresh').toPass({ timeout: 150_000, intervals: [5_000] });
+      await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible();
+    });
+  });
+});
+
+test.describe('Airflow 2 in the editor', () => {
+  test.use({ actionTimeout: 90_000 });
+
+  test.beforeAll(async () => {
+    test.skip(!(await airflowAnswers(`${AIRFLOW2}/api/v1/health`)), `Airflow 2 does not answer at ${AIRFLOW2}: run "bash stack/native/stack.sh up airflow2"`);
+  });
+
+  test('add an Airflow 2 connection, list its DAGs, trigger one, watch it turn green, read its log', async ({ page }) => {
+    test.setTimeout(480_000);
+    const marker = `e2e-af2-${Date.now().toString(36)}`;
+    const started = Date.now();
+    const wb = await openWorkbench(page);
+    await wb.openContainer(CONTAINER);
+    // Airflow 3 and Airflow 2 side by side, as teams run them during an upgrade. (Each test has a
+    // fresh browser context, and code-server keeps secrets in the browser: connect again.)
+    await wb.runCommand('Kafka Airflow: Connect to Local Stack');
+    await wb.waitForNotification(/Connected to the local stack/);
+    await wb.clearNotifications();
+    await wb.expandView('DAGs');
+    await focusOnAirflowViews(wb);
+    // Only Airflow 2's rows below, and its connection row in sight: the local stack's Airflow 3
+    // has DAGs of the same ids, and its list would push the new row out of the view.
+    const localStack = wb.treeRow('DAGs', 'Local stack');
+    await expect(localStack).toContainText(/Airflow 3\.\d+\.\d+ · healthy/, { timeout: 60_000 });
+    await wb.collapseRow(localStack);
+    const connection = wb.treeRow('DAGs', AIRFLOW2_CONNECTION);
+
+    await test.step('add the connection as a user does: name, URL, user, password (kept in secret storage)', async () => {
+      await wb.runCommandThatAsks('Kafka Airflow: Add Airflow Connection', 'Add Airflow Connection (1/3)');
+      await wb.answerInput(AIRFLOW2_CONNECTION);
+      await wb.answerStep('Add Airflow Connection (2/3)', AIRFLOW2);
+      // This step is a quick pick whose question is its placeholder.
+      await expect(wb.quickInput.locator('input.input')).toHaveAttribute('placeholder', 'Add Airflow Connection (3/3): how to sign in');
+      await wb.pickQuickItem('User name and password');
+      await wb.answerStep(`Airflow user for ${AIRFLOW2_CONNECTION}`, 'admin');
+      await wb.answerStep(`Password for ${AIRFLOW2_CONNECTION}`, 'admin');
+      await expect(wb.quickInput).toBeHidden();
+    });
+
+    try {
+      await test.step('the DAGs view shows the server as Airflow 2, healthy, and lists its DAGs', async () => {
+        await expect(connection).toContainText(/Airflow 2\.\d+\.\d+ · healthy/, { timeout: 60_000 });
+        await expect(localStack).toContainText(/Airflow 3\.\d+\.\d+ · healthy/);
+        await wb.collapseRow(localStack);
+        await wb.expandRow(connection);
+        await wb.runCommandThatAsks('Kafka Airflow: Filter DAGs…', 'Filter DAGs');
+        await wb.answerInput('workbench');
+        for (const dagId of ['workbench_smoke_v2', HELLO_DAG, 'workbench_test_dataset_producer', CONSUMER_DAG]) {
+          await expect(wb.treeRow('DAGs', dagId), `DAG ${dagId} of Airflow 2`).toBeVisible({ timeout: 60_000 });
+        }
+        await expect(wb.treeRow('DAGs', 'workbench_smoke'), 'an Airflow 3 DAG').toHaveCount(0);
+      });
+
+      const runId = await test.step('trigger the test DAG from its row with a conf', () => triggerFromRow(wb, AIRFLOW2_CONNECTION, HELLO_DAG, { marker }, started));
+      const run = wb.treeRow('DAGs', runId);
+
+      await test.step('its run turns green, and so does the DAG', async () => {
+        await expect(run.locator('.codicon-pass-filled'), 'the run succeeds (the view refreshes on its own)').toBeVisible({ timeout: RUN_TIMEOUT });
+        await expect(run).toContainText('success');
+        await expect(wb.treeRow('DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
+        await saveScreenshot(wb, 'dags-airflow2');
+      });
+
+      await test.step('its task opens its log, with the task\'s own line in time-level-text form', async () => {
+        await wb.expandRow(run);
+        const task = await taskOfRun(wb, runId, HELLO_TASK, 'success · try 1');
+        await task.click();
+        await expect(wb.editorPart.locator('.tab', { hasText: `${HELLO_TASK} · try 1.log` })).toBeVisible({ timeout: 30_000 });
+        const editorText = wb.editorPart.locator('.view-lines');
+        await expect(editorText).toContainText(`marker=${marker}`, { timeout: 30_000 });
+        const lines = (await editorText.innerText()).replace(/[\s\u00a0]+/g, ' ');
+        // Airflow 2 masks the dev database's password, "workbench", wherever it appears in a log (see the report).
+        expect(lines).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO hello from (workbench|\\*\\*\\*) marker=${marker}`));
+      });
+    } finally {
+      await test.step('remove the connection again (its context menu, confirmed)', async () => {
+        await page.keyboard.press('Escape');
+        if ((await connection.count()) === 0) return;
+        await wb.runContextMenu(connection, 'Remove Connection');
+        await wb.answerDialog(`Remove the airflow connection "${AIRFLOW2_CONNECTION}"?`, 'Remove');
+        await expect(connection).toHaveCount(0);
+      });
+    }
   });
 });

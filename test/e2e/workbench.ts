@@ -37,6 +37,15 @@ export class Workbench {
   get statusBar(): Locator { return this.page.locator('.monaco-workbench .part.statusbar'); }
   get quickInput(): Locator { return this.page.locator('.quick-input-widget'); }
 
+  /**
+   * A status bar item of an extension, by the id it was created with (the first argument of
+   * createStatusBarItem, e.g. "kafkaAirflow.airflowStatus"); VS Code prefixes it with the
+   * extension id in the element's id. Its text is what the item shows (codicons are empty).
+   */
+  statusBarItem(id: string): Locator {
+    return this.statusBar.locator(`.statusbar-item[id$="${cssString(`.${id}`)}"]`);
+  }
+
   // ---------------------------------------------------------------- open
 
   /** Open code-server's workbench and wait until it is ready to use. */

@@ -249,7 +249,7 @@ for (const server of servers) {
         assert.ok(error instanceof AirflowAuthError);
         // Airflow 3 answers 401 from POST /auth/token; Airflow 2 answers 403 to a wrong basic-auth password.
         assert.match(error.message, new RegExp(`^Airflow at ${server.url.replace(/\./g, '\\.')} refused the credentials for user admin \\((401|403) on `));
-        assert.deepEqual(error.actions[0], { title: 'Re-enter Password', command: 'kafkaAirflow.addAirflowConnection' });
+        assert.deepEqual(error.actions[0], { title: 'Re-enter Password', command: 'kafkaAirflow.reenterAirflowPassword', args: ['Local stack'] });
         return true;
       });
       const noPassword = new AirflowClient(config(server.url, { password: undefined }), silentLogger);
@@ -272,7 +272,7 @@ describe('pasted token (Airflow 3)', () => {
     await assert.rejects(badToken.listDags({ limit: 1, offset: 0 }), (error: unknown) => {
       assert.ok(error instanceof AirflowAuthError);
       assert.match(error.message, /refused the pasted token/);
-      assert.deepEqual(error.actions[0], { title: 'Re-enter Token', command: 'kafkaAirflow.addAirflowConnection' });
+      assert.deepEqual(error.actions[0], { title: 'Re-enter Token', command: 'kafkaAirflow.reenterAirflowPassword', args: ['Local stack'] });
       return true;
     });
   });

@@ -10,10 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { listAllPages, mapWithConcurrency, toExtraObject, versionAtLeast } from '../../src/airflow/airflowClient';
-import { JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../../src/airflow/auth';
-import { AirflowAuthError } from '../../src/airflow/errors';
+import { BasicAuth, JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../../src/airflow/auth';
+import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { AirflowHttp, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
 import type { Page } from '../../src/airflow/types';
+import { CommandId } from '../../src/commands/ids';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 
@@ -141,17 +142,33 @@ describe('JWT session', () => {
     });
   }
 
-  it('a 401 that stays a 401 becomes AirflowAuthError with a Re-enter action', async () => {
+  it('a 401 that stays a 401 becomes AirflowAuthError whose action re-enters the secret of that connection', async () => {
     const url = await startFakeServer((_request, response) => { response.writeHead(401, { 'content-type': 'application/json' }).end('{"detail":"Not authenticated"}'); });
-    const http = new AirflowHttp(url, { logger: silentLogger, retry: FAST_RETRY });
+    const http = new AirflowHttp(url, { logger: silentLogger, retry: FAST_RETRY, connectionName: 'Staging' });
     const auth: AuthStrategy = { description: 'the pasted token', reenterTitle: 'Re-enter Token', header: () => Promise.resolve('Bearer x'), renew: () => Promise.resolve(false) };
     http.auth = auth;
     await assert.rejects(http.json({ method: 'GET', path: '/api/v2/dags' }), (error: unknown) => {
       assert.ok(error instanceof AirflowAuthError);
       assert.equal(error.message, `Airflow at ${url} refused the pasted token (401 on GET /api/v2/dags: Not authenticated).`);
-      assert.deepEqual(error.actions[0], { title: 'Re-enter Token', command: 'kafkaAirflow.addAirflowConnection' });
+      // The command that asks for this connection's token again, not the one that adds a connection.
+      assert.deepEqual(error.actions[0], { title: 'Re-enter Token', command: CommandId.reenterAirflowPassword, args: ['Staging'] });
       return true;
     });
+  });
+
+  it('a 403 from Airflow 2 (wrong basic-auth password) offers the same action; without a connection name it asks which', async () => {
+    const url = await startFakeServer((_request, response) => { response.writeHead(403, { 'content-type': 'application/problem+json' }).end('{"title":"Forbidden","status":403}'); });
+    const http = new AirflowHttp(url, { logger: silentLogger, retry: FAST_RETRY });
+    http.auth = new BasicAuth('admin', 'wrong');
+    await assert.rejects(http.json({ method: 'GET', path: '/api/v1/dags' }), (error: unknown) => {
+      assert.ok(error instanceof AirflowAuthError);
+      assert.equal(error.status, 403);
+      assert.match(error.message, /refused the credentials for user admin \(403 on GET \/api\/v1\/dags: Forbidden\)\. Check them/);
+      assert.deepEqual(error.actions, [{ title: 'Re-enter Password', command: CommandId.reenterAirflowPassword }, 'showLog']);
+      return true;
+    });
+    assert.deepEqual(new AirflowAuthError('refused', 401, url).actions[0], { title: 'Re-enter Password', command: CommandId.reenterAirflowPassword });
+    assert.deepEqual(reenterCredentialsAction('Re-enter Token', 'Local stack'), { title: 'Re-enter Token', command: CommandId.reenterAirflowPassword, args: ['Local stack'] });
   });
 });
 

@@ -247,7 +247,10 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       }
       case 'task': {
         const item = new vscode.TreeItem(taskLabel(node.task), vscode.TreeItemCollapsibleState.None);
-        item.id = node.key;
+        // No item.id on purpose: a run row reloaded while it is being expanded (trigger → reveal,
+        // auto-refresh) makes VS Code register its tasks twice, and with an id that fails for good
+        // ("Element with id … is already registered", microsoft/vscode#192055): the run would show
+        // no tasks until the view is reloaded. A leaf needs no id to keep its place.
         item.description = taskDescription(node.task, now);
         item.tooltip = taskTooltip(node.task, now);
         item.iconPath = themeIcon(node.task.state);
