@@ -254,7 +254,7 @@ async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar)
 export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): unknown }[] {
   const { log, dagsTree, datasetsTree } = deps;
   const logs = new TaskLogDocuments(deps.connections, log);
-  const statusBar = new AirflowStatusBar(deps.connections, CommandId.showAirflowStatus);
+  const statusBar = new AirflowStatusBar(deps.connections, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const panelDeps: DatasetEventPanelDeps = {
     log: taggedLogger(log, 'airflow'),
     extensionUri: deps.extensionUri,

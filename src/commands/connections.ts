@@ -133,14 +133,18 @@ async function setHistoryConnection({ log, secrets, refreshAll }: ConnectionComm
   refreshAll();
 }
 
-/** Points all three connections at the bundled stack and stores its credentials. */
+/**
+ * Points all three connections at the bundled stack and stores its credentials. The secrets
+ * go first: a settings change makes the status bar and the views sign in at once, and a
+ * connection saved before its password would be checked without it (a red "Airflow ✗").
+ */
 export async function connectLocalStack(deps: ConnectionCommandDeps, quiet = false): Promise<void> {
   const { log, secrets, refreshAll, setLocalStackInUse } = deps;
+  await secrets.store(SecretKey.airflowPassword(localStack.airflow.name), localStack.airflowPassword);
+  await secrets.store(SecretKey.historyPassword(), localStack.historyPassword);
   await settings.update(SettingKey.kafkaConnections, upsertByName(settings.kafkaConnections().value, localStack.kafka));
   await settings.update(SettingKey.airflowConnections, upsertByName(settings.airflowConnections().value, localStack.airflow));
   await settings.update(SettingKey.historyConnection, localStack.history);
-  await secrets.store(SecretKey.airflowPassword(localStack.airflow.name), localStack.airflowPassword);
-  await secrets.store(SecretKey.historyPassword(), localStack.historyPassword);
   await setLocalStackInUse(true);
   log.info('Connections set to the local stack (Kafka 127.0.0.1:9092, Airflow http://127.0.0.1:8080, PostgreSQL 127.0.0.1:5432)');
   refreshAll();

@@ -7,10 +7,10 @@
  */
 import * as vscode from 'vscode';
 import { AirflowClient } from '../airflow/airflowClient';
-import type { ServerHealth } from '../airflow/types';
 import type { ServerStatus } from '../views/airflow/presentation';
+import { checkServer } from '../views/airflow/serverCheck';
 import type { AirflowConnection, Parsed } from '../shared/connections';
-import { describeError, WorkbenchError } from '../shared/errors';
+import { WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import { SecretKey, type Secrets } from './secrets';
 
@@ -20,7 +20,7 @@ import { settings } from './settings';
 /** What the editor layer calls on a server: the client's public surface. */
 export type AirflowApi = Pick<
   AirflowClient,
-  | 'serverInfo' | 'health' | 'listAllDags' | 'getDag' | 'setPaused' | 'trigger' | 'listRuns' | 'getRun'
+  | 'serverInfo' | 'health' | 'listDags' | 'listAllDags' | 'getDag' | 'setPaused' | 'trigger' | 'listRuns' | 'getRun'
   | 'listTaskInstances' | 'getTaskLog' | 'clearTask' | 'listImportErrors' | 'listDatasets' | 'listDatasetEvents'
   | 'createDatasetEvent' | 'runsCreatedByEvent' | 'uiUrlForDag' | 'uiUrlForRun'
 >;
@@ -35,7 +35,13 @@ const ACTIVE_CONNECTION_KEY = 'kafkaAirflow.activeAirflowConnection';
 export class AirflowConnections implements vscode.Disposable {
   private readonly clients = new Map<string, { signature: string; client: AirflowApi }>();
   private readonly statuses = new Map<string, ServerStatus>();
-  private readonly checks = new Map<string, Promise<ServerStatus>>();
+  /** The check under way per connection, with the setting and the generation of the secret it read. */
+  private readonly checks = new Map<string, { signature: string; generation: number; promise: Promise<ServerStatus> }>();
+  /**
+   * Bumped per connection whenever its setting or secret changes: a check that started before
+   * (and may have read no password or the old one) is neither shared nor allowed to set the status.
+   */
+  private readonly generations = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly statusChanged = new vscode.EventEmitter<string>();
   private readonly disposables: { dispose(): unknown }[] = [];
@@ -127,34 +133,28 @@ export class AirflowConnections implements vscode.Disposable {
 
   /**
    * Asks the server for its version and health and remembers the answer. Concurrent callers
-   * share one request. Never rejects: a failure becomes an `error` status.
+   * share one request, unless the connection's setting or secret changed since it started:
+   * then a new check signs in with the new credentials and the old answer is dropped.
+   * Never rejects: a failure becomes an `error` status.
    */
   checkStatus(name: string): Promise<ServerStatus> {
+    const generation = this.generations.get(name) ?? 0;
+    const signature = JSON.stringify(this.find(name) ?? null);
     const running = this.checks.get(name);
-    if (running) return running;
+    if (running?.generation === generation && running.signature === signature) return running.promise;
     const previous = this.statuses.get(name);
     this.setStatus(name, previous ? { kind: 'checking', previous } : { kind: 'checking' });
-    const check = (async (): Promise<ServerStatus> => {
-      try {
-        const client = await this.client(name);
-        const info = await client.serverInfo();
-        let health: ServerHealth | undefined;
-        try {
-          health = await client.health();
-        } catch (error) {
-          this.log.warn(`Health of "${name}" could not be read: ${describeError(error)}`);
-        }
-        return { kind: 'ok', info, health, checkedAt: Date.now() };
-      } catch (error) {
-        this.log.warn(`"${name}" did not answer: ${describeError(error)}`);
-        return { kind: 'error', error, checkedAt: Date.now() };
+    const check = checkServer(name, () => this.client(name), this.log).then((status) => {
+      if (this.checks.get(name)?.promise === check) this.checks.delete(name);
+      const current = (this.generations.get(name) ?? 0) === generation && JSON.stringify(this.find(name) ?? null) === signature;
+      if (!current) {
+        this.log.info(`Dropped the answer of "${name}" to a check that started before its settings or credentials changed`);
+      } else if (this.find(name)) {
+        this.setStatus(name, status);
       }
-    })().then((status) => {
-      this.checks.delete(name);
-      if (this.find(name)) this.setStatus(name, status);
       return status;
     });
-    this.checks.set(name, check);
+    this.checks.set(name, { signature, generation, promise: check });
     return check;
   }
 
@@ -169,6 +169,7 @@ export class AirflowConnections implements vscode.Disposable {
   }
 
   private forget(name: string): void {
+    this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
     this.clients.delete(name);
     this.statuses.delete(name);
     this.statusChanged.fire(name);

@@ -2,8 +2,10 @@
 // (code-server) on the native stack: Launch Stack (on the running stack its script only checks
 // and finds everything running, about 5 s) shows progress per service and connects; the view
 // then lists the seven native services, each healthy with its detail; the status bar says
-// "Stack: 7/7 healthy" and opens the view; "Show Logs" on a row opens a terminal with that
-// service's log.
+// "Stack: 7/7 healthy" and opens the view; the Airflow item shows the version of the
+// connected Airflow 3 with a check mark within seconds of the launch (it once showed a red
+// "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
+// row opens a terminal with that service's log.
 // Needs the native stack up; skipped (with the reason) when Kafka does not answer.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -23,6 +25,13 @@ const SERVICES = [
   'Airflow 2',
 ];
 const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
+/**
+ * How soon after Launch Stack says it connected the Airflow item must show the version: the
+ * check runs when the connection is saved, before that message, so this is room for a slow
+ * machine; it is less than the first retry after a failed check (5 s), so a check that ran
+ * without the password (and only a retry healed) fails this test.
+ */
+const AIRFLOW_ITEM_TIMEOUT_MS = 4000;
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,6 +70,13 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · Airflow 3 API server healthy/, 60_000);
     await saveScreenshot(wb, 'stack-launch');
     await wb.waitForNotification(/The native stack is up \(7\/7 services healthy\)/, 120_000);
+  });
+
+  await test.step('the Airflow status bar item shows the connected Airflow 3, not ✗, within seconds', async () => {
+    // Launch Stack has connected when it says so: the check runs on that change, not a minute later.
+    const airflowItem = wb.statusBarItem('kafkaAirflow.airflowStatus');
+    await expect(airflowItem).toHaveText(/^\s*Airflow 3\.\d+\.\d+ ✓\s*$/, { timeout: AIRFLOW_ITEM_TIMEOUT_MS });
+    await expect(airflowItem).toHaveAttribute('aria-label', /Airflow "Local stack" at http:\/\/127\.0\.0\.1:8080 Version 3\./);
   });
 
   await test.step('the Stack view lists the seven services, each healthy', async () => {

@@ -5,7 +5,8 @@
  * status bar and the log documents share one vocabulary and unit tests pin it down.
  */
 import type { Dag, DagRun, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
-import { userMessage } from '../../shared/errors';
+import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from '../../airflow/errors';
+import { systemErrorCode, userMessage, WorkbenchError } from '../../shared/errors';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {
@@ -277,11 +278,48 @@ export function connectionStatusText(status: ServerStatus): string {
   return 'connecting…';
 }
 
-/** The text, tooltip and background of the item for a status in the status bar. */
-export function statusBarLook(connectionName: string, url: string, status: ServerStatus): {
+/**
+ * Why a status check failed: the server refused the password or token, or none is stored
+ * (`credentials`: entering it again helps); the server could not be reached at all or did not
+ * answer in time (`unreachable`: start it or fix the address); or it answered with an error
+ * (`failed`: its logs say more).
+ */
+export type StatusProblem = 'credentials' | 'unreachable' | 'failed';
+
+export function statusProblem(error: unknown): StatusProblem {
+  if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === REENTER_AIRFLOW_CREDENTIALS_COMMAND)) {
+    return 'credentials';
+  }
+  if (systemErrorCode(error) !== undefined) return 'unreachable';
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    if (current.name === 'TimeoutError' || (current.name === 'AbortError' && /timeout/i.test(current.message))) return 'unreachable';
+  }
+  return 'failed';
+}
+
+/** How long the status bar waits before checking a failed server again: 5 s, 10 s, 20 s, 40 s, then every 60 s. */
+export function statusRetryDelayMs(consecutiveFailures: number): number {
+  return Math.min(60_000, 5000 * 2 ** Math.max(0, consecutiveFailures - 1));
+}
+
+/** What a click on the status bar item does: enter the credentials again, or the server status picker. */
+export type StatusBarClick = 'reenterCredentials' | 'showStatus';
+
+/**
+ * The text, tooltip, background and click of the item for a status in the status bar. A failed
+ * check says why (credentials vs unreachable vs an error answer), when it is tried again
+ * (`retryInMs`) and what a click does.
+ */
+export function statusBarLook(
+  connectionName: string,
+  url: string,
+  status: ServerStatus,
+  options: { auth?: 'password' | 'token'; retryInMs?: number } = {},
+): {
   text: string;
   tooltip: string;
   background: 'warning' | 'error' | undefined;
+  click: StatusBarClick;
 } {
   const shown = status.kind === 'checking' ? status.previous ?? status : status;
   switch (shown.kind) {
@@ -300,19 +338,38 @@ export function statusBarLook(connectionName: string, url: string, status: Serve
         text: `$(pulse) Airflow ${shown.info.version}${mark}`,
         tooltip: lines.join('\n'),
         background: health === 'unhealthy' ? 'warning' : undefined,
+        click: 'showStatus',
       };
     }
-    case 'error':
+    case 'error': {
+      const problem = statusProblem(shown.error);
+      const secret = options.auth === 'token' ? 'token' : 'password';
+      const headline = {
+        credentials: `Airflow "${connectionName}" at ${url} did not accept the ${secret}, or none is stored:`,
+        unreachable: `Airflow "${connectionName}" at ${url} cannot be reached:`,
+        failed: `Airflow "${connectionName}" at ${url} answered with an error:`,
+      }[problem];
+      const next = {
+        credentials: `Click to enter the ${secret} again.`,
+        unreachable: 'Start it (Kafka Airflow: Launch Stack for the local stack) or check its address. Click to check now or to pick another connection.',
+        failed: 'Its logs say more. Click to check now or to pick another connection.',
+      }[problem];
+      const lines = [headline, userMessage(shown.error), ''];
+      if (options.retryInMs !== undefined) lines.push(`Checking again in ${Math.max(1, Math.round(options.retryInMs / 1000))} s.`);
+      lines.push(next);
       return {
-        text: '$(pulse) Airflow ✗',
-        tooltip: `Airflow "${connectionName}" at ${url} cannot be reached:\n${userMessage(shown.error)}\n\nClick for details or to pick another connection.`,
+        text: problem === 'failed' ? '$(pulse) Airflow ✗' : `$(pulse) Airflow ✗ ${problem === 'credentials' ? 'sign-in' : 'unreachable'}`,
+        tooltip: lines.join('\n'),
         background: 'error',
+        click: problem === 'credentials' ? 'reenterCredentials' : 'showStatus',
       };
+    }
     default:
       return {
         text: '$(pulse) Airflow …',
         tooltip: `Airflow "${connectionName}" at ${url}: checking…`,
         background: undefined,
+        click: 'showStatus',
       };
   }
 }
