@@ -40,6 +40,11 @@ KAW_PG_PASSWORD=workbench
 KAW_PG_DB_WORKBENCH=workbench
 KAW_PG_DB_AIRFLOW3=airflow3
 KAW_PG_DB_AIRFLOW2=airflow2
+# Airflow 2 masks its metadata-database password in every task log and has no minimum length
+# for that (Airflow 3 has min_length_masked_secret). Signing in as "workbench" would turn every
+# "workbench" in its logs into ***, so it signs in as its own role, which acts as workbench.
+KAW_PG_AIRFLOW2_USER=kaw_airflow2_metadata
+KAW_PG_AIRFLOW2_PASSWORD=kaw-af2-metadata-dev
 KAW_AIRFLOW_USER="admin"
 KAW_AIRFLOW_PASSWORD="admin"
 
