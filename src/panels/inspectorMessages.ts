@@ -59,6 +59,7 @@ export function parseInspectorMessage(raw: unknown): ReadyMessage | InspectorReq
       return isFilter(params) ? { kind: 'request', id, method, params: { text: params.text, partitions: params.partitions } } : undefined;
     case 'detail':
     case 'produceAgain':
+    case 'traceMessage':
       return isId(params['id']) ? { kind: 'request', id, method, params: { id: params['id'] } } : undefined;
     case 'copy': {
       const what = params['what'];

@@ -10,6 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { CommandId } from '../commands/ids';
 import { exportRecord, recordsToCsv, recordsToJson } from '../kafka/export';
 import type { KafkaRecord } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
@@ -100,6 +101,11 @@ export class InspectorPanel implements vscode.Disposable {
         export: ({ ids, format }) => this.export(ids, format),
         produceAgain: ({ id }) => {
           this.produceAgain(id);
+          return null;
+        },
+        traceMessage: async ({ id }) => {
+          const record = this.recordOf(id);
+          await vscode.commands.executeCommand(CommandId.traceMessage, record.topic, record.partition, record.offset);
           return null;
         },
       },

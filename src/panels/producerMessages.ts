@@ -47,6 +47,14 @@ export function parseProducerMessage(raw: unknown): ReadyMessage | ProducerReque
       return isRecord(params) && typeof params['connection'] === 'string' && typeof params['topic'] === 'string'
         ? { kind: 'request', id, method, params: { connection: params['connection'], topic: params['topic'] } }
         : undefined;
+    case 'traceMessage': {
+      if (!isRecord(params)) return undefined;
+      const { topic, partition, offset } = params;
+      return typeof topic === 'string' && topic !== '' && typeof partition === 'number' && Number.isInteger(partition) && partition >= 0
+        && typeof offset === 'string' && /^\d+$/.test(offset)
+        ? { kind: 'request', id, method, params: { topic, partition, offset } }
+        : undefined;
+    }
     default:
       return undefined;
   }

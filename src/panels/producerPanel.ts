@@ -6,7 +6,8 @@
  * KafkaService.produce with progress notifications and a Cancel that stops the run and still
  * reports what was written. Only one form is open at a time; opening it again fills it anew.
  */
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { CommandId } from '../commands/ids';
 import type { KafkaConnections } from '../config/kafkaConnections';
 import { availableCompressions } from '../kafka/compression';
 import { TemplateError } from '../kafka/templates';
@@ -98,6 +99,10 @@ export class ProducerPanel implements vscode.Disposable {
         },
         openInspector: async (target) => {
           await this.deps.openInspector(target);
+          return null;
+        },
+        traceMessage: async ({ topic, partition, offset }) => {
+          await vscode.commands.executeCommand(CommandId.traceMessage, topic, partition, offset);
           return null;
         },
       },

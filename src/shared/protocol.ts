@@ -187,6 +187,8 @@ export type ProducerMethods = {
   send: [{ form: ProducerForm }, ProducerRunResult];
   cancel: [Record<string, never>, null];
   openInspector: [{ connection: string; topic: string }, null];
+  /** Runs Trace Message for one written message. */
+  traceMessage: [{ topic: string; partition: number; offset: string }, null];
 };
 
 export interface ProducerNotifications {
@@ -297,6 +299,8 @@ export type InspectorMethods = {
   copy: [{ id: number; what: 'key' | 'value' | 'row' }, null];
   export: [{ ids: number[] | 'filtered'; format: 'json' | 'csv' }, { written: number; file: string } | null];
   produceAgain: [{ id: number }, null];
+  /** Runs Trace Message for the message in the detail pane (Kafka and history rows alike). */
+  traceMessage: [{ id: number }, null];
 };
 
 export interface InspectorNotifications {

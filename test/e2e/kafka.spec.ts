@@ -94,6 +94,22 @@ async function focusOnKafkaView(wb: Workbench): Promise<void> {
   }
 }
 
+/**
+ * The trace panel opened by Trace Message for a message no batch consumer has read: produced
+ * done with its coordinates, consumed waiting. Closes the trace, back to the panel it came from.
+ */
+async function expectUnconsumedTrace(wb: Workbench, partition: string, offset: string): Promise<void> {
+  const trace = webview(wb);
+  await expect(trace.locator('h1')).toHaveText(`Trace of ${topic} [${partition}] @ ${offset}`, { timeout: 60_000 });
+  const step = (kind: string): Locator => trace.locator(`ol.timeline li[data-kind="${kind}"]`);
+  await expect(step('produced')).toHaveClass(/status-done/);
+  await expect(step('produced')).toContainText(`${topic} [${partition}] @ ${offset}`);
+  await expect(step('consumed')).toHaveClass(/status-waiting/);
+  await expect(step('consumed')).toContainText('not consumed yet');
+  await wb.runCommand('View: Close Editor');
+  await expect(webview(wb).locator('h1', { hasText: /^Trace of / })).toHaveCount(0, { timeout: 30_000 });
+}
+
 test.describe('Kafka in the editor', () => {
   test.use({ actionTimeout: 90_000 });
 
@@ -200,6 +216,17 @@ test.describe('Kafka in the editor', () => {
       await saveScreenshot(wb, 'producer');
     });
 
+    await test.step('"Trace" on a written message opens its trace: produced, not consumed yet', async () => {
+      const written = form.locator('#result-records tr').nth(1);
+      const partition = (await written.locator('td').nth(1).textContent())?.trim() ?? '';
+      const offset = (await written.locator('td').nth(2).textContent())?.trim() ?? '';
+      expect(partition).toMatch(/^[0-2]$/);
+      expect(offset).toMatch(/^\d+$/);
+      await written.locator('.trace-record').click();
+      await expectUnconsumedTrace(wb, partition, offset);
+      await expect(form.locator('#result-summary')).toContainText(`100 messages written to ${topic}`);
+    });
+
     const inspector = webview(wb);
     await test.step('open the inspector from the result; it reads the 100 messages and shows only the rows on screen', async () => {
       await form.locator('#open-inspector').click();
@@ -240,6 +267,15 @@ test.describe('Kafka in the editor', () => {
       await inspector.locator('.vt-row:not([hidden])').first().click();
       await saveScreenshot(wb, 'inspector');
       expect(dialogs, 'no alert() ran').toEqual([]);
+    });
+
+    await test.step('"Trace Message" in the detail pane opens the trace of that message', async () => {
+      const title = (await inspector.locator('#detail-title').textContent()) ?? '';
+      const [, partition, offset] = /partition (\d+) · offset (\d[\d,\s]*)/.exec(title) ?? [];
+      expect(partition, `coordinates in "${title}"`).toBeDefined();
+      await inspector.locator('#trace-message').click();
+      await expectUnconsumedTrace(wb, partition ?? '', (offset ?? '').replace(/\D/g, ''));
+      await expect(inspector.locator('#detail-title')).toHaveText(title);
     });
 
     await test.step('export every shown message to JSON through the save dialog; nothing is lost', async () => {

@@ -119,6 +119,12 @@ describe('messages from the inspector webview', () => {
     assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 3, method: 'copy', params: { id: 4, what: 'row' } }), { kind: 'request', id: 3, method: 'copy', params: { id: 4, what: 'row' } });
   });
 
+  it('takes Trace Message for the message in the detail pane by its id only', () => {
+    assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 7, method: 'traceMessage', params: { id: 12, topic: 'other' } }), { kind: 'request', id: 7, method: 'traceMessage', params: { id: 12 } });
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 7, method: 'traceMessage', params: { id: -1 } }), undefined);
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 7, method: 'traceMessage', params: { id: '12' } }), undefined);
+  });
+
   it('answers the ready handshake and takes stop with empty params only', () => {
     assert.deepEqual(parseInspectorMessage({ kind: 'ready' }), { kind: 'ready' });
     assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 5, method: 'stop', params: { extra: 1 } }), { kind: 'request', id: 5, method: 'stop', params: {} });

@@ -154,6 +154,16 @@ describe('messages from the producer webview', () => {
     assert.equal(parseProducerMessage('ready'), undefined);
   });
 
+  it('takes a Trace request for one written message with whole-number coordinates only', () => {
+    const trace = { topic: 'orders', partition: 2, offset: '9007199254740993' };
+    assert.deepEqual(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: { ...trace, extra: '<b>' } }), { kind: 'request', id: 4, method: 'traceMessage', params: trace });
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: { ...trace, offset: 17 } }), undefined);
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: { ...trace, offset: '-1' } }), undefined);
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: { ...trace, partition: 1.5 } }), undefined);
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: { ...trace, topic: '' } }), undefined);
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'traceMessage', params: null }), undefined);
+  });
+
   it('checks every field of a sent form', () => {
     assert.ok(isProducerForm(form()));
     assert.ok(!isProducerForm({ ...form(), compression: 'brotli' }));

@@ -149,6 +149,7 @@ const detailMeta = el('div', { class: 'detail-meta', id: 'detail-meta' });
 const copyValueButton = el('vscode-button', { id: 'copy-value', icon: 'copy', secondary: true }, 'Copy value');
 const copyRowButton = el('vscode-button', { id: 'copy-row', icon: 'json', secondary: true }, 'Copy as JSON');
 const produceAgainButton = el('vscode-button', { id: 'produce-again', icon: 'send', secondary: true }, 'Produce again');
+const traceMessageButton = el('vscode-button', { id: 'trace-message', icon: 'git-commit', secondary: true, title: 'Follow this message through the batch consumer, the history and the downstream Airflow runs' }, 'Trace Message');
 const closeDetailButton = el('vscode-button', { id: 'close-detail', icon: 'close', secondary: true, title: 'Close the detail pane' });
 const tabButtons = {
   value: el('button', { class: 'tab', role: 'tab', id: 'tab-value' }, 'Value'),
@@ -167,7 +168,7 @@ const detailPane = el('section', { class: 'detail', id: 'detail', hidden: true, 
   el('div', { class: 'detail-head' },
     el('div', { class: 'row' }, detailTitle),
     detailMeta,
-    el('div', { class: 'detail-actions' }, copyValueButton, copyRowButton, produceAgainButton, closeDetailButton),
+    el('div', { class: 'detail-actions' }, copyValueButton, copyRowButton, produceAgainButton, traceMessageButton, closeDetailButton),
   ),
   el('div', { class: 'tabs', role: 'tablist' }, tabButtons.value, tabButtons.key, tabButtons.headers),
   viewBar,
@@ -579,6 +580,10 @@ function start(): void {
   produceAgainButton.addEventListener('click', () => {
     const id = state.detail?.id;
     if (id !== undefined) void run(() => host.request('produceAgain', { id }));
+  });
+  traceMessageButton.addEventListener('click', () => {
+    const id = state.detail?.id;
+    if (id !== undefined) void run(() => host.request('traceMessage', { id }));
   });
   closeDetailButton.addEventListener('click', closeDetail);
   for (const [name, button] of Object.entries(tabButtons)) {

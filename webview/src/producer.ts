@@ -379,6 +379,19 @@ async function send(): Promise<void> {
   }
 }
 
+/** A row's "Trace" action: opens Trace Message for that written message. */
+function traceButton(topic: string, record: { index: number; partition: number; offset: string }): HTMLElement {
+  const button = el('vscode-button', {
+    class: 'trace-record', icon: 'git-commit', secondary: true,
+    title: `Trace message #${record.index + 1} (partition ${record.partition}, offset ${record.offset}) through Airflow`,
+    'aria-label': `Trace message ${record.index + 1}`,
+  }, 'Trace');
+  button.addEventListener('click', () => {
+    host.request('traceMessage', { topic, partition: record.partition, offset: record.offset }).catch((error: unknown) => { showError(errorMessage(error)); });
+  });
+  return button;
+}
+
 function renderResult(result: ProducerRunResult): void {
   resultSection.hidden = false;
   const inspect = el('vscode-button', { id: 'open-inspector', icon: 'eye', secondary: true }, 'Open Message Inspector');
@@ -408,8 +421,10 @@ function renderResult(result: ProducerRunResult): void {
       ? el('div', {},
         el('h2', {}, `Written messages${more > 0 ? ` (first ${formatCount(result.records.length)})` : ''}`),
         el('table', { id: 'result-records' },
-          el('tr', {}, el('th', {}, 'Message #'), el('th', { class: 'num' }, 'Partition'), el('th', { class: 'num' }, 'Offset')),
-          ...result.records.map((r) => el('tr', {}, el('td', {}, String(r.index + 1)), el('td', { class: 'num' }, String(r.partition)), el('td', { class: 'num' }, formatCount(r.offset))))))
+          el('tr', {}, el('th', {}, 'Message #'), el('th', { class: 'num' }, 'Partition'), el('th', { class: 'num' }, 'Offset'), el('th', {}, '')),
+          ...result.records.map((r) => el('tr', {},
+            el('td', {}, String(r.index + 1)), el('td', { class: 'num' }, String(r.partition)), el('td', { class: 'num' }, formatCount(r.offset)),
+            el('td', {}, traceButton(result.topic, r))))))
       : null,
     el('div', { class: 'buttons' }, inspect),
   );
