@@ -154,6 +154,15 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
     ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Give a topic name.' : undefined),
   });
   if (topic === undefined) return;
+  // Producing to a missing topic would wait for metadata and fail late (or auto-create it with
+  // broker defaults): say so at once and offer to create it.
+  const topicName = topic.trim();
+  const existing = await kafka.service.listTopics();
+  if (!existing.some((t) => t.name === topicName)) {
+    throw new WorkbenchError(`Topic "${topicName}" does not exist on ${kafka.name}. Create it with Create Topic, then run Produce and Run again.`, {
+      actions: [{ title: 'Create Topic', command: CommandId.createTopic }, 'showLog'],
+    });
+  }
   const messages: ProduceMessage[] = types.flatMap((t) => {
     const type = DATA_TYPES.find((d) => d.id === t.label);
     return type ? testDataMessages(type.id, count) : [];

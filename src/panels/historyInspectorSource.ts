@@ -8,10 +8,10 @@
  */
 import type { HistoryApi } from '../config/historyConnection';
 import { rowAsKafkaRecord } from '../history/decode';
-import type { HistoryCursor, HistoryFilter } from '../history/types';
+import type { HistoryCursor, HistoryFilter, HistoryRow } from '../history/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
+import type { InspectorOptions, InspectorPipeline, InspectorState, InspectorStatus } from '../shared/protocol';
 import { parseTimestamp, plural } from '../views/kafka/presentation';
 import { BufferedInspectorSource, type InspectorSourceDescription } from './inspectorSource';
 
@@ -64,7 +64,28 @@ export function historyStartCursor(options: InspectorOptions, startAt: HistoryCu
   }
 }
 
+/** A history row's consumer run, dataset event and processing run, for the detail pane's "Pipeline" section. */
+export function pipelineOf(row: HistoryRow): InspectorPipeline {
+  return {
+    consumedAt: row.consumedAt,
+    consumerDagId: row.consumerDagId,
+    consumerRunId: row.consumerRunId,
+    datasetUri: row.datasetUri,
+    processedAt: row.processedAt,
+    processedByDagId: row.processedByDagId,
+    processedByRunId: row.processedByRunId,
+  };
+}
+
+/** Key of a record's pipeline: a history row is one Kafka message, so its coordinates name it. */
+function coordinatesKey(topic: string, partition: number, offset: string): string {
+  return `${partition}:${offset}:${topic}`;
+}
+
 export class HistoryInspectorSource extends BufferedInspectorSource {
+  /** Pipeline fields of the rows read by the current run, carried with the page (they are a few short strings). */
+  private readonly pipelines = new Map<string, InspectorPipeline>();
+
   constructor(private readonly deps: HistoryInspectorSourceDeps) {
     super(deps.maxBytes, deps.now);
   }
@@ -84,6 +105,7 @@ export class HistoryInspectorSource extends BufferedInspectorSource {
   start(options: InspectorOptions): void {
     const cursor = historyStartCursor(options, this.deps.startAt, this.now());
     const controller = this.beginRun(options.maxMessages);
+    this.pipelines.clear();
     const scope: HistoryFilter = options.partitions.length > 0 ? { ...this.deps.scope, partitions: options.partitions } : this.deps.scope;
     void this.read(controller, scope, cursor, options.maxMessages);
   }
@@ -99,6 +121,7 @@ export class HistoryInspectorSource extends BufferedInspectorSource {
         const page = await store.pageRows({ ...scope, limit, ...(cursor ? { after: cursor } : {}) });
         if (this.run !== controller) return;
         this.buffer.append(page.rows.map(rowAsKafkaRecord));
+        for (const row of page.rows) this.pipelines.set(coordinatesKey(row.topic, row.partition, row.offset), pipelineOf(row));
         read += page.rows.length;
         this.emit();
         if (page.older === null) {
@@ -130,6 +153,16 @@ export class HistoryInspectorSource extends BufferedInspectorSource {
     this.finishedAt = this.now();
     this.run = undefined;
     this.setState(state, message);
+  }
+
+  pipeline(id: number): InspectorPipeline | undefined {
+    const record = this.record(id);
+    return record ? this.pipelines.get(coordinatesKey(record.topic, record.partition, record.offset)) : undefined;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.pipelines.clear();
   }
 
   status(): InspectorStatus {

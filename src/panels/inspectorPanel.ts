@@ -93,7 +93,7 @@ export class InspectorPanel implements vscode.Disposable {
         },
         rows: ({ from, to }) => this.source.rows(from, to),
         setFilter: (filter) => this.source.setFilter(filter),
-        detail: ({ id }) => detailOf(id, this.recordOf(id)),
+        detail: ({ id }) => detailOf(id, this.recordOf(id), this.source.pipeline?.(id)),
         copy: async ({ id, what }) => {
           await this.copy(id, what);
           return null;

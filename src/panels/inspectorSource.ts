@@ -16,6 +16,7 @@ import type {
   InspectorDetail,
   InspectorFilter,
   InspectorOptions,
+  InspectorPipeline,
   InspectorRow,
   InspectorState,
   InspectorStatus,
@@ -54,6 +55,8 @@ export interface InspectorSource {
   record(id: number): KafkaRecord | undefined;
   /** Records for export: the given ids, or every record that passes the filter, in view order. */
   records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord>;
+  /** The runs and dataset event of one record (history rows only); undefined for Kafka records. */
+  pipeline?(id: number): InspectorPipeline | undefined;
   dispose(): void;
 }
 
@@ -82,8 +85,9 @@ function contentOf(bytes: Uint8Array | null): InspectorContent {
 }
 
 /** The detail pane's view of a record: every part decoded (text, pretty JSON, hex). */
-export function detailOf(id: number, record: KafkaRecord): InspectorDetail {
+export function detailOf(id: number, record: KafkaRecord, pipeline?: InspectorPipeline): InspectorDetail {
   return {
+    ...(pipeline ? { pipeline } : {}),
     id,
     topic: record.topic,
     partition: record.partition,

@@ -266,6 +266,19 @@ export interface InspectorDetail {
   key: InspectorContent;
   value: InspectorContent;
   headers: { key: string; value: InspectorContent }[];
+  /** Only for message-history rows: the runs and dataset event the message went through. */
+  pipeline?: InspectorPipeline;
+}
+
+/** A history row's journey, shown as the detail pane's "Pipeline" section. Times in ms since the epoch. */
+export interface InspectorPipeline {
+  consumedAt: number;
+  consumerDagId: string | null;
+  consumerRunId: string | null;
+  datasetUri: string | null;
+  processedAt: number | null;
+  processedByDagId: string | null;
+  processedByRunId: string | null;
 }
 
 export type InspectorState = 'idle' | 'loading' | 'following' | 'done' | 'stopped' | 'error';

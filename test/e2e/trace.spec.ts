@@ -4,7 +4,8 @@
 // kafka_batch_consumer run, find one of the messages in the Message History view (topic →
 // data type → day → row), open the row (its consumer run, dataset event and processing run),
 // trace it from the row's context menu, and see every step of its journey reached: produced,
-// consumed, history row, dataset event, downstream run succeeded.
+// consumed, history row, dataset event, downstream run succeeded; then open the row in the
+// Message Inspector and see its Pipeline section (consumer run, dataset, processing run).
 // Needs Kafka, Airflow 3 and PostgreSQL of the native stack (`bash stack/native/stack.sh up`);
 // skipped (with the reason) when one of them does not answer.
 import * as fs from 'node:fs';
@@ -215,6 +216,24 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       await trace.locator('ol.timeline li[data-kind="loaded"] vscode-button[title^="Open history row "]').click();
       const [partition, offset] = (rowLabel.split(' · ')[0] ?? '').split('/');
       await expect(wb.editorPart.locator('.tab.active', { hasText: `${topic}-${partition ?? ''}@${offset ?? ''}.json` })).toBeVisible({ timeout: 30_000 });
+    });
+
+    await test.step('Open in Message Inspector from the row\'s context menu: the detail pane\'s Pipeline section names the consumer run and the dataset', async () => {
+      await wb.runContextMenu(messageRow, 'Open in Message Inspector');
+      const inspector = webview(wb);
+      const [partition] = (rowLabel.split(' · ')[0] ?? '').split('/');
+      await expect(inspector.locator('#status-text')).toContainText(/Read all \d+ messages?/, { timeout: 60_000 });
+      // Opened from the row, the table starts at that row.
+      await inspector.locator('.vt-row:not([hidden])').first().click();
+      await expect(inspector.locator('#detail-title')).toContainText(`${topic} · partition ${partition ?? ''}`);
+      const pipeline = inspector.locator('#detail-pipeline');
+      await expect(pipeline).toBeVisible();
+      await expect(pipeline.locator('[data-line="consumed"]')).toContainText(`by kafka_batch_consumer / ${consumerRunId} at `);
+      await expect(pipeline.locator('[data-line="dataset"]')).toContainText('workbench://message-history/order');
+      await expect(pipeline.locator('[data-line="processed"]')).toBeVisible();
+      await expect(pipeline.locator('[data-line="consumed"] vscode-button')).toHaveAttribute('aria-label', 'Trace Message');
+      await expect(pipeline.locator('[data-line="processed"]')).toContainText(/by process_order_messages \/ \S+ at |not processed yet/);
+      await saveScreenshot(wb, 'history-inspector-pipeline');
     });
   });
 });

@@ -342,6 +342,42 @@ describe('MessageHistoryStore on the native PostgreSQL', () => {
     }
   });
 
+  it('gives the inspector\'s detail of a history row its consumer run, dataset and processing run', async () => {
+    const scope = { topic: 'payments', dataType: 'payment', day: '2025-03-03' };
+    const source = new HistoryInspectorSource({ store: () => Promise.resolve(store), scope, title: 'payments / payment / 2025-03-03', database: 'workbench', log: silentLogger });
+    try {
+      const finished = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => { reject(new Error(`still ${source.status().state} after 10 s`)); }, 10_000);
+        source.onDidChange(() => {
+          if (source.status().state !== 'loading') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      source.start({ start: 'latest', startValue: '', partitions: [], maxMessages: 1000, follow: false });
+      await finished;
+      assert.equal(source.status().state, 'done', source.status().message);
+      const { rows } = source.rows(0, 100);
+      const binary = rows.find((r) => r.offset === String(inserted.find((i) => i.keyBytes !== null && i.topic === 'payments')!.offset))!;
+      const pipeline = source.pipeline(binary.id);
+      assert.equal(pipeline?.consumerDagId, 'kafka_batch_consumer');
+      assert.equal(pipeline.consumerRunId, 'manual__2025-03-04T00:00:00');
+      assert.equal(pipeline.datasetUri, 'kafka://payments/payment');
+      assert.equal(pipeline.processedByDagId, 'process_payment');
+      assert.equal(pipeline.processedByRunId, 'dataset_triggered__2025-03-04T00:01:00');
+      assert.equal(pipeline.processedAt, Date.parse('2025-03-04T00:00:00Z'));
+      // A row the consumer loaded but nothing processed yet.
+      const other = rows.find((r) => r.id !== binary.id)!;
+      const unprocessed = source.pipeline(other.id);
+      assert.equal(unprocessed?.consumerDagId, 'kafka_batch_consumer');
+      assert.equal(unprocessed.processedByRunId, null);
+      assert.equal(unprocessed.processedAt, null);
+    } finally {
+      source.dispose();
+    }
+  });
+
   it('fails with a sentence after dispose instead of hanging', async () => {
     const closing = new MessageHistoryStore(config, silentLogger);
     await closing.dispose();

@@ -25,6 +25,7 @@ import type {
   InspectorStartKind,
   InspectorStatus,
 } from '../../src/shared/protocol';
+import { pipelineLines } from '../../src/panels/historyPipeline';
 import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/views/kafka/presentation';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
@@ -62,6 +63,11 @@ header .sub { color: var(--vscode-descriptionForeground); }
 .detail-title { font-weight: 600; }
 .detail-meta { color: var(--vscode-descriptionForeground); }
 .detail-actions { display: flex; gap: 6px; flex-wrap: wrap; }
+.pipeline { display: flex; flex-direction: column; gap: 4px; }
+.pipeline-title { font-weight: 600; display: flex; gap: 6px; align-items: center; }
+.pipeline-line { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.pipeline-line .label { color: var(--vscode-descriptionForeground); min-width: 6em; }
+.pipeline-line .value { word-break: break-all; }
 .tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); padding: 0 6px; }
 .tab { background: none; border: none; color: var(--vscode-descriptionForeground); padding: 4px 8px; cursor: pointer; border-bottom: 2px solid transparent; font: inherit; }
 .tab[aria-selected="true"] { color: var(--vscode-foreground); border-bottom-color: var(--vscode-focusBorder); }
@@ -164,10 +170,13 @@ const viewButtons = {
 const viewBar = el('div', { class: 'views', role: 'toolbar', 'aria-label': 'Show as' }, el('span', {}, 'Show as'), viewButtons.pretty, viewButtons.text, viewButtons.hex);
 const contentPre = el('pre', { class: 'content', id: 'detail-content', tabindex: 0 });
 const headersArea = el('div', { id: 'detail-headers', hidden: true });
+/** History rows only: the consumer run, dataset event and processing run of the message. */
+const pipelineArea = el('div', { class: 'pipeline', id: 'detail-pipeline', hidden: true, role: 'group', 'aria-label': 'Pipeline' });
 const detailPane = el('section', { class: 'detail', id: 'detail', hidden: true, 'aria-label': 'Message detail' },
   el('div', { class: 'detail-head' },
     el('div', { class: 'row' }, detailTitle),
     detailMeta,
+    pipelineArea,
     el('div', { class: 'detail-actions' }, copyValueButton, copyRowButton, produceAgainButton, traceMessageButton, closeDetailButton),
   ),
   el('div', { class: 'tabs', role: 'tablist' }, tabButtons.value, tabButtons.key, tabButtons.headers),
@@ -452,6 +461,7 @@ function renderDetail(): void {
   detailTitle.textContent = `${detail.topic} · partition ${detail.partition} · offset ${formatCount(detail.offset)}`;
   detailMeta.textContent = `${formatTimestamp(detail.timestamp)} · ${formatBytes(detail.size)} · ${detail.headers.length} header${detail.headers.length === 1 ? '' : 's'}`;
   produceAgainButton.hidden = !(state.preset?.canProduceAgain ?? false);
+  renderPipeline(detail);
   tabButtons.headers.textContent = `Headers (${detail.headers.length})`;
   for (const [name, button] of Object.entries(tabButtons)) button.setAttribute('aria-selected', String(name === state.tab));
   const content = contentOf(detail);
@@ -484,6 +494,29 @@ function renderDetail(): void {
   if (content.truncated) text += `\n\n… cut here: the ${state.tab} has ${formatBytes(content.bytes)}. Export the message to get all of it.`;
   contentPre.textContent = text;
   contentPre.dataset['kind'] = content.kind;
+}
+
+/** The "Pipeline" section of a history row, as text; hidden for Kafka records. */
+function renderPipeline(detail: InspectorDetail): void {
+  const pipeline = detail.pipeline;
+  pipelineArea.hidden = pipeline === undefined;
+  if (!pipeline) {
+    replaceChildren(pipelineArea);
+    return;
+  }
+  replaceChildren(pipelineArea,
+    el('div', { class: 'pipeline-title' }, el('span', { class: 'codicon codicon-type-hierarchy' }), 'Pipeline'),
+    ...pipelineLines(pipeline, formatTimestamp).map((line) => {
+      const row = el('div', { class: 'pipeline-line', 'data-line': line.label.toLowerCase() },
+        el('span', { class: 'label' }, line.label),
+        el('span', { class: 'value' }, line.text));
+      if (line.run) {
+        const trace = el('vscode-button', { icon: 'git-commit', secondary: true, 'aria-label': 'Trace Message', title: `Trace Message: follow it through ${line.run.dagId} / ${line.run.runId} and the runs after it; each step opens its run` });
+        trace.addEventListener('click', () => { void run(() => host.request('traceMessage', { id: detail.id })); });
+        row.append(trace);
+      }
+      return row;
+    }));
 }
 
 // ---------------------------------------------------------------- actions
