@@ -211,6 +211,12 @@ cmd_summary() {
 
 # Connection settings for the product and its tests (eval "$(stack/native/stack.sh env)").
 cmd_env() {
+  # The DAG folders the running Airflows read (from another checkout if they were started there).
+  # Airflow 2's processes rewrite their environment area (setproctitle), so for Airflow 2 this
+  # usually falls back to this checkout's folder.
+  local af3_dags af2_dags
+  af3_dags="$(running_env airflow3-dag-processor AIRFLOW__CORE__DAGS_FOLDER || echo "$KAW_STACK_DIR/dags")"
+  af2_dags="$(running_env airflow2-scheduler AIRFLOW__CORE__DAGS_FOLDER || echo "$KAW_NATIVE_DIR/airflow2-dags")"
   cat <<EOF
 export KAW_KAFKA_BROKERS=$KAFKA_BOOTSTRAP
 export KAW_PG_HOST=$KAW_HOST
@@ -222,11 +228,11 @@ export KAW_PG_URL=postgresql://$KAW_PG_USER:$KAW_PG_PASSWORD@$KAW_HOST:$KAW_PG_P
 export KAW_AIRFLOW3_URL=$AIRFLOW3_URL
 export KAW_AIRFLOW3_USER=$KAW_AIRFLOW_USER
 export KAW_AIRFLOW3_PASSWORD=$KAW_AIRFLOW_PASSWORD
-export KAW_AIRFLOW3_DAGS_FOLDER=$KAW_STACK_DIR/dags
+export KAW_AIRFLOW3_DAGS_FOLDER=$af3_dags
 export KAW_AIRFLOW2_URL=$AIRFLOW2_URL
 export KAW_AIRFLOW2_USER=$KAW_AIRFLOW_USER
 export KAW_AIRFLOW2_PASSWORD=$KAW_AIRFLOW_PASSWORD
-export KAW_AIRFLOW2_DAGS_FOLDER=$KAW_NATIVE_DIR/airflow2-dags
+export KAW_AIRFLOW2_DAGS_FOLDER=$af2_dags
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 EOF
 }

@@ -10,6 +10,7 @@
 // one, watch it turn green, read its task log, and remove the connection again.
 // Needs `bash stack/native/stack.sh up airflow3` (and `up airflow2`); each part is skipped,
 // with the reason, when its Airflow does not answer.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
@@ -24,8 +25,18 @@ const AIRFLOW2_CONNECTION = 'Airflow 2';
 const HELLO_DAG = 'workbench_test_hello';
 const CONSUMER_DAG = 'workbench_test_dataset_consumer';
 const HELLO_TASK = 'say_hello';
-/** Airflow 3's DAG folder: the dag-processor lists it every 10 s and parses new files first. */
-const DAGS_FOLDER = path.join(repoRoot, 'stack', 'dags');
+/**
+ * The DAG folder the running Airflow 3 reads (`stack.sh env` asks its dag-processor: a stack
+ * started from another checkout reads that checkout's folder). The dag-processor lists it
+ * every 10 s and parses new files first.
+ */
+const DAGS_FOLDER = airflow3DagsFolder();
+
+function airflow3DagsFolder(): string {
+  const env = execFileSync('bash', [path.join(repoRoot, 'stack', 'native', 'stack.sh'), 'env'], { encoding: 'utf8' });
+  const folder = /^export KAW_AIRFLOW3_DAGS_FOLDER=(.+)$/m.exec(env)?.[1];
+  return folder ?? path.join(repoRoot, 'stack', 'dags');
+}
 const DATASET_URI = 'workbench://test/dataset';
 /** A run of the one-task test DAG takes seconds; the scheduler may need a while to pick it up. */
 const RUN_TIMEOUT = 150_000;

@@ -110,7 +110,11 @@ airflow3_migrate() {
 airflow3_start() {
   mkdir -p "$AIRFLOW3_HOME"
   airflow3_migrate
-  local c
+  local c running_dags
+  running_dags="$(running_env airflow3-dag-processor AIRFLOW__CORE__DAGS_FOLDER || true)"
+  if [[ -n "$running_dags" && "$running_dags" != "$KAW_STACK_DIR/dags" ]]; then
+    log "note: the running Airflow 3 reads DAGs from $running_dags (started from another checkout); 'stack.sh down airflow3' then 'up' switches it to $KAW_STACK_DIR/dags"
+  fi
   for c in "${AIRFLOW3_COMPONENTS[@]}"; do
     if is_running "airflow3-$c"; then
       log "airflow3-$c already running (pid $(service_pid "airflow3-$c"))"

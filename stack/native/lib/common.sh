@@ -168,6 +168,14 @@ service_pid() {
 
 is_running() { service_pid "$1" >/dev/null; }
 
+# running_env NAME VAR : print VAR from the environment of NAME's running process, else fail.
+# (A stack started from another checkout keeps that checkout's DAG folders until restarted.)
+running_env() {
+  local pid
+  pid="$(service_pid "$1")" || return 1
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n "s/^$2=//p" | head -n 1 | grep . || return 1
+}
+
 # start_bg NAME CMD... : run CMD in the background in its own session/process group,
 # stdout+stderr appended to logs/NAME.log, PID in pids/NAME.pid.
 start_bg() {
