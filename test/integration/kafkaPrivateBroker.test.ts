@@ -9,10 +9,8 @@
  *   node --import tsx --test test/integration/kafkaPrivateBroker.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KafkaService } from '../../src/kafka/kafkaService';
@@ -20,97 +18,42 @@ import type { KafkaConnectionConfig, KafkaRecord } from '../../src/kafka/types';
 import type { SaslMechanism } from '../../src/shared/connections';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
-import { probeTcp } from '../../src/stack/health';
 import { freePort } from './kafkaTools';
+import { ThrowawayBroker } from './throwawayBroker';
 
 const USER = 'etl';
 const PASSWORD = 'etl-secret';
 const dir = mkdtempSync(path.join(tmpdir(), 'wb-kafka-private-'));
 let port = 0;
-let broker: ChildProcess | undefined;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function kafkaLibs(): string {
-  const cache = path.join(homedir(), '.cache', 'kafka-airflow-workbench');
-  const libs = existsSync(cache)
-    ? readdirSync(cache).filter((d) => /^kafka-\d/.test(d)).map((d) => path.join(cache, d, 'libs')).find((d) => existsSync(d) && readdirSync(d).some((f) => f.startsWith('kafka_2')))
-    : undefined;
-  if (!libs) throw new Error('The Kafka jars are not installed. Run: bash stack/native/stack.sh up kafka');
-  return `${libs}/*`;
-}
+const broker = new ThrowawayBroker(dir, 'private broker');
 
 function config(mechanism: SaslMechanism, password = PASSWORD, requestTimeoutMs = 8000): KafkaConnectionConfig {
   return { name: 'private', brokers: [`127.0.0.1:${port}`], ssl: false, saslMechanism: mechanism, saslUsername: USER, password, requestTimeoutMs };
 }
 
-/** Starts the broker on the formatted log dir and waits until the SASL port answers. */
-async function startBroker(): Promise<void> {
-  const log = openSync(path.join(dir, 'broker.log'), 'a');
-  broker = spawn('java', ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${path.resolve('stack/native/kafka/tools-log4j2.properties')}`, '-cp', kafkaLibs(), 'kafka.Kafka', path.join(dir, 'server.properties')], {
-    stdio: ['ignore', log, log],
-  });
-  for (let i = 0; i < 120; i++) {
-    if ((await probeTcp('127.0.0.1', port, 500)).reachable) return;
-    if (broker.exitCode !== null) throw new Error(`The private broker exited (${broker.exitCode}); see ${dir}/broker.log`);
-    await sleep(500);
-  }
-  throw new Error(`The private broker did not listen on ${port} within 60 s; see ${dir}/broker.log`);
-}
-
-function stopBroker(): Promise<void> {
-  const child = broker;
-  broker = undefined;
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => { resolve(); });
-    child.kill('SIGKILL');
-  });
-}
-
 before(async () => {
   port = await freePort();
-  const controllerPort = await freePort();
   const jaas = (module: string, extra = '') => `org.apache.kafka.common.security.${module} required${extra};`;
-  writeFileSync(
-    path.join(dir, 'server.properties'),
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}`,
-      'inter.broker.listener.name=SASL_PLAINTEXT',
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+  broker.configure({
+    controllerPort: await freePort(),
+    listeners: `SASL_PLAINTEXT://127.0.0.1:${port}`,
+    interBrokerListener: 'SASL_PLAINTEXT',
+    protocolMap: 'SASL_PLAINTEXT:SASL_PLAINTEXT',
+    extra: [
       'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
       'sasl.mechanism.inter.broker.protocol=PLAIN',
       `listener.name.sasl_plaintext.plain.sasl.jaas.config=${jaas('plain.PlainLoginModule', ` username="admin" password="admin-secret" user_admin="admin-secret" user_${USER}="${PASSWORD}"`)}`,
       `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
       `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
-      `log.dirs=${path.join(dir, 'data')}`,
-      'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'group.initial.rebalance.delay.ms=0',
-      'num.network.threads=1',
-      'num.io.threads=2',
-      '',
-    ].join('\n'),
-  );
-  const format = spawnSync('java', [
-    '-Xmx256m', `-Dlog4j2.configurationFile=${path.resolve('stack/native/kafka/tools-log4j2.properties')}`, '-cp', kafkaLibs(), 'kafka.tools.StorageTool', 'format',
-    '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', path.join(dir, 'server.properties'),
-    '--add-scram', `SCRAM-SHA-256=[name=${USER},password=${PASSWORD}]`, '--add-scram', `SCRAM-SHA-512=[name=${USER},password=${PASSWORD}]`,
-  ], { encoding: 'utf8' });
-  assert.equal(format.status, 0, format.stderr);
-  await startBroker();
+    ],
+    formatArgs: ['--add-scram', `SCRAM-SHA-256=[name=${USER},password=${PASSWORD}]`, '--add-scram', `SCRAM-SHA-512=[name=${USER},password=${PASSWORD}]`],
+  });
+  await broker.start([port]);
 });
 
 after(async () => {
-  await stopBroker();
+  await broker.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -153,7 +96,7 @@ describe('a broker that stops during a produce run', { concurrency: false }, () 
         onProgress: (p) => {
           if (!killed && p.sent >= 2000) {
             killed = true;
-            void stopBroker();
+            void broker.stop();
           }
         },
       });
@@ -167,7 +110,7 @@ describe('a broker that stops during a produce run', { concurrency: false }, () 
       assert.ok(result.errors.every((e) => /^(not acknowledged, it may or may not have been written|not sent): .*127\.0\.0\.1:\d+/.test(e.message)), result.errors[0]?.message);
 
       // The broker comes back with its log: every acknowledged message is at its reported offset.
-      await startBroker();
+      await broker.start([port]);
       const reader = new KafkaService(config('plain', PASSWORD, 15_000), silentLogger);
       try {
         const read: KafkaRecord[] = [];

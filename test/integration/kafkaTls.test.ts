@@ -14,9 +14,9 @@
  *   node --import tsx --test test/integration/kafkaTls.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,8 +25,8 @@ import { KafkaService } from '../../src/kafka/kafkaService';
 import type { KafkaConnectionConfig, KafkaRecord, ProduceMessage } from '../../src/kafka/types';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
-import { probeTcp } from '../../src/stack/health';
-import { freePort, kafkaClassPath, kafkaToolsLogging, kcatReadRaw } from './kafkaTools';
+import { freePort, kcatReadRaw } from './kafkaTools';
+import { ThrowawayBroker } from './throwawayBroker';
 
 const USER = 'etl';
 const PASSWORD = 'etl-tls-secret';
@@ -40,9 +40,7 @@ let saslSslPort = 0;
 let leafOnlyPort = 0;
 /** SSL listener whose certificate names another host (kafka.example.internal). */
 let otherNamePort = 0;
-let broker: ChildProcess | undefined;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const broker = new ThrowawayBroker(dir, 'TLS broker');
 
 function openssl(args: string[]): void {
   const run = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -78,30 +76,6 @@ function makeCertificates(): { main: string; leafOnly: string; otherName: string
   };
 }
 
-async function startBroker(): Promise<void> {
-  const log = openSync(path.join(dir, 'broker.log'), 'a');
-  broker = spawn('java', ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', kafkaToolsLogging(), '-cp', kafkaClassPath(), 'kafka.Kafka', path.join(dir, 'server.properties')], {
-    stdio: ['ignore', log, log],
-  });
-  for (let i = 0; i < 120; i++) {
-    const probes = await Promise.all([sslPort, saslSslPort, leafOnlyPort, otherNamePort].map((p) => probeTcp('127.0.0.1', p, 500)));
-    if (probes.every((p) => p.reachable)) return;
-    if (broker.exitCode !== null) throw new Error(`The TLS broker exited (${broker.exitCode}); see ${dir}/broker.log`);
-    await sleep(500);
-  }
-  throw new Error(`The TLS broker did not listen on ${sslPort} within 60 s; see ${dir}/broker.log`);
-}
-
-function stopBroker(): Promise<void> {
-  const child = broker;
-  broker = undefined;
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => { resolve(); });
-    child.kill('SIGKILL');
-  });
-}
-
 /** The connection as the editor builds it from the settings: ssl on, the CA file's text read by readCaFile. */
 async function tlsConfig(options: { ca?: string | undefined; sasl?: boolean; password?: string; port?: number } = {}): Promise<KafkaConnectionConfig> {
   const sasl = options.sasl === true;
@@ -130,19 +104,13 @@ before(async () => {
   saslSslPort = await freePort();
   leafOnlyPort = await freePort();
   otherNamePort = await freePort();
-  const controllerPort = await freePort();
   const listeners = `SSL://127.0.0.1:${sslPort},SASL_SSL://127.0.0.1:${saslSslPort},LEAFONLY://127.0.0.1:${leafOnlyPort},OTHERNAME://127.0.0.1:${otherNamePort}`;
-  writeFileSync(
-    path.join(dir, 'server.properties'),
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=${listeners},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=${listeners}`,
-      'inter.broker.listener.name=SSL',
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,LEAFONLY:SSL,OTHERNAME:SSL',
+  broker.configure({
+    controllerPort: await freePort(),
+    listeners,
+    interBrokerListener: 'SSL',
+    protocolMap: 'SSL:SSL,SASL_SSL:SASL_SSL,LEAFONLY:SSL,OTHERNAME:SSL',
+    extra: [
       'ssl.keystore.type=PEM',
       `ssl.keystore.location=${keystores.main}`,
       'listener.name.leafonly.ssl.keystore.type=PEM',
@@ -154,28 +122,13 @@ before(async () => {
       'ssl.client.auth=none',
       'sasl.enabled.mechanisms=PLAIN',
       `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${USER}="${PASSWORD}";`,
-      `log.dirs=${path.join(dir, 'data')}`,
-      'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'group.initial.rebalance.delay.ms=0',
-      'num.network.threads=1',
-      'num.io.threads=2',
-      '',
-    ].join('\n'),
-  );
-  const format = spawnSync('java', [
-    '-Xmx256m', kafkaToolsLogging(), '-cp', kafkaClassPath(), 'kafka.tools.StorageTool', 'format',
-    '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', path.join(dir, 'server.properties'),
-  ], { encoding: 'utf8' });
-  assert.equal(format.status, 0, format.stderr);
-  await startBroker();
+    ],
+  });
+  await broker.start([sslPort, saslSslPort, leafOnlyPort, otherNamePort]);
 });
 
 after(async () => {
-  await stopBroker();
+  await broker.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
