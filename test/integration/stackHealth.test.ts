@@ -10,7 +10,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -18,19 +17,13 @@ import { StackHealthMonitor, probeStack } from '../../src/stack/healthMonitor';
 import { NATIVE_SERVICES, nativeStackAddresses, probeNativeStack, type ServiceHealth } from '../../src/stack/serviceHealth';
 import { statusBarText, summarizeStack } from '../../src/stack/stackSummary';
 import { silentLogger } from '../../src/shared/logger';
+import { freePort } from './kafkaTools';
 
 const run = promisify(execFile);
 const stackDir = join(import.meta.dirname, '..', '..', 'stack');
 
 /** A TCP port on 127.0.0.1 where nothing listens: opened by the OS, then closed again. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
+const deadPort = freePort;
 
 function byId(services: ServiceHealth[]): Map<string, ServiceHealth> {
   return new Map(services.map((s) => [s.id, s]));
