@@ -40,7 +40,6 @@ function airflow3DagsFolder(): string {
 const DATASET_URI = 'workbench://test/dataset';
 /** A run of the one-task test DAG takes seconds; the scheduler may need a while to pick it up. */
 const RUN_TIMEOUT = 150_000;
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 
 async function airflowAnswers(probeUrl = `${AIRFLOW}/api/v2/version`): Promise<boolean> {
   try {
@@ -49,13 +48,6 @@ async function airflowAnswers(probeUrl = `${AIRFLOW}/api/v2/version`): Promise<b
   } catch {
     return false;
   }
-}
-
-/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
-async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
-  const file = await wb.screenshot(name);
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
 }
 
 /** Collapses the views that are not about Airflow and widens the side bar, so the README's screenshots show the rows whole. */
@@ -196,7 +188,7 @@ test.describe('Airflow in the editor', () => {
       const taskRow = wb.treeRow('DAGs', 'say_hello');
       await expect(taskRow).toBeVisible({ timeout: 30_000 });
       await expect(taskRow).toContainText('success · try 1');
-      await saveScreenshot(wb, 'dags-tree');
+      await wb.saveReadmeScreenshot('dags-tree');
       await taskRow.click();
       const tab = wb.editorPart.locator('.tab', { hasText: 'say_hello · try 1.log' });
       await expect(tab).toBeVisible({ timeout: 30_000 });
@@ -205,7 +197,7 @@ test.describe('Airflow in the editor', () => {
       await expect(editorText).toContainText(`INFO hello from workbench marker=${marker}`, { timeout: 30_000 });
       const lines = (await editorText.innerText()).replace(/[\s\u00a0]+/g, ' ');
       expect(lines).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO hello from workbench marker=${marker}`));
-      await saveScreenshot(wb, 'task-log');
+      await wb.saveReadmeScreenshot('task-log');
     });
 
     await test.step('fire a dataset event from the form and see the run it started', async () => {
@@ -228,7 +220,7 @@ test.describe('Airflow in the editor', () => {
       const started = form.locator(`tr.run[data-dag="${CONSUMER_DAG}"]`);
       await expect(started, 'the event starts a run of the DAG scheduled on the dataset').toBeVisible({ timeout: RUN_TIMEOUT });
       await expect(started.locator('[data-state="success"]')).toBeVisible({ timeout: RUN_TIMEOUT });
-      await saveScreenshot(wb, 'dataset-event');
+      await wb.saveReadmeScreenshot('dataset-event');
 
       // The run is one click away in the DAGs view.
       await started.locator('a.link').click();
@@ -351,7 +343,7 @@ test.describe('Airflow in the editor', () => {
         await expect(wb.treeRow('DAGs', HELLO_DAG)).toBeVisible();
         await errorRow.hover();
         await expect(wb.page.locator('.monaco-hover').filter({ hasText: 'SyntaxError: invalid syntax' }), 'the tooltip ends with the error').toBeVisible({ timeout: 15_000 });
-        await saveScreenshot(wb, 'dags-import-error');
+        await wb.saveReadmeScreenshot('dags-import-error');
       });
 
       await test.step('clicking the row opens its stack trace, with the line that does not parse', async () => {
@@ -436,7 +428,7 @@ test.describe('Airflow 2 in the editor', () => {
         await expect(run.locator('.codicon-pass-filled'), 'the run succeeds (the view refreshes on its own)').toBeVisible({ timeout: RUN_TIMEOUT });
         await expect(run).toContainText('success');
         await expect(wb.treeRow('DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
-        await saveScreenshot(wb, 'dags-airflow2');
+        await wb.saveReadmeScreenshot('dags-airflow2');
       });
 
       await test.step('its task opens its log, with the task\'s own line in time-level-text form', async () => {

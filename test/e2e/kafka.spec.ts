@@ -11,13 +11,12 @@ import * as path from 'node:path';
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import { silentLogger } from '../../src/shared/logger';
-import { repoRoot, workspaceDir } from './server';
+import { workspaceDir } from './server';
 import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
 const BROKER = { host: '127.0.0.1', port: 9092 };
 const XSS = '<img src=x onerror=alert(1)><script>alert(1)</script>';
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 const topic = `e2e-orders-${Date.now().toString(36)}`;
 const group = `e2e-batch-consumer-${Date.now().toString(36)}`;
 const templateFile = path.join(workspaceDir, `${topic}.kafka.json`);
@@ -34,13 +33,6 @@ function kafkaAnswers(): Promise<boolean> {
 
 function service(): KafkaService {
   return new KafkaService({ name: 'e2e', brokers: [`${BROKER.host}:${BROKER.port}`], ssl: false, saslMechanism: 'none', requestTimeoutMs: 15_000 }, silentLogger);
-}
-
-/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
-async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
-  const file = await wb.screenshot(name);
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
 }
 
 /** The rows of a view (its header's label may carry the view's description: "Kafka - filter: x"). */
@@ -213,7 +205,7 @@ test.describe('Kafka in the editor', () => {
       await expect(form.locator('#stat-failed')).toContainText('0 failed');
       // The preview, Send, the progress and the partitions written, in one view.
       await form.locator('#result-partitions').evaluate((table: { scrollIntoView(options: { block: string }): void }) => { table.scrollIntoView({ block: 'end' }); });
-      await saveScreenshot(wb, 'producer');
+      await wb.saveReadmeScreenshot('producer');
     });
 
     await test.step('"Trace" on a written message opens its trace: produced, not consumed yet', async () => {
@@ -265,7 +257,7 @@ test.describe('Kafka in the editor', () => {
       await inspector.locator('#search input').fill('');
       await expect(inspector.locator('#status-text')).not.toContainText('match the filter');
       await inspector.locator('.vt-row:not([hidden])').first().click();
-      await saveScreenshot(wb, 'inspector');
+      await wb.saveReadmeScreenshot('inspector');
       expect(dialogs, 'no alert() ran').toEqual([]);
     });
 
@@ -333,7 +325,7 @@ test.describe('Kafka in the editor', () => {
       await expand(row(wb, 'Kafka', 'Consumer Groups'));
       const groupRow = row(wb, 'Kafka', group);
       await expect(groupRow).toContainText('lag 105', { timeout: 30_000 });
-      await saveScreenshot(wb, 'kafka-tree');
+      await wb.saveReadmeScreenshot('kafka-tree');
     });
 
     await test.step('a cluster that is not there shows the cause and Retry, not a spinner', async () => {

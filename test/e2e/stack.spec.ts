@@ -7,12 +7,9 @@
 // "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
 // row opens a terminal with that service's log.
 // Needs the native stack up; skipped (with the reason) when Kafka does not answer.
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot } from './server';
-import { openWorkbench, type Workbench } from './workbench';
+import { openWorkbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
 const SERVICES = [
@@ -24,7 +21,6 @@ const SERVICES = [
   'Airflow 3 triggerer',
   'Airflow 2',
 ];
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 /**
  * How soon after Launch Stack says it connected the Airflow item must show the version: the
  * check runs when the connection is saved, before that message, so this is room for a slow
@@ -41,13 +37,6 @@ function answers(port: number): Promise<boolean> {
     socket.once('error', () => { resolve(false); });
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
   });
-}
-
-/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
-async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
-  const file = await wb.screenshot(name);
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
 }
 
 test('the Stack view lists the native services as healthy, with a status bar item and Show Logs', async ({ page }) => {
@@ -68,7 +57,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await wb.runCommand('Kafka Airflow: Launch Stack');
     // On a running stack the script only checks (about 5 s); the progress names each service.
     await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · Airflow 3 API server healthy/, 60_000);
-    await saveScreenshot(wb, 'stack-launch');
+    await wb.saveReadmeScreenshot('stack-launch');
     await wb.waitForNotification(/The native stack is up \(7\/7 services healthy\)/, 120_000);
   });
 
@@ -102,7 +91,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.widenSideBar(520);
     await wb.clearNotifications();
-    await saveScreenshot(wb, 'stack-view');
+    await wb.saveReadmeScreenshot('stack-view');
   });
 
   await test.step('Show Logs on a row opens a terminal with that service\'s log', async () => {

@@ -8,13 +8,10 @@
 // Message Inspector and see its Pipeline section (consumer run, dataset, processing run).
 // Needs Kafka, Airflow 3 and PostgreSQL of the native stack (`bash stack/native/stack.sh up`);
 // skipped (with the reason) when one of them does not answer.
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import { silentLogger } from '../../src/shared/logger';
-import { repoRoot } from './server';
 import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
@@ -27,7 +24,6 @@ const PER_TYPE = 10;
 const TOTAL = DATA_TYPES.length * PER_TYPE;
 /** The consumer run, then the scheduler starting and running the downstream DAGs: minutes on 2 busy cores. */
 const PIPELINE_TIMEOUT = 300_000;
-const screenshotsDir = path.join(repoRoot, 'media', 'screenshots');
 const topic = `e2e-trace-${Date.now().toString(36)}`;
 
 function portAnswers(host: string, port: number): Promise<boolean> {
@@ -51,13 +47,6 @@ async function airflowAnswers(): Promise<boolean> {
 
 function kafkaService(): KafkaService {
   return new KafkaService({ name: 'e2e', brokers: [`${BROKER.host}:${BROKER.port}`], ssl: false, saslMechanism: 'none', requestTimeoutMs: 15_000 }, silentLogger);
-}
-
-/** Saves a screenshot for the README (media/screenshots/<name>.png) and in the test artifacts. */
-async function saveScreenshot(wb: Workbench, name: string): Promise<void> {
-  const file = await wb.screenshot(name);
-  fs.mkdirSync(screenshotsDir, { recursive: true });
-  fs.copyFileSync(file, path.join(screenshotsDir, `${name}.png`));
 }
 
 /** Expands a tree row; clicks again when a refresh of the view swallowed the click. */
@@ -209,7 +198,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       await expect(trace.locator('ol.timeline li')).toHaveCount(5);
       await expect(trace.locator('ol.timeline li:not(.status-done)')).toHaveCount(0);
       await expect(trace.locator('.bar')).toContainText(/Updated /, { timeout: 30_000 });
-      await saveScreenshot(wb, 'trace');
+      await wb.saveReadmeScreenshot('trace');
     });
 
     await test.step('a step opens its view: the history row from the trace', async () => {
@@ -233,7 +222,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       await expect(pipeline.locator('[data-line="processed"]')).toBeVisible();
       await expect(pipeline.locator('[data-line="consumed"] vscode-button')).toHaveAttribute('aria-label', 'Trace Message');
       await expect(pipeline.locator('[data-line="processed"]')).toContainText(/by process_order_messages \/ \S+ at |not processed yet/);
-      await saveScreenshot(wb, 'history-inspector-pipeline');
+      await wb.saveReadmeScreenshot('history-inspector-pipeline');
     });
   });
 });

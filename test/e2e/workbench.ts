@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { artifactsDir, serverUrl } from './server';
+import { artifactsDir, repoRoot, serverUrl } from './server';
 
 /** Escape a string for use inside a RegExp. */
 function escapeRe(s: string): string {
@@ -389,6 +389,14 @@ export class Workbench {
     await this.page.waitForTimeout(300);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /** Takes a screenshot for the README: media/screenshots/<name>.png, and a copy in the test artifacts. */
+  async saveReadmeScreenshot(name: string): Promise<void> {
+    const file = await this.screenshot(name);
+    const dir = path.join(repoRoot, 'media', 'screenshots');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(file, path.join(dir, `${name}.png`));
   }
 }
 
