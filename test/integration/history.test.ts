@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { faker } from '@faker-js/faker';
@@ -20,6 +19,7 @@ import type { HistoryCursor, HistoryFilter, HistoryPage, HistoryRowSummary, Hist
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { localStack } from '../../src/stack/localStack';
+import { freePort } from './kafkaTools';
 
 const root = join(import.meta.dirname, '..', '..');
 const schema = `history_test_${process.pid}_${Date.now().toString(36)}`;
@@ -91,18 +91,6 @@ async function allPagesDown(filter: HistoryFilter, limit: number): Promise<{ ids
     cursor = page.older;
   }
   return { ids: pages.flatMap((p) => p.rows.map((r) => r.id)), pages };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => { resolve(port); });
-    });
-  });
 }
 
 async function expectWorkbenchError(promise: Promise<unknown>, pattern: RegExp): Promise<WorkbenchError> {

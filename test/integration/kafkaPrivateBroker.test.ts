@@ -18,7 +18,7 @@ import type { KafkaConnectionConfig, KafkaRecord } from '../../src/kafka/types';
 import type { SaslMechanism } from '../../src/shared/connections';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
-import { freePort } from './kafkaTools';
+import { freePorts } from './kafkaTools';
 import { ThrowawayBroker } from './throwawayBroker';
 
 const USER = 'etl';
@@ -33,10 +33,11 @@ function config(mechanism: SaslMechanism, password = PASSWORD, requestTimeoutMs 
 }
 
 before(async () => {
-  port = await freePort();
+  const [listenerPort, controllerPort] = await freePorts(2) as [number, number];
+  port = listenerPort;
   const jaas = (module: string, extra = '') => `org.apache.kafka.common.security.${module} required${extra};`;
   broker.configure({
-    controllerPort: await freePort(),
+    controllerPort,
     listeners: `SASL_PLAINTEXT://127.0.0.1:${port}`,
     interBrokerListener: 'SASL_PLAINTEXT',
     protocolMap: 'SASL_PLAINTEXT:SASL_PLAINTEXT',

@@ -25,7 +25,7 @@ import { KafkaService } from '../../src/kafka/kafkaService';
 import type { KafkaConnectionConfig, KafkaRecord, ProduceMessage } from '../../src/kafka/types';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
-import { freePort, kcatReadRaw } from './kafkaTools';
+import { freePorts, kcatReadRaw } from './kafkaTools';
 import { ThrowawayBroker } from './throwawayBroker';
 
 const USER = 'etl';
@@ -100,13 +100,11 @@ const asBuffer = (v: string | Buffer | null | undefined): Buffer | null => (v ==
 
 before(async () => {
   const keystores = makeCertificates();
-  sslPort = await freePort();
-  saslSslPort = await freePort();
-  leafOnlyPort = await freePort();
-  otherNamePort = await freePort();
+  let controllerPort: number | undefined;
+  [sslPort, saslSslPort, leafOnlyPort, otherNamePort, controllerPort] = await freePorts(5) as [number, number, number, number, number];
   const listeners = `SSL://127.0.0.1:${sslPort},SASL_SSL://127.0.0.1:${saslSslPort},LEAFONLY://127.0.0.1:${leafOnlyPort},OTHERNAME://127.0.0.1:${otherNamePort}`;
   broker.configure({
-    controllerPort: await freePort(),
+    controllerPort,
     listeners,
     interBrokerListener: 'SSL',
     protocolMap: 'SSL:SSL,SASL_SSL:SASL_SSL,LEAFONLY:SSL,OTHERNAME:SSL',

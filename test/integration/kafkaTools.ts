@@ -108,10 +108,31 @@ export function nativeKafkaDataDir(): string {
 
 /** A TCP port nothing listens on right now. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
+  const [port] = await freePorts(1);
+  assert.ok(port !== undefined);
+  return port;
+}
+
+/**
+ * `count` distinct TCP ports nothing listens on right now. All are held open until the
+ * last one is chosen: asking for one port at a time can hand out the same port twice,
+ * and a broker refuses two listeners on one port.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(servers.map((server) => new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('the test server has no TCP address'));
+      });
+    })));
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+      if (server.listening) server.close(() => { resolve(); });
+      else resolve();
+    })));
+  }
 }
