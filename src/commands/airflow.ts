@@ -16,7 +16,7 @@ import { parseJsonObject } from '../shared/jsonObject';
 import { taggedLogger } from '../shared/logger';
 import type { DagNode, DagsNode, DagsTreeProvider, RunNode, TaskNode } from '../views/airflow/dagsTree';
 import type { DatasetsNode, DatasetsTreeProvider } from '../views/airflow/datasetsTree';
-import { healthLines, serverDescription } from '../views/airflow/presentation';
+import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../views/airflow/presentation';
 import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
@@ -212,7 +212,7 @@ async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar)
   const items: Item[] = connections.map((c) => {
     const status = deps.connections.status(c.name);
     const shown = status.kind === 'checking' ? status.previous ?? status : status;
-    const description = shown.kind === 'ok' ? serverDescription(shown.info, shown.health) : shown.kind === 'error' ? 'unreachable' : 'not checked yet';
+    const description = shown.kind === 'ok' ? serverDescription(shown.info, shown.health) : shown.kind === 'error' ? PROBLEM_WORDS[statusProblem(shown.error)] : 'not checked yet';
     const detail = shown.kind === 'ok'
       ? `${c.url} · REST API ${shown.info.apiVersion}${shown.health ? ` · ${healthLines(shown.health).join(', ')}` : ''}`
       : shown.kind === 'error' ? `${c.url} · ${userMessage(shown.error)}` : c.url;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { AirflowClient } from '../../src/airflow/airflowClient';
 import type { AirflowConnectionConfig } from '../../src/airflow/types';
 import { silentLogger } from '../../src/shared/logger';
-import { statusBarLook, statusProblem } from '../../src/views/airflow/presentation';
+import { connectionStatusText, statusBarLook, statusProblem } from '../../src/views/airflow/presentation';
 import { checkServer } from '../../src/views/airflow/serverCheck';
 
 const servers = [
@@ -54,6 +54,7 @@ for (const server of servers) {
       const look = statusBarLook('Local stack', server.url, status, { auth: 'password', retryInMs: 5000 });
       assert.equal(look.text, '$(pulse) Airflow ✗ sign-in');
       assert.equal(look.click, 'reenterCredentials');
+      assert.equal(connectionStatusText(status), 'sign-in refused', 'the connection row in the trees says the same, not "unreachable"');
       assert.match(look.tooltip, new RegExp(`did not accept the password, or none is stored:\\nAirflow at ${server.url.replace(/\./g, '\\.')} refused the credentials for user admin \\((401|403) on `));
     });
 
@@ -92,6 +93,7 @@ describe('status check of an Airflow that is not there', () => {
     const look = statusBarLook('Local stack', url, status, { retryInMs: 10_000 });
     assert.equal(look.text, '$(pulse) Airflow ✗ unreachable');
     assert.equal(look.click, 'showStatus');
+    assert.equal(connectionStatusText(status), 'unreachable');
     assert.match(look.tooltip, /cannot be reached:\nAirflow at .* refused the connection/);
     assert.match(look.tooltip, /Checking again in 10 s\./);
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { WorkbenchError } from '../../src/shared/errors';
-import { statusBarLook, statusProblem, statusRetryDelayMs } from '../../src/views/airflow/presentation';
+import { connectionStatusText, statusBarLook, statusProblem, statusRetryDelayMs } from '../../src/views/airflow/presentation';
 
 const URL = 'http://127.0.0.1:8080';
 
@@ -65,6 +65,8 @@ describe('the Airflow status bar after a failed check', () => {
     assert.equal(look.text, '$(pulse) Airflow ✗');
     assert.match(look.tooltip, /answered with an error:\n.*\(500\)/);
     assert.equal(look.click, 'showStatus');
+    assert.equal(connectionStatusText({ kind: 'error', error: serverError, checkedAt: 1 }), 'error answer');
+    assert.equal(connectionStatusText({ kind: 'checking', previous: { kind: 'error', error: timeout, checkedAt: 1 } }), 'unreachable');
   });
 
   it('keeps showing the failure while checking again', () => {

@@ -285,7 +285,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       item.iconPath = new vscode.ThemeIcon('cloud');
       item.tooltip = `${connection.url}\nAirflow ${shown.info.version} (REST API ${shown.info.apiVersion})\n${item.description}\nSigns in with ${signIn}`;
     } else if (shown.kind === 'error') {
-      item.description = 'unreachable';
+      item.description = node.shownStatus;
       item.iconPath = new vscode.ThemeIcon('cloud', new vscode.ThemeColor('errorForeground'));
       item.tooltip = `${connection.url}\n${userMessage(shown.error)}`;
     } else {

@@ -270,11 +270,14 @@ export function serverDescription(info: ServerInfo, health: ServerHealth | undef
   return `${version} · ${overallHealth(health)}`;
 }
 
-/** The words after a connection's name in the trees: "Airflow 3.3.2 · healthy", "unreachable", "connecting…". */
+/**
+ * The words after a connection's name in the trees and the server picker: "Airflow 3.3.2 · healthy",
+ * "sign-in refused", "unreachable", "error answer", "connecting…".
+ */
 export function connectionStatusText(status: ServerStatus): string {
   const shown = status.kind === 'checking' ? status.previous ?? status : status;
   if (shown.kind === 'ok') return serverDescription(shown.info, shown.health);
-  if (shown.kind === 'error') return 'unreachable';
+  if (shown.kind === 'error') return PROBLEM_WORDS[statusProblem(shown.error)];
   return 'connecting…';
 }
 
@@ -285,6 +288,13 @@ export function connectionStatusText(status: ServerStatus): string {
  * (`failed`: its logs say more).
  */
 export type StatusProblem = 'credentials' | 'unreachable' | 'failed';
+
+/** A failed check in a few words, for a tree row or a picker entry. */
+export const PROBLEM_WORDS: Readonly<Record<StatusProblem, string>> = {
+  credentials: 'sign-in refused',
+  unreachable: 'unreachable',
+  failed: 'error answer',
+};
 
 export function statusProblem(error: unknown): StatusProblem {
   if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === REENTER_AIRFLOW_CREDENTIALS_COMMAND)) {
