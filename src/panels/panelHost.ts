@@ -4,8 +4,8 @@
  * logs it), waits for `ready` before posting, answers each request through the panel's typed
  * handler table (a thrown error becomes an `ok: false` reply with a sentence for the user),
  * types the notifications, and disposes the panel with everything registered on it. A panel
- * (producer form, dataset-event form, message inspector) owns one PanelHost and keeps only
- * its own behaviour.
+ * (producer form, dataset-event form, message inspector, trace) owns one PanelHost and keeps
+ * only its own behaviour.
  */
 import * as vscode from 'vscode';
 import { describeError, userMessage } from '../shared/errors';
@@ -41,6 +41,11 @@ export interface PanelHostOptions<M extends Methods> {
    * error text and it is not logged. Undefined: logged, and the reply says userMessage(error).
    */
   expectedErrorText?: (error: unknown) => string | undefined;
+  /**
+   * A request failed with an unexpected error (already logged): e.g. also show it as a
+   * notification with next steps when the action was one the user started from the panel.
+   */
+  onFailure?: (error: unknown) => void;
   /** The panel was closed (by the user or by dispose()): stop the owner's work. */
   onDispose: () => void;
 }
@@ -113,6 +118,7 @@ export class PanelHost<M extends Methods, N extends object> implements vscode.Di
       if (text === undefined) {
         this.options.log.warn(`${request.method} failed: ${describeError(error)}`);
         text = userMessage(error);
+        this.options.onFailure?.(error);
       }
       this.post({ kind: 'response', id: request.id, ok: false, error: text });
     }

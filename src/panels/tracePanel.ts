@@ -5,14 +5,14 @@
  * WATCH_LIMIT_MS, while the panel is hidden (it refreshes once shown again) and when closed.
  * Each step's actions are looked up here by index, never taken from the webview.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { describeError, userMessage } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import type { HostToWebview, TraceNotifications, TraceView } from '../shared/protocol';
+import type { TraceMethods, TraceNotifications, TraceView } from '../shared/protocol';
 import type { BatchTrace, MessageCoordinates, MessageTrace, TraceLink } from '../trace/traceModel';
 import type { TraceService } from '../trace/traceService';
-import { batchTraceView, messageTraceView, parseTraceMessage, type TraceRequest } from '../trace/traceView';
-import { panelHtml } from './webviewHtml';
+import { batchTraceView, messageTraceView, parseTraceMessage } from '../trace/traceView';
+import { PanelHost } from './panelHost';
 
 /** How long a panel keeps polling active runs. */
 export const WATCH_LIMIT_MS = 30 * 60_000;
@@ -43,11 +43,9 @@ function keyOf(target: TraceTarget): string {
 export class TracePanel implements vscode.Disposable {
   private static readonly open = new Map<string, TracePanel>();
 
-  private readonly panel: vscode.WebviewPanel;
-  private readonly disposables: { dispose(): unknown }[] = [];
+  private readonly host: PanelHost<TraceMethods, TraceNotifications>;
   private readonly log: Logger;
   private readonly startedAt = Date.now();
-  private ready = false;
   private disposed = false;
   private view: TraceView | undefined;
   private links: TraceLink[][] = [];
@@ -60,7 +58,7 @@ export class TracePanel implements vscode.Disposable {
     const key = keyOf(target);
     const existing = TracePanel.open.get(key);
     if (existing) {
-      existing.panel.reveal();
+      existing.host.reveal();
       existing.restartWatch();
       return existing;
     }
@@ -71,23 +69,47 @@ export class TracePanel implements vscode.Disposable {
 
   private constructor(private readonly deps: TracePanelDeps, private readonly target: TraceTarget, private readonly key: string) {
     this.log = taggedLogger(deps.log, 'trace');
-    const title = target.kind === 'message'
-      ? `Trace ${target.coordinates.topic}[${target.coordinates.partition}]@${target.coordinates.offset}`
-      : `Batch Trace ${target.runId}`;
-    this.panel = vscode.window.createWebviewPanel('kafkaAirflow.trace', title, vscode.ViewColumn.Active, {
-      enableScripts: true,
+    this.host = new PanelHost<TraceMethods, TraceNotifications>({
+      viewType: 'kafkaAirflow.trace',
+      title: target.kind === 'message'
+        ? `Trace ${target.coordinates.topic}[${target.coordinates.partition}]@${target.coordinates.offset}`
+        : `Batch Trace ${target.runId}`,
+      entry: 'trace',
+      extensionUri: deps.extensionUri,
+      // Hidden panels lose their page; the new page says `ready` again and the trace is reloaded.
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview')],
+      log: this.log,
+      name: 'the trace panel',
+      parse: parseTraceMessage,
+      handlers: {
+        refresh: async () => {
+          this.interval = FIRST_INTERVAL_MS;
+          await this.refresh();
+          return null;
+        },
+        openLink: async ({ step, link }) => {
+          const target = this.links[step]?.[link];
+          if (!target) throw new Error('That action is no longer on the trace; it was refreshed. Try again.');
+          await this.deps.openLink(target);
+          return null;
+        },
+      },
+      onReady: () => {
+        if (this.view) this.host.notify('trace', this.view);
+        // First shown, or shown again after being hidden: load afresh and poll while active.
+        this.restartWatch();
+      },
+      // A step's action the user clicked failed: tell them the way commands do, with next steps.
+      onFailure: (error) => { this.deps.showError(error); },
+      onDispose: () => {
+        this.disposed = true;
+        this.stopTimer();
+        TracePanel.open.delete(this.key);
+      },
     });
-    this.panel.webview.html = panelHtml(this.panel.webview, deps.extensionUri, 'trace', title);
-    this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),
-      this.panel.onDidDispose(() => { this.dispose(); }),
-      this.panel.onDidChangeViewState(() => {
-        if (!this.panel.visible) this.stopTimer();
-        // Hidden panels lose their page (no retained context); the new page says `ready` again.
-      }),
-    );
+    this.host.register(this.host.panel.onDidChangeViewState(() => {
+      if (!this.host.panel.visible) this.stopTimer();
+    }));
     void this.refresh();
   }
 
@@ -135,68 +157,19 @@ export class TracePanel implements vscode.Disposable {
     }
     // Closed while the trace was loading: nothing to post, nothing to schedule.
     if (this.isClosed()) return;
-    this.notify('trace', this.view);
-    if (active && this.panel.visible) {
+    this.host.notify('trace', this.view);
+    if (active && this.host.panel.visible) {
       this.timer = setTimeout(() => { void this.refresh(); }, this.interval);
       this.interval = Math.min(MAX_INTERVAL_MS, Math.round(this.interval * 1.5));
     }
   }
 
+  /** A method, not the field, so the check after an await is not narrowed away. */
   private isClosed(): boolean {
     return this.disposed;
   }
 
-  private post(message: HostToWebview): void {
-    if (!this.ready || this.disposed) return;
-    this.panel.webview.postMessage(message).then(undefined, (error: unknown) => {
-      this.log.warn(`Could not post to the trace panel: ${describeError(error)}`);
-    });
-  }
-
-  private notify<K extends keyof TraceNotifications>(type: K, params: TraceNotifications[K]): void {
-    this.post({ kind: 'notification', type, params });
-  }
-
-  private receive(raw: unknown): void {
-    const message = parseTraceMessage(raw);
-    if (!message) {
-      this.log.warn('Ignored a message from the trace panel that is not in the protocol');
-      return;
-    }
-    if (message.kind === 'ready') {
-      this.ready = true;
-      if (this.view) this.notify('trace', this.view);
-      // First shown, or shown again after being hidden: load afresh and poll while active.
-      this.restartWatch();
-      return;
-    }
-    void this.answer(message);
-  }
-
-  private async answer(request: TraceRequest): Promise<void> {
-    try {
-      if (request.method === 'refresh') {
-        this.interval = FIRST_INTERVAL_MS;
-        await this.refresh();
-      } else {
-        const link = this.links[request.params.step]?.[request.params.link];
-        if (!link) throw new Error('That action is no longer on the trace; it was refreshed. Try again.');
-        await this.deps.openLink(link);
-      }
-      this.post({ kind: 'response', id: request.id, ok: true, result: null });
-    } catch (error) {
-      this.log.error(`Trace panel ${request.method} failed: ${describeError(error)}`);
-      this.deps.showError(error);
-      this.post({ kind: 'response', id: request.id, ok: false, error: userMessage(error) });
-    }
-  }
-
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.stopTimer();
-    TracePanel.open.delete(this.key);
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }
