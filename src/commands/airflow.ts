@@ -303,12 +303,18 @@ export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): 
     registerCommand(log, CommandId.fireDatasetEvent, fireDatasetEvent),
     registerCommand(log, CommandId.fireDatasetEventOnDataset, fireDatasetEvent),
     registerCommand(log, CommandId.revealInDagsTree, async (first, second, third) => {
-      // From a row's click: (connection, dagId, runId?); from its context menu: the row itself.
+      // From a row's click: (connection, dagId, runId?); from its context menu: the row itself;
+      // from the Message Inspector's Pipeline section: (undefined, dagId, runId) for the active connection.
       const row = typeof first === 'object' && first !== null ? (first as Partial<{ connectionName: string; dagId: string; runId: string }>) : undefined;
-      const connection = row ? row.connectionName : first;
+      const connection = row ? row.connectionName : first ?? deps.connections.active()?.name;
       const dagId = row ? row.dagId : second;
       const runId = row ? row.runId : third;
-      if (typeof connection !== 'string' || typeof dagId !== 'string') return;
+      if (typeof dagId !== 'string') return;
+      if (typeof connection !== 'string') {
+        throw new WorkbenchError(`No Airflow connection is active, so the DAGs view cannot show ${dagId}${typeof runId === 'string' ? ` / ${runId}` : ''}. Connect to Airflow first.`, {
+          actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+        });
+      }
       await onServer(deps, connection, () =>
         typeof runId === 'string' ? dagsTree.revealRun(connection, dagId, runId) : dagsTree.revealDag(connection, dagId));
     }),

@@ -61,6 +61,12 @@ export function parseInspectorMessage(raw: unknown): ReadyMessage | InspectorReq
     case 'produceAgain':
     case 'traceMessage':
       return isId(params['id']) ? { kind: 'request', id, method, params: { id: params['id'] } } : undefined;
+    case 'openRun': {
+      const { dagId, runId } = params;
+      return typeof dagId === 'string' && dagId !== '' && typeof runId === 'string' && runId !== ''
+        ? { kind: 'request', id, method, params: { dagId, runId } }
+        : undefined;
+    }
     case 'copy': {
       const what = params['what'];
       return isId(params['id']) && (what === 'key' || what === 'value' || what === 'row')

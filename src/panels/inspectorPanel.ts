@@ -108,6 +108,11 @@ export class InspectorPanel implements vscode.Disposable {
           await vscode.commands.executeCommand(CommandId.traceMessage, record.topic, record.partition, record.offset);
           return null;
         },
+        openRun: async ({ dagId, runId }) => {
+          // No connection name: the command uses the active Airflow connection.
+          await vscode.commands.executeCommand(CommandId.revealInDagsTree, undefined, dagId, runId);
+          return null;
+        },
       },
       onReady: () => { void this.sendPreset(); },
       onDispose: () => { this.dispose(); },

@@ -314,6 +314,8 @@ export type InspectorMethods = {
   produceAgain: [{ id: number }, null];
   /** Runs Trace Message for the message in the detail pane (Kafka and history rows alike). */
   traceMessage: [{ id: number }, null];
+  /** Shows a run named in the Pipeline section in the DAGs view, on the active Airflow connection. */
+  openRun: [{ dagId: string; runId: string }, null];
 };
 
 export interface InspectorNotifications {

@@ -220,9 +220,15 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       await expect(pipeline.locator('[data-line="consumed"]')).toContainText(`by kafka_batch_consumer / ${consumerRunId} at `);
       await expect(pipeline.locator('[data-line="dataset"]')).toContainText('workbench://message-history/order');
       await expect(pipeline.locator('[data-line="processed"]')).toBeVisible();
-      await expect(pipeline.locator('[data-line="consumed"] vscode-button')).toHaveAttribute('aria-label', 'Trace Message');
+      await expect(pipeline.locator('[data-line="consumed"] vscode-button[aria-label="Trace Message"]')).toBeVisible();
       await expect(pipeline.locator('[data-line="processed"]')).toContainText(/by process_order_messages \/ \S+ at |not processed yet/);
       await wb.saveReadmeScreenshot('history-inspector-pipeline');
+    });
+
+    await test.step('Open Run on the Consumed line shows the consumer run, selected, in the DAGs view', async () => {
+      await webview(wb).locator('#detail-pipeline [data-line="consumed"] vscode-button[aria-label="Open Run"]').click();
+      const revealed = wb.treeRow('DAGs', consumerRunId).and(wb.page.locator('.monaco-list-row.selected'));
+      await expect(revealed, 'the consumer run, revealed and selected in the DAGs view').toBeVisible({ timeout: 30_000 });
     });
   });
 });

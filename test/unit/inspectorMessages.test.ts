@@ -125,6 +125,13 @@ describe('messages from the inspector webview', () => {
     assert.equal(parseInspectorMessage({ kind: 'request', id: 7, method: 'traceMessage', params: { id: '12' } }), undefined);
   });
 
+  it('takes Open Run with a DAG id and a run id, and nothing else', () => {
+    const wanted = { dagId: 'kafka_batch_consumer', runId: 'manual__2026-11-22T08:00:00+00:00' };
+    assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 8, method: 'openRun', params: { ...wanted, connection: 'other' } }), { kind: 'request', id: 8, method: 'openRun', params: wanted });
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 8, method: 'openRun', params: { ...wanted, runId: '' } }), undefined);
+    assert.equal(parseInspectorMessage({ kind: 'request', id: 8, method: 'openRun', params: { dagId: 3, runId: 'r' } }), undefined);
+  });
+
   it('answers the ready handshake and takes stop with empty params only', () => {
     assert.deepEqual(parseInspectorMessage({ kind: 'ready' }), { kind: 'ready' });
     assert.deepEqual(parseInspectorMessage({ kind: 'request', id: 5, method: 'stop', params: { extra: 1 } }), { kind: 'request', id: 5, method: 'stop', params: {} });

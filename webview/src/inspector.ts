@@ -511,9 +511,12 @@ function renderPipeline(detail: InspectorDetail): void {
         el('span', { class: 'label' }, line.label),
         el('span', { class: 'value' }, line.text));
       if (line.run) {
-        const trace = el('vscode-button', { icon: 'git-commit', secondary: true, 'aria-label': 'Trace Message', title: `Trace Message: follow it through ${line.run.dagId} / ${line.run.runId} and the runs after it; each step opens its run` });
+        const { dagId, runId } = line.run;
+        const open = el('vscode-button', { icon: 'list-tree', secondary: true, 'aria-label': 'Open Run', title: `Open Run: show ${dagId} / ${runId} with its tasks in the DAGs view` });
+        open.addEventListener('click', () => { void run(() => host.request('openRun', { dagId, runId })); });
+        const trace = el('vscode-button', { icon: 'git-commit', secondary: true, 'aria-label': 'Trace Message', title: `Trace Message: follow it through ${dagId} / ${runId} and the runs after it; each step opens its run` });
         trace.addEventListener('click', () => { void run(() => host.request('traceMessage', { id: detail.id })); });
-        row.append(trace);
+        row.append(open, trace);
       }
       return row;
     }));
