@@ -9,7 +9,7 @@ import type { KafkaConnections } from '../config/kafkaConnections';
 import { SecretKey, type Secrets } from '../config/secrets';
 import type { OffsetResetTarget, TopicSummary } from '../kafka/types';
 import type { KafkaConnection } from '../shared/connections';
-import { CancelledError, WorkbenchError } from '../shared/errors';
+import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { KafkaInspectorSource } from '../panels/kafkaInspectorSource';
 import { ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
@@ -199,7 +199,11 @@ async function deleteTopic(deps: KafkaCommandDeps, arg: unknown): Promise<void> 
   if (node?.kind !== 'topic') return;
   const { connectionName, topic } = node;
   const service = await deps.connections.service(connectionName);
-  const details = await service.describeTopic(topic.name).catch(() => undefined);
+  // The count only adds to the question; without it the question is still right.
+  const details = await service.describeTopic(topic.name).catch((error: unknown) => {
+    deps.log.warn(`Could not count the messages of ${topic.name} before deleting it: ${describeError(error)}`);
+    return undefined;
+  });
   const messages = details ? ` and its ${plural(details.messageEstimate, 'message')}` : '';
   const answer = await vscode.window.showWarningMessage(
     `Delete the topic "${topic.name}" from ${connectionName}?`,

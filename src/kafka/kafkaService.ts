@@ -7,7 +7,7 @@
  * and every wait is bounded by the connection's request timeout.
  */
 import { AssignerProtocol, ConfigResourceTypes, Kafka, type Admin, type KafkaConfig } from 'kafkajs';
-import { WorkbenchError } from '../shared/errors';
+import { describeError, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
 import { registerKafkajsCodecs } from './compression';
@@ -355,7 +355,7 @@ export class KafkaService {
       this.admin = connected;
       connected.catch(() => {
         if (this.admin === connected) this.admin = undefined;
-        admin.disconnect().catch(() => undefined);
+        admin.disconnect().catch((error: unknown) => { this.logger.debug(`Closing the admin client after a failed connect failed: ${describeError(error)}`); });
       });
     }
     return this.admin;
@@ -380,7 +380,8 @@ export class KafkaService {
   private dropAdmin(): void {
     const admin = this.admin;
     this.admin = undefined;
-    admin?.then((a) => a.disconnect()).catch(() => undefined);
+    // A connect that failed was logged where it failed; a failed disconnect is only worth a debug line.
+    admin?.then((a) => a.disconnect()).catch((error: unknown) => { this.logger.debug(`Closing the admin client failed: ${describeError(error)}`); });
   }
 
   /** A short-lived kafkajs Cluster for one metadata call. */
@@ -393,7 +394,7 @@ export class KafkaService {
     } catch (error) {
       throw toKafkaError(error, this.config, context);
     } finally {
-      await cluster.disconnect().catch(() => undefined);
+      await cluster.disconnect().catch((error: unknown) => { this.logger.debug(`Closing the connection after ${context.action} failed: ${describeError(error)}`); });
     }
   }
 

@@ -160,6 +160,8 @@ export async function produceMessages(
         }
         return b;
       });
+      // Every caller awaits `broker` and reports its error; this only keeps a lookup nobody
+      // awaits any more (a cancelled run) from becoming an unhandled rejection.
       broker.catch(() => undefined);
       brokers.set(nodeId, broker);
     }

@@ -97,6 +97,7 @@ export async function probeKafka(brokers: string[], timeoutMs: number): Promise<
   } catch (error) {
     return failed(error, `Kafka at ${brokers.join(', ')}`);
   } finally {
+    // The probe's answer is already decided; a failed disconnect would not change it.
     await admin.disconnect().catch(() => undefined);
   }
 }
@@ -114,6 +115,7 @@ export async function probePostgres(target: NativeStackAddresses['postgres'], ti
   } catch (error) {
     return failed(error, `PostgreSQL at ${target.host}:${target.port}`);
   } finally {
+    // The probe's answer is already decided; a failed close would not change it.
     await client.end().catch(() => undefined);
   }
 }
