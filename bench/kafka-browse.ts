@@ -16,6 +16,7 @@ import { MessageBuffer } from '../src/kafka/messageBuffer';
 import { generateTestData } from '../src/kafka/testData';
 import type { ProduceMessage } from '../src/kafka/types';
 import { BROKER, flag, fmt, loadNote, localService, median, mib, timed, uniqueTopic } from './lib/kafkaBench';
+import { removeTestTopics } from '../test/support/testTopics';
 
 const MESSAGES = flag('messages', 100_000);
 const RUNS = flag('runs', 5);
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
     console.log(`median kcat -C:       ${fmt(mKcat)} ms (${fmt((MESSAGES / mKcat) * 1000)} msg/s)`);
     console.log(`ratio browse time / kcat time: ${fmt(mAll / mKcat, 2)} (kcat is ${fmt(mAll / mKcat, 2)}x as fast; it writes to /dev/null and keeps nothing)   (${loadNote()} at the end)`);
   } finally {
-    await service.deleteTopic(topic).catch(() => undefined);
+    await removeTestTopics(service, [topic]);
     await service.dispose();
   }
 }

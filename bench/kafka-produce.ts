@@ -20,6 +20,7 @@
 import { generateTestData } from '../src/kafka/testData';
 import type { Compression, ProduceMessage } from '../src/kafka/types';
 import { BROKER, flag, fmt, kafkaToolsClassPath, loadNote, localService, median, timed, uniqueTopic } from './lib/kafkaBench';
+import { removeTestTopics } from '../test/support/testTopics';
 
 const MESSAGES = flag('messages', 100_000);
 const RUNS = flag('runs', 5);
@@ -78,8 +79,7 @@ async function main(): Promise<void> {
       console.log(`run ${run}: KafkaService ${fmt(oursRates.at(-1) ?? 0)} msg/s (${fmt(ms)} ms)   ProducerPerformance ${fmt(rate)} msg/s (JVM run ${fmt(java.ms)} ms)`);
     }
   } finally {
-    await service.deleteTopic(ours).catch(() => undefined);
-    await service.deleteTopic(theirs).catch(() => undefined);
+    await removeTestTopics(service, [ours, theirs]);
     await service.dispose();
   }
   const oursMedian = median(oursRates);

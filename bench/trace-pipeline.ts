@@ -17,6 +17,7 @@ import { BatchConsumerService } from '../src/trace/batchConsumerService';
 import { TraceHistoryStore } from '../src/trace/traceHistoryStore';
 import { CONSUME_TASK_ID, timeOf } from '../src/trace/traceModel';
 import { TraceService } from '../src/trace/traceService';
+import { removeTestTopics } from '../test/support/testTopics';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const MESSAGES = Number(process.argv[3] ?? 1000);
@@ -94,7 +95,7 @@ async function round(index: number): Promise<Round> {
   const phase = (name: string): number => batch.phases.find((p) => p.phase === name)?.durationMs ?? 0;
 
   const kcat = await kcatProduce(reference, messages.map((m) => String(m.value)));
-  await Promise.all([kafka.deleteTopic(topic), kafka.deleteTopic(reference)]).catch(() => undefined);
+  await removeTestTopics(kafka, [topic, reference], { historyRows: true });
   return {
     total, produce: produceMs, kcat,
     consumerQueue: Math.max(0, firstTaskStart - triggeredAt),

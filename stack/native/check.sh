@@ -49,14 +49,16 @@ check() {
   fi
 }
 
-# Kafka: produce one message (with a key) to a fresh topic, consume it back, compare.
+# Kafka: produce one message (with a key) to the one-partition topic kaw-check (made on first
+# use, the same topic every time so checks leave no topics behind), read the newest message
+# back, compare.
 check_kafka() {
   command -v kcat >/dev/null || { echo "kcat not installed (sudo apt-get install kcat)"; return 1; }
-  local topic msg="hello from check.sh $RANDOM" got
-  topic="kaw-check-$(date +%s)-$RANDOM"
-  printf '%s\n' "$msg" | timeout 30 kcat -q -b "$KAFKA_BOOTSTRAP" -P -t "$topic" -k check -X message.timeout.ms=20000 ||
+  local topic=kaw-check msg got
+  msg="hello from check.sh $(date +%s)-$RANDOM"
+  printf '%s\n' "$msg" | timeout 30 kcat -q -b "$KAFKA_BOOTSTRAP" -P -t "$topic" -p 0 -k check -X message.timeout.ms=20000 ||
     { echo "produce to $topic failed"; return 1; }
-  got="$(timeout 30 kcat -q -b "$KAFKA_BOOTSTRAP" -C -t "$topic" -o beginning -c 1 -e -f '%k=%s\n')" ||
+  got="$(timeout 30 kcat -q -b "$KAFKA_BOOTSTRAP" -C -t "$topic" -p 0 -o -1 -c 1 -e -f '%k=%s\n')" ||
     { echo "consume from $topic failed"; return 1; }
   [[ "$got" == "check=$msg" ]] || { echo "expected 'check=$msg', got '$got'"; return 1; }
   echo "topic $topic: produced and consumed '$msg'"

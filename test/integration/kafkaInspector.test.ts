@@ -20,6 +20,7 @@ import { checkProducerForm, defaultForm } from '../../src/panels/producerForm';
 import { compilePlan, summarizeRun } from '../../src/panels/producerMessages';
 import type { InspectorOptions, InspectorStatus } from '../../src/shared/protocol';
 import { silentLogger } from '../../src/shared/logger';
+import { removeTestTopics } from '../support/testTopics';
 
 const run = promisify(execFile);
 const BROKER = '127.0.0.1:9092';
@@ -71,7 +72,7 @@ describe('Kafka features of the editor against the native broker', () => {
 
   after(async () => {
     for (const s of sources) s.dispose();
-    await service.deleteTopic(topic).catch(() => undefined);
+    await removeTestTopics(service, [topic]);
     await service.dispose();
   });
 

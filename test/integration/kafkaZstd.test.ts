@@ -19,6 +19,7 @@ import type { KafkaConnectionConfig, KafkaRecord, ProduceMessage } from '../../s
 import { silentLogger } from '../../src/shared/logger';
 import { probeTcp } from '../../src/stack/health';
 import { kcatReadRaw, nativeKafkaDataDir, runKcat, segmentCodecs } from './kafkaTools';
+import { removeTestTopics } from '../support/testTopics';
 
 const BROKER = '127.0.0.1:9092';
 const RUN = `wb-zstd-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -47,7 +48,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const topic of created) await service.deleteTopic(topic).catch(() => undefined);
+  await removeTestTopics(service, created);
   await service.dispose();
 });
 

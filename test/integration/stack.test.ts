@@ -11,7 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { KafkaService } from '../../src/kafka/kafkaService';
+import { silentLogger } from '../../src/shared/logger';
 import { localStack } from '../../src/stack/localStack';
+import { removeTestTopics } from '../support/testTopics';
 
 const run = promisify(execFile);
 const broker = localStack.kafka.brokers[0]!;
@@ -27,8 +30,13 @@ describe('native stack', () => {
       });
       child.stdin?.end(`key-1|${payload}\n`);
     });
-    const { stdout } = await run('kcat', ['-b', broker, '-C', '-t', topic, '-o', 'beginning', '-c', '1', '-e', '-f', '%k|%s\\n', '-m', '20']);
-    assert.equal(stdout.trim(), `key-1|${payload}`);
+    try {
+      const { stdout } = await run('kcat', ['-b', broker, '-C', '-t', topic, '-o', 'beginning', '-c', '1', '-e', '-f', '%k|%s\\n', '-m', '20']);
+      assert.equal(stdout.trim(), `key-1|${payload}`);
+    } finally {
+      const kafka = new KafkaService({ ...localStack.kafka, requestTimeoutMs: 10_000 }, silentLogger);
+      await removeTestTopics(kafka, [topic]).finally(() => kafka.dispose());
+    }
   });
 
   it('Airflow 3: API v2 answers with a 3.x version and issues a JWT for the admin user', async () => {

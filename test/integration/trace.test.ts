@@ -20,6 +20,7 @@ import { BatchConsumerService, describeSummary, type BatchSummary } from '../../
 import { RunHistoryReader } from '../../src/trace/runHistory';
 import type { BatchTrace } from '../../src/trace/traceModel';
 import { TraceService } from '../../src/trace/traceService';
+import { removeTestTopics } from '../support/testTopics';
 
 const RUN = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 const TOPIC = `wb-trace-it-${RUN}`;
@@ -61,7 +62,7 @@ describe('batch consumer and trace on the native stack', { timeout: 8 * 60_000 }
   });
 
   after(async () => {
-    await kafka.deleteTopic(TOPIC).catch(() => undefined);
+    await removeTestTopics(kafka, [TOPIC], { historyRows: true });
     await Promise.all([kafka.dispose(), store.dispose(), runHistory.dispose()]);
   });
 
