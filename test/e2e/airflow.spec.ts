@@ -9,17 +9,16 @@
 // connection as a user does (the password goes to secret storage), list its DAGs, trigger
 // one, watch it turn green, read its task log, and remove the connection again.
 // Needs `bash stack/native/stack.sh up airflow3` (and `up airflow2`); each part is skipped,
-// with the reason, when its Airflow does not answer.
+// with the reason, when its Airflow does not answer (failed under CI).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
 import { repoRoot } from './server';
+import { AIRFLOW2, AIRFLOW3 as AIRFLOW, httpAnswers, requireService } from './stackServices';
 import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
-const AIRFLOW = 'http://127.0.0.1:8080';
-const AIRFLOW2 = 'http://127.0.0.1:8081';
 /** The name the Airflow 2 test gives its connection (removed again at its end). */
 const AIRFLOW2_CONNECTION = 'Airflow 2';
 const HELLO_DAG = 'workbench_test_hello';
@@ -40,15 +39,6 @@ function airflow3DagsFolder(): string {
 const DATASET_URI = 'workbench://test/dataset';
 /** A run of the one-task test DAG takes seconds; the scheduler may need a while to pick it up. */
 const RUN_TIMEOUT = 150_000;
-
-async function airflowAnswers(probeUrl = `${AIRFLOW}/api/v2/version`): Promise<boolean> {
-  try {
-    const response = await fetch(probeUrl, { signal: AbortSignal.timeout(5000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 /** Collapses the views that are not about Airflow and widens the side bar, so the README's screenshots show the rows whole. */
 async function focusOnAirflowViews(wb: Workbench): Promise<void> {
@@ -134,7 +124,7 @@ test.describe('Airflow in the editor', () => {
   test.use({ actionTimeout: 90_000 });
 
   test.beforeAll(async () => {
-    test.skip(!(await airflowAnswers()), `Airflow 3 does not answer at ${AIRFLOW}: run "bash stack/native/stack.sh up airflow3"`);
+    requireService(await httpAnswers(`${AIRFLOW}/api/v2/version`), `Airflow 3 at ${AIRFLOW}`, 'airflow3');
   });
 
   test('trigger a DAG from the tree, watch it turn green, read its log, fire a dataset event', async ({ page }) => {
@@ -372,7 +362,7 @@ test.describe('Airflow 2 in the editor', () => {
   test.use({ actionTimeout: 90_000 });
 
   test.beforeAll(async () => {
-    test.skip(!(await airflowAnswers(`${AIRFLOW2}/api/v1/health`)), `Airflow 2 does not answer at ${AIRFLOW2}: run "bash stack/native/stack.sh up airflow2"`);
+    requireService(await httpAnswers(`${AIRFLOW2}/api/v1/health`), `Airflow 2 at ${AIRFLOW2}`, 'airflow2');
   });
 
   test('add an Airflow 2 connection, list its DAGs, trigger one, watch it turn green, read its log', async ({ page }) => {

@@ -6,9 +6,9 @@
 // connected Airflow 3 with a check mark within seconds of the launch (it once showed a red
 // "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
 // row opens a terminal with that service's log.
-// Needs the native stack up; skipped (with the reason) when Kafka does not answer.
-import * as net from 'node:net';
+// Needs the native stack up; skipped (with the reason) when a service does not answer, failed under CI.
 import { expect, test } from '@playwright/test';
+import { portAnswers, requireService } from './stackServices';
 import { openWorkbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
@@ -29,20 +29,10 @@ const SERVICES = [
  */
 const AIRFLOW_ITEM_TIMEOUT_MS = 4000;
 
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setTimeout(3000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { resolve(false); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-  });
-}
-
 test('the Stack view lists the native services as healthy, with a status bar item and Show Logs', async ({ page }) => {
   test.setTimeout(180_000);
   for (const [name, port] of [['Kafka', 9092], ['Airflow 3', 8080], ['PostgreSQL', 5432]] as const) {
-    test.skip(!(await answers(port)), `${name} does not answer on 127.0.0.1:${port}: run bash stack/native/stack.sh up`);
+    requireService(await portAnswers('127.0.0.1', port), `${name} on 127.0.0.1:${port}`);
   }
   const wb = await openWorkbench(page);
   await wb.openContainer(CONTAINER);

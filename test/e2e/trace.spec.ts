@@ -7,17 +7,13 @@
 // consumed, history row, dataset event, downstream run succeeded; then open the row in the
 // Message Inspector and see its Pipeline section (consumer run, dataset, processing run).
 // Needs Kafka, Airflow 3 and PostgreSQL of the native stack (`bash stack/native/stack.sh up`);
-// skipped (with the reason) when one of them does not answer.
-import * as net from 'node:net';
+// skipped (with the reason) when one of them does not answer, failed under CI.
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
-import { KafkaService } from '../../src/kafka/kafkaService';
-import { silentLogger } from '../../src/shared/logger';
+import { removeTestTopics } from '../support/testTopics';
+import { AIRFLOW3, BROKER, httpAnswers, portAnswers, POSTGRES, requireService, stackKafka } from './stackServices';
 import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
-const BROKER = { host: '127.0.0.1', port: 9092 };
-const AIRFLOW = 'http://127.0.0.1:8080';
-const POSTGRES = { host: '127.0.0.1', port: 5432 };
 const HISTORY = 'Message History';
 const DATA_TYPES = ['order', 'user'];
 const PER_TYPE = 10;
@@ -25,29 +21,6 @@ const TOTAL = DATA_TYPES.length * PER_TYPE;
 /** The consumer run, then the scheduler starting and running the downstream DAGs: minutes on 2 busy cores. */
 const PIPELINE_TIMEOUT = 300_000;
 const topic = `e2e-trace-${Date.now().toString(36)}`;
-
-function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    socket.setTimeout(3000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { resolve(false); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-  });
-}
-
-async function airflowAnswers(): Promise<boolean> {
-  try {
-    const response = await fetch(`${AIRFLOW}/api/v2/version`, { signal: AbortSignal.timeout(5000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-function kafkaService(): KafkaService {
-  return new KafkaService({ name: 'e2e', brokers: [`${BROKER.host}:${BROKER.port}`], ssl: false, saslMechanism: 'none', requestTimeoutMs: 15_000 }, silentLogger);
-}
 
 /** Expands a tree row; clicks again when a refresh of the view swallowed the click. */
 async function expand(target: Locator): Promise<void> {
@@ -74,11 +47,11 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
   test.use({ actionTimeout: 90_000 });
 
   test.beforeAll(async () => {
-    test.skip(!(await portAnswers(BROKER.host, BROKER.port)), `Kafka does not answer at ${BROKER.host}:${BROKER.port}: run "bash stack/native/stack.sh up"`);
-    test.skip(!(await airflowAnswers()), `Airflow 3 does not answer at ${AIRFLOW}: run "bash stack/native/stack.sh up"`);
-    test.skip(!(await portAnswers(POSTGRES.host, POSTGRES.port)), `PostgreSQL does not answer at ${POSTGRES.host}:${POSTGRES.port}: run "bash stack/native/stack.sh up"`);
+    requireService(await portAnswers(BROKER.host, BROKER.port), `Kafka at ${BROKER.host}:${BROKER.port}`);
+    requireService(await httpAnswers(`${AIRFLOW3}/api/v2/version`), `Airflow 3 at ${AIRFLOW3}`);
+    requireService(await portAnswers(POSTGRES.host, POSTGRES.port), `PostgreSQL at ${POSTGRES.host}:${POSTGRES.port}`);
     // A fresh topic, as a person creates it from the Kafka view first: Produce and Run writes to an existing topic.
-    const kafka = kafkaService();
+    const kafka = stackKafka();
     try {
       await kafka.createTopic({ name: topic, partitions: 3, replicationFactor: 1 });
     } finally {
@@ -88,9 +61,12 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
 
   test.afterAll(async () => {
     if (!(await portAnswers(BROKER.host, BROKER.port))) return;
-    const kafka = kafkaService();
-    await kafka.deleteTopic(topic).catch(() => undefined);
-    await kafka.dispose();
+    const kafka = stackKafka();
+    try {
+      await removeTestTopics(kafka, [topic], { historyRows: true });
+    } finally {
+      await kafka.dispose();
+    }
   });
 
   test('Produce and Run from the palette, see the summary, open a history row, trace it and see every step reached', async ({ page }) => {
