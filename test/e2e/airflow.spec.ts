@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { repoRoot } from './server';
 import { AIRFLOW2, AIRFLOW3 as AIRFLOW, httpAnswers, requireService } from './stackServices';
 import { openWorkbench, type Workbench } from './workbench';
@@ -49,9 +49,7 @@ async function focusOnAirflowViews(wb: Workbench): Promise<void> {
 /** Connects to the local stack and shows its DAGs, filtered to `filter` (the connection row expanded). */
 async function showLocalStackDags(wb: Workbench, filter: string): Promise<void> {
   await wb.openContainer(CONTAINER);
-  await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-  await wb.waitForNotification(/Connected to the local stack/);
-  await wb.clearNotifications();
+  await wb.connectLocalStack();
   await wb.expandView('DAGs');
   await focusOnAirflowViews(wb);
   const connection = wb.treeRow('DAGs', 'Local stack');
@@ -114,9 +112,18 @@ async function taskOfRun(wb: Workbench, runId: string, taskId: string, text: str
   return found;
 }
 
-/** The content frame of the webview panel with this title. */
-function webview(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+/**
+ * Clicks a task row of a run until its log tab opens. A click that lands while the DAGs view
+ * redraws the run's rows (its refresh after the run turned final) reaches no row; a person
+ * clicks again, and so does this.
+ */
+async function openTaskLog(wb: Workbench, runId: string, taskId: string, state: string, tryNumber: number): Promise<void> {
+  const tab = wb.editorPart.locator('.tab', { hasText: `${taskId} · try ${tryNumber}.log` });
+  await expect(async () => {
+    const task = await taskOfRun(wb, runId, taskId, `${state} · try ${tryNumber}`);
+    await task.click();
+    await expect(tab).toBeVisible({ timeout: 10_000 });
+  }, `the log of ${taskId} try ${tryNumber} opens`).toPass({ timeout: 60_000 });
 }
 
 test.describe('Airflow in the editor', () => {
@@ -134,9 +141,7 @@ test.describe('Airflow in the editor', () => {
     await wb.openContainer(CONTAINER);
 
     await test.step('connect to the local stack', async () => {
-      await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-      await wb.waitForNotification(/Connected to the local stack/);
-      await wb.clearNotifications();
+      await wb.connectLocalStack();
     });
 
     await test.step('the DAGs view lists the server with its version and health', async () => {
@@ -192,7 +197,7 @@ test.describe('Airflow in the editor', () => {
 
     await test.step('fire a dataset event from the form and see the run it started', async () => {
       await wb.runCommand('Kafka Airflow: Fire Dataset Event');
-      const form = webview(wb);
+      const form = wb.activeWebview();
       await expect(form.locator('h1')).toHaveText('Fire Dataset Event', { timeout: 60_000 });
       await expect(form.locator('#datasets-hint')).toContainText(/Airflow 3\.\d+\.\d+ · \d+ datasets?/, { timeout: 60_000 });
 
@@ -237,9 +242,7 @@ test.describe('Airflow in the editor', () => {
     test.setTimeout(300_000);
     const wb = await openWorkbench(page);
     await wb.openContainer(CONTAINER);
-    await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-    await wb.waitForNotification(/Connected to the local stack/);
-    await wb.clearNotifications();
+    await wb.connectLocalStack();
     await wb.expandView('DAGs');
     await wb.runCommandThatAsks('Kafka Airflow: Filter DAGs…', 'Filter DAGs');
     await wb.answerInput(HELLO_DAG);
@@ -293,9 +296,8 @@ test.describe('Airflow in the editor', () => {
       await expect(run.locator('.codicon-pass-filled'), 'the cleared run succeeds').toBeVisible({ timeout: RUN_TIMEOUT });
       await expect(run).toContainText('success');
       await expect(wb.treeRow('DAGs', HELLO_DAG).locator('.codicon-pass-filled')).toBeVisible({ timeout: 30_000 });
-      const task = await taskOfRun(wb, runId, HELLO_TASK, 'success · try 2', 60_000);
-      await task.click();
-      await expect(wb.editorPart.locator('.tab', { hasText: `${HELLO_TASK} · try 2.log` })).toBeVisible({ timeout: 30_000 });
+      await taskOfRun(wb, runId, HELLO_TASK, 'success · try 2', 60_000);
+      await openTaskLog(wb, runId, HELLO_TASK, 'success', 2);
       await expect(wb.editorPart.locator('.view-lines')).toContainText(`INFO hello from workbench marker=${marker}`, { timeout: 30_000 });
     });
   });
@@ -373,9 +375,7 @@ test.describe('Airflow 2 in the editor', () => {
     await wb.openContainer(CONTAINER);
     // Airflow 3 and Airflow 2 side by side, as teams run them during an upgrade. (Each test has a
     // fresh browser context, and code-server keeps secrets in the browser: connect again.)
-    await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-    await wb.waitForNotification(/Connected to the local stack/);
-    await wb.clearNotifications();
+    await wb.connectLocalStack();
     await wb.expandView('DAGs');
     await focusOnAirflowViews(wb);
     // Only Airflow 2's rows below, and its connection row in sight: the local stack's Airflow 3
@@ -423,9 +423,7 @@ test.describe('Airflow 2 in the editor', () => {
 
       await test.step('its task opens its log, with the task\'s own line in time-level-text form', async () => {
         await wb.expandRow(run);
-        const task = await taskOfRun(wb, runId, HELLO_TASK, 'success · try 1');
-        await task.click();
-        await expect(wb.editorPart.locator('.tab', { hasText: `${HELLO_TASK} · try 1.log` })).toBeVisible({ timeout: 30_000 });
+        await openTaskLog(wb, runId, HELLO_TASK, 'success', 1);
         const editorText = wb.editorPart.locator('.view-lines');
         await expect(editorText).toContainText(`marker=${marker}`, { timeout: 30_000 });
         const lines = (await editorText.innerText()).replace(/[\s\u00a0]+/g, ' ');

@@ -7,7 +7,7 @@
 // skipped (with the reason) when Kafka does not answer, failed under CI.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { removeTestTopics } from '../support/testTopics';
 import { workspaceDir } from './server';
 import { BROKER, portAnswers, requireService, stackKafka } from './stackServices';
@@ -18,38 +18,6 @@ const XSS = '<img src=x onerror=alert(1)><script>alert(1)</script>';
 const topic = `e2e-orders-${Date.now().toString(36)}`;
 const group = `e2e-batch-consumer-${Date.now().toString(36)}`;
 const templateFile = path.join(workspaceDir, `${topic}.kafka.json`);
-
-/** The rows of a view (its header's label may carry the view's description: "Kafka - filter: x"). */
-function rows(wb: Workbench, view: string): Locator {
-  const header = wb.page.locator(`.pane-header[aria-label="${view} Section"], .pane-header[aria-label^="${view} - "]`);
-  return wb.sideBar.locator('.pane').filter({ has: header }).locator('.monaco-list-row');
-}
-
-/** A row of a tree view whose label is exactly `label`. */
-function row(wb: Workbench, view: string, label: string): Locator {
-  return rows(wb, view).filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }) });
-}
-
-/** Expands a tree row; clicks again when a refresh of the view swallowed the click. */
-async function expand(target: Locator): Promise<void> {
-  await expect(target).toBeVisible();
-  await expect(async () => {
-    if ((await target.getAttribute('aria-expanded')) !== 'true') await target.click();
-    await expect(target).toHaveAttribute('aria-expanded', 'true', { timeout: 3000 });
-  }).toPass({ timeout: 60_000 });
-}
-
-async function clickInlineAction(target: Locator, title: string): Promise<void> {
-  await target.hover();
-  const action = target.locator(`.actions .action-label[aria-label="${title}"]`);
-  await expect(action).toBeVisible();
-  await action.click();
-}
-
-/** The content frame of the webview panel on screen. */
-function webview(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
-}
 
 /** Collapses the other views and widens the side bar so the Kafka rows show whole. */
 async function focusOnKafkaView(wb: Workbench): Promise<void> {
@@ -75,7 +43,7 @@ async function focusOnKafkaView(wb: Workbench): Promise<void> {
  * done with its coordinates, consumed waiting. Closes the trace, back to the panel it came from.
  */
 async function expectUnconsumedTrace(wb: Workbench, partition: string, offset: string): Promise<void> {
-  const trace = webview(wb);
+  const trace = wb.activeWebview();
   await expect(trace.locator('h1')).toHaveText(`Trace of ${topic} [${partition}] @ ${offset}`, { timeout: 60_000 });
   const step = (kind: string): Locator => trace.locator(`ol.timeline li[data-kind="${kind}"]`);
   await expect(step('produced')).toHaveClass(/status-done/);
@@ -83,7 +51,7 @@ async function expectUnconsumedTrace(wb: Workbench, partition: string, offset: s
   await expect(step('consumed')).toHaveClass(/status-waiting/);
   await expect(step('consumed')).toContainText('not consumed yet');
   await wb.runCommand('View: Close Editor');
-  await expect(webview(wb).locator('h1', { hasText: /^Trace of / })).toHaveCount(0, { timeout: 30_000 });
+  await expect(wb.activeWebview().locator('h1', { hasText: /^Trace of / })).toHaveCount(0, { timeout: 30_000 });
 }
 
 test.describe('Kafka in the editor', () => {
@@ -115,23 +83,21 @@ test.describe('Kafka in the editor', () => {
     await wb.openContainer(CONTAINER);
 
     await test.step('connect to the local stack', async () => {
-      await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-      await wb.waitForNotification(/Connected to the local stack/);
-      await wb.clearNotifications();
+      await wb.connectLocalStack();
     });
 
     await test.step('the Kafka view lists the cluster with its topics and consumer groups', async () => {
       await wb.expandView('Kafka');
       await focusOnKafkaView(wb);
-      await expand(row(wb, 'Kafka', 'Local stack'));
-      await expect(row(wb, 'Kafka', 'Topics')).toBeVisible({ timeout: 60_000 });
-      await expect(row(wb, 'Kafka', 'Consumer Groups')).toBeVisible();
-      await expect(row(wb, 'Kafka', 'Topics')).toContainText(/\d+ topics?/, { timeout: 30_000 });
+      await wb.expandRow(wb.treeRow('Kafka', 'Local stack'));
+      await expect(wb.treeRow('Kafka', 'Topics')).toBeVisible({ timeout: 60_000 });
+      await expect(wb.treeRow('Kafka', 'Consumer Groups')).toBeVisible();
+      await expect(wb.treeRow('Kafka', 'Topics')).toContainText(/\d+ topics?/, { timeout: 30_000 });
     });
 
     await test.step('create a topic from the Topics row, with its name checked as it is typed', async () => {
       // The row's inline action (a palette command would race its own input box in runCommand).
-      await clickInlineAction(row(wb, 'Kafka', 'Topics'), 'Create Topic…');
+      await wb.clickInlineAction(wb.treeRow('Kafka', 'Topics'), 'Create Topic…');
       const input = wb.quickInput.locator('input.input');
       await expect(input).toBeVisible({ timeout: 30_000 });
       await input.fill('orders/raw');
@@ -159,13 +125,13 @@ test.describe('Kafka in the editor', () => {
       await header.hover();
       await header.locator('.actions .action-label[aria-label="Filter Topics and Groups…"]').click();
       await wb.answerInput(`${topic} ${group}`);
-      await expect(row(wb, 'Kafka', topic)).toBeVisible({ timeout: 30_000 });
-      await expect(row(wb, 'Kafka', 'Topics')).toContainText(/1 of \d+ topics/);
+      await expect(wb.treeRow('Kafka', topic)).toBeVisible({ timeout: 30_000 });
+      await expect(wb.treeRow('Kafka', 'Topics')).toContainText(/1 of \d+ topics/);
     });
 
-    const form = webview(wb);
+    const form = wb.activeWebview();
     await test.step('open the producer form from the topic\'s row; invalid JSON is pointed at by line and column', async () => {
-      await clickInlineAction(row(wb, 'Kafka', topic), 'Produce Test Messages…');
+      await wb.clickInlineAction(wb.treeRow('Kafka', topic), 'Produce Test Messages…');
       await expect(form.locator('h1')).toHaveText('Produce Test Messages', { timeout: 60_000 });
       await expect(form.locator('#topic input')).toHaveValue(topic);
       await expect(form.locator('#topic-hint')).toHaveText('3 partitions', { timeout: 30_000 });
@@ -206,7 +172,7 @@ test.describe('Kafka in the editor', () => {
       await expect(form.locator('#result-summary')).toContainText(`100 messages written to ${topic}`);
     });
 
-    const inspector = webview(wb);
+    const inspector = wb.activeWebview();
     await test.step('open the inspector from the result; it reads the 100 messages and shows only the rows on screen', async () => {
       await form.locator('#open-inspector').click();
       await expect(inspector.locator('#title')).toHaveText(topic, { timeout: 60_000 });
@@ -277,7 +243,7 @@ test.describe('Kafka in the editor', () => {
     await test.step('"Produce again" opens the producer with an editable copy of the message', async () => {
       await inspector.locator('.vt-row:not([hidden])').first().click();
       await inspector.locator('#produce-again').click();
-      const copy = webview(wb);
+      const copy = wb.activeWebview();
       await expect(copy.locator('#note')).toContainText('An editable copy of', { timeout: 30_000 });
       await expect(copy.locator('#value textarea')).toHaveValue(/"note": "<img src=x onerror=alert\(1\)><script>alert\(1\)<\/script>"/);
       await expect(copy.locator('#count input')).toHaveValue('1');
@@ -305,12 +271,12 @@ test.describe('Kafka in the editor', () => {
 
     await test.step('the tree shows the topic\'s partitions with offsets and the group\'s lag', async () => {
       await wb.page.keyboard.press('Escape');
-      const topicRow = row(wb, 'Kafka', topic);
+      const topicRow = wb.treeRow('Kafka', topic);
       await expect(topicRow).toContainText('3 partitions · 105 msgs', { timeout: 30_000 });
-      await expand(topicRow);
-      await expect(row(wb, 'Kafka', 'Partition 0')).toContainText(/leader \d+ · offsets 0–\d+ · \d+ msgs/);
-      await expand(row(wb, 'Kafka', 'Consumer Groups'));
-      const groupRow = row(wb, 'Kafka', group);
+      await wb.expandRow(topicRow);
+      await expect(wb.treeRow('Kafka', 'Partition 0')).toContainText(/leader \d+ · offsets 0–\d+ · \d+ msgs/);
+      await wb.expandRow(wb.treeRow('Kafka', 'Consumer Groups'));
+      const groupRow = wb.treeRow('Kafka', group);
       await expect(groupRow).toContainText('lag 105', { timeout: 30_000 });
       await wb.saveReadmeScreenshot('kafka-tree');
     });
@@ -318,7 +284,7 @@ test.describe('Kafka in the editor', () => {
     await test.step('a cluster that is not there shows the cause and Retry, not a spinner', async () => {
       await wb.runCommand('Kafka Airflow: Clear Kafka Filter');
       // Fold the local cluster, now unfiltered, so the new connection's row is on screen.
-      const local = row(wb, 'Kafka', 'Local stack');
+      const local = wb.treeRow('Kafka', 'Local stack');
       await expect(async () => {
         if ((await local.getAttribute('aria-expanded')) === 'true') await local.click();
         await expect(local).toHaveAttribute('aria-expanded', 'false', { timeout: 3000 });
@@ -329,9 +295,9 @@ test.describe('Kafka in the editor', () => {
       await wb.answerInput('Nowhere');
       await wb.answerInput('127.0.0.1:1');
       await wb.pickQuickItem('PLAINTEXT');
-      const nowhere = row(wb, 'Kafka', 'Nowhere');
-      await expand(nowhere);
-      const failure = rows(wb, 'Kafka').filter({ hasText: 'Kafka at 127.0.0.1:1 refused the connection' });
+      const nowhere = wb.treeRow('Kafka', 'Nowhere');
+      await wb.expandRow(nowhere);
+      const failure = wb.treeRows('Kafka').filter({ hasText: 'Kafka at 127.0.0.1:1 refused the connection' });
       await expect(failure).toBeVisible({ timeout: 60_000 });
       await failure.hover();
       await expect(failure.locator('.actions .action-label[aria-label="Retry"]')).toBeVisible();

@@ -8,7 +8,7 @@
 // Message Inspector and see its Pipeline section (consumer run, dataset, processing run).
 // Needs Kafka, Airflow 3 and PostgreSQL of the native stack (`bash stack/native/stack.sh up`);
 // skipped (with the reason) when one of them does not answer, failed under CI.
-import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { removeTestTopics } from '../support/testTopics';
 import { AIRFLOW3, BROKER, httpAnswers, portAnswers, POSTGRES, requireService, stackKafka } from './stackServices';
 import { openWorkbench, type Workbench } from './workbench';
@@ -21,20 +21,6 @@ const TOTAL = DATA_TYPES.length * PER_TYPE;
 /** The consumer run, then the scheduler starting and running the downstream DAGs: minutes on 2 busy cores. */
 const PIPELINE_TIMEOUT = 300_000;
 const topic = `e2e-trace-${Date.now().toString(36)}`;
-
-/** Expands a tree row; clicks again when a refresh of the view swallowed the click. */
-async function expand(target: Locator): Promise<void> {
-  await expect(target).toBeVisible({ timeout: 60_000 });
-  await expect(async () => {
-    if ((await target.getAttribute('aria-expanded')) !== 'true') await target.click();
-    await expect(target).toHaveAttribute('aria-expanded', 'true', { timeout: 3000 });
-  }).toPass({ timeout: 60_000 });
-}
-
-/** The content frame of the webview panel on screen. */
-function webview(wb: Workbench): FrameLocator {
-  return wb.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
-}
 
 /** Collapses the other views and widens the side bar, so the history rows and the trace show whole. */
 async function focusOnHistoryView(wb: Workbench): Promise<void> {
@@ -75,9 +61,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
     await wb.openContainer(CONTAINER);
 
     await test.step('connect to the local stack', async () => {
-      await wb.runCommand('Kafka Airflow: Connect to Local Stack');
-      await wb.waitForNotification(/Connected to the local stack/);
-      await wb.clearNotifications();
+      await wb.connectLocalStack();
     });
 
     await test.step(`Produce and Run: ${DATA_TYPES.join(' and ')}, ${PER_TYPE} messages each, to ${topic}`, async () => {
@@ -103,7 +87,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
     });
 
     await test.step('the batch trace opens by itself with the counts of the run', async () => {
-      const batch = webview(wb);
+      const batch = wb.activeWebview();
       await expect(batch.locator('h1')).toHaveText(`Batch trace of kafka_batch_consumer run ${consumerRunId}`, { timeout: 60_000 });
       const counts = batch.locator('dl.counts');
       await expect(counts.locator('dt', { hasText: 'Rows loaded into the history' }).locator('xpath=following-sibling::dd[1]')).toHaveText(String(TOTAL));
@@ -123,14 +107,14 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       const topicRow = wb.treeRow(HISTORY, topic);
       await expect(topicRow).toBeVisible({ timeout: 60_000 });
       await expect(topicRow).toContainText(String(TOTAL));
-      await expand(topicRow);
+      await wb.expandRow(topicRow);
       const typeRow = wb.treeRow(HISTORY, 'order');
       await expect(typeRow).toContainText(String(PER_TYPE));
       await expect(wb.treeRow(HISTORY, 'user')).toContainText(String(PER_TYPE));
-      await expand(typeRow);
+      await wb.expandRow(typeRow);
       const dayRow = wb.treeRow(HISTORY, /^\s*\d{4}-\d\d-\d\d · today\s*$/);
       await expect(dayRow).toContainText(String(PER_TYPE));
-      await expand(dayRow);
+      await wb.expandRow(dayRow);
       await expect(wb.treeRow(HISTORY, /^\s*\d+\/\d+ · order:/)).toHaveCount(PER_TYPE);
       await expect(messageRow).toBeVisible();
       rowLabel = (await messageRow.locator('.label-name').innerText()).trim();
@@ -154,7 +138,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
       await expect(editor).toContainText(`"uri": "workbench://message-history/order"`);
     });
 
-    const trace = webview(wb);
+    const trace = wb.activeWebview();
     await test.step('Trace Message from the row\'s context menu: every step reached, the downstream run succeeded', async () => {
       await wb.runContextMenu(messageRow, 'Trace Message');
       const [partition, offset] = (rowLabel.split(' · ')[0] ?? '').split('/');
@@ -185,7 +169,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
 
     await test.step('Open in Message Inspector from the row\'s context menu: the detail pane\'s Pipeline section names the consumer run and the dataset', async () => {
       await wb.runContextMenu(messageRow, 'Open in Message Inspector');
-      const inspector = webview(wb);
+      const inspector = wb.activeWebview();
       const [partition] = (rowLabel.split(' · ')[0] ?? '').split('/');
       await expect(inspector.locator('#status-text')).toContainText(/Read all \d+ messages?/, { timeout: 60_000 });
       // Opened from the row, the table starts at that row.
@@ -202,7 +186,7 @@ test.describe('Produce and Run, Message History and Trace Message', () => {
     });
 
     await test.step('Open Run on the Consumed line shows the consumer run, selected, in the DAGs view', async () => {
-      await webview(wb).locator('#detail-pipeline [data-line="consumed"] vscode-button[aria-label="Open Run"]').click();
+      await wb.activeWebview().locator('#detail-pipeline [data-line="consumed"] vscode-button[aria-label="Open Run"]').click();
       const revealed = wb.treeRow('DAGs', consumerRunId).and(wb.page.locator('.monaco-list-row.selected'));
       await expect(revealed, 'the consumer run, revealed and selected in the DAGs view').toBeVisible({ timeout: 30_000 });
     });

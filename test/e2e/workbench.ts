@@ -3,7 +3,7 @@
 // and keeps VS Code's DOM details (class names, aria labels) in one place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { artifactsDir, repoRoot, serverUrl } from './server';
 
 /** Escape a string for use inside a RegExp. */
@@ -154,11 +154,28 @@ export class Workbench {
     return (await row.locator('.label-name').first().innerText()).trim();
   }
 
-  /** Expand a tree row when it is collapsed (a click on a collapsed row toggles it). */
+  /**
+   * Expand a tree row when it is collapsed, clicking its twistie again when a refresh of the
+   * view swallowed the click (rows are redrawn when their data arrives).
+   */
   async expandRow(row: Locator): Promise<void> {
-    await expect(row).toBeVisible();
-    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
-    await expect(row).toHaveAttribute('aria-expanded', 'true');
+    await expect(row).toBeVisible({ timeout: 60_000 });
+    await expect(async () => {
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+      await expect(row).toHaveAttribute('aria-expanded', 'true', { timeout: 3000 });
+    }).toPass({ timeout: 60_000 });
+  }
+
+  /** Run Connect to Local Stack and wait for its confirmation (each test starts with empty secret storage). */
+  async connectLocalStack(): Promise<void> {
+    await this.runCommand('Kafka Airflow: Connect to Local Stack');
+    await this.waitForNotification(/Connected to the local stack/);
+    await this.clearNotifications();
+  }
+
+  /** The content frame of the webview panel on screen (a form, the inspector or a trace). */
+  activeWebview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
   }
 
   /** Collapse a tree row when it is expanded. */
