@@ -93,6 +93,22 @@ async function allPagesDown(filter: HistoryFilter, limit: number): Promise<{ ids
   return { ids: pages.flatMap((p) => p.rows.map((r) => r.id)), pages };
 }
 
+/** Starts the inspector source on everything in its scope and waits (at most 10 s) until it has read it all. */
+async function readAll(source: HistoryInspectorSource): Promise<void> {
+  const finished = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`still ${source.status().state} after 10 s`)); }, 10_000);
+    source.onDidChange(() => {
+      if (source.status().state !== 'loading') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  source.start({ start: 'latest', startValue: '', partitions: [], maxMessages: 1000, follow: false });
+  await finished;
+  assert.equal(source.status().state, 'done', source.status().message);
+}
+
 async function expectWorkbenchError(promise: Promise<unknown>, pattern: RegExp): Promise<WorkbenchError> {
   try {
     await promise;
@@ -307,18 +323,7 @@ describe('MessageHistoryStore on the native PostgreSQL', () => {
     try {
       const description = await source.describe();
       assert.deepEqual(description.partitions, [0, 1]);
-      const finished = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`still ${source.status().state} after 10 s`)); }, 10_000);
-        source.onDidChange(() => {
-          if (source.status().state !== 'loading') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      source.start({ start: 'latest', startValue: '', partitions: [], maxMessages: 1000, follow: false });
-      await finished;
-      assert.equal(source.status().state, 'done', source.status().message);
+      await readAll(source);
       const { rows, matched } = source.rows(0, 100);
       const byOffset = new Map(inserted.map((r) => [String(r.offset), r.id]));
       assert.equal(matched, expected.length - 2);
@@ -334,18 +339,7 @@ describe('MessageHistoryStore on the native PostgreSQL', () => {
     const scope = { topic: 'payments', dataType: 'payment', day: '2025-03-03' };
     const source = new HistoryInspectorSource({ store: () => Promise.resolve(store), scope, title: 'payments / payment / 2025-03-03', database: 'workbench', log: silentLogger });
     try {
-      const finished = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`still ${source.status().state} after 10 s`)); }, 10_000);
-        source.onDidChange(() => {
-          if (source.status().state !== 'loading') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      source.start({ start: 'latest', startValue: '', partitions: [], maxMessages: 1000, follow: false });
-      await finished;
-      assert.equal(source.status().state, 'done', source.status().message);
+      await readAll(source);
       const { rows } = source.rows(0, 100);
       const binary = rows.find((r) => r.offset === String(inserted.find((i) => i.keyBytes !== null && i.topic === 'payments')!.offset))!;
       const pipeline = source.pipeline(binary.id);
