@@ -12,8 +12,11 @@
 #   stack.sh env                 print the connection settings as shell exports
 #   stack.sh summary             where each service is, credentials, logs
 #   stack.sh airflow3|airflow2 ARGS...  run that Airflow's CLI with the stack's configuration
+#   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
+#   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
 # SERVICE: postgres kafka airflow3 airflow2 (default: all; KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
+# and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only when named.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +32,8 @@ source "$HERE/lib/kafka.sh"
 source "$HERE/lib/airflow3.sh"
 # shellcheck source=lib/airflow2.sh
 source "$HERE/lib/airflow2.sh"
+# shellcheck source=lib/cluster.sh
+source "$HERE/lib/cluster.sh"
 
 ALL_SERVICES=(postgres kafka airflow3 airflow2)
 
@@ -109,6 +114,7 @@ cmd_reset() {
     [[ "$d" == /*/* ]] || die "refusing to delete '$d' (KAW_STATE / KAW_PG_ROOT look wrong)"
   done
   cmd_down
+  cluster_down_if_running
   log "reset: deleting state $KAW_STATE and PostgreSQL data $PG_ROOT (cache $KAW_CACHE is kept)"
   # Keep the lock file open by this process; delete everything else.
   find "$KAW_STATE" -mindepth 1 -maxdepth 1 ! -name .stack.lock -exec rm -rf {} +
@@ -121,6 +127,7 @@ components_of() {
     postgres | kafka) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
+    cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
   esac
 }
 
@@ -168,6 +175,7 @@ cmd_status() {
       fi
     done < <(components_of "$s")
   done
+  cluster_status_rows
   echo
   echo "logs: $KAW_LOG_DIR   state: $KAW_STATE   cache: $KAW_CACHE"
   return $rc
@@ -186,7 +194,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | airflow3 | airflow2) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -234,6 +242,7 @@ export KAW_AIRFLOW2_USER=$KAW_AIRFLOW_USER
 export KAW_AIRFLOW2_PASSWORD=$KAW_AIRFLOW_PASSWORD
 export KAW_AIRFLOW2_DAGS_FOLDER=$af2_dags
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
+export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
 EOF
 }
 
@@ -251,8 +260,9 @@ main() {
   local cmd=${1:-help}
   (($#)) && shift
   case $cmd in
-    up) cmd_up "$@" ;;
-    down | stop) cmd_down "$@" ;;
+    up) cluster_with_rest cmd_up cluster_up "$@" ;;
+    down | stop) if (($#)); then cluster_with_rest cmd_down cluster_down "$@"; else cmd_down && cluster_down_if_running; fi ;;
+    cluster) cluster_cmd "$@" ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     reset) cmd_reset ;;

@@ -188,8 +188,9 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # 9>&- : the service must not inherit the stack.sh lock (fd 9), or it would hold it forever.
-  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
+  # 9>&- 8>&- : the service must not inherit the stack.sh lock (fd 9) or the cluster's lock
+  # (fd 8, lib/cluster.sh), or it would hold it forever.
+  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- 8>&- &
   local pid=$!
   local start=""
   for _ in 1 2 3 4 5; do
