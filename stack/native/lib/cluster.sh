@@ -49,7 +49,8 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
-auto.create.topics.enable=true
+# Tests create their topics (replication factor 3); a metadata request must not make one.
+auto.create.topics.enable=false
 delete.topic.enable=true
 unclean.leader.election.enable=false
 group.initial.rebalance.delay.ms=0
