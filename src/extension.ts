@@ -33,7 +33,12 @@ const LAST_STACK_KIND = 'kafkaAirflow.lastStackKind';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kafka Airflow Workbench', { log: true });
-  const secrets = new Secrets(context.secrets);
+  const secrets = new Secrets(context.secrets, context.globalState);
+  // Secrets that earlier releases kept by connection name move to identity-bound keys (no network).
+  void runWithErrorHandling(log, 'Move saved credentials to identity-bound keys', async () => {
+    const migrated = await secrets.migrateLegacy(settings.userConnections(), settings.workspaceConnectionNames());
+    if (migrated > 0) log.info(`Moved ${migrated} saved credential(s) to keys bound to what they unlock`);
+  });
   const localStackInUse = (): boolean =>
     context.globalState.get<boolean>(LOCAL_STACK_IN_USE, false) || settings.connectOnStartup();
 

@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import { AirflowAuthError, DagNotFoundError } from '../airflow/errors';
 import type { AirflowConnections } from '../config/airflowConnections';
-import { SecretKey, type Secrets } from '../config/secrets';
+import type { Secrets } from '../config/secrets';
+import { airflowTarget } from '../shared/credentials';
 import { DatasetEventPanel, type DatasetEventPanelDeps } from '../panels/datasetEventPanel';
 import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
 import { parseJsonObject } from '../shared/jsonObject';
@@ -199,7 +200,7 @@ async function reenterPassword(deps: AirflowCommandDeps, nameArg: unknown): Prom
     validateInput: (v) => (v === '' ? `Enter the ${isToken ? 'token' : 'password'}.` : undefined),
   });
   if (secret === undefined) throw new CancelledError();
-  await deps.secrets.store(isToken ? SecretKey.airflowToken(name) : SecretKey.airflowPassword(name), secret);
+  await deps.secrets.store(airflowTarget(connection), secret);
   deps.log.info(`Stored a new ${isToken ? 'token' : 'password'} for Airflow "${name}"`);
   void deps.connections.checkStatus(name);
 }

@@ -3,7 +3,8 @@
  * to the settings; passwords and tokens go only to SecretStorage.
  */
 import * as vscode from 'vscode';
-import { SecretKey, type Secrets } from '../config/secrets';
+import type { Secrets } from '../config/secrets';
+import { airflowTarget, historyTarget, kafkaPasswordTarget, kafkaSecretNeeds } from '../shared/credentials';
 import { SettingKey, settings } from '../config/settings';
 import {
   connectionNameProblem,
@@ -42,7 +43,8 @@ async function pick<T extends vscode.QuickPickItem>(items: T[], placeHolder: str
 }
 
 async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
-  const existing = settings.kafkaConnections().value;
+  const current = settings.kafkaConnections();
+  const existing = current.value;
   const name = await ask({
     title: 'Add Kafka Connection (1/3)',
     prompt: 'A name for this cluster',
@@ -74,16 +76,18 @@ async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionComman
   };
   if (security.mechanism !== 'none') {
     connection.saslUsername = await ask({ title: `SASL user for ${name}`, prompt: 'User name' });
-    const password = await ask({ title: `SASL password for ${name}`, prompt: 'Kept in secret storage', password: true });
-    await secrets.store(SecretKey.kafkaPassword(name), password);
+    const target = kafkaPasswordTarget(connection);
+    const password = await ask({ title: `SASL password for ${name}`, prompt: `For ${target.description}. Kept in secret storage, bound to this target.`, password: true });
+    await secrets.store(target, password);
   }
-  await settings.update(SettingKey.kafkaConnections, upsertByName(existing, connection));
+  await settings.updateConnections(SettingKey.kafkaConnections, current.origin, upsertByName(existing, connection));
   log.info(`Added Kafka connection "${name}" (${connection.brokers.join(', ')})`);
   refreshAll();
 }
 
 async function addAirflowConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
-  const existing = settings.airflowConnections().value;
+  const current = settings.airflowConnections();
+  const existing = current.value;
   const name = await ask({
     title: 'Add Airflow Connection (1/3)',
     prompt: 'A name for this Airflow server',
@@ -105,17 +109,18 @@ async function addAirflowConnection({ log, secrets, refreshAll }: ConnectionComm
   const connection: AirflowConnection = { name, url: parseAirflowUrl(url).value, auth: auth.value };
   if (auth.value === 'password') {
     connection.username = await ask({ title: `Airflow user for ${name}`, prompt: 'User name', value: 'admin' });
-    await secrets.store(SecretKey.airflowPassword(name), await ask({ title: `Password for ${name}`, prompt: 'Kept in secret storage', password: true }));
-  } else {
-    await secrets.store(SecretKey.airflowToken(name), await ask({ title: `Token for ${name}`, prompt: 'Kept in secret storage', password: true }));
   }
-  await settings.update(SettingKey.airflowConnections, upsertByName(existing, connection));
+  const target = airflowTarget(connection);
+  const what = auth.value === 'password' ? 'Password' : 'Token';
+  await secrets.store(target, await ask({ title: `${what} for ${name}`, prompt: `For ${target.description}. Kept in secret storage, bound to this target.`, password: true }));
+  await settings.updateConnections(SettingKey.airflowConnections, current.origin, upsertByName(existing, connection));
   log.info(`Added Airflow connection "${name}" (${connection.url})`);
   refreshAll();
 }
 
 async function setHistoryConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
-  const current = settings.historyConnection().value ?? localStack.history;
+  const setting = settings.historyConnection();
+  const current = setting.value ?? localStack.history;
   const host = await ask({ title: 'History Database (1/5)', prompt: 'PostgreSQL host', value: current.host });
   const portText = await ask({
     title: 'History Database (2/5)',
@@ -127,8 +132,8 @@ async function setHistoryConnection({ log, secrets, refreshAll }: ConnectionComm
   const user = await ask({ title: 'History Database (4/5)', prompt: 'User', value: current.user });
   const password = await ask({ title: 'History Database (5/5)', prompt: 'Password (kept in secret storage)', password: true });
   const connection: HistoryConnection = { host, port: Number(portText), database, user, ssl: current.ssl };
-  await secrets.store(SecretKey.historyPassword(), password);
-  await settings.update(SettingKey.historyConnection, connection);
+  await secrets.store(historyTarget(connection), password);
+  await settings.updateConnections(SettingKey.historyConnection, setting.origin, connection);
   log.info(`History database set to ${user}@${host}:${connection.port}/${database}`);
   refreshAll();
 }
@@ -140,11 +145,13 @@ async function setHistoryConnection({ log, secrets, refreshAll }: ConnectionComm
  */
 export async function connectLocalStack(deps: ConnectionCommandDeps, quiet = false): Promise<void> {
   const { log, secrets, refreshAll, setLocalStackInUse } = deps;
-  await secrets.store(SecretKey.airflowPassword(localStack.airflow.name), localStack.airflowPassword);
-  await secrets.store(SecretKey.historyPassword(), localStack.historyPassword);
-  await settings.update(SettingKey.kafkaConnections, upsertByName(settings.kafkaConnections().value, localStack.kafka));
-  await settings.update(SettingKey.airflowConnections, upsertByName(settings.airflowConnections().value, localStack.airflow));
-  await settings.update(SettingKey.historyConnection, localStack.history);
+  await secrets.store(airflowTarget(localStack.airflow), localStack.airflowPassword);
+  await secrets.store(historyTarget(localStack.history), localStack.historyPassword);
+  const kafka = settings.kafkaConnections();
+  const airflow = settings.airflowConnections();
+  await settings.updateConnections(SettingKey.kafkaConnections, kafka.origin, upsertByName(kafka.value, localStack.kafka));
+  await settings.updateConnections(SettingKey.airflowConnections, airflow.origin, upsertByName(airflow.value, localStack.airflow));
+  await settings.updateConnections(SettingKey.historyConnection, settings.historyConnection().origin, localStack.history);
   await setLocalStackInUse(true);
   log.info('Connections set to the local stack (Kafka 127.0.0.1:9092, Airflow http://127.0.0.1:8080, PostgreSQL 127.0.0.1:5432)');
   refreshAll();
@@ -170,15 +177,20 @@ async function removeConnection({ log, secrets, refreshAll, setLocalStackInUse }
   const answer = await vscode.window.showWarningMessage(`Remove the ${kind} connection "${name}"?`, { modal: true }, 'Remove');
   if (answer !== 'Remove') return;
   if (kind === 'kafka') {
-    await settings.update(SettingKey.kafkaConnections, settings.kafkaConnections().value.filter((c) => c.name !== name));
-    await secrets.delete(SecretKey.kafkaPassword(name));
+    const current = settings.kafkaConnections();
+    const connection = current.value.find((c) => c.name === name);
+    await settings.updateConnections(SettingKey.kafkaConnections, current.origin, current.value.filter((c) => c.name !== name));
+    await secrets.forget(name, ['kafka.password', 'kafka.oauthToken', 'kafka.keyPassphrase'], connection ? kafkaSecretNeeds(connection).map((n) => n.target) : []);
   } else if (kind === 'airflow') {
-    await settings.update(SettingKey.airflowConnections, settings.airflowConnections().value.filter((c) => c.name !== name));
-    await secrets.delete(SecretKey.airflowPassword(name));
-    await secrets.delete(SecretKey.airflowToken(name));
+    const current = settings.airflowConnections();
+    const connection = current.value.find((c) => c.name === name);
+    await settings.updateConnections(SettingKey.airflowConnections, current.origin, current.value.filter((c) => c.name !== name));
+    await secrets.forget(name, ['airflow.password', 'airflow.token'], connection ? [airflowTarget(connection)] : []);
   } else {
-    await settings.update(SettingKey.historyConnection, null);
-    await secrets.delete(SecretKey.historyPassword());
+    const current = settings.historyConnection();
+    const connection = current.value;
+    await settings.updateConnections(SettingKey.historyConnection, current.origin, null);
+    await secrets.forget('history', ['history.password'], connection ? [historyTarget(connection)] : []);
   }
   if (
     settings.kafkaConnections().value.length === 0 &&

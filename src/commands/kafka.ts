@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { KafkaConnections } from '../config/kafkaConnections';
-import { SecretKey, type Secrets } from '../config/secrets';
+import type { Secrets } from '../config/secrets';
+import { kafkaSecretNeeds } from '../shared/credentials';
 import type { OffsetResetTarget, TopicSummary } from '../kafka/types';
 import type { KafkaConnection } from '../shared/connections';
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
@@ -319,27 +320,38 @@ async function filterTree(tree: KafkaTreeProvider): Promise<void> {
   tree.setFilter(value);
 }
 
+/**
+ * Asks for the secrets a connection needs (SASL password, OAuth token, client key
+ * passphrase), naming the target each is bound to, so a password is never typed for a
+ * target the user did not mean.
+ */
 async function enterPassword(deps: KafkaCommandDeps, arg: unknown): Promise<void> {
-  const withSasl = deps.connections.list().value.filter((c) => c.saslMechanism !== 'none');
-  let connection = typeof arg === 'string' ? withSasl.find((c) => c.name === arg) : undefined;
+  const withSecrets = deps.connections.list().value.filter((c) => kafkaSecretNeeds(c).length > 0);
+  let connection = typeof arg === 'string' ? withSecrets.find((c) => c.name === arg) : undefined;
   if (!connection) {
-    if (withSasl.length === 0) {
-      throw new WorkbenchError('None of the Kafka connections uses SASL, so none needs a password. Add "saslMechanism" and "saslUsername" to a connection in the settings.', { actions: ['openSettings'] });
+    if (withSecrets.length === 0) {
+      throw new WorkbenchError('None of the Kafka connections needs a password, token or key passphrase. Add "saslMechanism" and "saslUsername" (or "clientKeyFile") to a connection in the settings.', { actions: ['openSettings'] });
     }
     const picked = await vscode.window.showQuickPick(
-      withSasl.map((c) => ({ label: c.name, description: `${c.saslMechanism} as ${c.saslUsername ?? '?'}`, connection: c })),
+      withSecrets.map((c) => ({ label: c.name, description: c.brokers.join(', '), detail: kafkaSecretNeeds(c).map((n) => n.what).join(', '), connection: c })),
       { placeHolder: 'Which connection?', ignoreFocusOut: true },
     );
     if (!picked) throw new CancelledError();
     connection = picked.connection;
   }
-  const password = await ask({
-    title: `SASL password of ${connection.saslUsername ?? 'the user'} on ${connection.name}`,
-    prompt: 'Kept in the editor\'s secret storage, never in the settings',
-    password: true,
-  });
-  await deps.secrets.store(SecretKey.kafkaPassword(connection.name), password);
-  deps.log.info(`Stored a new SASL password for "${connection.name}"`);
+  for (const need of kafkaSecretNeeds(connection)) {
+    const value = await ask({
+      title: `${need.what[0]?.toUpperCase() ?? ''}${need.what.slice(1)} for ${connection.name}`,
+      prompt: `For ${need.target.description}. Kept in the editor's secret storage, bound to this target, never in the settings.${need.optional ? ' Leave empty if the key is not encrypted.' : ''}`,
+      password: true,
+    });
+    if (value === '' && need.optional) {
+      await deps.secrets.delete(need.target);
+      continue;
+    }
+    await deps.secrets.store(need.target, value);
+    deps.log.info(`Stored a new ${need.what} for "${connection.name}"`);
+  }
   deps.connections.reconnect(connection.name);
 }
 

@@ -12,7 +12,8 @@ import { checkServer } from '../views/airflow/serverCheck';
 import type { AirflowConnection, Parsed } from '../shared/connections';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import { SecretKey, type Secrets } from './secrets';
+import { airflowTarget } from '../shared/credentials';
+import { Secrets } from './secrets';
 
 export type { ServerStatus };
 import { settings } from './settings';
@@ -64,8 +65,7 @@ export class AirflowConnections implements vscode.Disposable {
       this.statusChanged,
       settings.onDidChange(() => { this.forgetChanged(); }),
       secrets.onDidChange((event) => {
-        const affected = this.list().value.find((c) =>
-          event.key === SecretKey.airflowPassword(c.name) || event.key === SecretKey.airflowToken(c.name));
+        const affected = this.list().value.find((c) => Secrets.isKeyOf(event.key, airflowTarget(c)));
         if (affected) {
           this.log.info(`Credentials of "${affected.name}" changed; signing in again`);
           this.forget(affected.name);
@@ -107,15 +107,15 @@ export class AirflowConnections implements vscode.Disposable {
     const cached = this.clients.get(name);
     if (cached?.signature === signature) return cached.client;
 
-    const secret = await this.secrets.get(
-      connection.auth === 'token' ? SecretKey.airflowToken(name) : SecretKey.airflowPassword(name),
-    );
-    if (secret === undefined || secret === '') {
-      const what = connection.auth === 'token' ? 'token' : 'password';
-      throw new WorkbenchError(`No ${what} is stored for the Airflow connection "${name}". Enter it to connect.`, {
+    const what = connection.auth === 'token' ? 'token' : 'password';
+    const lookup = await this.secrets.read(airflowTarget(connection), what);
+    if (lookup.kind !== 'found' || lookup.value === '') {
+      const message = lookup.kind === 'targetChanged' ? lookup.message : `No ${what} is stored for the Airflow connection "${name}". Enter it to connect.`;
+      throw new WorkbenchError(message, {
         actions: [{ title: `Enter ${what === 'token' ? 'Token' : 'Password'}`, command: 'kafkaAirflow.reenterAirflowPassword', args: [name] }],
       });
     }
+    const secret = lookup.value;
     const config = {
       ...connection,
       ...(connection.auth === 'token' ? { token: secret } : { password: secret }),

@@ -12,7 +12,8 @@ import type { HistoryStoreConfig } from '../history/types';
 import type { HistoryConnection as HistoryConnectionSetting, Parsed } from '../shared/connections';
 import { describeError, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import { SecretKey, type Secrets } from './secrets';
+import { historyTarget } from '../shared/credentials';
+import { Secrets } from './secrets';
 import { settings } from './settings';
 
 /** What the editor layer calls on the history: the store's public surface. */
@@ -52,7 +53,8 @@ export class HistoryDatabase implements vscode.Disposable {
         }
       }),
       secrets.onDidChange((event) => {
-        if (event.key !== SecretKey.historyPassword()) return;
+        const connection = this.connection().value;
+        if (!connection || !Secrets.isKeyOf(event.key, historyTarget(connection))) return;
         this.log.info('The history password changed; connecting again');
         this.drop();
         this.changed.fire();
@@ -90,12 +92,16 @@ export class HistoryDatabase implements vscode.Disposable {
   }
 
   private async makeStore(connection: HistoryConnectionSetting): Promise<HistoryApi> {
-    const password = await this.secrets.get(SecretKey.historyPassword());
-    if (password === undefined) {
-      throw new WorkbenchError(`No password is stored for the history database ${connection.database} at ${connection.host}:${connection.port}. Enter it to connect.`, {
+    const lookup = await this.secrets.read(historyTarget(connection), 'password');
+    if (lookup.kind !== 'found') {
+      const message = lookup.kind === 'targetChanged'
+        ? lookup.message
+        : `No password is stored for the history database ${connection.database} at ${connection.host}:${connection.port}. Enter it to connect.`;
+      throw new WorkbenchError(message, {
         actions: [{ title: 'Enter Password', command: SET_HISTORY_CONNECTION_COMMAND }],
       });
     }
+    const password = lookup.value;
     this.log.info(`Using the history database ${connection.user}@${connection.host}:${connection.port}/${connection.database}`);
     return this.createStore(
       { ...connection, password, requestTimeoutMs: settings.requestTimeoutMs(), timeZone: localTimeZone() },

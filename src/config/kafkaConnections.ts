@@ -14,7 +14,9 @@ import type { KafkaConnectionConfig } from '../kafka/types';
 import type { KafkaConnection, Parsed } from '../shared/connections';
 import { describeError, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import { SecretKey, type Secrets } from './secrets';
+import { kafkaPasswordTarget } from '../shared/credentials';
+import { usesPassword } from '../shared/connections';
+import { Secrets } from './secrets';
 import { settings } from './settings';
 
 /** What the editor layer calls on a cluster: KafkaService's public surface. */
@@ -56,7 +58,7 @@ export class KafkaConnections implements vscode.Disposable {
       this.changed,
       settings.onDidChange(() => { this.dropChanged(); }),
       secrets.onDidChange((event) => {
-        const affected = this.list().value.find((c) => event.key === SecretKey.kafkaPassword(c.name));
+        const affected = this.list().value.find((c) => usesPassword(c.saslMechanism) && Secrets.isKeyOf(event.key, kafkaPasswordTarget(c)));
         if (affected) {
           this.log.info(`The password of "${affected.name}" changed; connecting again`);
           this.drop(affected.name);
@@ -103,21 +105,39 @@ export class KafkaConnections implements vscode.Disposable {
 
   private async makeService(connection: KafkaConnection): Promise<KafkaApi> {
     const config: KafkaConnectionConfig = { ...connection, requestTimeoutMs: settings.requestTimeoutMs() };
-    if (connection.saslMechanism !== 'none') {
-      const password = await this.secrets.get(SecretKey.kafkaPassword(connection.name));
-      if (password === undefined || password === '') {
-        throw new WorkbenchError(`No SASL password is stored for the Kafka connection "${connection.name}". Enter it to connect.`, {
+    if (usesPassword(connection.saslMechanism)) {
+      const password = await this.secrets.read(kafkaPasswordTarget(connection), 'SASL password');
+      if (password.kind !== 'found' || password.value === '') {
+        const message = password.kind === 'targetChanged'
+          ? password.message
+          : `No SASL password is stored for the Kafka connection "${connection.name}". Enter it to connect.`;
+        throw new WorkbenchError(message, {
           actions: [{ title: 'Enter Password', command: ENTER_KAFKA_PASSWORD_COMMAND, args: [connection.name] }],
         });
       }
-      config.password = password;
+      config.password = password.value;
     }
     if (connection.ssl && connection.caFile) {
-      const path = resolveCaPath(connection.caFile, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-      config.ca = await readCaFile(path, connection.name);
+      config.ca = await readCaFile(this.filePath(connection.caFile, connection.name, 'caFile'), connection.name);
     }
     this.log.info(`Connecting to "${connection.name}" (${connection.brokers.join(', ')})`);
     return this.createService(config, taggedLogger(this.log, connection.name));
+  }
+
+  /**
+   * Where a file named in a connection is. A relative path is in the first workspace folder,
+   * so in an untrusted folder it is refused: the folder could supply a CA that trusts a
+   * broker the user never chose.
+   */
+  private filePath(file: string, connectionName: string, setting: string): string {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const path = resolveCaPath(file, folder);
+    if (!vscode.workspace.isTrusted && folder !== undefined && path !== file && !file.startsWith('~')) {
+      throw new WorkbenchError(`Kafka connection "${connectionName}": "${setting}" is the relative path ${file}, which would be read from this folder, and the folder is not trusted. Trust the folder, or give an absolute path.`, {
+        actions: [{ title: 'Manage Workspace Trust', command: 'workbench.trust.manage' }, 'openSettings'],
+      });
+    }
+    return path;
   }
 
   /** Drops the service of one connection so the next call connects afresh (Retry). */

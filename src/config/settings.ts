@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import {
+  effectiveSetting,
   parseAirflowConnections,
   parseHistoryConnection,
   parseKafkaConnections,
@@ -12,6 +13,8 @@ import {
   type HistoryConnection,
   type KafkaConnection,
   type Parsed,
+  restrictedModeNote,
+  type SettingOrigin,
 } from '../shared/connections';
 
 import { SECTION, SettingKey } from './settings.keys';
@@ -22,15 +25,56 @@ function read(key: SettingKey): unknown {
   return vscode.workspace.getConfiguration(SECTION).get<unknown>(key);
 }
 
+/** A parsed connection setting with where it came from. */
+export type ScopedParsed<T> = Parsed<T> & { origin: SettingOrigin };
+
+/**
+ * Reads a setting that names where credentials are sent (package.json lists it under
+ * `restrictedConfigurations`): in an untrusted workspace the folder's value is not used,
+ * only shown, as a Restricted Mode note among the problems.
+ */
+function readRestricted<T>(key: SettingKey, parse: (raw: unknown) => Parsed<T>, ignoredNames: (value: T) => string[], what: string): ScopedParsed<T> {
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(key);
+  const effective = effectiveSetting(inspected ?? {}, vscode.workspace.isTrusted);
+  const parsed = parse(effective.value);
+  const problems = [...parsed.problems];
+  if (effective.ignored !== undefined) {
+    const names = ignoredNames(parse(effective.ignored).value);
+    if (names.length > 0) problems.unshift(restrictedModeNote(what, names));
+  }
+  return { value: parsed.value, problems, origin: effective.origin };
+}
+
+const connectionNames = (list: { name: string }[]): string[] => list.map((c) => c.name);
+
 export const settings = {
-  kafkaConnections(): Parsed<KafkaConnection[]> {
-    return parseKafkaConnections(read(SettingKey.kafkaConnections));
+  kafkaConnections(): ScopedParsed<KafkaConnection[]> {
+    return readRestricted(SettingKey.kafkaConnections, parseKafkaConnections, connectionNames, 'Kafka connection');
   },
-  airflowConnections(): Parsed<AirflowConnection[]> {
-    return parseAirflowConnections(read(SettingKey.airflowConnections));
+  airflowConnections(): ScopedParsed<AirflowConnection[]> {
+    return readRestricted(SettingKey.airflowConnections, parseAirflowConnections, connectionNames, 'Airflow connection');
   },
-  historyConnection(): Parsed<HistoryConnection | undefined> {
-    return parseHistoryConnection(read(SettingKey.historyConnection));
+  historyConnection(): ScopedParsed<HistoryConnection | undefined> {
+    return readRestricted(SettingKey.historyConnection, parseHistoryConnection,
+      (value) => (value ? [`${value.user}@${value.host}:${value.port}/${value.database}`] : []), 'history database');
+  },
+  /** The user's own connections (user settings only): what a migration may bind old secrets to. */
+  userConnections(): { kafka: KafkaConnection[]; airflow: AirflowConnection[]; history: HistoryConnection | undefined } {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    return {
+      kafka: parseKafkaConnections(config.inspect(SettingKey.kafkaConnections)?.globalValue).value,
+      airflow: parseAirflowConnections(config.inspect(SettingKey.airflowConnections)?.globalValue).value,
+      history: parseHistoryConnection(config.inspect(SettingKey.historyConnection)?.globalValue).value,
+    };
+  },
+  /** Names of connections that a folder's settings define (used or not). */
+  workspaceConnectionNames(): { kafka: string[]; airflow: string[] } {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const names = (key: SettingKey, parse: (raw: unknown) => Parsed<{ name: string }[]>): string[] => {
+      const inspected = config.inspect(key);
+      return [inspected?.workspaceValue, inspected?.workspaceFolderValue].flatMap((raw) => connectionNames(parse(raw).value));
+    };
+    return { kafka: names(SettingKey.kafkaConnections, parseKafkaConnections), airflow: names(SettingKey.airflowConnections, parseAirflowConnections) };
   },
   kafkaShowInternalTopics(): boolean {
     return read(SettingKey.kafkaShowInternalTopics) === true;
@@ -40,21 +84,38 @@ export const settings = {
     const value = read(SettingKey.kafkaInspectorMaxMessages);
     return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, 1_000_000) : 10_000;
   },
+  /** Whether to connect to the local stack on start-up: a folder's value counts only when the folder is trusted. */
   connectOnStartup(): boolean {
-    return read(SettingKey.connectOnStartup) === true;
+    const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(SettingKey.connectOnStartup);
+    return effectiveSetting(inspected ?? {}, vscode.workspace.isTrusted).value === true;
   },
   requestTimeoutMs(): number {
     const seconds = read(SettingKey.requestTimeoutSeconds);
     return (typeof seconds === 'number' && seconds > 0 ? seconds : 15) * 1000;
   },
+  /**
+   * Writes a connection setting to the scope its value comes from: the folder's settings
+   * when a trusted folder defines it, else the user's. A folder's value is never copied into
+   * the user's settings.
+   */
+  async updateConnections(key: SettingKey, origin: SettingOrigin, value: unknown): Promise<void> {
+    const target = origin === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION).update(key, value, target);
+  },
   /** Writes a setting to the user (global) settings. */
   async update(key: SettingKey, value: unknown): Promise<void> {
     await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
   },
-  /** Fires `listener` when any of the extension's settings changes. */
+  /**
+   * Fires `listener` when any of the extension's settings changes, and when the folder is
+   * trusted (a folder's connections then start to count).
+   */
   onDidChange(listener: () => void): vscode.Disposable {
-    return vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(SECTION)) listener();
-    });
+    return vscode.Disposable.from(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration(SECTION)) listener();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(listener),
+    );
   },
 };

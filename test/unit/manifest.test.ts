@@ -12,13 +12,17 @@ import { SettingKey } from '../../src/config/settings.keys';
 
 interface Manifest {
   engines: { vscode: string };
+  capabilities?: {
+    untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] };
+    virtualWorkspaces?: boolean | { supported: boolean | 'limited'; description?: string };
+  };
   activationEvents: string[];
   devDependencies: Record<string, string>;
   contributes: {
     commands: { command: string; title: string; category: string }[];
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
-    configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> };
+    configuration: { properties: Record<string, { description?: string; markdownDescription?: string; scope?: string }> };
     menus: { commandPalette: { command: string; when: string }[]; 'view/item/context': { command: string }[] };
   };
 }
@@ -93,5 +97,24 @@ describe('package.json', () => {
   it('targets VS Code 1.100 with matching API types', () => {
     assert.equal(manifest.engines.vscode, '^1.100.0');
     assert.equal(manifest.devDependencies['@types/vscode'], '1.100.0');
+  });
+
+  it('gives every setting an explicit scope', () => {
+    for (const [key, value] of Object.entries(manifest.contributes.configuration.properties)) {
+      assert.ok(value.scope !== undefined, `${key} has no "scope"`);
+    }
+  });
+
+  it('supports untrusted workspaces in a limited way and restricts every setting that says where credentials go', () => {
+    const untrusted = manifest.capabilities?.untrustedWorkspaces;
+    assert.equal(untrusted?.supported, 'limited');
+    assert.ok((untrusted?.description ?? '').length > 40, 'says what Restricted Mode does');
+    const restricted = new Set(untrusted?.restrictedConfigurations ?? []);
+    for (const key of [SettingKey.kafkaConnections, SettingKey.airflowConnections, SettingKey.historyConnection, SettingKey.connectOnStartup]) {
+      assert.ok(restricted.has(`kafkaAirflow.${key}`), `kafkaAirflow.${key} is not a restricted configuration`);
+    }
+    for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, `${key} is not a declared setting`);
+    const virtual = manifest.capabilities?.virtualWorkspaces;
+    assert.ok(typeof virtual === 'object' && virtual.supported === 'limited' && (virtual.description ?? '') !== '', 'virtual workspaces declared with a description');
   });
 });
