@@ -219,6 +219,46 @@ describe('stack/compose/docker-compose.yml', () => {
     assert.deepEqual(compose.services['kafka-ui']?.profiles, ['kafka-ui']);
   });
 
+  it('offers a three-broker KRaft cluster as the cluster profile, on the same Kafka image', () => {
+    const nodes = services.filter(([, svc]) => svc.profiles?.includes('cluster'));
+    assert.deepEqual(nodes.map(([name]) => name), ['kafka-cluster-1', 'kafka-cluster-2', 'kafka-cluster-3']);
+    const hostPorts = new Set<string>();
+    const voters = new Set<string>();
+    const volumes = new Set<string>();
+    const clusterIds = new Set<string>();
+    for (const [index, [name, svc]] of nodes.entries()) {
+      const id = String(index + 1);
+      assert.deepEqual(svc.profiles, ['cluster'], `${name} runs only with --profile cluster`);
+      assert.equal(svc.image, compose.services.kafka?.image, `${name} runs the single broker's image`);
+      const env = environmentOf(svc);
+      assert.equal(env.KAFKA_NODE_ID, id, `${name} is node ${id}`);
+      assert.equal(env.KAFKA_PROCESS_ROLES, 'broker,controller', name);
+      voters.add(env.KAFKA_CONTROLLER_QUORUM_VOTERS ?? '');
+      assert.equal(env.KAFKA_DEFAULT_REPLICATION_FACTOR, '3', name);
+      assert.equal(env.KAFKA_MIN_INSYNC_REPLICAS, '2', name);
+      assert.equal(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, '3', name);
+      assert.ok(env.CLUSTER_ID, `${name} has a cluster id`);
+      clusterIds.add(env.CLUSTER_ID);
+      // The broker advertises to the host the port Compose publishes for it.
+      const [first] = svc.ports ?? [];
+      const port = typeof first === 'string' ? first : JSON.stringify(first);
+      const published = /^127\.0\.0\.1:(\$\{[A-Z0-9_]+:-\d+\}):9092$/.exec(port)?.[1];
+      assert.ok(published, `${name} publishes its client port on 127.0.0.1: ${port}`);
+      assert.ok(env.KAFKA_ADVERTISED_LISTENERS?.endsWith(`HOST://localhost:${published}`), `${name} advertises ${published}: ${env.KAFKA_ADVERTISED_LISTENERS ?? ''}`);
+      hostPorts.add(published);
+      for (const v of svc.volumes ?? []) volumes.add(typeof v === 'string' ? v.split(':')[0] ?? '' : v.source ?? '');
+      assert.ok(svc.healthcheck?.test, `${name} has a healthcheck`);
+    }
+    assert.equal(hostPorts.size, 3, 'each broker has its own host port');
+    assert.equal(volumes.size, 3, 'each broker has its own data volume');
+    assert.equal(clusterIds.size, 1, 'the three nodes format one cluster');
+    assert.deepEqual([...voters], ['1@kafka-cluster-1:9093,2@kafka-cluster-2:9093,3@kafka-cluster-3:9093'], 'one three-voter quorum');
+    for (const [name, svc] of services) {
+      const deps = svc.depends_on && !Array.isArray(svc.depends_on) ? Object.keys(svc.depends_on) : [];
+      assert.ok(!deps.some((d) => d.startsWith('kafka-cluster-')), `${name} must not need the optional cluster`);
+    }
+  });
+
   it('documents every variable it uses in .env.example', () => {
     const documented = new Set(
       readFileSync(join(composeDir, '.env.example'), 'utf8')
