@@ -21,7 +21,10 @@ import {
   groupStateIcon,
   lagText,
   matchesFilter,
+  partitionReplicaHealth,
   plural,
+  replicaHealthIcon,
+  topicReplicaHealth,
 } from './presentation';
 
 /** More topics than this are not listed at once: the filter narrows them. */
@@ -593,10 +596,12 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
       if (retention?.value) tooltip.appendText(`\nRetention: ${formatDuration(Number(retention.value))}${retention.isDefault ? ' (broker default)' : ''}`);
       const overrides = details.value.configs.filter((c) => !c.isDefault && !c.isSensitive && c.name !== 'retention.ms');
       for (const c of overrides.slice(0, 12)) tooltip.appendText(`\n${c.name} = ${c.value ?? ''}`);
-      const underReplicated = details.value.partitionInfo.filter((p) => p.isr.length < p.replicas.length).length;
-      if (underReplicated > 0) {
-        parts.push(`${underReplicated} under-replicated`);
-        item.iconPath = new vscode.ThemeIcon('symbol-event', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      const health = topicReplicaHealth(details.value.partitionInfo);
+      const mark = replicaHealthIcon(health.health);
+      if (mark) {
+        parts.push(health.mark);
+        tooltip.appendText(`\n\n${health.lines.join('\n')}`);
+        item.iconPath = new vscode.ThemeIcon(mark.icon, new vscode.ThemeColor(mark.color));
       }
     } else if (details?.state === 'error') {
       tooltip.appendText(`\nDetails could not be read: ${userMessage(details.error)}`);
@@ -612,16 +617,17 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const { info } = node;
     const item = new vscode.TreeItem(`Partition ${info.partition}`, vscode.TreeItemCollapsibleState.None);
     item.id = node.key;
+    const health = partitionReplicaHealth(info);
     const leader = info.leader >= 0 ? `leader ${info.leader}` : 'no leader';
-    item.description = `${leader} · offsets ${formatCount(info.low)}–${formatCount(info.high)} · ${plural(info.messages, 'msg')}`;
-    const underReplicated = info.isr.length < info.replicas.length;
+    item.description = [health.health === 'offline' ? health.mark : leader, ...(health.health === 'underReplicated' ? [health.mark] : []), `offsets ${formatCount(info.low)}–${formatCount(info.high)}`, plural(info.messages, 'msg')].join(' · ');
     item.tooltip = new vscode.MarkdownString()
       .appendMarkdown(`**${escapeMd(node.topic)} / partition ${info.partition}**\n\n`)
-      .appendText(`Leader: ${info.leader >= 0 ? `broker ${info.leader}` : 'none (offline)'}\nReplicas: ${info.replicas.join(', ')}\nIn sync: ${info.isr.join(', ')}${underReplicated ? ' (under-replicated)' : ''}\n`)
+      .appendText(`Leader: ${info.leader >= 0 ? `broker ${info.leader}` : 'none (offline)'}\nReplicas: ${info.replicas.join(', ')}\nIn sync: ${info.isr.join(', ')}\n${health.explanation}\n`)
       .appendText(`Start offset (low): ${formatCount(info.low)}\nEnd offset (high): ${formatCount(info.high)}\nMessages (estimate): ${formatCount(info.messages)}`);
-    item.iconPath = info.leader < 0
-      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
-      : new vscode.ThemeIcon('symbol-array', new vscode.ThemeColor(underReplicated ? 'problemsWarningIcon.foreground' : 'descriptionForeground'));
+    const mark = replicaHealthIcon(health.health);
+    item.iconPath = mark
+      ? new vscode.ThemeIcon(mark.icon, new vscode.ThemeColor(mark.color))
+      : new vscode.ThemeIcon('symbol-array', new vscode.ThemeColor('descriptionForeground'));
     item.contextValue = 'kafkaPartition';
     return item;
   }

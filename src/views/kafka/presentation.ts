@@ -190,3 +190,110 @@ export function lagText(lag: string): { text: string; behind: boolean } {
   const behind = /^\d+$/.test(lag) && lag !== '0' && !/^0+$/.test(lag);
   return { text: `lag ${formatCount(lag)}`, behind };
 }
+
+/** A partition's leader, replicas and in-sync replicas, as KafkaService.describeTopic reports them. */
+export interface ReplicaState {
+  partition: number;
+  /** -1 when the partition has no leader. */
+  leader: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+}
+
+/** ok; under-replicated (a replica is out of the ISR); offline (no leader: nothing can be read or written). */
+export type ReplicaHealth = 'ok' | 'underReplicated' | 'offline';
+
+export interface PartitionReplicaHealth {
+  health: ReplicaHealth;
+  /** Replicas that are not in sync (broker ids, ascending). */
+  outOfSync: number[];
+  /** Short text for the partition row's description, '' when healthy. */
+  mark: string;
+  /** One sentence for the tooltip. */
+  explanation: string;
+}
+
+function brokerList(ids: readonly number[]): string {
+  return `${ids.length === 1 ? 'broker' : 'brokers'} ${ids.join(', ')}`;
+}
+
+/** Whether one partition is healthy, under-replicated or offline, and which brokers it misses. */
+export function partitionReplicaHealth(p: ReplicaState): PartitionReplicaHealth {
+  const outOfSync = p.replicas.filter((r) => !p.isr.includes(r)).sort((a, b) => a - b);
+  if (p.leader < 0) {
+    return {
+      health: 'offline',
+      outOfSync,
+      mark: 'offline: no leader',
+      explanation: `Partition ${p.partition} is offline: no leader, so it can be neither read nor written until one of its replicas (${brokerList([...p.replicas].sort((a, b) => a - b))}) is back.`,
+    };
+  }
+  if (outOfSync.length > 0) {
+    return {
+      health: 'underReplicated',
+      outOfSync,
+      mark: `under-replicated: ${brokerList(outOfSync)} out of sync`,
+      explanation: `Partition ${p.partition} is under-replicated: ${brokerList(outOfSync)} ${outOfSync.length === 1 ? 'is' : 'are'} not in sync (in sync: ${p.isr.join(', ') || 'none'}).`,
+    };
+  }
+  return { health: 'ok', outOfSync, mark: '', explanation: `All ${plural(p.replicas.length, 'replica')} in sync.` };
+}
+
+export interface TopicReplicaHealth {
+  /** The worst state of its partitions. */
+  health: ReplicaHealth;
+  /** Partition numbers, ascending. */
+  underReplicated: number[];
+  offline: number[];
+  /** Brokers missing from some partition's ISR, ascending. */
+  outOfSyncBrokers: number[];
+  /** For the topic row's description, e.g. "1 offline · 2 under-replicated"; '' when healthy. */
+  mark: string;
+  /** Tooltip lines naming the partitions and the missing brokers; empty when healthy. */
+  lines: string[];
+}
+
+/** The replica health of a whole topic from its partitions. */
+export function topicReplicaHealth(partitions: readonly ReplicaState[]): TopicReplicaHealth {
+  const sorted = [...partitions].sort((a, b) => a.partition - b.partition);
+  const offline: number[] = [];
+  const underReplicated: number[] = [];
+  const missing = new Set<number>();
+  for (const p of sorted) {
+    const h = partitionReplicaHealth(p);
+    if (h.health === 'offline') offline.push(p.partition);
+    else if (h.health === 'underReplicated') underReplicated.push(p.partition);
+    if (h.health !== 'ok') for (const b of h.outOfSync) missing.add(b);
+  }
+  const outOfSyncBrokers = [...missing].sort((a, b) => a - b);
+  const parts: string[] = [];
+  const lines: string[] = [];
+  const named = (ids: number[]): string => `${ids.length === 1 ? 'partition' : 'partitions'} ${ids.join(', ')}`;
+  if (offline.length > 0) {
+    parts.push(`${formatCount(offline.length)} offline`);
+    const replicas = [...new Set(sorted.filter((p) => offline.includes(p.partition)).flatMap((p) => p.replicas))].sort((a, b) => a - b);
+    lines.push(`Offline (no leader): ${named(offline)}; ${replicas.length === 1 ? 'its replica is' : 'their replicas are'} on ${brokerList(replicas)}.`);
+  }
+  if (underReplicated.length > 0) {
+    parts.push(`${formatCount(underReplicated.length)} under-replicated`);
+    const out = [...new Set(sorted.filter((p) => underReplicated.includes(p.partition)).flatMap((p) => partitionReplicaHealth(p).outOfSync))].sort((a, b) => a - b);
+    lines.push(`Under-replicated: ${named(underReplicated)}; not in sync: ${brokerList(out)}.`);
+  }
+  return {
+    health: offline.length > 0 ? 'offline' : underReplicated.length > 0 ? 'underReplicated' : 'ok',
+    underReplicated,
+    offline,
+    outOfSyncBrokers,
+    mark: parts.join(' · '),
+    lines,
+  };
+}
+
+/** The codicon and theme color that mark a topic or partition row of this health (undefined: the row's usual icon). */
+export function replicaHealthIcon(health: ReplicaHealth): { icon: string; color: string } | undefined {
+  switch (health) {
+    case 'offline': return { icon: 'error', color: 'errorForeground' };
+    case 'underReplicated': return { icon: 'warning', color: 'problemsWarningIcon.foreground' };
+    case 'ok': return undefined;
+  }
+}
