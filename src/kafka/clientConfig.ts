@@ -1,13 +1,17 @@
 /**
  * Builds the kafkajs client options from a connection: brokers (checked first, so a
- * malformed address is a clear error, not a retry loop), client id, TLS with a custom CA,
- * SASL PLAIN / SCRAM, timeouts and retries bounded by the connection's request timeout,
- * and kafkajs's own logging routed to our Logger at warn level and above.
+ * malformed address is a clear error, not a retry loop), client id, TLS with a custom CA
+ * and a client certificate (mutual TLS, checked before connecting), SASL PLAIN / SCRAM /
+ * OAUTHBEARER, timeouts and retries bounded by the connection's request timeout, and
+ * kafkajs's own logging routed to our Logger at warn level and above.
  */
-import { logLevel, type KafkaConfig, type LogEntry, type logCreator, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { logLevel, type KafkaConfig, type LogEntry, type logCreator, type Mechanism, type SASLOptions } from 'kafkajs';
 import { brokerAddressProblem } from '../shared/connections';
 import type { Logger } from '../shared/logger';
 import { WorkbenchError } from '../shared/errors';
+import { oauthBearerMechanism } from './oauthBearer';
+import { checkClientCertificatePair } from './pemFiles';
 import type { KafkaConnectionConfig } from './types';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -55,8 +59,17 @@ function safeJson(value: unknown): string {
   }
 }
 
-function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
+function saslOptions(config: KafkaConnectionConfig): SASLOptions | Mechanism | undefined {
   if (config.saslMechanism === 'none') return undefined;
+  if (config.saslMechanism === 'oauthbearer') {
+    if (config.oauthBearerToken === undefined) {
+      throw new WorkbenchError(
+        `Kafka connection "${config.name}" uses SASL OAUTHBEARER but has no token: set "oauthTokenCommand" to a command that prints one, or store a token.`,
+        { actions: ['openSettings'] },
+      );
+    }
+    return oauthBearerMechanism(config.name, config.oauthBearerToken);
+  }
   const username = config.saslUsername ?? '';
   if (username === '') {
     throw new WorkbenchError(`Kafka connection "${config.name}" uses SASL ${config.saslMechanism} but has no user name. Set saslUsername.`, {
@@ -79,6 +92,46 @@ function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
   }
 }
 
+const given = (text: string | undefined): text is string => text !== undefined && text.trim() !== '';
+
+/**
+ * The TLS options: the CA when given, the client certificate and key (checked here, so a
+ * wrong passphrase or a key of another certificate is named before any handshake).
+ */
+function sslOptions(config: KafkaConnectionConfig): ConnectionOptions | boolean {
+  const hasCert = given(config.clientCert);
+  const hasKey = given(config.clientKey);
+  if (!config.ssl) {
+    if (hasCert || hasKey) {
+      throw new WorkbenchError(
+        `Kafka connection "${config.name}" has a client certificate but TLS is off. Set "ssl": true (a client certificate is sent only over TLS), or remove "clientCertFile" and "clientKeyFile".`,
+        { actions: ['openSettings'] },
+      );
+    }
+    return false;
+  }
+  if (hasCert !== hasKey) {
+    const [has, missing, setting] = hasCert ? ['certificate', 'key', 'clientKeyFile'] : ['key', 'certificate', 'clientCertFile'];
+    throw new WorkbenchError(
+      `Kafka connection "${config.name}" has a client ${has} but no client ${missing}: set "${setting}" too (mutual TLS needs both).`,
+      { actions: ['openSettings'] },
+    );
+  }
+  const options: ConnectionOptions = {};
+  if (given(config.ca)) options.ca = [config.ca];
+  if (given(config.clientCert) && given(config.clientKey)) {
+    checkClientCertificatePair({ cert: config.clientCert, key: config.clientKey }, config.clientKeyPassphrase, {
+      connectionName: config.name,
+      certFile: config.clientCertFile,
+      keyFile: config.clientKeyFile,
+    });
+    options.cert = config.clientCert;
+    options.key = config.clientKey;
+    if (config.clientKeyPassphrase !== undefined && config.clientKeyPassphrase !== '') options.passphrase = config.clientKeyPassphrase;
+  }
+  return Object.keys(options).length > 0 ? options : true;
+}
+
 /**
  * kafkajs client options. Retries stay inside the request timeout: kafkajs would otherwise
  * retry for up to 30 s per call with its defaults.
@@ -97,7 +150,8 @@ export function kafkajsConfig(config: KafkaConnectionConfig, logger: Logger): Ka
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator(logger),
   };
-  if (config.ssl) options.ssl = config.ca !== undefined && config.ca.trim() !== '' ? { ca: [config.ca] } : true;
+  const ssl = sslOptions(config);
+  if (ssl !== false) options.ssl = ssl;
   const sasl = saslOptions(config);
   if (sasl) options.sasl = sasl;
   return options;

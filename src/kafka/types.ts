@@ -12,6 +12,18 @@ export interface KafkaConnectionConfig extends KafkaConnection {
   password?: string;
   /** PEM text of the CA file (read by the caller), used when ssl is true. */
   ca?: string;
+  /** PEM text of the client certificate (clientCertFile, read by the caller) for mutual TLS; needs ssl and clientKey. */
+  clientCert?: string;
+  /** PEM text of the client's private key (clientKeyFile), as in the file; needs ssl and clientCert. */
+  clientKey?: string;
+  /** Passphrase of an encrypted clientKey, from SecretStorage. */
+  clientKeyPassphrase?: string;
+  /**
+   * Returns the current OAuth bearer token; required when saslMechanism is 'oauthbearer'.
+   * Called for every broker connection, so it should reuse a token until it nearly expires
+   * (tokenFromCommand in src/kafka/oauthToken.ts does).
+   */
+  oauthBearerToken?: () => Promise<string>;
   /** How long to wait for a broker before failing, in ms. */
   requestTimeoutMs?: number;
 }
@@ -125,6 +137,19 @@ export interface ProduceOptions {
   compression?: Compression;
   /** -1 (all in-sync replicas, the default), 1 or 0. */
   acks?: -1 | 0 | 1;
+  /**
+   * Idempotent producing (KIP-98): the broker gets a producer id and a sequence number with
+   * every batch, so a batch resent after a leader change, a dropped connection or a timeout
+   * is written once and in order. Undefined: on with acks=-1 and off with acks 0 or 1 (as
+   * the Java client does when enable.idempotence is not set); true with acks 0 or 1 is
+   * refused; false sends as before (no producer id, no resends).
+   */
+  idempotent?: boolean;
+  /**
+   * Idempotent mode: how long a batch may go unacknowledged, resends included, before the
+   * run gives up on it and stops (the Java client's delivery.timeout.ms). Default 120,000.
+   */
+  deliveryTimeoutMs?: number;
   /** Messages per second; 0 or undefined for as fast as possible. */
   ratePerSecond?: number;
   /** Cancels the run; what was acknowledged so far is reported. */
@@ -136,8 +161,25 @@ export interface ProducedRecord {
   /** Index of the message in the input. */
   index: number;
   partition: number;
-  /** The offset the broker gave it; '-1' with acks=0, when the broker does not answer. */
+  /**
+   * The offset the broker gave it; '-1' when the broker did not say: with acks=0, and for a
+   * resent batch an older broker recognised as written before without remembering where
+   * (DUPLICATE_SEQUENCE_NUMBER; Kafka 4 answers with the original offset instead).
+   */
   offset: string;
+}
+
+/** How idempotence went in one produce run. */
+export interface IdempotenceReport {
+  /** The producer id InitProducerId gave the run (a decimal string: it is 64-bit). */
+  producerId: string;
+  producerEpoch: number;
+  /** Batches sent more than once (after a leader change, dropped connection, timeout, ...). */
+  resentBatches: number;
+  /** Acknowledged messages whose offset is unknown ('-1'): see ProducedRecord.offset. */
+  offsetsUnknown: number;
+  /** Partitions that started a new epoch because the broker had lost this producer's sequence state. */
+  epochBumps: number;
 }
 
 export interface ProduceResult {
@@ -148,8 +190,13 @@ export interface ProduceResult {
   elapsedMs: number;
   /** One per acknowledged message, in input order. */
   records: ProducedRecord[];
-  /** The messages that were not written, with the reason. */
+  /**
+   * The messages that were not acknowledged, with the reason: "failed: …" (refused, not
+   * written), "not sent: …" and "not acknowledged, it may or may not have been written: …".
+   */
   errors: { index: number; message: string }[];
+  /** Present when the run was idempotent. */
+  idempotence?: IdempotenceReport;
 }
 
 export type StartPosition =
