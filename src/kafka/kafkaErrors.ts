@@ -4,6 +4,7 @@
  * tested with kafkajs's own error classes, and integration tested with real faults.
  */
 import { explainNetworkError, WorkbenchError } from '../shared/errors';
+import { OAuthBearerRefusedError } from './oauthBearer';
 import type { KafkaConnectionConfig } from './types';
 
 /** What the failing call was doing, for the sentence: "listing topics", "reading topic orders". */
@@ -73,6 +74,30 @@ function codeInChain(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The TLS alert a broker sent, from Node's code (ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE -> BAD_CERTIFICATE; OpenSSL and BoringSSL spellings). */
+function tlsAlertOf(error: unknown): string | undefined {
+  for (const e of errorChain(error)) {
+    if (typeof e.code !== 'string') continue;
+    const alert = /^ERR_SSL_(?:SSLV3_|TLSV1_|TLSV13_)?(?:ALERT_)?(BAD_CERTIFICATE|CERTIFICATE_[A-Z_]+|UNKNOWN_CA|ACCESS_DENIED|HANDSHAKE_FAILURE|UNSUPPORTED_CERTIFICATE)$/.exec(e.code);
+    if (alert?.[1] !== undefined) return alert[1];
+  }
+  return undefined;
+}
+
+/** Alerts a broker sends about the client's certificate (none sent, or not trusted). */
+const CLIENT_CERTIFICATE_ALERTS = new Set(['BAD_CERTIFICATE', 'CERTIFICATE_REQUIRED', 'CERTIFICATE_UNKNOWN', 'UNKNOWN_CA', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_REVOKED', 'UNSUPPORTED_CERTIFICATE', 'ACCESS_DENIED']);
+
+/** The sentence for a token the broker refused (SASL OAUTHBEARER). */
+function oauthRefusedSentence(where: string, config: KafkaConnectionConfig, detail: string, expiresAt: number | undefined, scope: string | undefined): string {
+  let why = '';
+  if (expiresAt !== undefined && expiresAt <= Date.now()) why = `: the token expired at ${new Date(expiresAt).toISOString()}`;
+  else if (scope !== undefined) why = `: the token lacks the scope "${scope}"`;
+  const next = config.oauthTokenCommand !== undefined && config.oauthTokenCommand.length > 0
+    ? 'Retry runs the token command again; check that it prints a valid token for this cluster.'
+    : 'Store a fresh token for this connection, or set "oauthTokenCommand" to a command that prints one.';
+  return `Kafka at ${where} refused the OAuth token of this connection (SASL OAUTHBEARER, ${detail})${why}. ${next}`;
+}
+
 /** The brokers as the user wrote them, for sentences. */
 export function brokerList(config: Pick<KafkaConnectionConfig, 'brokers'>): string {
   return config.brokers.join(', ');
@@ -102,12 +127,26 @@ export function partitionProblem(topic: string, partitionCount: number, partitio
  */
 export function toKafkaError(error: unknown, config: KafkaConnectionConfig, context: KafkaErrorContext): WorkbenchError {
   if (error instanceof WorkbenchError) return error;
+  // A sentence made below kafkajs (the OAuth token command failed) is handed on as it is.
+  const made = errorChain(error).find((e) => e instanceof WorkbenchError);
+  if (made instanceof WorkbenchError) return made;
   const where = brokerList(config);
   const retry = ['retry', 'showLog'] as const;
   const settings = ['openSettings', 'showLog'] as const;
   const make = (sentence: string, actions: readonly ('retry' | 'openSettings' | 'showLog')[] = ['showLog']): WorkbenchError =>
     new WorkbenchError(sentence, { cause: error, actions });
 
+  const refused = errorChain(error).find((e) => e instanceof OAuthBearerRefusedError);
+  if (refused instanceof OAuthBearerRefusedError) {
+    const { status, scope, tokenExpiresAt } = refused.refusal;
+    return make(oauthRefusedSentence(where, config, status, tokenExpiresAt, scope), ['retry', 'openSettings', 'showLog']);
+  }
+  if (hasName(error, 'KafkaJSSASLAuthenticationError') && /mechanism is not supported by the server/.test(firstMessage(error))) {
+    return make(`Kafka at ${where} does not accept SASL ${config.saslMechanism}. Check the connection's SASL mechanism.`, settings);
+  }
+  if (config.saslMechanism === 'oauthbearer' && (hasName(error, 'KafkaJSSASLAuthenticationError') || kafkaErrorType(error) === 'SASL_AUTHENTICATION_FAILED')) {
+    return make(oauthRefusedSentence(where, config, firstMessage(error), undefined, undefined), ['retry', 'openSettings', 'showLog']);
+  }
   if (hasName(error, 'KafkaJSSASLAuthenticationError') || kafkaErrorType(error) === 'SASL_AUTHENTICATION_FAILED') {
     const user = config.saslUsername ?? '(no user name)';
     return make(`Kafka at ${where} refused the SASL credentials for user ${user}: re-enter the password.`, settings);
@@ -128,6 +167,33 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
   if (code !== undefined && TLS_CODES.has(code)) {
     return make(
       `Kafka at ${where} presented a certificate this machine does not trust (${code}). Set "caFile" of this connection in kafkaAirflow.kafka.connections to the PEM file of the CA that signed the broker's certificate.`,
+      settings,
+    );
+  }
+  const alert = tlsAlertOf(error);
+  if (alert !== undefined) {
+    const alertText = alert.toLowerCase().replace(/_/g, ' ');
+    const hasClientCertificate = config.clientCert !== undefined && config.clientCert.trim() !== '';
+    if (!hasClientCertificate && CLIENT_CERTIFICATE_ALERTS.has(alert)) {
+      return make(
+        `Kafka at ${where} asks for a client certificate (mutual TLS) and this connection sends none. Set "clientCertFile" and "clientKeyFile" of this connection in kafkaAirflow.kafka.connections.`,
+        settings,
+      );
+    }
+    if (hasClientCertificate && CLIENT_CERTIFICATE_ALERTS.has(alert)) {
+      return make(
+        `Kafka at ${where} does not trust the client certificate of this connection (TLS alert: ${alertText}). It must be signed by a CA in the broker's trust store and be valid now: ask the cluster's administrator for a certificate the cluster accepts, and set "clientCertFile" and "clientKeyFile" to it.`,
+        settings,
+      );
+    }
+    const hint = hasClientCertificate ? '' : ' If the cluster asks for client certificates, set "clientCertFile" and "clientKeyFile";';
+    return make(`Kafka at ${where} ended the TLS handshake (TLS alert: ${alertText}).${hint} Check this connection's TLS settings against the cluster's.`, settings);
+  }
+  // TLS towards a plaintext listener: the broker drops the handshake (or answers bytes that are not TLS).
+  const tlsHandshake = /before secure TLS connection was established|wrong version number|packet length too long/i;
+  if (config.ssl && errorChain(error).some((e) => typeof e.message === 'string' && tlsHandshake.test(e.message))) {
+    return make(
+      `Kafka at ${where} ended the TLS handshake: this listener may not use TLS. Set "ssl" to false for this connection in kafkaAirflow.kafka.connections, or use the broker's TLS port.`,
       settings,
     );
   }
