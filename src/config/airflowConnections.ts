@@ -13,6 +13,7 @@ import type { AirflowConnection, Parsed } from '../shared/connections';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import { airflowTarget } from '../shared/credentials';
+import { airflowClientConfig } from './airflowConfig';
 import { Secrets } from './secrets';
 
 export type { ServerStatus };
@@ -107,20 +108,7 @@ export class AirflowConnections implements vscode.Disposable {
     const cached = this.clients.get(name);
     if (cached?.signature === signature) return cached.client;
 
-    const what = connection.auth === 'token' ? 'token' : 'password';
-    const lookup = await this.secrets.read(airflowTarget(connection), what);
-    if (lookup.kind !== 'found' || lookup.value === '') {
-      const message = lookup.kind === 'targetChanged' ? lookup.message : `No ${what} is stored for the Airflow connection "${name}". Enter it to connect.`;
-      throw new WorkbenchError(message, {
-        actions: [{ title: `Enter ${what === 'token' ? 'Token' : 'Password'}`, command: 'kafkaAirflow.reenterAirflowPassword', args: [name] }],
-      });
-    }
-    const secret = lookup.value;
-    const config = {
-      ...connection,
-      ...(connection.auth === 'token' ? { token: secret } : { password: secret }),
-      requestTimeoutMs: settings.requestTimeoutMs(),
-    };
+    const config = await airflowClientConfig(connection, this.secrets, settings.requestTimeoutMs());
     const client = this.createClient(config, taggedLogger(this.log, name));
     this.clients.set(name, { signature, client });
     return client;

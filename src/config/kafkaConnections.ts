@@ -8,14 +8,13 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { readCaFile } from '../kafka/caFile';
 import type { KafkaService } from '../kafka/kafkaService';
 import type { KafkaConnectionConfig } from '../kafka/types';
 import type { KafkaConnection, Parsed } from '../shared/connections';
 import { describeError, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import { kafkaPasswordTarget } from '../shared/credentials';
-import { usesPassword } from '../shared/connections';
+import { kafkaSecretNeeds } from '../shared/credentials';
+import { kafkaServiceConfig } from './kafkaConfig';
 import { Secrets } from './secrets';
 import { settings } from './settings';
 
@@ -29,8 +28,7 @@ export type KafkaApi = Pick<
 /** Makes the service of one connection; the extension passes `new KafkaService(...)`. */
 export type KafkaServiceFactory = (config: KafkaConnectionConfig, logger: Logger) => KafkaApi;
 
-/** The command that asks for a connection's SASL password again (src/commands/kafka.ts). */
-export const ENTER_KAFKA_PASSWORD_COMMAND = 'kafkaAirflow.enterKafkaPassword';
+export { ENTER_KAFKA_PASSWORD_COMMAND } from './kafkaConfig';
 
 /** Where a CA file named in the settings is: `~` is the home folder, a relative path is in the first workspace folder. */
 export function resolveCaPath(caFile: string, workspaceFolder: string | undefined): string {
@@ -58,7 +56,7 @@ export class KafkaConnections implements vscode.Disposable {
       this.changed,
       settings.onDidChange(() => { this.dropChanged(); }),
       secrets.onDidChange((event) => {
-        const affected = this.list().value.find((c) => usesPassword(c.saslMechanism) && Secrets.isKeyOf(event.key, kafkaPasswordTarget(c)));
+        const affected = this.list().value.find((c) => kafkaSecretNeeds(c).some((need) => Secrets.isKeyOf(event.key, need.target)));
         if (affected) {
           this.log.info(`The password of "${affected.name}" changed; connecting again`);
           this.drop(affected.name);
@@ -104,22 +102,13 @@ export class KafkaConnections implements vscode.Disposable {
   }
 
   private async makeService(connection: KafkaConnection): Promise<KafkaApi> {
-    const config: KafkaConnectionConfig = { ...connection, requestTimeoutMs: settings.requestTimeoutMs() };
-    if (usesPassword(connection.saslMechanism)) {
-      const password = await this.secrets.read(kafkaPasswordTarget(connection), 'SASL password');
-      if (password.kind !== 'found' || password.value === '') {
-        const message = password.kind === 'targetChanged'
-          ? password.message
-          : `No SASL password is stored for the Kafka connection "${connection.name}". Enter it to connect.`;
-        throw new WorkbenchError(message, {
-          actions: [{ title: 'Enter Password', command: ENTER_KAFKA_PASSWORD_COMMAND, args: [connection.name] }],
-        });
-      }
-      config.password = password.value;
-    }
-    if (connection.ssl && connection.caFile) {
-      config.ca = await readCaFile(this.filePath(connection.caFile, connection.name, 'caFile'), connection.name);
-    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const config = await kafkaServiceConfig(connection, {
+      secrets: this.secrets,
+      requestTimeoutMs: settings.requestTimeoutMs(),
+      resolveFile: (file, setting) => this.filePath(file, connection.name, setting),
+      ...(vscode.workspace.isTrusted && folder !== undefined ? { cwd: folder } : {}),
+    });
     this.log.info(`Connecting to "${connection.name}" (${connection.brokers.join(', ')})`);
     return this.createService(config, taggedLogger(this.log, connection.name));
   }
