@@ -11,6 +11,9 @@
  *   encode whole record batches ourselves (src/kafka/recordBatch.ts) and send them as a
  *   Produce request (v3, or v7 for zstd batches: brokers refuse zstd below v7, KIP-110) on
  *   the broker's own connection, reusing kafkajs's response decoders.
+ * - Idempotent producing: the producer id and epoch come from the broker's InitProducerId
+ *   (API key 22) through kafkajs's Broker.initProducerId; the batches carry them
+ *   (src/kafka/producer.ts keeps the sequence numbers).
  *
  * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
  * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
@@ -114,7 +117,12 @@ interface ProtocolRequest {
 export interface WireBroker {
   nodeId: number;
   versions: Record<number, { minVersion: number; maxVersion: number } | undefined> | null;
+  /** Connects (under kafkajs's per-broker lock) when not connected; resolves at once otherwise. */
+  connect(): Promise<void>;
+  isConnected(): boolean;
   fetch(request: FetchRequest): Promise<FetchResponse>;
+  /** InitProducerId (v0/v1, whichever the broker takes); throws a KafkaJSProtocolError with `type` and `retriable` on an error code. */
+  initProducerId(request: { transactionalId?: string; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
   connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
 }
 
@@ -165,9 +173,34 @@ export function visibleRecords(topic: string, fetchOffset: string, partition: Fe
   return new BatchClass(topic, fetchOffset, partition).messages;
 }
 
-/** The Kafka protocol error (type and sentence) for an error code, e.g. 10 → MESSAGE_TOO_LARGE. */
-export function protocolError(code: number): Error & { type?: string } {
+/** The Kafka protocol error (type, sentence, whether a retry may succeed) for an error code, e.g. 10 → MESSAGE_TOO_LARGE. */
+export function protocolError(code: number): Error & { type?: string; retriable?: boolean } {
   return protocolErrors.createErrorFromCode(code);
+}
+
+/** What InitProducerId handed out: the id of this producer and its epoch. */
+export interface ProducerIdentity {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+const INIT_PRODUCER_ID_API_KEY = 22;
+
+/** True when the broker answers InitProducerId (Kafka 0.11 and later). */
+export function supportsInitProducerId(broker: WireBroker): boolean {
+  const range = broker.versions?.[INIT_PRODUCER_ID_API_KEY];
+  return range === undefined || range.minVersion <= 1;
+}
+
+/**
+ * Asks `broker` for a producer id and epoch for an idempotent, non-transactional producer
+ * (no transactional id: any broker answers). Throws kafkajs's protocol error, whose
+ * `retriable` says whether asking again may work (COORDINATOR_LOAD_IN_PROGRESS is what a
+ * fresh broker answers while it fetches its first block of ids).
+ */
+export async function initProducerId(broker: WireBroker, transactionTimeoutMs: number): Promise<ProducerIdentity> {
+  const result = await broker.initProducerId({ transactionTimeout: transactionTimeoutMs });
+  return { producerId: BigInt(result.producerId), producerEpoch: result.producerEpoch };
 }
 
 export interface ProducePartitionResult {
@@ -217,11 +250,24 @@ function kafkaString(value: string): Buffer {
 /**
  * Sends one Produce v3 request with ready-encoded record batches (one per partition) to
  * the partitions' leader. Resolves with each partition's error code and base offset, or
- * with an empty list for acks=0 (the broker does not answer).
+ * with an empty list for acks=0 (the broker does not answer). A broker processes the
+ * requests of one connection one at a time, in order: what keeps an idempotent producer's
+ * pipelined batches in sequence.
  */
 export async function sendProduceRequest(
   broker: WireBroker,
-  request: { topic: string; acks: -1 | 0 | 1; timeoutMs: number; batches: { partition: number; recordBatch: Buffer }[]; zstd?: boolean },
+  request: {
+    topic: string;
+    acks: -1 | 0 | 1;
+    timeoutMs: number;
+    batches: { partition: number; recordBatch: Buffer }[];
+    zstd?: boolean;
+    /**
+     * Called when kafkajs takes the request for its send queue (just before it is written);
+     * requests handed to one connection in this order reach the broker in this order.
+     */
+    onQueued?: () => void;
+  },
 ): Promise<ProducePartitionResult[]> {
   // v3 to v7 share the request layout; v7 only tells the broker the client understands zstd.
   const apiVersion = request.zstd === true ? PRODUCE_VERSION_ZSTD : PRODUCE_VERSION;
@@ -237,7 +283,10 @@ export async function sendProduceRequest(
       apiVersion,
       apiName: 'Produce',
       expectResponse: () => request.acks !== 0,
-      encode: () => Promise.resolve({ buf: payload, buffer: payload }),
+      encode: () => {
+        request.onQueued?.();
+        return Promise.resolve({ buf: payload, buffer: payload });
+      },
     },
     response: { decode: (raw) => responseDecoder.decode(raw), parse: (data) => Promise.resolve(data) },
     requestTimeout: request.timeoutMs + 1000,

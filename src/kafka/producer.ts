@@ -1,18 +1,51 @@
 /**
  * The produce pipeline behind KafkaService.produce: assigns partitions (kafkajs's Java-
- * compatible partitioner for keys, sticky partitions for keyless messages), groups messages into one record batch per partition, keeps several
- * Produce requests in flight, paces to a rate when asked, and accounts for every input
- * message: acknowledged (partition + offset), rejected by the broker, not acknowledged
- * because the connection dropped, or not sent because the run stopped or was cancelled.
+ * compatible partitioner for keys, sticky partitions for keyless messages), groups messages
+ * into one record batch per partition, keeps several Produce requests in flight, paces to a
+ * rate when asked, and accounts for every input message: acknowledged (partition + offset),
+ * rejected by the broker, not acknowledged because no answer came, or not sent because the
+ * run stopped or was cancelled.
+ *
+ * Idempotent by default (acks=-1), as the Java client is: the run gets a producer id from
+ * InitProducerId, each partition's batches carry consecutive sequence numbers
+ * (src/kafka/idempotence.ts) with at most five in flight, and a batch that gets a retriable
+ * error or no answer (leader change, dropped connection, timeout, too few in-sync replicas)
+ * is resent with the same sequence, in order, to the partition's leader after a metadata
+ * refresh, so the broker writes it once. Resending stops after the delivery timeout, or
+ * when no broker of the cluster answers for a request timeout. With idempotence off a
+ * failed batch is reported, not resent.
  */
 import { Partitioners } from 'kafkajs';
 import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { compressorFor } from './compression';
-import { partitionProblem } from './kafkaErrors';
-import { PRODUCE_VERSION_ZSTD, protocolError, sendProduceRequest, supportsProduceV3, supportsProduceVersion, type WireBroker, type WireCluster } from './kafkajsInternals';
-import { CODEC_ATTRIBUTE, encodeCompressedRecordBatch, encodeRecordBatch, RECORD_BATCH_OVERHEAD, recordSize, type BatchRecord } from './recordBatch';
-import type { ProduceMessage, ProduceOptions, ProduceProgress, ProduceResult, ProducedRecord } from './types';
+import { MAX_IN_FLIGHT_PER_PARTITION, PartitionSequences, produceVerdict, retryBackoffMs, type ProduceVerdict, type SequencedBatch } from './idempotence';
+import { kafkaErrorType, partitionProblem } from './kafkaErrors';
+import {
+  initProducerId,
+  PRODUCE_VERSION_ZSTD,
+  protocolError,
+  sendProduceRequest,
+  supportsProduceV3,
+  supportsProduceVersion,
+  type ProducePartitionResult,
+  type ProducerIdentity,
+  type WireBroker,
+  type WireCluster,
+} from './kafkajsInternals';
+import {
+  CODEC_ATTRIBUTE,
+  encodeCompressedRecordBatch,
+  encodeRecordBatch,
+  NO_PRODUCER,
+  readBatchProducer,
+  RECORD_BATCH_OVERHEAD,
+  recordSize,
+  stampRecordBatch,
+  type BatchRecord,
+  type ProducerStamp,
+} from './recordBatch';
+import type { IdempotenceReport, ProduceMessage, ProduceOptions, ProduceProgress, ProduceResult, ProducedRecord } from './types';
 
 /** Batching and pipelining; the defaults reach >100,000 messages/s of 512 bytes on 2 cores. */
 export interface ProducerTuning {
@@ -85,6 +118,52 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Produces `messages` to `options.topic` and reports what happened to each of them. */
+/** Java's delivery.timeout.ms default. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+
+/** A batch of the idempotent pipeline: its sequence bookkeeping plus what sending needs. */
+interface SequencedJob extends SequencedBatch {
+  batch: PendingBatch;
+  /** The encoded batch; its producer fields are restamped when the bookkeeping renumbers it. */
+  encoded: Promise<Buffer>;
+  /** When it was first handed to a connection; the delivery timeout counts from here. */
+  firstSentAt: number | undefined;
+  sends: number;
+  /** The broker it was last sent to, so a failure forgets that connection. */
+  nodeId: string | undefined;
+  /** Why its last send failed, for the report if it is never acknowledged. */
+  problem: string | undefined;
+  settled: boolean;
+  settle: () => void;
+}
+
+/** One partition's idempotent pipeline: batches wait, are in flight (at most five), or are resent after a failure. */
+interface Lane {
+  partition: number;
+  sequences: PartitionSequences<SequencedJob>;
+  /** Not yet sent, or back for a resend: in sequence order. */
+  waiting: SequencedJob[];
+  /** Handed to `send` and not yet answered. */
+  sending: Set<SequencedJob>;
+  /** Set after a failure: batches go one at a time (the probe) until one is acknowledged. */
+  recovery: { problem: string; attempt: number; probe: SequencedJob | undefined; running: boolean; unreachableSince: number | undefined } | undefined;
+  bumpEpoch: boolean;
+  /** Sends of this lane, chained so they reach the connection in sequence order. */
+  chain: Promise<void>;
+}
+
+/** Whether this run is idempotent; refuses idempotent=true with acks other than -1. */
+export function idempotenceOf(options: Pick<ProduceOptions, 'acks' | 'idempotent'>): boolean {
+  const acks = options.acks ?? -1;
+  if (options.idempotent === true && acks !== -1) {
+    throw new WorkbenchError(
+      `Idempotent producing needs acks=all (-1), not acks=${acks}: the broker can only de-duplicate a resent batch that all in-sync replicas acknowledged. Use acks=-1, or turn idempotent producing off.`,
+    );
+  }
+  return (options.idempotent ?? true) && acks === -1;
+}
+
+/** Produces `messages` to `options.topic` and reports what happened to each of them. */
 export async function produceMessages(
   messages: ProduceMessage[] | AsyncIterable<ProduceMessage>,
   options: ProduceOptions,
@@ -94,6 +173,8 @@ export async function produceMessages(
   const { cluster, logger } = setup;
   const { topic, signal } = options;
   const acks = options.acks ?? -1;
+  const idempotent = idempotenceOf(options);
+  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
   const rate = options.ratePerSecond && options.ratePerSecond > 0 ? options.ratePerSecond : 0;
   const compressor = compressorFor(options.compression ?? 'none');
   const zstd = compressor.codec === CODEC_ATTRIBUTE.zstd;
@@ -147,23 +228,28 @@ export async function produceMessages(
     }
   };
 
+  const leaderOf = (partition: number): string | undefined => Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0];
+
   const brokerFor = (partition: number): Promise<WireBroker> => {
-    const leaders = cluster.findLeaderForPartitions(topic, [partition]);
-    const nodeId = Object.keys(leaders)[0];
+    const nodeId = leaderOf(partition);
     if (nodeId === undefined) return Promise.reject(Object.assign(new Error(`No leader for partition ${partition}`), { type: 'LEADER_NOT_AVAILABLE' }));
     let broker = brokers.get(nodeId);
     if (!broker) {
-      broker = cluster.findBroker({ nodeId }).then((b) => {
+      const lookup = cluster.findBroker({ nodeId }).then((b) => {
         if (!supportsProduceV3(b)) throw new WorkbenchError('This Kafka broker does not accept Produce requests of version 3 (Kafka 0.11 or later is needed).');
         if (zstd && !supportsProduceVersion(b, PRODUCE_VERSION_ZSTD)) {
           throw new WorkbenchError('This Kafka broker does not accept zstd-compressed messages (Kafka 2.1 or later is needed). Choose gzip, snappy or lz4.');
         }
         return b;
       });
-      // Every caller awaits `broker` and reports its error; this only keeps a lookup nobody
-      // awaits any more (a cancelled run) from becoming an unhandled rejection.
-      broker.catch(() => undefined);
-      brokers.set(nodeId, broker);
+      // Every caller awaits `lookup` and reports its error; this only keeps a lookup nobody
+      // awaits any more (a cancelled run) from becoming an unhandled rejection, and lets the
+      // next caller look again (the idempotent producer resends after a failed lookup).
+      lookup.catch(() => {
+        if (brokers.get(nodeId) === lookup) brokers.delete(nodeId);
+      });
+      brokers.set(nodeId, lookup);
+      broker = lookup;
     }
     return broker;
   };
@@ -171,14 +257,53 @@ export async function produceMessages(
   const sizeProblem = (index: number, bytes: number): string =>
     `failed: message ${index + 1} is ${bytes.toLocaleString('en-US')} bytes as a record batch; topic "${topic}" accepts at most ${setup.maxMessageBytes.toLocaleString('en-US')} bytes (max.message.bytes). Make it smaller or raise the topic's limit.`;
 
-  const send = async (batch: PendingBatch): Promise<void> => {
+  const encode = (batch: PendingBatch, producer: ProducerStamp): Promise<Buffer> => {
+    try {
+      return compressor.codec === 0
+        ? Promise.resolve(encodeRecordBatch(batch.records, producer))
+        : encodeCompressedRecordBatch(batch.records, compressor.codec, compressor.compress, producer);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  const acknowledge = (batch: PendingBatch, baseOffset: string | undefined): void => {
+    if (baseOffset === undefined) {
+      batch.indices.forEach((index) => records.push({ index, partition: batch.partition, offset: '-1' }));
+      return;
+    }
+    const base = BigInt(baseOffset);
+    batch.indices.forEach((index, i) => records.push({ index, partition: batch.partition, offset: (base + BigInt(i)).toString() }));
+  };
+
+  /** Reports a batch the broker refused with `errorCode`: not written. */
+  const refused = (batch: PendingBatch, errorCode: number): void => {
+    const cause = protocolError(errorCode);
+    const tooLarge = cause.type === 'MESSAGE_TOO_LARGE' || cause.type === 'RECORD_LIST_TOO_LARGE';
+    batch.indices.forEach((index, i) => {
+      const message = tooLarge
+        ? sizeProblem(index, RECORD_BATCH_OVERHEAD + recordSize(batch.records[i] as BatchRecord, 0, (batch.records[i] as BatchRecord).timestamp))
+        : `failed: Kafka rejected it (${cause.type ?? errorCode}): ${cause.message}`;
+      errors.push({ index, message });
+    });
+  };
+
+  const partitionResult = (results: ProducePartitionResult[], partition: number): ProducePartitionResult => {
+    const result = results.find((r) => r.partition === partition);
+    if (!result) throw new Error(`The broker's answer did not mention partition ${partition}`);
+    return result;
+  };
+
+  // ---- Without idempotence: one send per batch; a failure is reported, not resent. ----
+
+  const sendOnce = async (batch: PendingBatch): Promise<void> => {
     if (fatal !== undefined) {
       for (const index of batch.indices) errors.push({ index, message: `not sent: ${fatal}` });
       return;
     }
     let recordBatch: Buffer;
     try {
-      recordBatch = compressor.codec === 0 ? encodeRecordBatch(batch.records) : await encodeCompressedRecordBatch(batch.records, compressor.codec, compressor.compress);
+      recordBatch = await encode(batch, NO_PRODUCER);
     } catch (error) {
       for (const index of batch.indices) errors.push({ index, message: `failed: could not encode the message: ${String(error)}` });
       return;
@@ -187,24 +312,12 @@ export async function produceMessages(
       const broker = await brokerFor(batch.partition);
       const results = await sendProduceRequest(broker, { topic, acks, timeoutMs: setup.requestTimeoutMs, batches: [{ partition: batch.partition, recordBatch }], zstd });
       if (acks === 0) {
-        batch.indices.forEach((index) => records.push({ index, partition: batch.partition, offset: '-1' }));
+        acknowledge(batch, undefined);
         return;
       }
-      const result = results.find((r) => r.partition === batch.partition);
-      if (!result) throw new Error(`The broker's answer did not mention partition ${batch.partition}`);
-      if (result.errorCode !== 0) {
-        const cause = protocolError(result.errorCode);
-        const tooLarge = cause.type === 'MESSAGE_TOO_LARGE' || cause.type === 'RECORD_LIST_TOO_LARGE';
-        batch.indices.forEach((index, i) => {
-          const message = tooLarge
-            ? sizeProblem(index, RECORD_BATCH_OVERHEAD + recordSize(batch.records[i] as BatchRecord, 0, (batch.records[i] as BatchRecord).timestamp))
-            : `failed: Kafka rejected it (${cause.type ?? result.errorCode}): ${cause.message}`;
-          errors.push({ index, message });
-        });
-        return;
-      }
-      const base = BigInt(result.baseOffset);
-      batch.indices.forEach((index, i) => records.push({ index, partition: batch.partition, offset: (base + BigInt(i)).toString() }));
+      const result = partitionResult(results, batch.partition);
+      if (result.errorCode !== 0) refused(batch, result.errorCode);
+      else acknowledge(batch, result.baseOffset);
     } catch (error) {
       const reason = error instanceof WorkbenchError ? error.message : setup.explain(error);
       fatal ??= reason;
@@ -215,11 +328,363 @@ export async function produceMessages(
     }
   };
 
-  const dispatch = async (batch: PendingBatch): Promise<void> => {
+  const dispatchOnce = async (batch: PendingBatch): Promise<void> => {
     while (inFlight.size >= tuning.maxInFlight) await Promise.race(inFlight);
-    const task = send(batch).finally(() => inFlight.delete(task));
+    const task = sendOnce(batch).finally(() => inFlight.delete(task));
     inFlight.add(task);
   };
+
+  // ---- Idempotent: sequence numbers per partition, resends in order until acknowledged. ----
+
+  let producer: ProducerIdentity | undefined;
+  const lanes = new Map<number, Lane>();
+  const tally = { resentBatches: 0, offsetsUnknown: 0, epochBumps: 0 };
+  let refreshing: Promise<unknown> | undefined;
+
+  /** One metadata refresh at a time, shared by the partitions that need it; resolves with the error if it failed. */
+  const refreshMetadata = (): Promise<unknown> => {
+    refreshing ??= cluster.refreshMetadata().then(
+      () => undefined,
+      (error: unknown) => error,
+    ).finally(() => { refreshing = undefined; });
+    return refreshing;
+  };
+
+  const stampOf = (job: SequencedJob): ProducerStamp => ({
+    producerId: (producer as ProducerIdentity).producerId,
+    producerEpoch: job.epoch,
+    baseSequence: job.baseSequence,
+  });
+
+  /** Settles a job for good with one message per record (or none when acknowledged). */
+  const settle = (job: SequencedJob, message?: (index: number) => string): void => {
+    if (job.settled) return;
+    job.settled = true;
+    if (message) for (const index of job.batch.indices) errors.push({ index, message: message(index) });
+    job.settle();
+  };
+
+  /** Reports the jobs that will not be sent again: "not sent" if they never went out, "not acknowledged" if they did. */
+  const abandon = (lane: Lane, reason: string): void => {
+    for (const job of lane.waiting) {
+      if (job.sends === 0) settle(job, () => `not sent: ${reason}`);
+      else settle(job, () => `not acknowledged, it may or may not have been written: ${job.problem ?? reason}${job.problem !== undefined && reason !== job.problem ? ` (${reason})` : ''}`);
+    }
+    lane.waiting = [];
+    lane.recovery = undefined;
+  };
+
+  const stopReason = (): string | undefined => fatal ?? (signal?.aborted === true ? 'cancelled' : undefined);
+
+  const insertWaiting = (lane: Lane, job: SequencedJob): void => {
+    const order = lane.sequences.unresolved;
+    const rank = order.indexOf(job);
+    const at = lane.waiting.findIndex((other) => order.indexOf(other) > rank);
+    if (at < 0) lane.waiting.push(job);
+    else lane.waiting.splice(at, 0, job);
+  };
+
+  const pump = (lane: Lane): void => {
+    if (lane.recovery) {
+      if (lane.sending.size === 0 && !lane.recovery.running) {
+        recover(lane).catch((error: unknown) => {
+          logger.error(`produce ${topic}: partition ${lane.partition}: ${String(error)}`);
+          fatal ??= `the producer failed: ${String(error)}`;
+          abandon(lane, fatal);
+        });
+      }
+      return;
+    }
+    while (lane.waiting.length > 0 && lane.sending.size < MAX_IN_FLIGHT_PER_PARTITION) {
+      const job = lane.waiting.shift() as SequencedJob;
+      lane.sending.add(job);
+      chainTransmit(lane, job);
+    }
+  };
+
+  /** Queues `job` behind the lane's earlier sends; a failure of the machinery itself settles the job instead of stalling the lane. */
+  const chainTransmit = (lane: Lane, job: SequencedJob): void => {
+    lane.chain = lane.chain.then(() => transmit(lane, job)).catch((error: unknown) => {
+      logger.error(`produce ${topic}: partition ${lane.partition}: ${String(error)}`);
+      lane.sending.delete(job);
+      fatal ??= `the producer failed: ${String(error)}`;
+      settle(job, () => `not acknowledged, it may or may not have been written: ${fatal ?? ''}`);
+      pump(lane);
+    });
+  };
+
+  /** What a send's outcome means for the job and its lane. */
+  const settleOutcome = (lane: Lane, job: SequencedJob, outcome: { results: ProducePartitionResult[] } | { thrown: unknown }): void => {
+    lane.sending.delete(job);
+    let verdict: ProduceVerdict;
+    let problem: string;
+    let errorCode = 0;
+    let baseOffset: string | undefined;
+    if ('thrown' in outcome) {
+      if (outcome.thrown instanceof WorkbenchError) {
+        verdict = 'fatal';
+        problem = outcome.thrown.message;
+      } else {
+        // No answer (connection dropped or refused, request timed out, no leader known):
+        // the batch may or may not have been written, and resending it is what the
+        // sequence number makes safe.
+        verdict = 'retry';
+        problem = setup.explain(outcome.thrown);
+      }
+    } else {
+      const result = outcome.results.find((r) => r.partition === lane.partition);
+      if (!result) {
+        verdict = 'retry';
+        problem = `the broker's answer did not mention partition ${lane.partition}`;
+      } else {
+        errorCode = result.errorCode;
+        baseOffset = result.baseOffset;
+        const cause = errorCode === 0 ? undefined : protocolError(errorCode);
+        verdict = produceVerdict(cause, job, lane.sequences);
+        problem = cause ? `Kafka answered ${cause.type ?? errorCode}: ${cause.message}` : '';
+      }
+    }
+    switch (verdict) {
+      case 'acknowledged':
+      case 'duplicate':
+        if (verdict === 'duplicate') tally.offsetsUnknown += job.batch.indices.length;
+        acknowledge(job.batch, verdict === 'duplicate' ? undefined : baseOffset);
+        lane.sequences.acknowledge(job);
+        settle(job);
+        if (lane.recovery?.probe === job) {
+          if (job.sends > 1) logger.info(`produce ${topic}: partition ${lane.partition}: resent batches are acknowledged again (${lane.recovery.attempt + 1} tries)`);
+          lane.recovery = undefined;
+        }
+        break;
+      case 'rejected':
+        refused(job.batch, errorCode);
+        lane.sequences.reject(job);
+        settle(job);
+        if (lane.recovery?.probe === job) lane.recovery.probe = undefined;
+        break;
+      case 'retry':
+      case 'retryNewEpoch':
+        job.problem = problem;
+        if (job.nodeId !== undefined) brokers.delete(job.nodeId);
+        if (verdict === 'retryNewEpoch') lane.bumpEpoch = true;
+        insertWaiting(lane, job);
+        if (!lane.recovery) {
+          logger.warn(`produce ${topic}: partition ${lane.partition}: ${problem}; resending its unacknowledged batches with the same sequence numbers`);
+          lane.recovery = { problem, attempt: 0, probe: undefined, running: false, unreachableSince: undefined };
+        } else if (lane.recovery.probe === job) {
+          lane.recovery.probe = undefined;
+          lane.recovery.attempt += 1;
+          lane.recovery.problem = problem;
+        }
+        break;
+      case 'fatal':
+        fatal ??= problem;
+        logger.warn(`produce ${topic}: partition ${lane.partition}: ${problem}`);
+        settle(job, () => (job.sends === 0 ? `not sent: ${problem}` : `failed: ${problem}`));
+        lane.sequences.reject(job);
+        if (lane.recovery) lane.recovery.probe = undefined;
+        break;
+    }
+    progress(false);
+    pump(lane);
+  };
+
+  /** Sends one job on its lane's chain: the next job of the lane is handed to the connection only after this one. */
+  const transmit = async (lane: Lane, job: SequencedJob): Promise<void> => {
+    let recordBatch: Buffer;
+    try {
+      recordBatch = await job.encoded;
+    } catch (error) {
+      lane.sending.delete(job);
+      lane.sequences.reject(job);
+      settle(job, () => `failed: could not encode the message: ${String(error)}`);
+      pump(lane);
+      return;
+    }
+    const stop = stopReason();
+    if (stop !== undefined || (lane.recovery !== undefined && lane.recovery.probe !== job)) {
+      // A failure before this job (or the end of the run) came while it waited its turn.
+      lane.sending.delete(job);
+      insertWaiting(lane, job);
+      if (stop !== undefined && !lane.recovery) abandon(lane, stop);
+      else pump(lane);
+      return;
+    }
+    const stamp = stampOf(job);
+    const written = readBatchProducer(recordBatch);
+    if (written.producerEpoch !== stamp.producerEpoch || written.baseSequence !== stamp.baseSequence) stampRecordBatch(recordBatch, stamp);
+    let broker: WireBroker;
+    try {
+      broker = await brokerFor(lane.partition);
+    } catch (error) {
+      settleOutcome(lane, job, { thrown: error });
+      return;
+    }
+    job.nodeId = String(broker.nodeId);
+    job.firstSentAt ??= performance.now();
+    job.sends += 1;
+    if (job.sends === 2) tally.resentBatches += 1;
+    let queued: () => void = () => undefined;
+    const handedOver = new Promise<void>((resolve) => { queued = resolve; });
+    const answer = sendProduceRequest(broker, {
+      topic,
+      acks,
+      timeoutMs: setup.requestTimeoutMs,
+      batches: [{ partition: lane.partition, recordBatch }],
+      zstd,
+      onQueued: () => { queued(); },
+    });
+    const settled = answer.then(
+      (results) => { settleOutcome(lane, job, { results }); },
+      (error: unknown) => { settleOutcome(lane, job, { thrown: error }); },
+    );
+    await Promise.race([handedOver, settled]);
+  };
+
+  /** After a failure, once nothing of the lane is in flight: wait, refresh metadata, resend the first batch alone. */
+  const recover = async (lane: Lane): Promise<void> => {
+    const recovery = lane.recovery;
+    if (!recovery) return;
+    recovery.running = true;
+    try {
+      for (;;) {
+        const head = lane.waiting[0];
+        if (!head) {
+          lane.recovery = undefined;
+          return;
+        }
+        const stop = stopReason();
+        if (stop !== undefined) {
+          abandon(lane, stop === 'cancelled' ? 'cancelled before it could be resent' : stop);
+          return;
+        }
+        const waited = performance.now() - (head.firstSentAt ?? performance.now());
+        if (waited >= deliveryTimeoutMs) {
+          fatal ??= `no acknowledgement from partition ${lane.partition} within the delivery timeout of ${Math.round(deliveryTimeoutMs / 1000)} s; last problem: ${recovery.problem}`;
+          abandon(lane, fatal);
+          return;
+        }
+        if (lane.bumpEpoch) {
+          lane.bumpEpoch = false;
+          try {
+            lane.sequences.bumpEpoch();
+          } catch (error) {
+            fatal ??= `partition ${lane.partition}: ${String(error)}`;
+            abandon(lane, fatal);
+            return;
+          }
+          tally.epochBumps += 1;
+          logger.warn(`produce ${topic}: partition ${lane.partition}: the broker lost this producer's sequence numbers (${recovery.problem}); continuing with epoch ${lane.sequences.epoch} from sequence 0`);
+        }
+        await sleep(retryBackoffMs(recovery.attempt), signal);
+        if (stopReason() !== undefined) continue;
+        const refreshError = await refreshMetadata();
+        if (refreshError !== undefined) {
+          // No broker answered: the cluster is down rather than moving a leader. Give up once
+          // that has lasted a request timeout, so a stopped broker does not hold the run.
+          const now = performance.now();
+          recovery.unreachableSince ??= now;
+          recovery.problem = setup.explain(refreshError);
+          if (now - recovery.unreachableSince >= setup.requestTimeoutMs) {
+            fatal ??= recovery.problem;
+            abandon(lane, fatal);
+            return;
+          }
+          recovery.attempt += 1;
+          continue;
+        }
+        recovery.unreachableSince = undefined;
+        lane.waiting.shift();
+        recovery.probe = head;
+        lane.sending.add(head);
+        chainTransmit(lane, head);
+        return;
+      }
+    } finally {
+      recovery.running = false;
+    }
+  };
+
+  const laneFor = (partition: number): Lane => {
+    let lane = lanes.get(partition);
+    if (!lane) {
+      lane = {
+        partition,
+        sequences: new PartitionSequences<SequencedJob>((producer as ProducerIdentity).producerEpoch),
+        waiting: [],
+        sending: new Set(),
+        recovery: undefined,
+        bumpEpoch: false,
+        chain: Promise.resolve(),
+      };
+      lanes.set(partition, lane);
+    }
+    return lane;
+  };
+
+  const dispatchSequenced = async (batch: PendingBatch): Promise<void> => {
+    while (inFlight.size >= tuning.maxInFlight) await Promise.race(inFlight);
+    const lane = laneFor(batch.partition);
+    let resolve: () => void = () => undefined;
+    const done = new Promise<void>((r) => { resolve = r; });
+    const job: SequencedJob = {
+      batch,
+      count: batch.records.length,
+      baseSequence: 0,
+      epoch: 0,
+      resequenced: false,
+      encoded: Promise.resolve(Buffer.alloc(0)),
+      firstSentAt: undefined,
+      sends: 0,
+      nodeId: undefined,
+      problem: undefined,
+      settled: false,
+      settle: resolve,
+    };
+    lane.sequences.assign(job);
+    job.encoded = encode(batch, stampOf(job));
+    // transmit awaits it and reports an encoding failure; this only keeps a job abandoned
+    // before its turn from leaving an unhandled rejection.
+    job.encoded.catch(() => undefined);
+    const task = done.finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    lane.waiting.push(job);
+    pump(lane);
+  };
+
+  /** InitProducerId, asked again while the broker says it is still getting ready (within the request timeout). */
+  const obtainProducerId = async (): Promise<ProducerIdentity> => {
+    const deadline = performance.now() + setup.requestTimeoutMs;
+    const first = partitionMetadata.find((p) => p.leader >= 0) ?? partitionMetadata[0];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await initProducerId(await brokerFor(first?.partitionId ?? 0), 60_000);
+      } catch (error) {
+        const type = kafkaErrorType(error);
+        const retriable = (error as { retriable?: unknown }).retriable === true || type === 'LEADER_NOT_AVAILABLE';
+        if (type === undefined || error instanceof WorkbenchError) throw error;
+        if (retriable && performance.now() < deadline) {
+          // Bounded by the request timeout; a cancel is seen by the run right after.
+          await sleep(retryBackoffMs(attempt), undefined);
+          if (type === 'LEADER_NOT_AVAILABLE') await refreshMetadata();
+          continue;
+        }
+        if (type === 'CLUSTER_AUTHORIZATION_FAILED' || type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED') {
+          throw new WorkbenchError(
+            `Kafka refused a producer id for idempotent producing (${type}): this user needs the IdempotentWrite permission on the cluster (or Write on a topic, Kafka 2.8 and later). Grant it, or turn idempotent producing off (setting kafkaAirflow.kafka.idempotentProducer).`,
+            { cause: error },
+          );
+        }
+        throw new WorkbenchError(
+          `Kafka gave no producer id for idempotent producing (InitProducerId answered ${type}: ${error instanceof Error ? error.message : String(error)}). Produce again, or turn idempotent producing off (setting kafkaAirflow.kafka.idempotentProducer).`,
+          { cause: error },
+        );
+      }
+    }
+  };
+
+  if (idempotent) producer = await obtainProducerId();
+  const dispatch = idempotent ? dispatchSequenced : dispatchOnce;
 
   const flushAll = async (): Promise<void> => {
     const batches = [...pending.values()];
@@ -304,6 +769,9 @@ export async function produceMessages(
 
   records.sort((a, b) => a.index - b.index);
   errors.sort((a, b) => a.index - b.index);
+  const idempotence: IdempotenceReport | undefined = producer
+    ? { producerId: producer.producerId.toString(), producerEpoch: producer.producerEpoch, ...tally }
+    : undefined;
   return {
     topic,
     sent: records.length,
@@ -312,5 +780,6 @@ export async function produceMessages(
     elapsedMs: Math.round(performance.now() - started),
     records,
     errors,
+    ...(idempotence ? { idempotence } : {}),
   };
 }

@@ -9,11 +9,33 @@
  *   baseSequence int32 | recordCount int32 | records (compressed as one block when the
  *   attributes name a codec)
  *
+ *   producerId, producerEpoch and baseSequence are -1 unless the producer is idempotent
+ *   (ProducerStamp); attributes never mark a batch transactional.
+ *
  *   record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
  *   key varint-length bytes | value varint-length bytes | headerCount varint |
  *   (headerKey varint-length utf8 | headerValue varint-length bytes)*
  */
 import { buf as crc32c } from 'crc-32/crc32c';
+
+/**
+ * The idempotent producer's mark on a batch (KIP-98): the producer id and epoch the broker
+ * handed out (InitProducerId) and the sequence number of the batch's first record in its
+ * partition. The broker de-duplicates a resent batch by these three.
+ */
+export interface ProducerStamp {
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+/** The mark of a producer that is not idempotent: no id, no epoch, no sequence. */
+export const NO_PRODUCER: ProducerStamp = { producerId: -1n, producerEpoch: -1, baseSequence: -1 };
+
+/** Sequence numbers are int32 and wrap to 0 after 2^31 - 1, as Kafka's DefaultRecordBatch.incrementSequence does. */
+export function incrementSequence(sequence: number, increment: number): number {
+  return (sequence + increment) % 2 ** 31;
+}
 
 /** A message ready for encoding: text is written as UTF-8, Buffers as they are, null as null. */
 export interface BatchRecord {
@@ -27,6 +49,9 @@ export interface BatchRecord {
 export const RECORD_BATCH_OVERHEAD = 61;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
+const PRODUCER_ID_OFFSET = 43;
+const PRODUCER_EPOCH_OFFSET = 51;
+const BASE_SEQUENCE_OFFSET = 53;
 
 /** Compression codec ids as the batch attributes carry them. */
 export const CODEC_ATTRIBUTE = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
@@ -152,7 +177,7 @@ function timestampRange(records: readonly BatchRecord[]): [number, number] {
   return [min, max];
 }
 
-function writeHeader(buffer: Buffer, count: number, codec: number, baseTimestamp: number, maxTimestamp: number): void {
+function writeHeader(buffer: Buffer, count: number, codec: number, baseTimestamp: number, maxTimestamp: number, producer: ProducerStamp): void {
   buffer.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
   buffer.writeInt32BE(buffer.length - 12, 8); // batchLength: bytes after this field
   buffer.writeInt32BE(-1, 12); // partitionLeaderEpoch
@@ -161,21 +186,39 @@ function writeHeader(buffer: Buffer, count: number, codec: number, baseTimestamp
   buffer.writeInt32BE(count - 1, 23); // lastOffsetDelta
   buffer.writeBigInt64BE(BigInt(baseTimestamp), 27);
   buffer.writeBigInt64BE(BigInt(maxTimestamp), 35);
-  buffer.writeBigInt64BE(-1n, 43); // producerId: not idempotent
-  buffer.writeInt16BE(-1, 51); // producerEpoch
-  buffer.writeInt32BE(-1, 53); // baseSequence
   buffer.writeInt32BE(count, 57); // record count
-  buffer.writeUInt32BE(crc32c(buffer.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
+  stampRecordBatch(buffer, producer);
+}
+
+/**
+ * Writes producer id, epoch and base sequence into an encoded batch and renews its CRC
+ * (which covers them). The producer restamps a batch it must resend under a new epoch or
+ * with a new sequence; it never changes anything else.
+ */
+export function stampRecordBatch(batch: Buffer, producer: ProducerStamp): void {
+  batch.writeBigInt64BE(producer.producerId, PRODUCER_ID_OFFSET);
+  batch.writeInt16BE(producer.producerEpoch, PRODUCER_EPOCH_OFFSET);
+  batch.writeInt32BE(producer.baseSequence, BASE_SEQUENCE_OFFSET);
+  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
+}
+
+/** The producer fields of an encoded batch, as the broker reads them. */
+export function readBatchProducer(batch: Buffer): ProducerStamp {
+  return {
+    producerId: batch.readBigInt64BE(PRODUCER_ID_OFFSET),
+    producerEpoch: batch.readInt16BE(PRODUCER_EPOCH_OFFSET),
+    baseSequence: batch.readInt32BE(BASE_SEQUENCE_OFFSET),
+  };
 }
 
 /** Encodes an uncompressed batch in one allocation. `records` must not be empty. */
-export function encodeRecordBatch(records: readonly BatchRecord[]): Buffer {
+export function encodeRecordBatch(records: readonly BatchRecord[], producer: ProducerStamp = NO_PRODUCER): Buffer {
   if (records.length === 0) throw new RangeError('A record batch needs at least one record.');
   const [baseTimestamp, maxTimestamp] = timestampRange(records);
   const { layouts, total } = planRecords(records, baseTimestamp);
   const buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + total);
   writeRecords(buffer, RECORD_BATCH_OVERHEAD, records, layouts, baseTimestamp);
-  writeHeader(buffer, records.length, CODEC_ATTRIBUTE.none, baseTimestamp, maxTimestamp);
+  writeHeader(buffer, records.length, CODEC_ATTRIBUTE.none, baseTimestamp, maxTimestamp, producer);
   return buffer;
 }
 
@@ -187,6 +230,7 @@ export async function encodeCompressedRecordBatch(
   records: readonly BatchRecord[],
   codec: number,
   compress: (data: Buffer) => Promise<Buffer>,
+  producer: ProducerStamp = NO_PRODUCER,
 ): Promise<Buffer> {
   if (records.length === 0) throw new RangeError('A record batch needs at least one record.');
   const [baseTimestamp, maxTimestamp] = timestampRange(records);
@@ -196,6 +240,6 @@ export async function encodeCompressedRecordBatch(
   const compressed = await compress(plain);
   const buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
   compressed.copy(buffer, RECORD_BATCH_OVERHEAD);
-  writeHeader(buffer, records.length, codec, baseTimestamp, maxTimestamp);
+  writeHeader(buffer, records.length, codec, baseTimestamp, maxTimestamp, producer);
   return buffer;
 }
