@@ -4,7 +4,7 @@
 #
 #   scripts/code-server.sh install
 #   scripts/code-server.sh start --port 18080 --vsix build/kafka-airflow-workbench.vsix \
-#        [--settings settings.json] [--workspace DIR] [--profile-dir DIR]
+#        [--settings settings.json] [--workspace DIR] [--profile-dir DIR] [--workspace-trust]
 #   scripts/code-server.sh stop [--port 18080]
 #   scripts/code-server.sh status [--port 18080]
 #   scripts/code-server.sh browser        # installs Debian's chromium if missing
@@ -270,10 +270,11 @@ wait_healthy() {
 
 # Parse start's options, install the vsix into a profile and start in the background.
 cmd_start() {
-  local port=$DEFAULT_PORT vsix="" settings="" workspace="" profile=""
+  local port=$DEFAULT_PORT vsix="" settings="" workspace="" profile="" trust=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       --port) port=$2; shift 2 ;;
+      --workspace-trust) trust=1; shift ;;
       --vsix) vsix=$2; shift 2 ;;
       --settings) settings=$2; shift 2 ;;
       --workspace) workspace=$2; shift 2 ;;
@@ -309,6 +310,13 @@ cmd_start() {
   local data="$profile/data" exts="$profile/extensions" lf
   mkdir -p "$data" "$exts"
   write_settings "$data/User" "$settings"
+  if [[ $trust == 1 ]]; then
+    # Workspace trust on, as in a default VS Code: a folder not trusted opens in Restricted
+    # Mode, without the start-up dialog (the tests read the mode from the views).
+    local trust_settings="$profile/trust-settings.json"
+    printf '%s\n' '{ "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.banner": "always" }' >"$trust_settings"
+    write_settings "$data/User" "$trust_settings"
+  fi
   # Our own (empty) config file, so code-server neither reads nor writes
   # ~/.config/code-server/config.yaml (which would hold a generated password).
   : >"$profile/config.yaml"
@@ -320,8 +328,9 @@ cmd_start() {
     || { cat "$lf" >&2; die "installing $vsix failed"; }
 
   local args=(--config "$profile/config.yaml" --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry
-    --disable-update-check --disable-workspace-trust --disable-getting-started-override
+    --disable-update-check --disable-getting-started-override
     --user-data-dir "$data" --extensions-dir "$exts")
+  [[ $trust == 1 ]] || args+=(--disable-workspace-trust)
   [[ -n "$workspace" ]] && args+=("$workspace")
   log "starting code-server on port $port (log: $lf)"
   # setsid: own process group, so stop can end code-server and all its children;

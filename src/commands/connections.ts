@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Secrets } from '../config/secrets';
-import { airflowTarget, historyTarget, kafkaPasswordTarget, kafkaSecretNeeds } from '../shared/credentials';
+import { airflowTarget, historyTarget, kafkaSecretNeeds } from '../shared/credentials';
 import { SettingKey, settings } from '../config/settings';
 import {
   connectionNameProblem,
@@ -15,6 +15,8 @@ import {
   type HistoryConnection,
   type KafkaConnection,
   type SaslMechanism,
+  splitCommandLine,
+  usesPassword,
 } from '../shared/connections';
 import { CancelledError } from '../shared/errors';
 import { localStack } from '../stack/localStack';
@@ -42,6 +44,13 @@ async function pick<T extends vscode.QuickPickItem>(items: T[], placeHolder: str
   return picked;
 }
 
+async function pickFile(title: string): Promise<string> {
+  const picked = await vscode.window.showOpenDialog({ title, canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Use This File' });
+  const file = picked?.[0];
+  if (!file) throw new CancelledError();
+  return file.fsPath;
+}
+
 async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionCommandDeps): Promise<void> {
   const current = settings.kafkaConnections();
   const existing = current.value;
@@ -59,12 +68,14 @@ async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionComman
   });
   const security = await pick(
     [
-      { label: 'PLAINTEXT', description: 'no TLS, no SASL', ssl: false, mechanism: 'none' as SaslMechanism },
-      { label: 'SSL', description: 'TLS, no SASL', ssl: true, mechanism: 'none' as SaslMechanism },
-      { label: 'SASL_PLAINTEXT · PLAIN', ssl: false, mechanism: 'plain' as SaslMechanism },
-      { label: 'SASL_SSL · PLAIN', ssl: true, mechanism: 'plain' as SaslMechanism },
-      { label: 'SASL_SSL · SCRAM-SHA-256', ssl: true, mechanism: 'scram-sha-256' as SaslMechanism },
-      { label: 'SASL_SSL · SCRAM-SHA-512', ssl: true, mechanism: 'scram-sha-512' as SaslMechanism },
+      { label: 'PLAINTEXT', description: 'no TLS, no SASL', ssl: false, mechanism: 'none' as SaslMechanism, mtls: false },
+      { label: 'SSL', description: 'TLS, no SASL', ssl: true, mechanism: 'none' as SaslMechanism, mtls: false },
+      { label: 'SSL · client certificate', description: 'mutual TLS', ssl: true, mechanism: 'none' as SaslMechanism, mtls: true },
+      { label: 'SASL_PLAINTEXT · PLAIN', ssl: false, mechanism: 'plain' as SaslMechanism, mtls: false },
+      { label: 'SASL_SSL · PLAIN', ssl: true, mechanism: 'plain' as SaslMechanism, mtls: false },
+      { label: 'SASL_SSL · SCRAM-SHA-256', ssl: true, mechanism: 'scram-sha-256' as SaslMechanism, mtls: false },
+      { label: 'SASL_SSL · SCRAM-SHA-512', ssl: true, mechanism: 'scram-sha-512' as SaslMechanism, mtls: false },
+      { label: 'SASL_SSL · OAUTHBEARER', description: 'a token command or a token', ssl: true, mechanism: 'oauthbearer' as SaslMechanism, mtls: false },
     ],
     'Add Kafka Connection (3/3): how the brokers are secured',
   );
@@ -74,11 +85,37 @@ async function addKafkaConnection({ log, secrets, refreshAll }: ConnectionComman
     ssl: security.ssl,
     saslMechanism: security.mechanism,
   };
-  if (security.mechanism !== 'none') {
+  if (security.mtls) {
+    connection.clientCertFile = await pickFile(`Client certificate (PEM) for ${name}`);
+    connection.clientKeyFile = await pickFile(`Client private key (PEM) for ${name}`);
+  }
+  if (usesPassword(security.mechanism)) {
     connection.saslUsername = await ask({ title: `SASL user for ${name}`, prompt: 'User name' });
-    const target = kafkaPasswordTarget(connection);
-    const password = await ask({ title: `SASL password for ${name}`, prompt: `For ${target.description}. Kept in secret storage, bound to this target.`, password: true });
-    await secrets.store(target, password);
+  }
+  if (security.mechanism === 'oauthbearer') {
+    const source = await pick(
+      [
+        { label: 'Run a command that prints a token', description: 'refreshed before it expires', command: true },
+        { label: 'Paste a token', description: 'kept in secret storage', command: false },
+      ],
+      `OAUTHBEARER token for ${name}`,
+    );
+    if (source.command) {
+      const text = await ask({
+        title: `Token command for ${name}`,
+        prompt: 'The program and its arguments, run without a shell; it prints a token or JSON with access_token',
+        validateInput: (v) => (splitCommandLine(v).length === 0 ? 'Give the program to run, for example /usr/local/bin/get-token --audience kafka' : undefined),
+      });
+      connection.oauthTokenCommand = splitCommandLine(text);
+    }
+  }
+  for (const need of kafkaSecretNeeds(connection)) {
+    const value = await ask({
+      title: `${need.what[0]?.toUpperCase() ?? ''}${need.what.slice(1)} for ${name}`,
+      prompt: `For ${need.target.description}. Kept in secret storage, bound to this target.${need.optional ? ' Leave empty if the key is not encrypted.' : ''}`,
+      password: true,
+    });
+    if (value !== '' || !need.optional) await secrets.store(need.target, value);
   }
   await settings.updateConnections(SettingKey.kafkaConnections, current.origin, upsertByName(existing, connection));
   log.info(`Added Kafka connection "${name}" (${connection.brokers.join(', ')})`);

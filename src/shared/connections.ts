@@ -4,7 +4,7 @@
  * that says which entry and what to change, and the good entries are still used.
  */
 
-export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer';
 
 export interface KafkaConnection {
   name: string;
@@ -14,6 +14,12 @@ export interface KafkaConnection {
   caFile?: string;
   saslMechanism: SaslMechanism;
   saslUsername?: string;
+  /** PEM client certificate for mutual TLS (with clientKeyFile; needs ssl). */
+  clientCertFile?: string;
+  /** PEM private key of the client certificate; its passphrase, if any, is in SecretStorage. */
+  clientKeyFile?: string;
+  /** OAUTHBEARER: a command (argv, run without a shell) that prints a token; else a static token from SecretStorage. */
+  oauthTokenCommand?: string[];
 }
 
 export type AirflowAuth = 'password' | 'token';
@@ -38,7 +44,12 @@ export interface Parsed<T> {
   problems: string[];
 }
 
-const SASL_MECHANISMS: readonly SaslMechanism[] = ['none', 'plain', 'scram-sha-256', 'scram-sha-512'];
+const SASL_MECHANISMS: readonly SaslMechanism[] = ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'];
+
+/** Mechanisms that send a user name and a password. */
+export function usesPassword(mechanism: SaslMechanism): boolean {
+  return mechanism === 'plain' || mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512';
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -130,16 +141,45 @@ export function parseKafkaConnections(raw: unknown): Parsed<KafkaConnection[]> {
     }
     const saslMechanism = mechanismRaw as SaslMechanism;
     const saslUsername = optionalString(entry['saslUsername']);
-    if (saslMechanism !== 'none' && !saslUsername) {
+    if (usesPassword(saslMechanism) && !saslUsername) {
       problems.push(`Kafka connection "${name}": SASL ${saslMechanism} needs "saslUsername".`);
       return;
     }
-    const connection: KafkaConnection = { name, brokers, ssl: entry['ssl'] === true, saslMechanism };
+    const ssl = entry['ssl'] === true;
+    const clientCertFile = optionalString(entry['clientCertFile']);
+    const clientKeyFile = optionalString(entry['clientKeyFile']);
+    if ((clientCertFile === undefined) !== (clientKeyFile === undefined)) {
+      problems.push(`Kafka connection "${name}": mutual TLS needs both "clientCertFile" and "clientKeyFile"; ${clientCertFile ? '"clientKeyFile"' : '"clientCertFile"'} is missing.`);
+      return;
+    }
+    if (clientCertFile && !ssl) {
+      problems.push(`Kafka connection "${name}": a client certificate is only sent over TLS. Set "ssl": true or remove "clientCertFile" and "clientKeyFile".`);
+      return;
+    }
+    const commandRaw = entry['oauthTokenCommand'];
+    let oauthTokenCommand: string[] | undefined;
+    if (commandRaw !== undefined && commandRaw !== null) {
+      if (!Array.isArray(commandRaw) || commandRaw.length === 0 || !commandRaw.every((part) => typeof part === 'string' && part !== '')) {
+        problems.push(`Kafka connection "${name}": "oauthTokenCommand" is the program and its arguments as a list of strings, for example ["/usr/local/bin/get-token", "--audience", "kafka"].`);
+        return;
+      }
+      if (saslMechanism !== 'oauthbearer') {
+        problems.push(`Kafka connection "${name}": "oauthTokenCommand" is used only with "saslMechanism": "oauthbearer".`);
+        return;
+      }
+      oauthTokenCommand = commandRaw as string[];
+    }
+    const connection: KafkaConnection = { name, brokers, ssl, saslMechanism };
     const clientId = optionalString(entry['clientId']);
     if (clientId) connection.clientId = clientId;
     const caFile = optionalString(entry['caFile']);
     if (caFile) connection.caFile = caFile;
-    if (saslUsername) connection.saslUsername = saslUsername;
+    if (saslUsername && saslMechanism !== 'none') connection.saslUsername = saslUsername;
+    if (clientCertFile && clientKeyFile) {
+      connection.clientCertFile = clientCertFile;
+      connection.clientKeyFile = clientKeyFile;
+    }
+    if (oauthTokenCommand) connection.oauthTokenCommand = oauthTokenCommand;
     result.push(connection);
   });
   return { value: uniqueNames(result, 'Kafka connection', problems), problems };
@@ -217,4 +257,77 @@ export function connectionNameProblem(name: string, taken: readonly string[]): s
   if (trimmed === '') return 'Give the connection a name.';
   if (taken.includes(trimmed)) return `A connection named "${trimmed}" exists already. Choose another name.`;
   return undefined;
+}
+
+/** The values of one setting in each scope, as `WorkspaceConfiguration.inspect` gives them. */
+export interface ScopedValues {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/** Where a setting's effective value came from. */
+export type SettingOrigin = 'default' | 'user' | 'workspace';
+
+/**
+ * The value of a setting that can carry credentials' targets, under workspace trust: in a
+ * trusted workspace VS Code's own order (folder, workspace, user, default); in an untrusted
+ * one the user's value or the default, and the folder's value only to be shown as ignored.
+ */
+export function effectiveSetting(values: ScopedValues, trusted: boolean): { value: unknown; origin: SettingOrigin; ignored?: unknown } {
+  const fromWorkspace = values.workspaceFolderValue !== undefined ? values.workspaceFolderValue : values.workspaceValue;
+  const fromUser = values.globalValue !== undefined
+    ? { value: values.globalValue, origin: 'user' as const }
+    : { value: values.defaultValue, origin: 'default' as const };
+  if (fromWorkspace === undefined) return fromUser;
+  if (trusted) return { value: fromWorkspace, origin: 'workspace' };
+  return { ...fromUser, ignored: fromWorkspace };
+}
+
+/** Problem sentences that begin with this are Restricted Mode notes: the views show them with the trust action. */
+export const RESTRICTED_MODE_PREFIX = 'Restricted Mode:';
+
+/** The note for connections that an untrusted folder's settings define and that are not used. */
+export function restrictedModeNote(what: string, names: readonly string[]): string {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  const plural = names.length === 1 ? `${what} ${list} is` : `${what}s ${list} are`;
+  return `${RESTRICTED_MODE_PREFIX} the ${plural} defined in this folder's settings and not used until you trust the folder.`;
+}
+
+/**
+ * Splits a command line typed by the user into program and arguments, as a POSIX shell
+ * would split words (single and double quotes, backslash escapes), without running a shell.
+ */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] ?? '';
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1] ?? '')) word += text[++i] ?? '';
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < text.length) {
+      word += text[++i] ?? '';
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
 }

@@ -116,3 +116,14 @@ describe('connection settings under workspace trust', () => {
     assert.match(parsed.problems[3] ?? '', /"d": "oauthTokenCommand" is used only with "saslMechanism": "oauthbearer"/);
   });
 });
+
+describe('splitCommandLine', () => {
+  it('splits a token command as a shell would, without running one', async () => {
+    const { splitCommandLine } = await import('../../src/shared/connections');
+    assert.deepEqual(splitCommandLine('/usr/bin/get-token --audience kafka'), ['/usr/bin/get-token', '--audience', 'kafka']);
+    assert.deepEqual(splitCommandLine(`node -e 'console.log("a b")'`), ['node', '-e', 'console.log("a b")']);
+    assert.deepEqual(splitCommandLine('a "b c" d\\ e ""'), ['a', 'b c', 'd e', '']);
+    assert.deepEqual(splitCommandLine('  '), []);
+    assert.deepEqual(splitCommandLine('echo $(rm -rf x); ls'), ['echo', '$(rm', '-rf', 'x);', 'ls'], 'no shell: $() and ; are plain characters');
+  });
+});
