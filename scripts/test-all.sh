@@ -4,7 +4,8 @@
 #   2. unit tests (node:test, no editor, no servers)
 #   3. the native stack (Kafka, PostgreSQL, Airflow 3 and 2), then integration tests against it
 #      and the pipeline DAGs' pytest suite
-#   4. the .vsix and code-server, then end-to-end tests in a real editor (Playwright + chromium)
+#   4. the .vsix and the checks of what it holds, then code-server and end-to-end tests in a
+#      real editor (Playwright + chromium)
 # Safe to run again: installs are cached under ~/.cache/kafka-airflow-workbench. A stack that
 # this script started is stopped at the end; one that was already running is left running.
 # Set KAW_KEEP_STACK=1 to keep it running.
@@ -54,6 +55,10 @@ bash stack/tests/run.sh "$results/pipeline.xml"
 
 phase "package the extension"
 npm run --silent package
+node --import tsx --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$results/package.xml" \
+  test/package/*.test.ts
 
 phase "end-to-end tests (code-server + chromium)"
 bash scripts/code-server.sh install

@@ -5,7 +5,7 @@
  * request plumbing of an adapter. What differs on purpose (DAG schedules, datasets vs assets,
  * run ordering, log formats, auth) stays in each version's module.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationBetween, toHealthStatus, type ClearOptions, type DecodeContext } from './adapter';
 import type { AirflowHttp, QueryValue } from './http';
 import type { DagRun, ImportError, Page, ServerHealth, TaskInstance } from './types';

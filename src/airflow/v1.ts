@@ -4,7 +4,7 @@
  * AirflowResponseError naming the endpoint and the field. Decoders are exported for the unit
  * tests that run them on recorded responses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { seg } from './adapter';
 import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
 import { decodeLogToken, parseTextLog, unwrapPythonLogChunks } from './logs';

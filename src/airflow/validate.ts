@@ -3,7 +3,7 @@
  * function that turns a mismatch into an AirflowResponseError naming the server, the
  * endpoint, the field and what was found there, so nothing `undefined` travels further.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AirflowResponseError } from './errors';
 
 /** ["dags", 3, "is_paused"] → "dags[3].is_paused" */

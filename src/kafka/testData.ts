@@ -7,7 +7,8 @@
  * `<data_type>:<entity id>` (the order, user, sensor, session, payment or shipment), so all
  * messages of one entity land on one partition. Pure: no I/O.
  */
-import { base, en, Faker } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import type * as FakerBundle from './fakerBundle';
 import type { ProduceMessage } from './types';
 
 export const DATA_TYPE_IDS = ['order', 'user', 'sensor_reading', 'page_view', 'payment', 'shipment'] as const;
@@ -53,8 +54,22 @@ export function isDataType(value: string): value is DataType {
   return (DATA_TYPE_IDS as readonly string[]).includes(value);
 }
 
+let fakerBundle: typeof FakerBundle | undefined;
+
+/**
+ * @faker-js/faker, loaded on the first call rather than at activation (see fakerBundle.ts).
+ * A synchronous require, so the generators stay synchronous; in the extension it reads
+ * dist/faker.js beside dist/extension.js.
+ */
+function loadFaker(): typeof FakerBundle {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see fakerBundle.ts
+  fakerBundle ??= require('./fakerBundle') as typeof FakerBundle;
+  return fakerBundle;
+}
+
 /** A Faker instance with English data; seeded when a seed is given. */
 export function createFaker(seed?: number): Faker {
+  const { Faker, base, en } = loadFaker();
   const faker = new Faker({ locale: [en, base] });
   if (seed !== undefined) {
     faker.seed(seed);
