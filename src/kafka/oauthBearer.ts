@@ -47,8 +47,15 @@ export class OAuthBearerTokenError extends KafkaJSNonRetriableError {
   }
 }
 
-/** Encodes a SASL message the way kafkajs's SaslAuthenticate request expects it. */
-const saslBytes = (text: string): { encode: () => Buffer } => ({ encode: () => Buffer.from(text, 'utf8') });
+/** Encodes a SASL message the way kafkajs's SaslAuthenticate request expects it: Kafka BYTES, an int32 length and the bytes. */
+const saslBytes = (text: string): { encode: () => Buffer } => ({
+  encode: () => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(bytes.length, 0);
+    return Buffer.concat([length, bytes]);
+  },
+});
 
 /** kafkajs hands the server's bytes length-prefixed (int32); returns them without the prefix. */
 const rawServerBytes = {
@@ -66,7 +73,9 @@ function parseErrorChallenge(bytes: Buffer): Pick<OAuthBearerRefusal, 'status' |
   try {
     const json = JSON.parse(text) as { status?: unknown; scope?: unknown };
     const status = typeof json.status === 'string' ? json.status : text;
-    return typeof json.scope === 'string' && json.scope !== '' ? { status, scope: json.scope } : { status };
+    // Kafka writes the scope as a Java list: "[kafka, admin]".
+    const scope = typeof json.scope === 'string' ? json.scope.replace(/^\[(.*)\]$/, '$1').trim() : '';
+    return scope !== '' ? { status, scope } : { status };
   } catch {
     // Not the JSON RFC 7628 describes: show what the broker sent.
     return { status: text.slice(0, 200) };

@@ -54,7 +54,12 @@ async function readPemFile(path: string, what: string, setting: string, connecti
 
 /** What a file that is not PEM probably is, for the sentence. */
 function notPemHint(text: string): string {
-  if (text.includes('\u0000') || /[^\x09\x0a\x0d\x20-\x7e]/.test(text.slice(0, 64))) {
+  let binary = false;
+  for (let i = 0; i < Math.min(text.length, 64) && !binary; i++) {
+    const code = text.charCodeAt(i);
+    binary = code === 0xfffd || (code < 32 && code !== 9 && code !== 10 && code !== 13);
+  }
+  if (binary) {
     return ' It looks binary (DER or PKCS#12 .p12/.pfx): convert it to PEM, e.g. openssl pkcs12 -in client.p12 -out client.pem -nodes, or openssl x509 -inform der -in client.der -out client.pem.';
   }
   return '';
