@@ -186,8 +186,10 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
         settings,
       );
     }
-    const hint = hasClientCertificate ? '' : ' If the cluster asks for client certificates, set "clientCertFile" and "clientKeyFile";';
-    return make(`Kafka at ${where} ended the TLS handshake (TLS alert: ${alertText}).${hint} Check this connection's TLS settings against the cluster's.`, settings);
+    const next = hasClientCertificate
+      ? "Check this connection's TLS settings against the cluster's."
+      : 'If the cluster asks for client certificates, set "clientCertFile" and "clientKeyFile"; otherwise check this connection\'s TLS settings against the cluster\'s.';
+    return make(`Kafka at ${where} ended the TLS handshake (TLS alert: ${alertText}). ${next}`, settings);
   }
   // TLS towards a plaintext listener: the broker drops the handshake (or answers bytes that are not TLS).
   const tlsHandshake = /before secure TLS connection was established|wrong version number|packet length too long/i;
