@@ -4,6 +4,7 @@
  * dump (offset, hex and ASCII columns) otherwise; plus a one-line preview. Pure and
  * browser-safe (Uint8Array in, strings out); never throws on any input.
  */
+import { oneLine } from '../shared/visibleText';
 
 export type DecodedKind = 'null' | 'empty' | 'json' | 'text' | 'binary';
 
@@ -90,10 +91,13 @@ export function hexDump(bytes: Uint8Array, limit = HEX_DUMP_LIMIT): string {
   return lines.join('\n');
 }
 
-/** Collapses whitespace and cuts to `length` characters with an ellipsis. */
+/**
+ * Collapses whitespace and cuts to `length` characters with an ellipsis. Invisible characters
+ * stay (a byte order mark is not collapsed as a space), for the view to show as escapes.
+ */
 export function previewOf(text: string, length = DEFAULT_PREVIEW_LENGTH): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > length ? `${oneLine.slice(0, length - 1)}…` : oneLine;
+  const line = oneLine(text);
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
 }
 
 function hexPreview(bytes: Uint8Array, length: number): string {

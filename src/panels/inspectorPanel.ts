@@ -16,6 +16,7 @@ import type { KafkaRecord } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset } from '../shared/protocol';
+import { visibleLabel } from '../shared/visibleText';
 import { formatCount } from '../views/kafka/presentation';
 import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
@@ -74,7 +75,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.source = open.createSource();
     this.host = new PanelHost<InspectorMethods, InspectorNotifications>({
       viewType: 'kafkaAirflow.inspector',
-      title: open.title,
+      title: visibleLabel(open.title),
       entry: 'inspector',
       extensionUri: deps.extensionUri,
       retainContextWhenHidden: true,

@@ -100,7 +100,12 @@ export function detailOf(id: number, record: KafkaRecord, pipeline?: InspectorPi
   };
 }
 
-/** The table's row of a record: previews only. */
+/**
+ * The table's row of a record: previews only. A missing key and a missing value both read
+ * `(null)` (kind 'null', shown muted), and an empty one `(empty)`. Hidden characters stay in
+ * the previews as they are: the webview shows them as escapes (src/shared/visibleText.ts) and
+ * the search still finds the characters themselves.
+ */
 export function rowOf(id: number, record: KafkaRecord, previewLength = 200): InspectorRow {
   const key = decodeBytes(record.key, 80);
   const value = decodeBytes(record.value, previewLength);
@@ -109,7 +114,7 @@ export function rowOf(id: number, record: KafkaRecord, previewLength = 200): Ins
     partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp,
-    key: key.kind === 'null' ? '' : key.preview,
+    key: key.preview,
     keyKind: key.kind,
     value: value.preview,
     valueKind: value.kind,

@@ -9,6 +9,7 @@ import type * as vscode from 'vscode';
 import { describeError, userMessage } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type { TraceMethods, TraceNotifications, TraceView } from '../shared/protocol';
+import { visibleLabel } from '../shared/visibleText';
 import type { BatchTrace, MessageCoordinates, MessageTrace, TraceLink } from '../trace/traceModel';
 import type { TraceService } from '../trace/traceService';
 import { batchTraceView, messageTraceView, parseTraceMessage } from '../trace/traceView';
@@ -73,7 +74,7 @@ export class TracePanel implements vscode.Disposable {
       viewType: 'kafkaAirflow.trace',
       title: target.kind === 'message'
         ? `Trace ${target.coordinates.topic}[${target.coordinates.partition}]@${target.coordinates.offset}`
-        : `Batch Trace ${target.runId}`,
+        : `Batch Trace ${visibleLabel(target.runId)}`,
       entry: 'trace',
       extensionUri: deps.extensionUri,
       // Hidden panels lose their page; the new page says `ready` again and the trace is reloaded.
@@ -153,7 +154,7 @@ export class TracePanel implements vscode.Disposable {
       const message = `${userMessage(error)} Use Refresh to try again.`;
       this.view = this.view
         ? { ...this.view, watching: false, error: message, updatedAt: new Date().toISOString() }
-        : { title: 'Trace', subtitle: '', steps: [], counts: [], slowest: null, watching: false, updatedAt: new Date().toISOString(), error: message };
+        : { title: 'Trace', subtitle: '', steps: [], counts: [], slowest: null, watching: false, updatedAt: new Date().toISOString(), error: message, note: null };
     }
     // Closed while the trace was loading: nothing to post, nothing to schedule.
     if (this.isClosed()) return;

@@ -360,6 +360,8 @@ export interface TraceView {
   updatedAt: string;
   /** The last refresh failed with this sentence (the previous steps stay shown). */
   error: string | null;
+  /** Ids and URIs above hold invisible or bidirectional characters, shown as escapes: this says so. */
+  note: string | null;
 }
 
 export type TraceMethods = {

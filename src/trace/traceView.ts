@@ -1,8 +1,11 @@
 /**
  * Turns a MessageTrace or BatchTrace into the plain TraceView the trace webview shows
- * (src/shared/protocol.ts), and checks what the webview sends back. Pure, no vscode.
+ * (src/shared/protocol.ts), and checks what the webview sends back. The texts stay as they
+ * are (the webview shows hidden characters as styled escapes); the view's note counts them.
+ * Pure, no vscode.
  */
 import type { TraceLinkView, TraceMethods, TraceStepView, TraceView } from '../shared/protocol';
+import { countHiddenCharacters, hiddenCharactersNote } from '../shared/visibleText';
 import { formatDuration, type BatchTrace, type MessageTrace, type TraceLink, type TraceStep } from './traceModel';
 
 export function linkView(link: TraceLink): TraceLinkView {
@@ -25,9 +28,24 @@ function stepView(step: TraceStep): TraceStepView {
   };
 }
 
+/**
+ * The note of a view whose DAG ids, run ids, dataset URIs or topic hold invisible or
+ * bidirectional characters: how many the page shows as escapes; null when none.
+ */
+export function traceNote(view: Omit<TraceView, 'note'>): string | null {
+  const texts = [view.title, view.subtitle, view.slowest ?? '', ...view.counts.map((c) => `${c.label} ${c.value}`),
+    ...view.steps.flatMap((s) => [s.title, s.detail, ...s.links.map((l) => l.label)])];
+  const count = texts.reduce((sum, text) => sum + countHiddenCharacters(text), 0);
+  return count === 0 ? null : `${hiddenCharactersNote(count)}. The names themselves are unchanged.`;
+}
+
+function withNote(view: Omit<TraceView, 'note'>): TraceView {
+  return { ...view, note: traceNote(view) };
+}
+
 export function messageTraceView(trace: MessageTrace, watching: boolean, error: string | null = null): TraceView {
   const { topic, partition, offset } = trace.coordinates;
-  return {
+  return withNote({
     title: `Trace of ${topic} [${partition}] @ ${offset}`,
     subtitle: 'Kafka → batch consumer → message history → dataset event → downstream run',
     steps: trace.steps.map(stepView),
@@ -36,13 +54,13 @@ export function messageTraceView(trace: MessageTrace, watching: boolean, error: 
     watching,
     updatedAt: new Date().toISOString(),
     error,
-  };
+  });
 }
 
 export function batchTraceView(trace: BatchTrace, watching: boolean, error: string | null = null): TraceView {
   const { counts } = trace;
   const states = Object.entries(counts.downstreamByState).map(([s, n]) => `${n} ${s}`).join(', ');
-  return {
+  return withNote({
     title: `Batch trace of ${trace.consumerRun.dagId} run ${trace.consumerRun.runId}`,
     subtitle: `Consumer run ${trace.consumerRun.state}`,
     steps: trace.steps.map(stepView),
@@ -58,7 +76,7 @@ export function batchTraceView(trace: BatchTrace, watching: boolean, error: stri
     watching,
     updatedAt: new Date().toISOString(),
     error,
-  };
+  });
 }
 
 export type TraceRequest = { [M in keyof TraceMethods]: { kind: 'request'; id: number; method: M; params: TraceMethods[M][0] } }[keyof TraceMethods];

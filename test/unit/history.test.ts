@@ -151,7 +151,7 @@ describe('history presentation', () => {
   it('labels a row partition/offset · key · time, in the given time zone', () => {
     assert.equal(rowLabel(summary, 'UTC', false), '2/1042 · order-17 · 12:00:10.123');
     assert.equal(rowLabel(summary, 'Asia/Tokyo', true), '2/1042 · order-17 · 2025-03-01 21:00:10.123');
-    assert.equal(rowLabel({ ...summary, key: null, messageTimestamp: null }, 'UTC', false), '2/1042 · (no key) · consumed 2025-03-01 12:05:00.000');
+    assert.equal(rowLabel({ ...summary, key: null, messageTimestamp: null }, 'UTC', false), '2/1042 · (null) · consumed 2025-03-01 12:05:00.000');
     assert.equal(formatHistoryTime(null, 'UTC', true), 'no timestamp');
   });
 

@@ -58,7 +58,8 @@ describe('rows and details', () => {
     assert.deepEqual(detail.headers.map((h) => [h.key, h.value.text]), [['source', 'test']]);
     const tombstone = detailOf(4, record({ value: null }));
     assert.equal(tombstone.value.kind, 'null');
-    assert.equal(rowOf(4, record({ value: null, key: null })).key, '');
+    const both = rowOf(4, record({ value: null, key: null }));
+    assert.deepEqual([both.key, both.keyKind, both.value, both.valueKind], ['(null)', 'null', '(null)', 'null'], 'a missing key reads as a missing value does');
   });
 
   it('cuts very large values for the detail pane and says so', () => {

@@ -5,7 +5,9 @@
  * whose rows the host sends page by page; a detail pane with pretty JSON, raw text, hex and
  * headers; text search and a partition filter computed in the host; pause and resume while
  * following; export, copy and "Produce again". Every key, value and header is put in the page
- * with textContent, so a message holding <script> shows those characters and runs nothing.
+ * with textContent, so a message holding <script> shows those characters and runs nothing;
+ * bidirectional, zero-width and control characters show as styled `\u202E` escapes with a
+ * note, and a missing key reads `(null)` as a missing value does (src/panels/inspectorDisplay.ts).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -26,10 +28,13 @@ import type {
   InspectorStatus,
 } from '../../src/shared/protocol';
 import { pipelineLines } from '../../src/panels/historyPipeline';
+import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES } from '../../src/panels/inspectorDisplay';
+import { visibleLabel } from '../../src/shared/visibleText';
 import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/views/kafka/presentation';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 import { VIRTUAL_TABLE_CSS, VirtualTable, type Column } from './lib/virtualTable';
+import { setParts, setVisibleText, VISIBLE_TEXT_CSS } from './lib/visibleText';
 
 const ROW_HEIGHT = 22;
 
@@ -86,7 +91,10 @@ pre.content { flex: 1; margin: 0; padding: 6px 8px; overflow: auto; font-family:
 .vt-cell.json { color: var(--vscode-foreground); }
 .footer { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .spacer { flex: 1; }
+pre.content.muted, .headers-table td.muted { color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); font-style: italic; }
+.detail-note { padding: 2px 8px; }
 ${VIRTUAL_TABLE_CSS}
+${VISIBLE_TEXT_CSS}
 `;
 
 const host = new HostConnection<InspectorMethods>();
@@ -168,6 +176,8 @@ const viewButtons = {
   hex: el('button', { id: 'view-hex', type: 'button' }, 'Hex'),
 };
 const viewBar = el('div', { class: 'views', role: 'toolbar', 'aria-label': 'Show as' }, el('span', {}, 'Show as'), viewButtons.pretty, viewButtons.text, viewButtons.hex);
+/** Says that hidden characters in the text below are shown as escapes; hidden when there are none. */
+const hiddenNote = el('div', { class: 'hidden-note detail-note', id: 'detail-note', role: 'note', hidden: true });
 const contentPre = el('pre', { class: 'content', id: 'detail-content', tabindex: 0 });
 const headersArea = el('div', { id: 'detail-headers', hidden: true });
 /** History rows only: the consumer run, dataset event and processing run of the message. */
@@ -181,6 +191,7 @@ const detailPane = el('section', { class: 'detail', id: 'detail', hidden: true, 
   ),
   el('div', { class: 'tabs', role: 'tablist' }, tabButtons.value, tabButtons.key, tabButtons.headers),
   viewBar,
+  hiddenNote,
   contentPre,
   headersArea,
 );
@@ -195,8 +206,8 @@ const columns: Column<InspectorRow>[] = [
   { id: 'partition', title: 'Partition', width: '76px', className: 'num', text: (r) => String(r.partition) },
   { id: 'offset', title: 'Offset', width: '90px', className: 'num', text: (r) => formatCount(r.offset) },
   { id: 'timestamp', title: 'Timestamp', width: '214px', className: 'mono', text: (r) => formatTimestamp(r.timestamp) },
-  { id: 'key', title: 'Key', width: 'minmax(70px, 1fr)', className: 'mono', text: (r) => r.key, cellClass: (r) => kindClass(r.keyKind) },
-  { id: 'value', title: 'Value', width: 'minmax(120px, 4fr)', className: 'mono', text: (r) => r.value, cellClass: (r) => kindClass(r.valueKind) },
+  { id: 'key', title: 'Key', width: 'minmax(70px, 1fr)', className: 'mono', text: (r) => r.key, cellClass: (r) => kindClass(r.keyKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'key').parts); }, tooltip: (r) => cellOf(r, 'key').tooltip },
+  { id: 'value', title: 'Value', width: 'minmax(120px, 4fr)', className: 'mono', text: (r) => r.value, cellClass: (r) => kindClass(r.valueKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'value').parts); }, tooltip: (r) => cellOf(r, 'value').tooltip },
   { id: 'headers', title: 'Headers', width: '74px', className: 'num', text: (r) => (r.headers === 0 ? '' : String(r.headers)) },
   { id: 'size', title: 'Size', width: '72px', className: 'num', text: (r) => formatBytes(r.size) },
 ];
@@ -458,10 +469,10 @@ function renderDetail(): void {
   const detail = state.detail;
   if (!detail) return;
   detailPane.hidden = false;
-  detailTitle.textContent = `${detail.topic} · partition ${detail.partition} · offset ${formatCount(detail.offset)}`;
+  setVisibleText(detailTitle, `${detail.topic} · partition ${detail.partition} · offset ${formatCount(detail.offset)}`);
   detailMeta.textContent = `${formatTimestamp(detail.timestamp)} · ${formatBytes(detail.size)} · ${detail.headers.length} header${detail.headers.length === 1 ? '' : 's'}`;
   produceAgainButton.hidden = !(state.preset?.canProduceAgain ?? false);
-  renderPipeline(detail);
+  const pipelineHidden = renderPipeline(detail);
   tabButtons.headers.textContent = `Headers (${detail.headers.length})`;
   for (const [name, button] of Object.entries(tabButtons)) button.setAttribute('aria-selected', String(name === state.tab));
   const content = contentOf(detail);
@@ -469,13 +480,20 @@ function renderDetail(): void {
   contentPre.hidden = content === undefined;
   headersArea.hidden = content !== undefined;
   if (!content) {
+    let hidden = 0;
+    const rows = detail.headers.map((h) => {
+      const name = el('td', { class: 'k' });
+      hidden += setVisibleText(name, h.key, MAX_STYLED_ESCAPES);
+      const value = headerValueOf(h.value);
+      hidden += value.count;
+      const cell = el('td', { class: value.muted ? 'muted' : undefined });
+      setParts(cell, value.parts);
+      return el('tr', {}, name, cell);
+    });
     replaceChildren(headersArea, detail.headers.length === 0
       ? el('p', { class: 'hint', style: 'padding: 6px 8px' }, 'This message has no headers.')
-      : el('table', { class: 'headers-table' },
-        ...detail.headers.map((h) => el('tr', {},
-          el('td', { class: 'k' }, h.key),
-          el('td', {}, h.value.kind === 'binary' ? h.value.hex : h.value.kind === 'null' ? '(null)' : h.value.text ?? ''),
-        ))));
+      : el('table', { class: 'headers-table' }, ...rows));
+    showHiddenNote(hidden + pipelineHidden);
     return;
   }
   viewButtons.pretty.disabled = content.pretty === null;
@@ -485,41 +503,54 @@ function renderDetail(): void {
   if (view === 'pretty' && content.pretty === null) view = content.text !== null ? 'text' : 'hex';
   if (view === 'text' && content.text === null) view = 'hex';
   for (const [name, button] of Object.entries(viewButtons)) button.setAttribute('aria-pressed', String(name === view));
-  let text: string;
-  if (content.kind === 'null') text = '(null: this message has no ' + (state.tab === 'key' ? 'key)' : 'value — a tombstone)');
-  else if (content.kind === 'empty') text = '(empty: zero bytes)';
-  else if (view === 'pretty') text = content.pretty ?? '';
-  else if (view === 'text') text = content.text ?? '';
-  else text = content.hex;
-  if (content.truncated) text += `\n\n… cut here: the ${state.tab} has ${formatBytes(content.bytes)}. Export the message to get all of it.`;
-  contentPre.textContent = text;
+  const shown = shownContent(content, state.tab === 'key' ? 'key' : 'value', view);
+  const parts = content.truncated
+    ? [...shown.parts, `\n\n… cut here: the ${state.tab} has ${formatBytes(content.bytes)}. Export the message to get all of it.`]
+    : shown.parts;
+  setParts(contentPre, parts);
+  contentPre.classList.toggle('muted', shown.muted);
   contentPre.dataset['kind'] = content.kind;
+  showHiddenNote(shown.count + pipelineHidden);
 }
 
-/** The "Pipeline" section of a history row, as text; hidden for Kafka records. */
-function renderPipeline(detail: InspectorDetail): void {
+/** Shows or hides the line that says hidden characters are shown as escapes. */
+function showHiddenNote(count: number): void {
+  hiddenNote.hidden = count === 0;
+  hiddenNote.textContent = detailNote(count);
+}
+
+/**
+ * The "Pipeline" section of a history row, as text; hidden for Kafka records. Returns how
+ * many hidden characters of DAG ids, run ids and the dataset URI it shows as escapes.
+ */
+function renderPipeline(detail: InspectorDetail): number {
   const pipeline = detail.pipeline;
   pipelineArea.hidden = pipeline === undefined;
   if (!pipeline) {
     replaceChildren(pipelineArea);
-    return;
+    return 0;
   }
+  let hidden = 0;
   replaceChildren(pipelineArea,
     el('div', { class: 'pipeline-title' }, el('span', { class: 'codicon codicon-type-hierarchy' }), 'Pipeline'),
     ...pipelineLines(pipeline, formatTimestamp).map((line) => {
+      const value = el('span', { class: 'value' });
+      hidden += setVisibleText(value, line.text);
       const row = el('div', { class: 'pipeline-line', 'data-line': line.label.toLowerCase() },
         el('span', { class: 'label' }, line.label),
-        el('span', { class: 'value' }, line.text));
+        value);
       if (line.run) {
         const { dagId, runId } = line.run;
-        const open = el('vscode-button', { icon: 'list-tree', secondary: true, 'aria-label': 'Open Run', title: `Open Run: show ${dagId} / ${runId} with its tasks in the DAGs view` });
+        const shownRun = visibleLabel(`${dagId} / ${runId}`);
+        const open = el('vscode-button', { icon: 'list-tree', secondary: true, 'aria-label': 'Open Run', title: `Open Run: show ${shownRun} with its tasks in the DAGs view` });
         open.addEventListener('click', () => { void run(() => host.request('openRun', { dagId, runId })); });
-        const trace = el('vscode-button', { icon: 'git-commit', secondary: true, 'aria-label': 'Trace Message', title: `Trace Message: follow it through ${dagId} / ${runId} and the runs after it; each step opens its run` });
+        const trace = el('vscode-button', { icon: 'git-commit', secondary: true, 'aria-label': 'Trace Message', title: `Trace Message: follow it through ${shownRun} and the runs after it; each step opens its run` });
         trace.addEventListener('click', () => { void run(() => host.request('traceMessage', { id: detail.id })); });
         row.append(open, trace);
       }
       return row;
     }));
+  return hidden;
 }
 
 // ---------------------------------------------------------------- actions
@@ -549,9 +580,9 @@ async function run(action: () => Promise<unknown>): Promise<void> {
 
 function applyPreset(preset: InspectorPreset): void {
   state.preset = preset;
-  title.textContent = preset.title;
-  subtitle.textContent = preset.subtitle;
-  document.title = preset.title;
+  setVisibleText(title, preset.title);
+  setVisibleText(subtitle, preset.subtitle);
+  document.title = visibleLabel(preset.title);
   const picked = new Set(preset.options.partitions);
   const all = preset.options.partitions.length === 0;
   replaceChildren(readPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: all || picked.has(p) }, `Partition ${p}`)));

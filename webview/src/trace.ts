@@ -3,13 +3,17 @@
  * from Kafka through the batch consumer, the message history, the dataset events and the
  * downstream runs. Each step shows its state, time, duration and actions; steps not reached
  * yet say what they wait for. The host (src/panels/tracePanel.ts) posts a new TraceView while
- * it polls. vscode-elements in the editor's theme; every text goes in through textContent.
+ * it polls. vscode-elements in the editor's theme; every text goes in through textContent,
+ * and invisible or bidirectional characters in ids and URIs show as styled `\u202E` escapes
+ * with the view's note under the title.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { TraceMethods, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
+import { visibleLabel } from '../../src/shared/visibleText';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
+import { VISIBLE_TEXT_CSS, visibleNodes } from './lib/visibleText';
 
 const STYLES = `
 body { padding: 0 20px 24px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
@@ -36,6 +40,7 @@ ol.timeline li:last-child::before { display: none; }
 .meta { color: var(--vscode-descriptionForeground); font-size: 0.92em; }
 .detail { font-family: var(--vscode-editor-font-family); overflow-wrap: anywhere; margin: 2px 0 4px; }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; }
+${VISIBLE_TEXT_CSS}
 `;
 
 const host = new HostConnection<TraceMethods>();
@@ -63,7 +68,8 @@ function stepItem(step: TraceStepView, index: number): HTMLLIElement {
   const when = [step.at ? new Date(step.at).toLocaleString() : null, step.duration ? `took ${step.duration}` : null].filter(Boolean).join(' · ');
   const actions = el('div', { class: 'actions' });
   step.links.forEach((link, linkIndex) => {
-    const button = el('vscode-button', { secondary: true, icon: link.icon, title: link.label }, link.label);
+    const label = visibleLabel(link.label);
+    const button = el('vscode-button', { secondary: true, icon: link.icon, title: label }, label);
     button.addEventListener('click', () => {
       host.request('openLink', { step: index, link: linkIndex }).catch((error: unknown) => { showProblem(error); });
     });
@@ -72,8 +78,8 @@ function stepItem(step: TraceStepView, index: number): HTMLLIElement {
   return el('li', { class: `status-${step.status}`, 'data-kind': step.kind },
     el('span', { class: `icon codicon codicon-${ICONS[step.status]}${step.status === 'active' ? ' codicon-modifier-spin' : ''}`, 'aria-label': step.status }),
     el('div', {},
-      el('div', {}, el('span', { class: 'title' }, step.title), ' ', el('span', { class: 'meta' }, when)),
-      el('div', { class: 'detail' }, step.detail),
+      el('div', {}, el('span', { class: 'title' }, ...visibleNodes(step.title)), ' ', el('span', { class: 'meta' }, when)),
+      el('div', { class: 'detail' }, ...visibleNodes(step.detail)),
       step.links.length > 0 ? actions : null,
     ),
   );
@@ -87,12 +93,13 @@ function render(view: TraceView): void {
     : el('span', {}, `Updated ${new Date(view.updatedAt).toLocaleTimeString()}`);
   replaceChildren(root,
     el('main', {},
-      el('h1', {}, view.title),
-      el('p', { class: 'lead' }, view.subtitle),
+      el('h1', {}, ...visibleNodes(view.title)),
+      el('p', { class: 'lead' }, ...visibleNodes(view.subtitle)),
+      view.note ? el('p', { class: 'hidden-note', id: 'trace-note', role: 'note' }, view.note) : null,
       el('div', { class: 'bar' }, refreshButton, status),
       problem,
-      view.slowest ? el('div', { class: 'slowest' }, `Slowest step: ${view.slowest}`) : null,
-      view.counts.length > 0 ? el('dl', { class: 'counts' }, ...view.counts.flatMap((c) => [el('dt', {}, c.label), el('dd', {}, c.value)])) : null,
+      view.slowest ? el('div', { class: 'slowest' }, ...visibleNodes(`Slowest step: ${view.slowest}`)) : null,
+      view.counts.length > 0 ? el('dl', { class: 'counts' }, ...view.counts.flatMap((c) => [el('dt', {}, ...visibleNodes(c.label)), el('dd', {}, ...visibleNodes(c.value))])) : null,
       el('ol', { class: 'timeline' }, ...view.steps.map(stepItem)),
     ),
   );

@@ -12,6 +12,7 @@ import type { AirflowApi, AirflowConnections } from '../../config/airflowConnect
 import type { AirflowConnection } from '../../shared/connections';
 import { describeError, userMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
+import { visibleLabel } from '../../shared/visibleText';
 import { settingsProblemItem } from '../settingsProblemItem';
 import { AirflowTreeProvider } from './airflowTreeProvider';
 import {
@@ -226,9 +227,9 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         return item;
       }
       case 'dag': {
-        const item = new vscode.TreeItem(node.dag.dagId, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(visibleLabel(node.dag.dagId), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.key;
-        item.description = dagDescription(node.dag);
+        item.description = visibleLabel(dagDescription(node.dag));
         item.tooltip = dagTooltip(node.dag, node.latestState);
         item.iconPath = node.dag.isPaused && (node.latestState === null || node.latestState === undefined)
           ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('disabledForeground'))
@@ -237,7 +238,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         return item;
       }
       case 'run': {
-        const item = new vscode.TreeItem(node.run.runId, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(visibleLabel(node.run.runId), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.key;
         item.description = `${node.run.state} · ${runDescription(node.run, now)}`;
         item.tooltip = runTooltip(node.run, now);
@@ -246,7 +247,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         return item;
       }
       case 'task': {
-        const item = new vscode.TreeItem(taskLabel(node.task), vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(visibleLabel(taskLabel(node.task)), vscode.TreeItemCollapsibleState.None);
         // No item.id on purpose: a run row reloaded while it is being expanded (trigger → reveal,
         // auto-refresh) makes VS Code register its tasks twice, and with an id that fails for good
         // ("Element with id … is already registered", microsoft/vscode#192055): the run would show

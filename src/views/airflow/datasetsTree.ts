@@ -9,8 +9,9 @@ import type { Dataset, DatasetEvent } from '../../airflow/types';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import type { AirflowConnection } from '../../shared/connections';
 import type { Logger } from '../../shared/logger';
+import { visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { AirflowTreeProvider } from './airflowTreeProvider';
-import { connectionStatusText, eventSource, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra, truncate } from './presentation';
+import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from './presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
 
 /** How many recent events a dataset lists. */
@@ -169,20 +170,12 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
       }
       case 'dataset': {
         const { dataset } = node;
-        const item = new vscode.TreeItem(dataset.uri, Collapsed);
+        const item = new vscode.TreeItem(visibleLabel(dataset.uri), Collapsed);
         const parts: string[] = [];
         if (dataset.name && dataset.name !== dataset.uri) parts.push(dataset.name);
         parts.push(`${dataset.consumingDags.length} consumer${dataset.consumingDags.length === 1 ? '' : 's'}`);
-        item.description = parts.join(' · ');
-        item.tooltip = [
-          dataset.uri,
-          dataset.name !== dataset.uri ? `Name: ${dataset.name}` : '',
-          dataset.group ? `Group: ${dataset.group}` : '',
-          `Produced by: ${dataset.producingTasks.map((t) => `${t.dagId}.${t.taskId}`).join(', ') || '—'}`,
-          `Consumed by: ${dataset.consumingDags.join(', ') || '—'}`,
-          Object.keys(dataset.extra).length > 0 ? `Extra: ${truncate(JSON.stringify(dataset.extra), 300)}` : '',
-          `Updated: ${formatTime(dataset.updatedAt)}`,
-        ].filter((line) => line !== '').join('\n');
+        item.description = visibleLabel(parts.join(' · '));
+        item.tooltip = datasetTooltip(dataset);
         item.iconPath = new vscode.ThemeIcon('database');
         item.contextValue = 'airflowDataset';
         return item;
@@ -197,17 +190,17 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         return item;
       }
       case 'producer': {
-        const item = new vscode.TreeItem(`${node.dagId}.${node.taskId}`, None);
+        const item = new vscode.TreeItem(visibleLabel(`${node.dagId}.${node.taskId}`), None);
         item.iconPath = new vscode.ThemeIcon('symbol-event');
-        item.tooltip = `Task ${node.taskId} of DAG ${node.dagId} updates this dataset. Click to show the DAG.`;
+        item.tooltip = visibleTooltip(`Task ${node.taskId} of DAG ${node.dagId} updates this dataset. Click to show the DAG.`);
         item.command = { title: 'Show DAG', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetProducer';
         return item;
       }
       case 'consumer': {
-        const item = new vscode.TreeItem(node.dagId, None);
+        const item = new vscode.TreeItem(visibleLabel(node.dagId), None);
         item.iconPath = new vscode.ThemeIcon('type-hierarchy-sub');
-        item.tooltip = `DAG ${node.dagId} is scheduled on this dataset. Click to show it.`;
+        item.tooltip = visibleTooltip(`DAG ${node.dagId} is scheduled on this dataset. Click to show it.`);
         item.command = { title: 'Show DAG', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetConsumer';
         return item;
@@ -215,25 +208,19 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
       case 'event': {
         const { event } = node;
         const item = new vscode.TreeItem(formatTime(event.timestamp), event.createdRuns.length > 0 ? Collapsed : None);
-        item.description = `${eventSource(event)} · ${summarizeExtra(event.extra)}`;
-        item.tooltip = [
-          `Event #${event.id} on ${event.uri}`,
-          `Time: ${formatTime(event.timestamp)}`,
-          `Source: ${eventSource(event)}${event.sourceTaskId ? ` (task ${event.sourceTaskId})` : ''}`,
-          `Extra: ${Object.keys(event.extra).length > 0 ? truncate(JSON.stringify(event.extra, null, 1), 600) : '—'}`,
-          `Runs created: ${event.createdRuns.length}`,
-        ].join('\n');
+        item.description = visibleLabel(`${eventSource(event)} · ${summarizeExtra(event.extra)}`);
+        item.tooltip = eventTooltip(event);
         const anyActive = event.createdRuns.some((run) => isActiveRunState(run.state));
         item.iconPath = new vscode.ThemeIcon(anyActive ? 'sync~spin' : 'zap');
         item.contextValue = 'airflowDatasetEvent';
         return item;
       }
       case 'createdRun': {
-        const item = new vscode.TreeItem(node.runId, None);
-        item.description = `${node.dagId} · ${node.state ?? 'no state yet'}`;
+        const item = new vscode.TreeItem(visibleLabel(node.runId), None);
+        item.description = visibleLabel(`${node.dagId} · ${node.state ?? 'no state yet'}`);
         const { icon, color } = stateIcon(node.state);
         item.iconPath = color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
-        item.tooltip = `Run ${node.runId} of ${node.dagId}, created by this event.\nState: ${node.state ?? '—'}\nClick to show it in the DAGs view.`;
+        item.tooltip = visibleTooltip(`Run ${node.runId} of ${node.dagId}, created by this event.\nState: ${node.state ?? '—'}\nClick to show it in the DAGs view.`);
         item.command = { title: 'Show Run', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId, node.runId] };
         item.contextValue = 'airflowCreatedRun';
         return item;

@@ -1,12 +1,15 @@
 /**
  * How Airflow things look in the editor, as plain data: which codicon and theme color a run
  * or task state gets, how durations, times, tags and health read, which DAGs a filter keeps,
- * and how a task log reads as text ("time LEVEL text"). Pure (no vscode), so the trees, the
- * status bar and the log documents share one vocabulary and unit tests pin it down.
+ * and how a task log reads as text ("time LEVEL text"). Tooltips show invisible and
+ * bidirectional characters of DAG ids, run ids and dataset URIs as `\u202E` escapes with a
+ * note (src/shared/visibleText.ts). Pure (no vscode), so the trees, the status bar and the
+ * log documents share one vocabulary and unit tests pin it down.
  */
-import type { Dag, DagRun, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
+import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
 import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from '../../airflow/errors';
 import { systemErrorCode, userMessage, WorkbenchError } from '../../shared/errors';
+import { visibleTooltip } from '../../shared/visibleText';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {
@@ -113,7 +116,7 @@ export function dagTooltip(dag: Dag, latestState: string | null | undefined): st
   if (dag.tags.length > 0) lines.push(`Tags: ${dag.tags.join(', ')}`);
   if (dag.fileLoc) lines.push(`File: ${dag.fileLoc}`);
   if (dag.hasImportErrors) lines.push('The file of this DAG has an import error: see the warning rows above the DAGs.');
-  return lines.join('\n');
+  return visibleTooltip(lines.join('\n'));
 }
 
 /**
@@ -154,7 +157,7 @@ export function runTooltip(run: DagRun, now: number): string {
     `Duration: ${formatDuration(run.durationSeconds ?? elapsedSeconds(run.startDate, run.endDate, now))}`,
   ];
   if (Object.keys(run.conf).length > 0) lines.push(`Conf: ${truncate(JSON.stringify(run.conf), 300)}`);
-  return lines.join('\n');
+  return visibleTooltip(lines.join('\n'));
 }
 
 /** A task's label: its id, with the map index for mapped tasks. */
@@ -169,7 +172,7 @@ export function taskDescription(task: TaskInstance, now: number): string {
 }
 
 export function taskTooltip(task: TaskInstance, now: number): string {
-  return [
+  return visibleTooltip([
     `Task ${taskLabel(task)}${task.operator ? ` (${task.operator})` : ''}`,
     `State: ${task.state ?? 'no state yet'}`,
     `Try: ${task.tryNumber}`,
@@ -177,7 +180,7 @@ export function taskTooltip(task: TaskInstance, now: number): string {
     `Ended: ${formatTime(task.endDate)}`,
     `Duration: ${formatDuration(task.durationSeconds ?? elapsedSeconds(task.startDate, task.endDate, now))}`,
     task.tryNumber > 0 ? 'Click to open its log.' : 'It has not run yet, so it has no log.',
-  ].join('\n');
+  ].join('\n'));
 }
 
 /** Newest first; a run that has not started yet (queued) counts as newest. */
@@ -215,6 +218,30 @@ export function summarizeExtra(extra: Record<string, unknown>, max = 60): string
 export function eventSource(event: DatasetEvent): string {
   if (event.sourceDagId === null) return 'fired through the API';
   return event.sourceRunId ? `${event.sourceDagId} / ${event.sourceRunId}` : event.sourceDagId;
+}
+
+/** A dataset's tooltip: URI, name, group, producers, consumers, extra, last update. */
+export function datasetTooltip(dataset: Dataset): string {
+  return visibleTooltip([
+    dataset.uri,
+    dataset.name !== dataset.uri ? `Name: ${dataset.name}` : '',
+    dataset.group ? `Group: ${dataset.group}` : '',
+    `Produced by: ${dataset.producingTasks.map((t) => `${t.dagId}.${t.taskId}`).join(', ') || '—'}`,
+    `Consumed by: ${dataset.consumingDags.join(', ') || '—'}`,
+    Object.keys(dataset.extra).length > 0 ? `Extra: ${truncate(JSON.stringify(dataset.extra), 300)}` : '',
+    `Updated: ${formatTime(dataset.updatedAt)}`,
+  ].filter((line) => line !== '').join('\n'));
+}
+
+/** A dataset event's tooltip: id and URI, time, source run, extra, how many runs it created. */
+export function eventTooltip(event: DatasetEvent): string {
+  return visibleTooltip([
+    `Event #${event.id} on ${event.uri}`,
+    `Time: ${formatTime(event.timestamp)}`,
+    `Source: ${eventSource(event)}${event.sourceTaskId ? ` (task ${event.sourceTaskId})` : ''}`,
+    `Extra: ${Object.keys(event.extra).length > 0 ? truncate(JSON.stringify(event.extra, null, 1), 600) : '—'}`,
+    `Runs created: ${event.createdRuns.length}`,
+  ].join('\n'));
 }
 
 /** Dataset events, newest first. */

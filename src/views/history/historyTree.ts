@@ -14,6 +14,7 @@ import type { HistoryCount, HistoryCursor, HistoryFilter, HistoryRowSummary, His
 import type { HistoryConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
+import { visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { settingsProblemItem } from '../settingsProblemItem';
 import {
   dayLabel,
@@ -133,7 +134,7 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
     const active = this.activeSearch;
     void vscode.commands.executeCommand('setContext', SEARCH_CONTEXT_KEY, active !== undefined);
     if (!this.view) return;
-    this.view.description = active ? `search: ${active.search.text}` : undefined;
+    this.view.description = active ? `search: ${visibleLabel(active.search.text)}` : undefined;
   }
 
   private async revealSearch(): Promise<void> {
@@ -388,19 +389,19 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         return item;
       }
       case 'topic': {
-        const item = new vscode.TreeItem(node.topic, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(visibleLabel(node.topic), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.key;
         item.description = formatCount(node.count);
-        item.tooltip = `Topic ${node.topic}: ${messageCount(node.count)} in the history`;
+        item.tooltip = visibleTooltip(`Topic ${node.topic}: ${messageCount(node.count)} in the history`);
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.contextValue = 'historyTopic';
         return item;
       }
       case 'dataType': {
-        const item = new vscode.TreeItem(node.dataType, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(visibleLabel(node.dataType), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.key;
         item.description = formatCount(node.count);
-        item.tooltip = `Data type ${node.dataType} in ${node.topic}: ${messageCount(node.count)}`;
+        item.tooltip = visibleTooltip(`Data type ${node.dataType} in ${node.topic}: ${messageCount(node.count)}`);
         item.iconPath = new vscode.ThemeIcon('symbol-class');
         item.contextValue = 'historyDataType';
         return item;
@@ -410,19 +411,19 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         const item = new vscode.TreeItem(dayLabel(node.day, today), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.key;
         item.description = formatCount(node.count);
-        item.tooltip = node.day === null
+        item.tooltip = visibleTooltip(node.day === null
           ? `${messageCount(node.count)} of ${node.dataType} in ${node.topic} without a message timestamp, newest loaded first`
-          : `${messageCount(node.count)} of ${node.dataType} in ${node.topic} on ${node.day} (${this.timeZone}), newest first`;
+          : `${messageCount(node.count)} of ${node.dataType} in ${node.topic} on ${node.day} (${this.timeZone}), newest first`);
         item.iconPath = new vscode.ThemeIcon('calendar');
         item.contextValue = 'historyDay';
         return item;
       }
       case 'search': {
         const { search, scope } = node.active;
-        const item = new vscode.TreeItem(`Search: ${searchDescription(search)}`, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(visibleLabel(`Search: ${searchDescription(search)}`), vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.key;
-        item.description = scopeDescription(scope);
-        item.tooltip = `Rows whose ${searchDescription(search)}${scope.topic === undefined ? '' : ` ${scopeDescription(scope)}`}, newest first. Clear the search from the title bar.`;
+        item.description = visibleLabel(scopeDescription(scope));
+        item.tooltip = visibleTooltip(`Rows whose ${searchDescription(search)}${scope.topic === undefined ? '' : ` ${scopeDescription(scope)}`}, newest first. Clear the search from the title bar.`);
         item.iconPath = new vscode.ThemeIcon('search');
         item.contextValue = 'historySearch';
         return item;
@@ -430,7 +431,7 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
       case 'row': {
         const item = new vscode.TreeItem(rowLabel(node.row, this.timeZone, node.withDate), vscode.TreeItemCollapsibleState.None);
         item.id = node.key;
-        item.description = node.withDate ? `${node.row.topic} · ${node.row.dataType}` : undefined;
+        item.description = node.withDate ? visibleLabel(`${node.row.topic} · ${node.row.dataType}`) : undefined;
         // A plain string: the value preview is data and shows as text, never as Markdown.
         item.tooltip = rowTooltip(node.row, this.timeZone);
         item.iconPath = new vscode.ThemeIcon(ROW_ICONS[node.row.valueKind]);

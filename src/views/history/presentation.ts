@@ -2,10 +2,14 @@
  * How message-history rows read in the editor: the tree's labels ("2/1042 · order-17 ·
  * 12:00:10.123"), tooltips with a text preview of the value, day labels, the search
  * description, and the read-only JSON document of one row with its consumer run, dataset
- * event and processing run. Pure: no vscode, so the unit tests check every string.
+ * event and processing run. Invisible and bidirectional characters in keys, values, topics
+ * and ids show as `\u202E` escapes (the tooltip says so; the document uses JSON escapes, so
+ * it still parses to the same data), and a missing key reads `(null)` as a missing value does.
+ * Pure: no vscode, so the unit tests check every string.
  */
 import { hexDump } from '../../kafka/decode';
 import type { HistoryContent, HistoryRow, HistoryRowSummary, HistorySearch, HistorySearchMode } from '../../history/types';
+import { oneLine, visibleJson, visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { formatBytes, formatCount } from '../kafka/presentation';
 
 export { formatCount };
@@ -54,7 +58,7 @@ export function dayLabel(day: string | null, today: string): string {
 
 /** The row's label: `partition/offset · key · time` (the date too when no day node is above it). */
 export function rowLabel(row: HistoryRowSummary, timeZone: string, withDate: boolean): string {
-  const key = row.key === null ? '(no key)' : shorten(row.key, 40);
+  const key = row.key === null ? '(null)' : visibleLabel(shorten(row.key, 40));
   const time = row.messageTimestamp === null
     ? `consumed ${formatHistoryTime(row.consumedAt, timeZone, true)}`
     : formatHistoryTime(row.messageTimestamp, timeZone, withDate);
@@ -62,26 +66,28 @@ export function rowLabel(row: HistoryRowSummary, timeZone: string, withDate: boo
 }
 
 function shorten(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+  const line = oneLine(text);
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** The row's tooltip, plain text: where it came from, when, and a preview of the value. */
+/**
+ * The row's tooltip, plain text: where it came from, when, and a preview of the value; hidden
+ * characters as escapes with a note at the end.
+ */
 export function rowTooltip(row: HistoryRowSummary, timeZone: string): string {
   const lines = [
     `${row.topic} · partition ${row.partition} · offset ${row.offset}`,
-    `Key: ${row.key ?? '(none)'}${row.keyKind === 'bytes' ? ' (binary)' : ''}`,
+    `Key: ${row.key ?? '(null)'}${row.keyKind === 'bytes' ? ' (binary)' : ''}`,
     `Data type: ${row.dataType}`,
     `Message time: ${formatHistoryTime(row.messageTimestamp, timeZone, true)}`,
     `Consumed: ${formatHistoryTime(row.consumedAt, timeZone, true)}`,
     `Processed: ${row.processedAt === null ? 'not yet' : formatHistoryTime(row.processedAt, timeZone, true)}`,
     '',
-    `Value (${row.valueKind === 'null' ? 'none' : `${row.valueKind}, ${formatBytes(row.valueSize)}`}):`,
-    row.valuePreview,
+    ...(row.valueKind === 'null' ? ['Value: (null)'] : [`Value (${row.valueKind}, ${formatBytes(row.valueSize)}):`, row.valuePreview]),
     '',
     'Click to open the whole row.',
   ];
-  return lines.join('\n');
+  return visibleTooltip(lines.join('\n'));
 }
 
 export function searchDescription(search: HistorySearch): string {
@@ -134,7 +140,8 @@ export function rowDocument(row: HistoryRow): string {
       : { dagId: row.processedByDagId, runId: row.processedByRunId, processedAt: isoOrNull(row.processedAt) },
     historyRowId: row.id,
   };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  // Hidden characters in strings as JSON escapes: the document reads as it parses.
+  return `${visibleJson(JSON.stringify(document, null, 2))}\n`;
 }
 
 /** A file name for the row's document: "orders-2@1042.json" (safe characters only). */

@@ -4,7 +4,8 @@
  * page's memory. Row elements are pooled and moved, so scrolling a million rows costs what
  * scrolling forty does. Cells are filled with textContent only: data is never parsed as HTML.
  * Keyboard: arrows, Page Up/Down, Home/End move the selection; Enter opens; Ctrl/Cmd-click and
- * Shift-click select several rows.
+ * Shift-click select several rows. A column may fill its cells itself (styled parts of text),
+ * still only through DOM nodes and textContent.
  */
 import { el } from './dom';
 
@@ -20,6 +21,8 @@ export interface Column<R> {
   cellClass?: (row: R) => string | undefined;
   /** The cell's tooltip; the cell's text when absent. */
   tooltip?: (row: R) => string | undefined;
+  /** Fills the cell itself (e.g. text with styled parts) instead of setting `text` as its textContent. */
+  fill?: (cell: HTMLElement, row: R) => void;
 }
 
 export interface RowPage<R> {
@@ -256,7 +259,8 @@ export class VirtualTable<R> {
         const cell = cells[c] as HTMLElement | undefined;
         if (!cell) return;
         const text = column.text(row);
-        if (cell.textContent !== text) cell.textContent = text;
+        if (column.fill) column.fill(cell, row);
+        else if (cell.textContent !== text) cell.textContent = text;
         cell.className = `vt-cell ${column.className ?? ''} ${column.cellClass?.(row) ?? ''}`;
         const title = column.tooltip?.(row) ?? text;
         if (title.length > 0) cell.title = title.length > 500 ? `${title.slice(0, 500)}…` : title;

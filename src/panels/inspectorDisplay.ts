@@ -1,0 +1,66 @@
+/**
+ * What the Message Inspector's webview puts on screen for a key, a value or a header: the
+ * table's cells and their tooltips, the detail pane's text, and the note when hidden
+ * characters (bidirectional controls, zero-width and control characters) are shown as
+ * `\u202E`-style escapes. A missing key and a missing value read alike, `(null)` in a muted
+ * style; an empty one `(empty)`. Pure, no DOM: the webview renders the parts with
+ * textContent (webview/src/lib/visibleText.ts), and unit and integration tests check them.
+ */
+import { hiddenCharactersNote, visibleParts, visibleTooltip, type VisiblePart } from '../shared/visibleText';
+import type { InspectorContent, InspectorContentKind, InspectorRow } from '../shared/protocol';
+
+/** Escapes styled one by one in a text; after these the rest are escaped plain text. */
+export const MAX_STYLED_ESCAPES = 2000;
+
+/** Text as shown: its parts (plain text and escapes), how many escapes, and whether it is a muted placeholder. */
+export interface ShownText {
+  parts: VisiblePart[];
+  count: number;
+  /** `(null)`, `(empty)` and their longer forms: not data, shown muted. */
+  muted: boolean;
+}
+
+/** A table cell: what it shows and its tooltip (escapes as text, plus the note). */
+export interface ShownCell extends ShownText {
+  tooltip: string;
+}
+
+function isPlaceholder(kind: InspectorContentKind): boolean {
+  return kind === 'null' || kind === 'empty';
+}
+
+function shown(text: string, muted: boolean): ShownText {
+  if (muted) return { parts: [text], count: 0, muted };
+  return { ...visibleParts(text, MAX_STYLED_ESCAPES), muted };
+}
+
+/** The key or value cell of a row (the row's preview comes from the host: `(null)` for both when missing). */
+export function cellOf(row: InspectorRow, column: 'key' | 'value'): ShownCell {
+  const text = column === 'key' ? row.key : row.value;
+  const kind = column === 'key' ? row.keyKind : row.valueKind;
+  const muted = isPlaceholder(kind);
+  return { ...shown(text, muted), tooltip: muted ? text : visibleTooltip(text) };
+}
+
+export type DetailView = 'pretty' | 'text' | 'hex';
+
+/** The detail pane's text of a key or value in a view; the view must be one the content has. */
+export function contentOf(content: InspectorContent, part: 'key' | 'value', view: DetailView): ShownText {
+  if (content.kind === 'null') return shown(part === 'key' ? '(null: this message has no key)' : '(null: this message has no value, a tombstone)', true);
+  if (content.kind === 'empty') return shown(`(empty: the ${part} has zero bytes)`, true);
+  const text = view === 'pretty' ? content.pretty ?? '' : view === 'text' ? content.text ?? '' : content.hex;
+  return shown(text, false);
+}
+
+/** A header's value in the detail pane: text, hex for bytes, `(null)` or `(empty)` muted. */
+export function headerValueOf(value: InspectorContent): ShownText {
+  if (value.kind === 'null') return shown('(null)', true);
+  if (value.kind === 'empty') return shown('(empty)', true);
+  return shown(value.kind === 'binary' ? value.hex : value.text ?? '', false);
+}
+
+/** The line above the detail text when it shows escapes; '' when there are none. */
+export function detailNote(count: number): string {
+  if (count === 0) return '';
+  return `${hiddenCharactersNote(count)}. Copy and export keep the characters themselves, and search finds them as typed or as \\uXXXX.`;
+}
