@@ -158,6 +158,8 @@ function refines(previous: ActiveFilter | undefined, next: ActiveFilter): boolea
   if (!before) return true;
   if (!after || (before.kind === 'decoded' && before.regex) || (after.kind === 'decoded' && after.regex)) return false;
   if (before.caseSensitive !== after.caseSensitive) return false;
+  // A typed escape (\u202E) also finds the character, so a longer query may find more.
+  if (before.escapes || after.escapes) return false;
   return before.caseSensitive ? after.query.includes(before.query) : after.query.toLowerCase().includes(before.query.toLowerCase());
 }
 
@@ -417,7 +419,7 @@ export class MessageBuffer {
   private scanSlab(slab: Slab, from: number, to: number, text: Extract<TextCriterion, { kind: 'bytes' }>, checkFields: boolean, keep: (seq: number) => void): void {
     const startByte = this.segmentOf(from).start[from % SEGMENT_ROWS] as number;
     const endByte = this.rowEnd(this.segmentOf(to - 1), (to - 1) % SEGMENT_ROWS);
-    if (endByte - startByte < text.query.length) return;
+    if (endByte - startByte < text.minBytes) return;
     let haystack: string;
     let base: number;
     if (slab.text === undefined) {

@@ -10,8 +10,13 @@
  * strings (one character a byte), so no message is decoded to search it. Case folds for
  * ASCII letters; a query with non-ASCII letters that have case (é, Ä, Σ) is matched on the
  * decoded text with Unicode lower-casing instead (slower, the same answer).
+ *
+ * The inspector shows invisible and bidirectional characters as escapes (`\u202E`), so a
+ * search may hold such an escape: it then finds the character itself as well as the six
+ * characters typed (JSON written by Python spells U+202E as `\u202e`).
  */
 import { WorkbenchError } from '../shared/errors';
+import { isShownAsEscape } from '../shared/visibleText';
 import type { KafkaRecord } from './types';
 
 export interface RecordFilter {
@@ -47,11 +52,13 @@ export interface FieldCriteria {
 /**
  * The text criterion. `bytes`: `find` (global) and `test` find the query in a latin1 string
  * of UTF-8 bytes; a match counts when it lies inside one region (key, value, one header's
- * `name=value`). `decoded`: `test` takes the decoded text of one region.
+ * `name=value`); no match is shorter than `minBytes`. `decoded`: `test` takes the decoded
+ * text of one region. `escapes`: the query names hidden characters by escapes (`\u202E`),
+ * each found as typed or as the character, so a longer query is no narrower search.
  */
 export type TextCriterion =
-  | { kind: 'bytes'; find: RegExp; test: RegExp; query: string; caseSensitive: boolean }
-  | { kind: 'decoded'; test: (regionText: string) => boolean; query: string; caseSensitive: boolean; regex: boolean };
+  | { kind: 'bytes'; find: RegExp; test: RegExp; query: string; caseSensitive: boolean; minBytes: number; escapes: boolean }
+  | { kind: 'decoded'; test: (regionText: string) => boolean; query: string; caseSensitive: boolean; regex: boolean; escapes: boolean };
 
 export interface CompiledFilter {
   fields: FieldCriteria | undefined;
@@ -132,20 +139,79 @@ export function byteSearchSource(query: string, caseSensitive: boolean): { sourc
   return { source, flags: !caseSensitive && ascii ? 'i' : '' };
 }
 
+/** `\u202E` or `\u{E0041}` in a query: an escape as the inspector shows a hidden character. */
+const TYPED_ESCAPE = /\\u(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{4}))/g;
+
+/** The query cut into text and the hidden characters it names by escape; undefined when it names none. */
+function typedEscapes(query: string): (string | { typed: string; char: string })[] | undefined {
+  const parts: (string | { typed: string; char: string })[] = [];
+  let from = 0;
+  for (const match of query.matchAll(TYPED_ESCAPE)) {
+    const codePoint = parseInt(match[1] ?? match[2] ?? '', 16);
+    if (!isShownAsEscape(codePoint)) continue;
+    if (match.index > from) parts.push(query.slice(from, match.index));
+    parts.push({ typed: match[0], char: String.fromCodePoint(codePoint) });
+    from = match.index + match[0].length;
+  }
+  if (parts.length === 0) return undefined;
+  if (from < query.length) parts.push(query.slice(from));
+  return parts;
+}
+
+/** A byte pattern for text in a latin1 string of UTF-8 bytes, ASCII letters in both cases unless case matters; undefined when a non-ASCII letter has case. */
+function literalBytesSource(text: string, caseSensitive: boolean): string | undefined {
+  if (!caseSensitive && byteSearchSource(text, false) === undefined) return undefined;
+  let source = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    source += !caseSensitive && isAsciiLetter(b) ? `[${String.fromCharCode(b | 0x20)}${String.fromCharCode(b & ~0x20)}]` : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return source;
+}
+
+/** A query that names hidden characters by escape: each escape matches as typed or as the character. */
+function compileWithEscapes(query: string, parts: (string | { typed: string; char: string })[], caseSensitive: boolean): TextCriterion {
+  let source = '';
+  let minBytes = 0;
+  for (const part of parts) {
+    const text = typeof part === 'string' ? part : part.typed;
+    const literal = literalBytesSource(text, caseSensitive);
+    if (literal === undefined) {
+      source = '';
+      break;
+    }
+    if (typeof part === 'string') {
+      source += literal;
+      minBytes += Buffer.byteLength(part, 'utf8');
+    } else {
+      source += `(?:${literal}|${literalBytesSource(part.char, true) ?? ''})`;
+      minBytes += Buffer.byteLength(part.char, 'utf8');
+    }
+  }
+  if (source !== '') return { kind: 'bytes', find: new RegExp(source, 'g'), test: new RegExp(source), query, caseSensitive, minBytes, escapes: true };
+  // A non-ASCII letter with case, searched without case: on the decoded text, with Unicode case folding.
+  const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(parts.map((part) => (typeof part === 'string'
+    ? escapeRegex(part)
+    : `(?:${escapeRegex(part.typed)}|${escapeRegex(part.char)})`)).join(''), caseSensitive ? 'u' : 'iu');
+  return { kind: 'decoded', test: (text) => pattern.test(text), query, caseSensitive, regex: false, escapes: true };
+}
+
 function compileText(filter: RecordFilter): TextCriterion | undefined {
   const query = filter.text ?? '';
   if (query === '') return undefined;
   const caseSensitive = filter.caseSensitive === true;
   if (filter.regex) {
     const pattern = compileSearchPattern(query, caseSensitive);
-    return { kind: 'decoded', test: (text) => pattern.test(text), query, caseSensitive, regex: true };
+    return { kind: 'decoded', test: (text) => pattern.test(text), query, caseSensitive, regex: true, escapes: false };
   }
+  const escapes = typedEscapes(query);
+  if (escapes) return compileWithEscapes(query, escapes, caseSensitive);
   const bytes = byteSearchSource(query, caseSensitive);
   if (bytes) {
-    return { kind: 'bytes', find: new RegExp(bytes.source, `g${bytes.flags}`), test: new RegExp(bytes.source, bytes.flags), query, caseSensitive };
+    return { kind: 'bytes', find: new RegExp(bytes.source, `g${bytes.flags}`), test: new RegExp(bytes.source, bytes.flags), query, caseSensitive, minBytes: Buffer.byteLength(query, 'utf8'), escapes: false };
   }
   const needle = query.toLowerCase();
-  return { kind: 'decoded', test: (text) => text.toLowerCase().includes(needle), query, caseSensitive, regex: false };
+  return { kind: 'decoded', test: (text) => text.toLowerCase().includes(needle), query, caseSensitive, regex: false, escapes: false };
 }
 
 function compileFields(filter: RecordFilter): FieldCriteria | undefined {

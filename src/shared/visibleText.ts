@@ -122,13 +122,13 @@ export function describeHiddenCharacter(codePoint: number): { kind: HiddenCharac
 }
 
 /** Whether a code point is one that is shown as an escape where it stands alone. */
-function isHiddenCodePoint(codePoint: number): boolean {
-  return IS_HIDDEN.test(String.fromCodePoint(codePoint));
+export function isShownAsEscape(codePoint: number): boolean {
+  return codePoint >= 0 && codePoint <= 0x10ffff && IS_HIDDEN.test(String.fromCodePoint(codePoint));
 }
 
 /** A visible character outside ASCII: what a joiner may stand between. */
 function isJoinable(codePoint: number | undefined): boolean {
-  if (codePoint === undefined || codePoint <= 0x7f || isHiddenCodePoint(codePoint)) return false;
+  if (codePoint === undefined || codePoint <= 0x7f || isShownAsEscape(codePoint)) return false;
   return !IS_SPACE.test(String.fromCodePoint(codePoint));
 }
 

@@ -4,13 +4,16 @@
  * shows each class as a `\u…` escape and leaves ordinary text, emoji sequences and surrogate
  * pairs alone; and each place that presents such text (inspector cells and detail, history
  * rows and documents, Airflow tooltips, the trace view) shows the escapes with a note, while
- * a missing key reads `(null)` as a missing value does.
+ * a missing key reads `(null)` as a missing value does. The inspector's search finds the
+ * characters themselves, and an escape typed as it is shown finds them too.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Dag, DagRun, Dataset, DatasetEvent, TaskInstance } from '../../src/airflow/types';
 import type { HistoryRow, HistoryRowSummary } from '../../src/history/types';
 import { previewOf } from '../../src/kafka/decode';
+import { MessageBuffer } from '../../src/kafka/messageBuffer';
+import { compileFilter } from '../../src/kafka/recordFilter';
 import type { KafkaRecord } from '../../src/kafka/types';
 import { cellOf, contentOf, detailNote, headerValueOf } from '../../src/panels/inspectorDisplay';
 import { detailOf, rowOf } from '../../src/panels/inspectorSource';
@@ -252,5 +255,48 @@ describe('visible text in the Airflow trees and the trace', () => {
     assert.equal(view.steps[0]?.detail, `by ${dag.dagId} run ${run.runId}`, 'the texts stay as they are; the webview styles the escapes');
     assert.equal(view.note, '4 invisible or bidirectional characters shown as \\uXXXX escapes. The names themselves are unchanged.');
     assert.equal(messageTraceView({ ...trace, steps: [] }, false).note, null);
+  });
+});
+
+describe('searching for hidden characters in the inspector', () => {
+  const values = [
+    `invoice${RLO}fdp.exe`, // the character itself
+    '{"name": "invoice\\u202efdp.exe"}', // JSON from Python: the escape as six characters
+    'invoice-fdp.exe', // neither
+    `Élan${RLO}`, // a non-ASCII letter with case before it
+    // Enough other rows that a narrow search is refined from its previous matches (under 1/8 of the rows).
+    ...Array.from({ length: 40 }, (_, i) => `filler ${i}`),
+  ];
+  const rows: KafkaRecord[] = values.map((text, i) => ({
+    topic: 't', partition: 0, offset: String(i), timestamp: i, key: null, value: Buffer.from(text), headers: [], size: Buffer.byteLength(text),
+  }));
+  const buffer = new MessageBuffer({ maxRecords: 100, maxBytes: 1_000_000 });
+  buffer.append(rows);
+  const found = (text: string): string[] => {
+    buffer.setFilter({ text });
+    const inBuffer = buffer.view(0, 100).map((r) => r.record.offset);
+    const predicate = compileFilter({ text });
+    assert.deepEqual(rows.filter(predicate).map((r) => r.offset), inBuffer, `the byte scan and the record predicate agree on ${JSON.stringify(text)}`);
+    return inBuffer;
+  };
+
+  it('finds the character when it is pasted, and only there', () => {
+    assert.deepEqual(found(RLO), ['0', '3']);
+    assert.deepEqual(found(`e${RLO}f`), ['0']);
+  });
+
+  it('finds the character and the typed escape when the escape is typed as shown, in any case', () => {
+    assert.deepEqual(found('\\u202E'), ['0', '1', '3']);
+    assert.deepEqual(found('invoice\\u202efdp'), ['0', '1']);
+    assert.deepEqual(found('élan\\u202E'), ['3'], 'a non-ASCII letter is folded on the decoded text');
+  });
+
+  it('does not narrow a growing query past the character (no refinement from a partial escape)', () => {
+    assert.deepEqual(found('\\u202'), ['1']);
+    assert.deepEqual(found('\\u202E'), ['0', '1', '3']);
+  });
+
+  it('reads an escape of an ordinary character as text', () => {
+    assert.deepEqual(found('\\u0041'), []);
   });
 });
