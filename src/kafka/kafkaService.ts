@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger';
 import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
 import { registerKafkajsCodecs } from './compression';
 import { kafkaErrorType, toKafkaError, topicNameProblem, type KafkaErrorContext } from './kafkaErrors';
-import { createWireCluster, type WireCluster } from './kafkajsInternals';
+import { configsFromConnectedBroker, createWireCluster, metadataWithOfflinePartitions, offsetsFromConnectedBroker, protocolError, type WireCluster } from './kafkajsInternals';
 import { readPartitions } from './partitionReader';
 import { produceMessages } from './producer';
 import type {
@@ -58,6 +58,18 @@ function nonNegative(value: bigint): string {
   return (value < 0n ? 0n : value).toString();
 }
 
+/** A topic's config entries as describeConfigs returns them, for the views. */
+function toConfigEntries(entries: readonly { configName: string; configValue: string; isDefault: boolean; isSensitive: boolean; configSource?: number }[]): TopicConfigEntry[] {
+  return entries
+    .map((e) => ({
+      name: e.configName,
+      value: e.isSensitive ? null : e.configValue,
+      isDefault: e.configSource === undefined ? e.isDefault : e.configSource !== DYNAMIC_TOPIC_CONFIG,
+      isSensitive: e.isSensitive,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 export class KafkaService {
   private readonly clientOptions: KafkaConfig;
   private readonly kafka: Kafka;
@@ -93,7 +105,10 @@ export class KafkaService {
   /** Every topic with its partition count and replication factor, sorted by name. */
   async listTopics(): Promise<TopicSummary[]> {
     return this.withWireCluster({ action: 'listing topics' }, async (cluster) => {
-      const metadata = await cluster.metadata({ topics: [] });
+      // Partition errors allowed: a partition without a leader must not hide every topic.
+      const metadata = await metadataWithOfflinePartitions(cluster, []);
+      const failed = metadata.topicMetadata.find((t) => t.topicErrorCode !== 0);
+      if (failed) throw protocolError(failed.topicErrorCode);
       return metadata.topicMetadata
         .map((t) => ({
           name: t.topic,
@@ -105,32 +120,81 @@ export class KafkaService {
     });
   }
 
-  /** Partitions with leader, replicas, ISR, watermarks and estimates, and the topic's configs. */
+  /**
+   * Partitions with leader, replicas, ISR, watermarks and estimates, and the topic's configs.
+   * A partition without a leader (offline, leader -1) is described too; its offsets cannot be
+   * read, so its low, high and messages are "0".
+   */
   async describeTopic(name: string): Promise<TopicDetails> {
     this.checkTopicName(name);
     const context = { action: `describing topic "${name}"`, topic: name };
-    return this.withAdmin(context, async (admin) => {
-      const metadata = await admin.fetchTopicMetadata({ topics: [name] });
-      const topic = metadata.topics.find((t) => t.name === name);
-      if (!topic || topic.partitions.length === 0) throw Object.assign(new Error('unknown topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
-      const [offsets, configs] = await Promise.all([admin.fetchTopicOffsets(name), this.topicConfigs(admin, name)]);
-      const partitionInfo: PartitionInfo[] = topic.partitions
+    let partitionInfo: PartitionInfo[];
+    let configs: TopicConfigEntry[];
+    try {
+      [partitionInfo, configs] = await this.withAdmin(context, (admin) => Promise.all([this.partitionInfo(admin, name), this.topicConfigs(admin, name)]));
+    } catch (error) {
+      // kafkajs's admin refuses all metadata while any partition of the cluster has no leader.
+      if (kafkaErrorType(error) !== 'LEADER_NOT_AVAILABLE') throw error;
+      [partitionInfo, configs] = await this.describeWithOfflinePartitions(name);
+    }
+    return {
+      name,
+      partitions: partitionInfo.length,
+      replicationFactor: partitionInfo[0]?.replicas.length ?? 0,
+      internal: name.startsWith('__'),
+      partitionInfo,
+      messageEstimate: sum(partitionInfo.map((p) => p.messages)),
+      configs,
+    };
+  }
+
+  private async partitionInfo(admin: Admin, name: string): Promise<PartitionInfo[]> {
+    const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+    const topic = metadata.topics.find((t) => t.name === name);
+    if (!topic || topic.partitions.length === 0) throw Object.assign(new Error('unknown topic'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    const offsets = await admin.fetchTopicOffsets(name);
+    return topic.partitions
+      .map((p) => {
+        const o = offsets.find((x) => x.partition === p.partitionId);
+        const low = o?.low ?? '0';
+        const high = o?.high ?? '0';
+        return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, low, high, messages: nonNegative(BigInt(high) - BigInt(low)) };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * describeTopic's partitions and configs while a partition of the cluster has no leader:
+   * the metadata as the broker sent it, the offsets asked of each leader directly (kafkajs
+   * looks leaders up in metadata it refuses to keep) and the configs of any broker. An
+   * offline partition's offsets are "0".
+   */
+  private async describeWithOfflinePartitions(name: string): Promise<[PartitionInfo[], TopicConfigEntry[]]> {
+    return this.withWireCluster({ action: `describing topic "${name}"`, topic: name }, async (cluster) => {
+      const metadata = await metadataWithOfflinePartitions(cluster, [name]);
+      const topic = metadata.topicMetadata.find((t) => t.topic === name);
+      if (!topic || topic.partitionMetadata.length === 0) throw protocolError(topic?.topicErrorCode || 3);
+      const byLeader = new Map<number, number[]>();
+      for (const p of topic.partitionMetadata) if (p.leader >= 0) byLeader.set(p.leader, [...(byLeader.get(p.leader) ?? []), p.partitionId]);
+      const offsets = new Map<number, { low: string; high: string }>();
+      await Promise.all([...byLeader].map(async ([leader, partitions]) => {
+        const address = metadata.brokers.find((b) => b.nodeId === leader);
+        if (!address) return;
+        const single = createWireCluster({ ...this.clientOptions, brokers: [`${address.host}:${address.port}`] });
+        try {
+          await single.connect();
+          for (const [p, o] of await offsetsFromConnectedBroker(single, name, partitions)) offsets.set(p, o);
+        } finally {
+          await single.disconnect().catch((error: unknown) => { this.logger.debug(`Closing the connection to broker ${leader} failed: ${describeError(error)}`); });
+        }
+      }));
+      const partitions = topic.partitionMetadata
         .map((p) => {
-          const o = offsets.find((x) => x.partition === p.partitionId);
-          const low = o?.low ?? '0';
-          const high = o?.high ?? '0';
+          const { low, high } = offsets.get(p.partitionId) ?? { low: '0', high: '0' };
           return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, low, high, messages: nonNegative(BigInt(high) - BigInt(low)) };
         })
         .sort((a, b) => a.partition - b.partition);
-      return {
-        name,
-        partitions: partitionInfo.length,
-        replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
-        internal: name.startsWith('__'),
-        partitionInfo,
-        messageEstimate: sum(partitionInfo.map((p) => p.messages)),
-        configs,
-      };
+      return [partitions, toConfigEntries(await configsFromConnectedBroker(cluster, name))];
     });
   }
 
@@ -434,18 +498,7 @@ export class KafkaService {
 
   private async topicConfigs(admin: Admin, topic: string): Promise<TopicConfigEntry[]> {
     const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
-    const entries = described.resources[0]?.configEntries ?? [];
-    return entries
-      .map((e) => {
-        const source = (e as { configSource?: number }).configSource;
-        return {
-          name: e.configName,
-          value: e.isSensitive ? null : e.configValue,
-          isDefault: source === undefined ? e.isDefault : source !== DYNAMIC_TOPIC_CONFIG,
-          isSensitive: e.isSensitive,
-        };
-      })
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return toConfigEntries(described.resources[0]?.configEntries ?? []);
   }
 
   /** The topic's max.message.bytes, or Kafka's default when it cannot be read (missing topic included: produce reports that). */

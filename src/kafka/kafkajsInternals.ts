@@ -38,6 +38,7 @@ const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/resp
 const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/response') as {
   decode: (raw: Buffer) => Promise<ProduceResponseV3>;
 };
+const metadataRequests = require('kafkajs/src/protocol/requests/metadata') as unknown;
 const protocolErrors = require('kafkajs/src/protocol/error') as {
   createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
 };
@@ -293,4 +294,77 @@ export async function sendProduceRequest(
   });
   if (request.acks === 0 || result === undefined) return [];
   return (result as ProduceResponseV3).topics.flatMap((t) => t.partitions);
+}
+
+const METADATA_API_KEY = 3;
+
+/** What the two functions below use of a kafkajs Cluster and Broker besides WireCluster and WireBroker. */
+interface PooledBroker extends WireBroker {
+  /** The request builder of `apiKey` in the newest version both sides speak (after connect()). */
+  lookupRequest(apiKey: number, definition: unknown): (args: Record<string, unknown>) => ProtocolRequest;
+  /** ListOffsets; timestamp -2 = earliest, -1 = latest. */
+  listOffsets(request: {
+    replicaId: number;
+    isolationLevel: number;
+    topics: { topic: string; partitions: { partition: number; timestamp: number }[] }[];
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; errorCode: number; offset: string }[] }[] }>;
+  describeConfigs(request: { resources: { type: number; name: string }[]; includeSynonyms: boolean }): Promise<{ resources: { errorCode: number; configEntries: WireConfigEntry[] }[] }>;
+}
+
+/** One config entry as DescribeConfigs returns it. */
+export interface WireConfigEntry {
+  configName: string;
+  configValue: string;
+  isDefault: boolean;
+  isSensitive: boolean;
+  configSource?: number;
+}
+
+/** A broker the cluster is connected to (the seed broker while it has no metadata). */
+function connectedBroker(cluster: WireCluster): Promise<PooledBroker> {
+  return (cluster as unknown as { brokerPool: { findConnectedBroker(): Promise<PooledBroker> } }).brokerPool.findConnectedBroker();
+}
+
+/**
+ * Metadata as the broker sent it, each partition's error code included (`topics` empty: all
+ * topics). kafkajs's own metadata call throws on the first partition that has no leader, so
+ * with one offline partition anywhere in the cluster it could not even list the topics, and
+ * the tree could not show which partitions are offline.
+ */
+export async function metadataWithOfflinePartitions(cluster: WireCluster, topics: string[]): Promise<WireMetadata> {
+  const broker = await connectedBroker(cluster);
+  const { request, response } = broker.lookupRequest(METADATA_API_KEY, metadataRequests)({ topics, allowAutoTopicCreation: false });
+  return await broker.connectionPool.send({ request, response: { decode: response.decode, parse: (data) => Promise.resolve(data) } }) as WireMetadata;
+}
+
+/**
+ * The earliest and latest offsets of `partitions` asked of the broker `cluster` is connected to
+ * (make the cluster with that one broker as its bootstrap: it must lead them). For a topic
+ * whose metadata kafkajs refuses, so kafkajs cannot look its leaders up.
+ */
+export async function offsetsFromConnectedBroker(cluster: WireCluster, topic: string, partitions: number[]): Promise<Map<number, { low: string; high: string }>> {
+  const broker = await connectedBroker(cluster);
+  const ask = async (timestamp: number): Promise<Map<number, string>> => {
+    const answer = await broker.listOffsets({ replicaId: -1, isolationLevel: ISOLATION_READ_COMMITTED, topics: [{ topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }] });
+    return new Map(answer.responses.flatMap((r) => r.partitions).filter((p) => p.errorCode === 0).map((p) => [p.partition, p.offset]));
+  };
+  const [low, high] = await Promise.all([ask(-2), ask(-1)]);
+  const result = new Map<number, { low: string; high: string }>();
+  for (const p of partitions) {
+    const l = low.get(p);
+    const h = high.get(p);
+    if (l !== undefined && h !== undefined) result.set(p, { low: l, high: h });
+  }
+  return result;
+}
+
+const TOPIC_RESOURCE = 2;
+
+/** The configs of `topic` asked of the broker `cluster` is connected to (any broker answers for a topic). */
+export async function configsFromConnectedBroker(cluster: WireCluster, topic: string): Promise<WireConfigEntry[]> {
+  const broker = await connectedBroker(cluster);
+  const answer = await broker.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false });
+  const resource = answer.resources[0];
+  if (resource && resource.errorCode !== 0) throw protocolError(resource.errorCode);
+  return resource?.configEntries ?? [];
 }

@@ -10,7 +10,7 @@
  *   cluster.brokerIds                 // [1, 2, 3]
  *   cluster.port(id) / address(id)    // 19091 + id / '127.0.0.1:<port>'
  *   cluster.pid(id)                   // the broker's process id, or undefined when it is not running
- *   await cluster.createTopic(name, { partitions: 3, replicationFactor: 3, configs })  // waits for leaders;
+ *   await cluster.createTopic(name, { partitions: 3, replicationFactor: 3, configs, replicaAssignment })  // waits for leaders;
  *                                     // min.insync.replicas 2 unless configs say otherwise; deleted by close()
  *   await cluster.deleteTopic(name)
  *   await cluster.partitions(topic)   // [{ partition, leader, replicas, isr }] from kcat (leader -1 = none)
@@ -176,17 +176,23 @@ export class TestCluster {
   }
 
   /** Creates a topic (replication factor 3, min.insync.replicas 2 by default) and waits until each partition has a leader and a full ISR. */
-  async createTopic(name: string, options: { partitions?: number; replicationFactor?: number; configs?: Record<string, string> } = {}): Promise<void> {
-    const partitions = options.partitions ?? 3;
+  async createTopic(name: string, options: { partitions?: number; replicationFactor?: number; configs?: Record<string, string>; replicaAssignment?: number[][] } = {}): Promise<void> {
+    const assignment = options.replicaAssignment;
+    const partitions = assignment?.length ?? options.partitions ?? 3;
     const replicationFactor = options.replicationFactor ?? 3;
     const configs = { 'min.insync.replicas': '2', ...options.configs };
     const admin = await this.admin();
     this.created.add(name);
+    const configEntries = Object.entries(configs).map(([n, value]) => ({ name: n, value }));
+    // kafkajs's waitForLeaders fails when the broker it asks has not yet seen the new topic;
+    // waitUntil below asks until every partition has a leader.
     await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic: name, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
+      waitForLeaders: false,
+      topics: [assignment
+        ? { topic: name, replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })), configEntries }
+        : { topic: name, numPartitions: partitions, replicationFactor, configEntries }],
     });
-    await this.waitUntil(name, (parts) => parts.length === partitions && parts.every((p) => p.leader >= 0 && p.isr.length === replicationFactor), `topic ${name} has ${partitions} partitions with leaders and full ISRs`);
+    await this.waitUntil(name, (parts) => parts.length === partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length), `topic ${name} has ${partitions} partitions with leaders and full ISRs`);
   }
 
   async deleteTopic(name: string): Promise<void> {
@@ -260,7 +266,9 @@ export class TestCluster {
       try {
         await this.restoreAll();
         const admin = await this.admin();
-        await admin.deleteTopics({ topics: [...this.created], timeout: 30_000 });
+        const existing = new Set(await admin.listTopics());
+        const topics = [...this.created].filter((t) => existing.has(t));
+        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
         this.created.clear();
       } catch (error) {
         problems.push(`could not delete the test topics ${[...this.created].join(', ')}: ${error instanceof Error ? error.message : String(error)}`);

@@ -28,10 +28,12 @@ describe('partitionReplicaHealth', () => {
     assert.deepEqual(replicaHealthIcon(h.health), { icon: 'warning', color: 'problemsWarningIcon.foreground' });
   });
 
-  it('calls a partition without a leader offline, even when its ISR still lists the lost broker', () => {
-    // KRaft keeps the last in-sync replica in the ISR of a partition that lost its leader.
-    const h = partitionReplicaHealth({ partition: 2, leader: -1, replicas: [3], isr: [3] });
+  it('calls a partition without a leader offline, whether or not its ISR still lists the lost broker', () => {
+    // Kafka 4.1 empties the ISR of a partition whose only replica is down; older controllers kept it.
+    assert.equal(partitionReplicaHealth({ partition: 2, leader: -1, replicas: [3], isr: [3] }).health, 'offline');
+    const h = partitionReplicaHealth({ partition: 2, leader: -1, replicas: [3], isr: [] });
     assert.equal(h.health, 'offline');
+    assert.deepEqual(h.outOfSync, [3]);
     assert.equal(h.mark, 'offline: no leader');
     assert.match(h.explanation, /Partition 2 is offline: no leader.*broker 3\)/);
     assert.deepEqual(replicaHealthIcon(h.health), { icon: 'error', color: 'errorForeground' });
@@ -61,14 +63,14 @@ describe('topicReplicaHealth', () => {
     const h = topicReplicaHealth([
       { partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2] },
       { partition: 1, leader: 2, replicas: [2, 3, 1], isr: [2, 1] },
-      { partition: 2, leader: -1, replicas: [3], isr: [3] },
+      { partition: 2, leader: -1, replicas: [3], isr: [] },
     ]);
     assert.equal(h.health, 'offline');
     assert.deepEqual(h.offline, [2]);
     assert.deepEqual(h.underReplicated, [0, 1]);
     assert.equal(h.mark, '1 offline · 2 under-replicated');
     assert.deepEqual(h.lines, [
-      'Offline (no leader): partition 2; its replica is on broker 3.',
+      'Offline (no leader): partition 2; its replica is on broker 3; its messages are not counted until a leader is back.',
       'Under-replicated: partitions 0, 1; not in sync: broker 3.',
     ]);
   });

@@ -619,11 +619,14 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     item.id = node.key;
     const health = partitionReplicaHealth(info);
     const leader = info.leader >= 0 ? `leader ${info.leader}` : 'no leader';
-    item.description = [health.health === 'offline' ? health.mark : leader, ...(health.health === 'underReplicated' ? [health.mark] : []), `offsets ${formatCount(info.low)}–${formatCount(info.high)}`, plural(info.messages, 'msg')].join(' · ');
+    const offsets = health.health === 'offline' ? [`replicas ${info.replicas.join(', ')}`] : [`offsets ${formatCount(info.low)}–${formatCount(info.high)}`, plural(info.messages, 'msg')];
+    item.description = [health.health === 'offline' ? health.mark : leader, ...(health.health === 'underReplicated' ? [health.mark] : []), ...offsets].join(' · ');
     item.tooltip = new vscode.MarkdownString()
       .appendMarkdown(`**${escapeMd(node.topic)} / partition ${info.partition}**\n\n`)
       .appendText(`Leader: ${info.leader >= 0 ? `broker ${info.leader}` : 'none (offline)'}\nReplicas: ${info.replicas.join(', ')}\nIn sync: ${info.isr.join(', ')}\n${health.explanation}\n`)
-      .appendText(`Start offset (low): ${formatCount(info.low)}\nEnd offset (high): ${formatCount(info.high)}\nMessages (estimate): ${formatCount(info.messages)}`);
+      .appendText(health.health === 'offline'
+        ? 'Offsets: unknown while the partition has no leader'
+        : `Start offset (low): ${formatCount(info.low)}\nEnd offset (high): ${formatCount(info.high)}\nMessages (estimate): ${formatCount(info.messages)}`);
     const mark = replicaHealthIcon(health.health);
     item.iconPath = mark
       ? new vscode.ThemeIcon(mark.icon, new vscode.ThemeColor(mark.color))

@@ -272,7 +272,7 @@ export function topicReplicaHealth(partitions: readonly ReplicaState[]): TopicRe
   if (offline.length > 0) {
     parts.push(`${formatCount(offline.length)} offline`);
     const replicas = [...new Set(sorted.filter((p) => offline.includes(p.partition)).flatMap((p) => p.replicas))].sort((a, b) => a - b);
-    lines.push(`Offline (no leader): ${named(offline)}; ${replicas.length === 1 ? 'its replica is' : 'their replicas are'} on ${brokerList(replicas)}.`);
+    lines.push(`Offline (no leader): ${named(offline)}; ${replicas.length === 1 ? 'its replica is' : 'their replicas are'} on ${brokerList(replicas)}; ${offline.length === 1 ? 'its messages are' : 'their messages are'} not counted until a leader is back.`);
   }
   if (underReplicated.length > 0) {
     parts.push(`${formatCount(underReplicated.length)} under-replicated`);
