@@ -488,7 +488,7 @@ export class AirflowClient {
 
   private unknownDataset(uri: string, cause?: unknown): WorkbenchError {
     return new WorkbenchError(
-      `No dataset with URI ${uri} exists on ${this.baseUrl}. Datasets exist once a DAG that declares them is parsed.`,
+      `No dataset with URI ${uri} exists on ${this.baseUrl}. Datasets exist once a DAG that declares them is parsed.${/\s/.test(uri) ? ' The URI contains a space, which dataset URIs rarely do: check it for a typo, or copy it from the Datasets view.' : ''}`,
       { cause, actions: ['showLog'] },
     );
   }

@@ -229,7 +229,7 @@ export class AirflowHttp {
       );
     }
     if (status === 404) {
-      throw new AirflowNotFoundError(`Airflow at ${this.baseUrl} found nothing at ${endpoint}: ${detail}`);
+      throw new AirflowNotFoundError(`Airflow at ${this.baseUrl} found nothing at ${endpoint}: ${detail.replace(/[.\s]+$/, '')}. Check the id, or refresh the view: it may have been deleted.`);
     }
     if (status >= 500) {
       throw new WorkbenchError(`Airflow at ${this.baseUrl} failed on ${endpoint} (${status}): ${detail}. Its logs say more; retry in a moment.`, { actions: ['retry', 'showLog'] });

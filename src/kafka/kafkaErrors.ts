@@ -201,7 +201,9 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
   }
   const network = explainNetworkError(error, 'Kafka', where);
   if (network) return make(network, retry);
-  if (hasName(error, 'KafkaJSRequestTimeoutError') || /Connection timeout|timed out/i.test(firstMessage(error))) {
+  // "Broker not connected": kafkajs gave up on the broker's first answer (ApiVersions timed out)
+  // and then asked the never-connected broker for metadata.
+  if (hasName(error, 'KafkaJSRequestTimeoutError') || /Connection timeout|timed out|Broker not connected/i.test(firstMessage(error))) {
     return make(
       `Kafka at ${where} did not answer in time while ${context.action}. Check the address, a firewall or VPN, or raise kafkaAirflow.requestTimeoutSeconds.`,
       retry,
@@ -209,7 +211,7 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
   }
   if (hasName(error, 'KafkaJSConnectionClosedError') || hasName(error, 'KafkaJSConnectionError')) {
     const hint = config.ssl ? '' : ' If the cluster uses TLS, enable TLS for this connection.';
-    return make(`Kafka at ${where} closed the connection while ${context.action}.${hint}`, retry);
+    return make(`Kafka at ${where} closed the connection while ${context.action}. Check that the address is a Kafka broker's listener.${hint}`, retry);
   }
 
   const topic = context.topic !== undefined ? `"${context.topic}"` : 'the topic';
@@ -227,6 +229,12 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
       return make(`Topic ${topic} exists already on ${where}. Choose another name.`);
     case 'INVALID_REPLICATION_FACTOR':
       return make(`Kafka at ${where} cannot place that many replicas: the replication factor must not exceed the number of brokers.`);
+    case 'INVALID_CONFIG': {
+      const reason = errorChain(error).find((e) => e.type === 'INVALID_CONFIG' && typeof e.message === 'string')?.message;
+      return make(
+        `Kafka at ${where} refused a config value while ${context.action}${typeof reason === 'string' ? ` (${reason})` : ''}. Check the config names and values against the broker's topic configs.`,
+      );
+    }
     case 'INVALID_PARTITIONS':
       return make('The number of partitions must be at least 1.');
     case 'MESSAGE_TOO_LARGE':

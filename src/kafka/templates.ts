@@ -22,8 +22,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Faker } from '@faker-js/faker';
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
+import { parseTree, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { WorkbenchError } from '../shared/errors';
+import { explainJsonError } from '../shared/jsonObject';
 import { topicNameProblem } from './kafkaErrors';
 import { createFaker, DATA_TYPE_IDS, isDataType, TestDataGenerator, type DataType } from './testData';
 import type { Compression, ProduceMessage } from './types';
@@ -156,7 +157,7 @@ export function parseTemplateFile(text: string): ParsedTemplateFile {
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
   for (const e of parseErrors) {
-    problems.push({ ...locator.at(e.offset, e.length, '$'), message: `JSON syntax error: ${printParseErrorCode(e.error)}` });
+    problems.push({ ...locator.at(e.offset, e.length, '$'), message: `JSON syntax error: ${explainJsonError(e.error)}.` });
   }
   if (!root || parseErrors.length > 0) return { templates: [], problems };
   if (root.type !== 'object') {
@@ -412,7 +413,8 @@ function compilePlaceholder(expression: string, faker: Faker, seeded: boolean): 
   }
   const methods = fakerMethods(faker, module);
   if (!methods.includes(method)) {
-    throw new Error(`faker.${module} has no method "${method}".${suggestion(method, methods)}`);
+    const hint = suggestion(method, methods);
+    throw new Error(`faker.${module} has no method "${method}".${hint === '' ? ` Its methods: ${methods.join(', ')}.` : hint}`);
   }
   let args: unknown[] = [];
   const argText = call[3]?.trim() ?? '';

@@ -40,6 +40,11 @@ const EXPLANATIONS: Record<string, string> = {
   InvalidCharacter: 'this character must be escaped inside a string',
 };
 
+/** A sentence for a jsonc-parser error code ("a closing brace } was expected"). */
+export function explainJsonError(code: Parameters<typeof printParseErrorCode>[0]): string {
+  return EXPLANATIONS[printParseErrorCode(code)] ?? 'this is not valid JSON';
+}
+
 /** 1-based line and column of a 0-based offset in `text`. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
@@ -63,7 +68,7 @@ export function parseJsonValue(text: string, what: string): JsonValueResult {
   const first = errors[0];
   if (first !== undefined) {
     const { line, column } = lineAndColumn(text, first.offset);
-    const explanation = EXPLANATIONS[printParseErrorCode(first.error)] ?? 'this is not valid JSON';
+    const explanation = explainJsonError(first.error);
     return { ok: false, line, column, message: `${what} is not valid JSON: line ${line}, column ${column}: ${explanation}.` };
   }
   return { ok: true, value };

@@ -227,9 +227,12 @@ export class StackLauncher {
     const result = await runCommand(spec, onLine, signal);
     if (signal?.aborted) return;
     if (result.code !== 0) {
-      const tail = result.output.split('\n').filter((l) => l.trim() !== '').slice(-5).join('\n');
+      // stack.sh says why it stopped in "ERROR: ..." lines; otherwise the last lines tell most.
+      const lines = result.output.split('\n').filter((l) => l.trim() !== '');
+      const errors = lines.filter((l) => /\bERROR: /.test(l)).map((l) => l.replace(/^.*?\bERROR: /, ''));
+      const detail = errors.length > 0 ? errors.join(' ') : lines.slice(-5).join('\n');
       throw new WorkbenchError(
-        `Could not ${action === 'up' ? 'start' : 'stop'} the ${kind} stack (exit code ${String(result.code)}). ${tail}`,
+        `Could not ${action === 'up' ? 'start' : 'stop'} the ${kind} stack (exit code ${String(result.code)}). ${detail}`,
         { actions: ['showLog', 'retry'] },
       );
     }
