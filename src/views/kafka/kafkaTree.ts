@@ -12,6 +12,7 @@ import type { GroupDetails, GroupPartitionLag, GroupSummary, PartitionInfo, Topi
 import type { KafkaConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
+import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
 import { CommandId } from '../../commands/ids';
 import { settingsProblemItem } from '../settingsProblemItem';
 import {
@@ -583,11 +584,13 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   private topicItem(node: TopicNode): vscode.TreeItem {
     const { topic } = node;
-    const item = new vscode.TreeItem(topic.name, vscode.TreeItemCollapsibleState.Collapsed);
+    // A name's invisible or bidirectional characters show as \u escapes, with a note in the tooltip.
+    const name = visibleText(topic.name);
+    const item = new vscode.TreeItem(name.text, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.key;
     const details = this.caches.get(node.connectionName)?.topicDetails.get(topic.name);
     const parts = [plural(topic.partitions, 'partition')];
-    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(topic.name)}**\n\n`);
+    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(name.text)}**\n\n`);
     tooltip.appendText(`${plural(topic.partitions, 'partition')}, replication factor ${topic.replicationFactor}`);
     if (details?.state === 'ok') {
       parts.push(plural(details.value.messageEstimate, 'msg'));
@@ -607,6 +610,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
       tooltip.appendText(`\nDetails could not be read: ${userMessage(details.error)}`);
     }
     item.description = parts.join(' · ');
+    if (name.count > 0) tooltip.appendText(`\n\n${hiddenCharactersNote(name.count)}.`);
     item.tooltip = tooltip;
     item.iconPath ??= new vscode.ThemeIcon('symbol-event', new vscode.ThemeColor('charts.blue'));
     item.contextValue = topic.internal ? 'kafkaTopic.internal' : 'kafkaTopic';
@@ -637,24 +641,32 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   private groupItem(node: GroupNode): vscode.TreeItem {
     const { group } = node;
-    const item = new vscode.TreeItem(group.groupId, vscode.TreeItemCollapsibleState.Collapsed);
+    // Group ids, topics and client ids may hold invisible or bidirectional characters: shown as \u escapes, counted in a note.
+    let hidden = 0;
+    const shown = (text: string): string => {
+      const visible = visibleText(text);
+      hidden += visible.count;
+      return visible.text;
+    };
+    const item = new vscode.TreeItem(shown(group.groupId), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.key;
     const details = this.caches.get(node.connectionName)?.groupDetails.get(group.groupId);
     const parts = [group.state || 'Unknown', plural(group.members, 'member')];
-    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(group.groupId)}**\n\n`)
+    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(visibleText(group.groupId).text)}**\n\n`)
       .appendText(`State: ${group.state}\nMembers: ${group.members}\nProtocol: ${group.protocolType || 'none'}`);
     if (details?.state === 'ok') {
       const lag = lagText(details.value.totalLag);
       parts.push(lag.text);
       const topics = [...new Set(details.value.partitions.map((p) => p.topic))];
-      if (topics.length > 0) tooltip.appendText(`\nTopics: ${topics.join(', ')}`);
+      if (topics.length > 0) tooltip.appendText(`\nTopics: ${shown(topics.join(', '))}`);
       tooltip.appendText(`\nTotal lag: ${formatCount(details.value.totalLag)}`);
-      for (const m of details.value.members.slice(0, 10)) tooltip.appendText(`\nMember ${m.clientId} on ${m.host}`);
+      for (const m of details.value.members.slice(0, 10)) tooltip.appendText(`\nMember ${shown(m.clientId)} on ${shown(m.host)}`);
     }
     const { icon, color } = groupStateIcon(group.state);
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = parts.join(' · ');
     if (groupCanReset(group.state)) tooltip.appendText('\n\nThe group has no running consumers: its offsets can be reset.');
+    if (hidden > 0) tooltip.appendText(`\n\n${hiddenCharactersNote(hidden)}.`);
     item.tooltip = tooltip;
     item.contextValue = groupCanReset(group.state) ? 'kafkaGroup.stopped' : 'kafkaGroup.active';
     return item;
