@@ -78,7 +78,9 @@ function keyedMessages(count: number, keys: number): ProduceMessage[] {
   const next = new Array<number>(keys).fill(0);
   return Array.from({ length: count }, (_, i) => {
     const k = i % keys;
-    return { key: `key-${k}`, value: `key-${k}#${next[k]++}|${'p'.repeat(100)}` };
+    const seq = next[k] ?? 0;
+    next[k] = seq + 1;
+    return { key: `key-${k}`, value: `key-${k}#${seq}|${'p'.repeat(100)}` };
   });
 }
 

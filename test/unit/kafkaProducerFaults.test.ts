@@ -193,9 +193,11 @@ describe('idempotent resends against FakeBrokerWithScriptedFaults', () => {
     assert.equal(result.sent, 2000, result.errors[0]?.message);
     assert.equal(result.failed, 0);
     await assertWrittenOnceInOrder(broker, messages, result, 3);
-    assert.ok((result.idempotence?.resentBatches ?? 0) >= 3, `resent ${result.idempotence?.resentBatches ?? 0}`);
-    assert.equal(result.idempotence?.offsetsUnknown, 0, 'Kafka 2+ answers a resend with the original offset');
-    assert.equal(result.idempotence?.producerId, '1000');
+    const idempotence = result.idempotence;
+    assert.ok(idempotence);
+    assert.ok(idempotence.resentBatches >= 3, `resent ${idempotence.resentBatches}`);
+    assert.equal(idempotence.offsetsUnknown, 0, 'Kafka 2+ answers a resend with the original offset');
+    assert.equal(idempotence.producerId, '1000');
     assert.ok(broker.refreshes >= 1, 'metadata was refreshed before resending');
   });
 
