@@ -18,6 +18,7 @@ import { HistoryDatabase } from './config/historyConnection';
 import { KafkaConnections } from './config/kafkaConnections';
 import { Secrets } from './config/secrets';
 import { settings } from './config/settings';
+import { watchFolderSettings } from './config/folderSettings';
 import { KafkaService } from './kafka/kafkaService';
 import { HistoryDocuments } from './views/history/historyDocuments';
 import { HistoryTreeProvider } from './views/history/historyTree';
@@ -107,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTraceCommands(traceDeps, traceConnections),
     ...registerBatchConsumerCommands({ ...traceDeps, kafka }, traceConnections),
     settings.onDidChange(refreshAll),
+    watchFolderSettings(log, refreshAll),
   );
 
   if (settings.connectOnStartup() && settings.kafkaConnections().value.length === 0) {

@@ -14,9 +14,11 @@ import {
   type KafkaConnection,
   type Parsed,
   restrictedModeNote,
+  type ScopedValues,
   type SettingOrigin,
 } from '../shared/connections';
 
+import { folderSettingValue } from './folderSettings';
 import { SECTION, SettingKey } from './settings.keys';
 
 export { SettingKey };
@@ -34,8 +36,13 @@ export type ScopedParsed<T> = Parsed<T> & { origin: SettingOrigin };
  * only shown, as a Restricted Mode note among the problems.
  */
 function readRestricted<T>(key: SettingKey, parse: (raw: unknown) => Parsed<T>, ignoredNames: (value: T) => string[], what: string): ScopedParsed<T> {
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(key);
-  const effective = effectiveSetting(inspected ?? {}, vscode.workspace.isTrusted);
+  const inspected: ScopedValues = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(key) ?? {};
+  const trusted = vscode.workspace.isTrusted;
+  // In Restricted Mode VS Code hides the folder's value; the folder's files say what it is.
+  const scoped = trusted || inspected.workspaceValue !== undefined || inspected.workspaceFolderValue !== undefined
+    ? inspected
+    : { ...inspected, workspaceValue: folderSettingValue(key) };
+  const effective = effectiveSetting(scoped, trusted);
   const parsed = parse(effective.value);
   const problems = [...parsed.problems];
   if (effective.ignored !== undefined) {
