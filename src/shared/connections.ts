@@ -124,7 +124,7 @@ export function parseKafkaConnections(raw: unknown): Parsed<KafkaConnection[]> {
     }
     const name = optionalString(entry['name']);
     if (!name) {
-      problems.push(`${label} has no "name".`);
+      problems.push(`${label} has no "name". Give it one, for example "name": "Production".`);
       return;
     }
     const brokersRaw = entry['brokers'];
@@ -201,7 +201,7 @@ export function parseAirflowConnections(raw: unknown): Parsed<AirflowConnection[
     }
     const name = optionalString(entry['name']);
     if (!name) {
-      problems.push(`${label} has no "name".`);
+      problems.push(`${label} has no "name". Give it one, for example "name": "Production".`);
       return;
     }
     const url = parseAirflowUrl(typeof entry['url'] === 'string' ? entry['url'] : '');

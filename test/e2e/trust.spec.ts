@@ -72,6 +72,7 @@ test.describe('an untrusted folder', () => {
       await expect(wb.treeRow('Kafka', /^Topics/)).toBeVisible({ timeout: 60_000 });
       await expect(wb.treeRows('Kafka').filter({ hasText: /No SASL password|refused|127\.0\.0\.1:1\b/ })).toHaveCount(0);
     });
+    await wb.widenSideBar(760);
     await wb.saveReadmeScreenshot('restricted-mode');
 
     await test.step('trusting the folder makes its connections count', async () => {

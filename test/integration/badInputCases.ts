@@ -234,7 +234,6 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
       id: 'settings-json-unquoted-key', area: 'settings', needs: [],
       input: 'malformed settings.json: name written without quotes (name: "Local")',
       cause: ['#1', '"name"'], nextStep: ['give it a name', 'add "name"', 'for example "name"'], timeoutMs: LOCAL_LIMIT_MS,
-      todo: 'the problem row says the name is missing but not what to write; fix in src/shared/connections.ts (lead)',
       run: (attempt) => attemptProblems(attempt, () => parseKafkaConnections(settingsValue('[ { name: "Local", "brokers": ["127.0.0.1:9092"] } ]', kafkaSettings)).problems),
     },
     {
