@@ -214,7 +214,8 @@ export class KafkaService {
       }
       configEntries.push({ name: 'retention.ms', value: String(options.retentionMs) });
     }
-    const context = { action: `creating topic "${options.name}"`, topic: options.name };
+    const configText = configEntries.map((e) => `${e.name}=${e.value}`).join(', ');
+    const context = { action: `creating topic "${options.name}"${configText === '' ? '' : ` with ${configText}`}`, topic: options.name };
     const created = await this.withAdmin(context, (admin) =>
       admin.createTopics({
         waitForLeaders: true,

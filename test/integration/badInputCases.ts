@@ -401,7 +401,7 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
     {
       id: 'kafka-create-bad-config', area: 'kafka', needs: ['kafka'],
       input: 'create a topic with max.message.bytes = "lots"',
-      cause: ['refused a config value', 'wb-bad-config-'], nextStep: ['Check the config names and values'], timeoutMs: STACK_LIMIT_MS,
+      cause: ['refused a config value', 'wb-bad-config-', 'max.message.bytes=lots'], nextStep: ['Check the config names and values'], timeoutMs: STACK_LIMIT_MS,
       run: async (attempt) => {
         const kafka = fx.kafka();
         const name = `wb-bad-config-${fx.run}`;
