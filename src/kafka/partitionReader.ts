@@ -4,12 +4,15 @@
  * end offsets seen at the start, maxMessages, or cancellation; in follow mode it keeps long-
  * polling for new records. It never joins a consumer group and never commits an offset, so
  * browsing leaves no trace on the cluster (the integration test checks that no group appears).
+ * When a partition's leader moves or dies, only that leader's partitions wait (up to
+ * `leaderWaitMs`) for Kafka to elect another and go on from their own offsets on it, each
+ * change reported through `onNotice`; test/integration/cluster.test.ts kills a leader mid-read.
  */
 import type { Logger } from '../shared/logger';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { partitionProblem } from './kafkaErrors';
 import { visibleRecords, type FetchPartitionResponse, type WireCluster, type WireRecord, ISOLATION_READ_COMMITTED } from './kafkajsInternals';
-import type { BrowseOptions, BrowseSummary, KafkaRecord, StartPosition } from './types';
+import type { BrowseNotice, BrowseOptions, BrowseSummary, KafkaRecord, StartPosition } from './types';
 
 /** Tuning of the fetch loop; the defaults suit an editor reading up to ~100 MB. */
 export interface ReaderTuning {
@@ -20,6 +23,11 @@ export interface ReaderTuning {
   partitionFetchBytes: number;
   /** How long the broker may hold a fetch open waiting for new records. */
   maxWaitMs: number;
+  /**
+   * How long a partition may be without a leader that answers before the read fails. Kafka
+   * fences a dead broker after broker.session.timeout.ms (9 s by default), then elects.
+   */
+  leaderWaitMs: number;
 }
 
 export const DEFAULT_TUNING: ReaderTuning = {
@@ -27,6 +35,7 @@ export const DEFAULT_TUNING: ReaderTuning = {
   fetchBytes: 16 * 1024 * 1024,
   partitionFetchBytes: 4 * 1024 * 1024,
   maxWaitMs: 500,
+  leaderWaitMs: 60_000,
 };
 
 interface PartitionCursor {
@@ -37,14 +46,26 @@ interface PartitionCursor {
   done: boolean;
 }
 
-/** Raised inside a fetch loop when partition leadership moved; the reader refreshes metadata and regroups. */
-class LeadershipMoved extends Error {}
-
 const LEADERSHIP_ERRORS = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'REPLICA_NOT_AVAILABLE']);
+/** kafkajs's errors for a broker that went away (killed, restarting, unreachable) or a leader it cannot look up. */
+const BROKER_GONE_ERRORS = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSMetadataNotLoaded']);
 
 function errorType(error: unknown): string | undefined {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : undefined;
+}
+
+/** Whether `error` (or its cause) says the partition's leader moved, is being elected, or its broker is gone. */
+function isLeaderProblem(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const type = errorType(e);
+    if ((type !== undefined && LEADERSHIP_ERRORS.has(type)) || BROKER_GONE_ERRORS.has(e.name)) return true;
+  }
+  return false;
+}
+
+function describeProblem(error: unknown): string {
+  return error instanceof Error ? errorType(error) ?? error.message : String(error);
 }
 
 /** Converts kafkajs's decoded record into the plain KafkaRecord the views use. */
@@ -187,7 +208,8 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
     if (run.delivered >= options.maxMessages) run.stopped = 'maxMessages';
   };
 
-  const fetchLoop = async (nodeId: string, own: PartitionCursor[]): Promise<void> => {
+  /** `answered.at` is when this leader last answered a fetch: a wait for a new leader starts over after progress. */
+  const fetchLoop = async (nodeId: string, own: PartitionCursor[], answered: { at: number }): Promise<void> => {
     const broker = await cluster.findBroker({ nodeId });
     let first = true;
     const request = () => {
@@ -224,9 +246,9 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
           inFlight = request();
           continue;
         }
-        if (type !== undefined && LEADERSHIP_ERRORS.has(type)) throw new LeadershipMoved(type);
         throw error;
       }
+      answered.at = Date.now();
       const deliveries: [number, WireRecord[]][] = [];
       for (const topicResponse of response.responses) {
         for (const part of topicResponse.partitions) {
@@ -256,25 +278,86 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
     return records;
   };
 
-  for (let attempt = 0; ; attempt++) {
-    const active = cursors.filter((c) => !c.done);
-    if (active.length === 0) return { delivered: run.delivered, stoppedBecause: run.stopped ?? 'endOfPartitions' };
-    const byLeader = cluster.findLeaderForPartitions(topic, active.map((c) => c.partition));
+  const notify = (notice: BrowseNotice): void => {
     try {
-      await Promise.all(
-        Object.entries(byLeader).map(([nodeId, partitions]) => fetchLoop(nodeId, active.filter((c) => partitions.includes(c.partition)))),
-      );
+      options.onNotice?.(notice);
     } catch (error) {
-      if (error instanceof LeadershipMoved && attempt < 5 && stoppedReason() === undefined && !isCancelled()) {
-        logger.info(`browse ${topic}: ${error.message}; refreshing metadata and continuing`);
+      logger.warn(`browse ${topic}: a notice listener failed: ${describeProblem(error)}`);
+    }
+  };
+  const pause = (ms: number): Promise<void> => Promise.race([new Promise<void>((resolve) => setTimeout(resolve, ms)), cancelled]);
+
+  /**
+   * Reads `own` from `leader` until done; when the leader moves, dies or is being elected,
+   * waits for metadata that names a leader that answers and reads each partition on from its
+   * cursor there. Only this leader's partitions wait; the others keep reading.
+   */
+  const readFromLeader = async (leader: number, own: PartitionCursor[], formerLeader = leader): Promise<void> => {
+    const answered = { at: 0 };
+    const from = leader >= 0 ? leader : formerLeader;
+    let waitingSince: number | undefined;
+    let delay = 250;
+    for (;;) {
+      try {
+        await fetchLoop(String(leader), own, answered);
+        return;
+      } catch (error) {
+        if (error instanceof CancelledError || isCancelled() || stoppedReason() !== undefined) return;
+        if (!isLeaderProblem(error)) throw error;
+        const partitions = own.filter((c) => !c.done).map((c) => c.partition);
+        if (waitingSince === undefined || answered.at > waitingSince) {
+          waitingSince = Date.now();
+          delay = 250;
+          logger.info(`browse ${topic}: partitions ${partitions.join(', ')} lost their leader (broker ${leader}: ${describeProblem(error)}); waiting for a new one`);
+          for (const partition of partitions) notify({ kind: 'leaderUnavailable', partition, leader: from });
+        }
+        if (Date.now() - waitingSince > tuning.leaderWaitMs) {
+          throw new WorkbenchError(
+            `${partitions.length === 1 ? 'Partition' : 'Partitions'} ${partitions.join(', ')} of ${topic} had no leader that answers for ${Math.round(tuning.leaderWaitMs / 1000)} s (last leader: broker ${leader}; ${describeProblem(error)}). Check that the brokers run, then read again.`,
+            { cause: error, actions: ['retry'] },
+          );
+        }
+      }
+      try {
+        await pause(delay);
+      } catch {
+        return; // cancelled
+      }
+      delay = Math.min(delay * 2, 2_000);
+      try {
         await cluster.refreshMetadata();
+      } catch (error) {
+        // Metadata of a partition without a leader is an error to kafkajs: keep waiting.
+        logger.debug(`browse ${topic}: refreshing metadata: ${describeProblem(error)}`);
         continue;
       }
-      throw error;
+      const active = own.filter((c) => !c.done);
+      if (active.length === 0) return;
+      let byLeader: Record<string, number[]>;
+      try {
+        byLeader = cluster.findLeaderForPartitions(topic, active.map((c) => c.partition));
+      } catch (error) {
+        logger.debug(`browse ${topic}: no leaders yet: ${describeProblem(error)}`);
+        continue;
+      }
+      const groups = Object.entries(byLeader).map(([id, ps]) => [Number(id), active.filter((c) => ps.includes(c.partition))] as const);
+      if (groups.length === 1 && groups[0]?.[0] === leader) continue; // still named leader: try it again
+      for (const [next, cursors] of groups) {
+        if (next !== leader && next >= 0) for (const c of cursors) notify({ kind: 'leaderMoved', partition: c.partition, from, to: next });
+      }
+      await Promise.all(groups.map(([next, cursors]) => readFromLeader(next, cursors, from)));
+      return;
     }
-    const reason = stoppedReason();
-    if (reason !== undefined) return { delivered: run.delivered, stoppedBecause: reason };
-    if (isCancelled()) return { delivered: run.delivered, stoppedBecause: 'cancelled' };
-    if (cursors.every((c) => c.done)) return { delivered: run.delivered, stoppedBecause: 'endOfPartitions' };
-  }
+  };
+
+  const active = cursors.filter((c) => !c.done);
+  if (active.length === 0) return { delivered: run.delivered, stoppedBecause: run.stopped ?? 'endOfPartitions' };
+  const byLeader = cluster.findLeaderForPartitions(topic, active.map((c) => c.partition));
+  await Promise.all(
+    Object.entries(byLeader).map(([nodeId, partitions]) => readFromLeader(Number(nodeId), active.filter((c) => partitions.includes(c.partition)))),
+  );
+  const reason = stoppedReason();
+  if (reason !== undefined) return { delivered: run.delivered, stoppedBecause: reason };
+  if (isCancelled()) return { delivered: run.delivered, stoppedBecause: 'cancelled' };
+  return { delivered: run.delivered, stoppedBecause: 'endOfPartitions' };
 }

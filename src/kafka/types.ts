@@ -232,7 +232,16 @@ export interface BrowseOptions {
   signal: AbortSignal;
   /** Called with each batch of records as they arrive, in partition-offset order within a partition. */
   onRecords: (records: KafkaRecord[]) => void;
+  /** Called when the read carries on past something the user should know: a partition's leader moved or does not answer. */
+  onNotice?: (notice: BrowseNotice) => void;
 }
+
+/** What a read reports while it keeps reading (not an error). Broker ids; -1 = no leader. */
+export type BrowseNotice =
+  /** The partition is read from its new leader, from where the old one stopped. */
+  | { kind: 'leaderMoved'; partition: number; from: number; to: number }
+  /** The partition's leader does not answer (or it has none); the read waits for Kafka to elect one. */
+  | { kind: 'leaderUnavailable'; partition: number; leader: number };
 
 export interface BrowseSummary {
   delivered: number;

@@ -5,7 +5,7 @@
  * buffer. No vscode import: the benchmark (bench/inspector.ts) drives it as the panel does.
  */
 import type { KafkaApi } from '../config/kafkaConnections';
-import type { KafkaRecord, StartPosition } from '../kafka/types';
+import type { BrowseNotice, KafkaRecord, StartPosition } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
@@ -46,9 +46,24 @@ export function startPositionOf(options: InspectorOptions, now = Date.now()): St
   }
 }
 
+/** A read's notice as the status line says it. */
+export function noticeText(notice: BrowseNotice): string {
+  switch (notice.kind) {
+    case 'leaderMoved': return `Partition ${notice.partition}'s leader moved from broker ${notice.from} to ${notice.to}; reading on.`;
+    case 'leaderUnavailable': return notice.leader >= 0
+      ? `Partition ${notice.partition}'s leader, broker ${notice.leader}, does not answer; waiting for Kafka to elect another…`
+      : `Partition ${notice.partition} has no leader; waiting for Kafka to elect one…`;
+  }
+}
+
+/** Notices shown at once; more partitions are counted. */
+const NOTICES_SHOWN = 3;
+
 export class KafkaInspectorSource extends BufferedInspectorSource {
   private follow = false;
   private partitionCount = 0;
+  /** The latest notice of each partition in the current read. */
+  private readonly notices = new Map<number, string>();
 
   constructor(private readonly deps: KafkaInspectorSourceDeps) {
     super(deps.maxBytes, deps.now);
@@ -77,6 +92,7 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
       }
     }
     this.follow = options.follow || start.kind === 'end';
+    this.notices.clear();
     const controller = this.beginRun(options.maxMessages);
     void this.read(controller, start, partitions, options.maxMessages);
   }
@@ -94,6 +110,13 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
         onRecords: (records: KafkaRecord[]) => {
           if (this.run !== controller) return;
           this.buffer.append(records);
+          this.emit();
+        },
+        onNotice: (notice: BrowseNotice) => {
+          if (this.run !== controller) return;
+          const text = noticeText(notice);
+          this.deps.log.info(`Reading ${this.deps.topic}: ${text}`);
+          this.notices.set(notice.partition, text);
           this.emit();
         },
       });
@@ -136,6 +159,11 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
         : `Following: ${plural(this.buffer.total, 'message')}; new ones appear as they are written.`; break;
       default: line = this.stateMessage;
     }
-    return this.statusWith(state, line);
+    const status = this.statusWith(state, line);
+    if (this.notices.size === 0) return status;
+    const texts = [...this.notices.values()];
+    const more = texts.length - NOTICES_SHOWN;
+    const notice = `${texts.slice(0, NOTICES_SHOWN).join(' ')}${more > 0 ? ` (${plural(more, 'more partition')} likewise.)` : ''}`;
+    return { ...status, notice };
   }
 }

@@ -293,6 +293,8 @@ export interface InspectorStatus {
   generation: number;
   /** A sentence for the status line. */
   message: string;
+  /** Something the read went on past (a partition's leader moved), shown beside the status; not an error. */
+  notice?: string;
   elapsedMs: number;
   ratePerSecond: number;
 }

@@ -57,6 +57,8 @@ header .sub { color: var(--vscode-descriptionForeground); }
 .status { display: flex; gap: 8px; align-items: center; min-height: 20px; color: var(--vscode-descriptionForeground); }
 .status.error { color: var(--vscode-errorForeground); }
 .status .codicon { font-size: 14px; }
+.status .notice { display: flex; gap: 4px; align-items: center; color: var(--vscode-editorInfo-foreground, var(--vscode-descriptionForeground)); }
+.status .notice[hidden] { display: none; }
 .work { display: flex; flex-direction: column; gap: 8px; flex: 1; min-height: 0; }
 .table-area { display: flex; flex-direction: column; flex: 3; min-width: 0; min-height: 0; }
 .detail { flex: 2; min-height: 0; display: flex; flex-direction: column; border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); }
@@ -154,7 +156,10 @@ const exportFilteredButton = el('vscode-button', { id: 'export-filtered', icon: 
 
 const statusIcon = el('span', { class: 'codicon codicon-circle-outline' });
 const statusText = el('span', { id: 'status-text' }, 'Not reading yet.');
-const statusLine = el('div', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite' }, statusIcon, statusText);
+// A notice the read went on past (a partition's leader moved): information, not an error.
+const noticeText = el('span', { id: 'status-notice-text' });
+const statusNotice = el('span', { class: 'notice', id: 'status-notice', hidden: true }, el('span', { class: 'codicon codicon-info' }), noticeText);
+const statusLine = el('div', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite' }, statusIcon, statusText, statusNotice);
 
 // ---------------------------------------------------------------- detail pane
 
@@ -405,6 +410,8 @@ function applyStatus(status: InspectorStatus): void {
   statusText.textContent = state.paused
     ? `Paused: ${formatCount(waiting)} new matching messages wait. ${status.message}`
     : status.message;
+  noticeText.textContent = status.notice ?? '';
+  statusNotice.hidden = status.notice === undefined;
   if (previous?.generation !== status.generation) {
     state.paused = false;
     updatePauseButton();
