@@ -31,7 +31,8 @@ function isPlaceholder(kind: InspectorContentKind): boolean {
 
 function shown(text: string, muted: boolean): ShownText {
   if (muted) return { parts: [text], count: 0, muted };
-  return { ...visibleParts(text, MAX_STYLED_ESCAPES), muted };
+  const { parts, count } = visibleParts(text, MAX_STYLED_ESCAPES);
+  return { parts, count, muted };
 }
 
 /** The key or value cell of a row (the row's preview comes from the host: `(null)` for both when missing). */
@@ -39,7 +40,9 @@ export function cellOf(row: InspectorRow, column: 'key' | 'value'): ShownCell {
   const text = column === 'key' ? row.key : row.value;
   const kind = column === 'key' ? row.keyKind : row.valueKind;
   const muted = isPlaceholder(kind);
-  return { ...shown(text, muted), tooltip: muted ? text : visibleTooltip(text) };
+  const { parts, count } = shown(text, muted);
+  // Nearly every cell of a page has nothing to show: one regex test, and the text is its own tooltip.
+  return { parts, count, muted, tooltip: count === 0 ? text : visibleTooltip(text) };
 }
 
 export type DetailView = 'pretty' | 'text' | 'hex';

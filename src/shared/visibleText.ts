@@ -19,16 +19,24 @@
 const BIDI_CLASS = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
 /** Control characters other than tab, line feed and carriage return: C0, DEL and C1. */
 const CONTROL_CLASS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F';
-/** Characters with no glyph: zero-width and other format characters, blank fillers, tags. */
-const INVISIBLE_CLASS = '\\u00AD\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180E\\u200B-\\u200D\\u2060-\\u2064\\u206A-\\u206F\\u3164\\uFEFF\\uFFA0\\uFFF9-\\uFFFB\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E007F}';
+/** Characters with no glyph: zero-width and other format characters, blank fillers... */
+const INVISIBLE_BMP_CLASS = '\\u00AD\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180E\\u200B-\\u200D\\u2060-\\u2064\\u206A-\\u206F\\u3164\\uFEFF\\uFFA0\\uFFF9-\\uFFFB';
+/** ...and above U+FFFF: musical format characters and tags (their lead surrogates are U+D834 and U+DB40). */
+const INVISIBLE_ASTRAL_CLASS = '\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E007F}';
+const INVISIBLE_CLASS = `${INVISIBLE_BMP_CLASS}${INVISIBLE_ASTRAL_CLASS}`;
 
 // The classes list single code points on purpose (U+034F and U+200D combine with others in
 // text, and are exactly what is looked for here), so the lint rule against combined
 // characters in a class does not apply to these patterns.
 const CLASS = `[${BIDI_CLASS}${CONTROL_CLASS}${INVISIBLE_CLASS}]`;
-/** The fast path: one test, no allocation, for the text that holds none (nearly all). */
+/**
+ * The fast path: one test, no allocation, for the text that holds none (nearly all). Without
+ * the `u` flag it runs about twice as fast; it tests the BMP characters and, for the ones
+ * above U+FFFF, their lead surrogates (U+D834, U+DB40): a superset, which the exact pass after
+ * it narrows.
+ */
 // eslint-disable-next-line no-misleading-character-class -- see above
-const ANY_HIDDEN = new RegExp(CLASS, 'u');
+const ANY_HIDDEN = new RegExp(`[${BIDI_CLASS}${CONTROL_CLASS}${INVISIBLE_BMP_CLASS}\\uD834\\uDB40]`);
 // eslint-disable-next-line no-misleading-character-class -- see above
 const ALL_HIDDEN = new RegExp(CLASS, 'gu');
 const IS_BIDI = new RegExp(`^[${BIDI_CLASS}]$`, 'u');
@@ -166,7 +174,7 @@ function isLegitimate(text: string, index: number, codePoint: number, length: nu
 
 /** Whether `text` holds a character that visibleText would show as an escape (fast: one regex test). */
 export function hasHiddenCharacters(text: string): boolean {
-  return ANY_HIDDEN.test(text);
+  return ANY_HIDDEN.test(text) && countHiddenCharacters(text) > 0;
 }
 
 /**
@@ -201,7 +209,10 @@ export function visibleText(text: string): VisibleText {
 
 /** How many characters visibleText would show as escapes. */
 export function countHiddenCharacters(text: string): number {
-  return ANY_HIDDEN.test(text) ? visibleText(text).count : 0;
+  if (!ANY_HIDDEN.test(text)) return 0;
+  let count = 0;
+  scan(text, () => undefined, () => { count++; });
+  return count;
 }
 
 /**

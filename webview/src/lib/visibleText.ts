@@ -3,9 +3,9 @@
  * characters; src/shared/visibleText.ts decides which) are shown as escapes such as
  * `\u202E`, each in a span of its own style with a title that names the character. Built
  * with text nodes and createElement only, never innerHTML. Text without such characters
- * takes the fast path: one regex test and textContent.
+ * takes the fast path: one regex test (in visibleParts) and textContent.
  */
-import { hasHiddenCharacters, visibleParts, type VisiblePart } from '../../../src/shared/visibleText';
+import { visibleParts, type VisiblePart } from '../../../src/shared/visibleText';
 
 /** The escapes' style: like the editor's Unicode highlight, a border in its color. */
 export const VISIBLE_TEXT_CSS = `
@@ -40,17 +40,12 @@ export function setParts(element: Element, parts: readonly VisiblePart[]): void 
 
 /** Puts `text` into `element` with its hidden characters as styled escapes; returns how many. */
 export function setVisibleText(element: Element, text: string, maxStyled?: number): number {
-  if (!hasHiddenCharacters(text)) {
-    if (element.childElementCount > 0 || element.textContent !== text) element.textContent = text;
-    return 0;
-  }
   const { parts, count } = visibleParts(text, maxStyled);
-  element.replaceChildren(...partNodes(parts));
+  setParts(element, parts);
   return count;
 }
 
 /** The nodes of `text` with its hidden characters as styled escapes, for el(...) children. */
 export function visibleNodes(text: string): (Node | string)[] {
-  if (!hasHiddenCharacters(text)) return [text];
   return partNodes(visibleParts(text).parts);
 }
