@@ -50,21 +50,45 @@ const copyCodicons = {
 };
 
 /**
- * Heavy modules that only some commands need, so activation does not parse them. Each is
- * built as its own CommonJS file beside dist/extension.js (`out`), and the extension bundle
- * loads that file where the source asks for `specifier` with a `require()` or `import()`
- * inside a function; under tsx (tests, benchmarks) the same call reaches the module itself.
- * esbuild cannot split a CommonJS bundle, hence one entry each. A top-level `import` of one
- * of them would load it at activation again, so the build refuses it.
+ * Heavy modules that activation does not need, so it does not parse or run them. Each is built
+ * as its own CommonJS file beside dist/extension.js (`out`) and loaded from there on first use
+ * (esbuild cannot split a CommonJS bundle, hence one entry each). Under tsx (tests,
+ * benchmarks) the source's imports reach the modules themselves. Two ways to ask for one:
+ * - `on-call`: the source requires it with `require()` or `import()` inside a function; a
+ *   top-level `import` would load it at activation again, so the build refuses it.
+ * - `on-access`: the source imports it as usual; the bundle holds a stand-in object with the
+ *   module's export names whose members load the file when first read (`pg.Pool` in a
+ *   function body loads pg when that function first runs). Its export names are read here.
  */
 const lazyModules = [
   // @faker-js/faker, ~430 KB: test data and template placeholders (src/kafka/testData.ts).
-  { specifier: './fakerBundle', entry: 'src/kafka/fakerBundle.ts', out: 'faker' },
+  { specifier: './fakerBundle', entry: 'src/kafka/fakerBundle.ts', out: 'faker', kind: 'on-call' },
   // zstd as WebAssembly, ~240 KB, for Node 20 without zstd in node:zlib (src/kafka/compression.ts).
-  { specifier: '@hpcc-js/wasm-zstd', entry: require.resolve('@hpcc-js/wasm-zstd'), out: 'zstd' },
+  { specifier: '@hpcc-js/wasm-zstd', entry: require.resolve('@hpcc-js/wasm-zstd'), out: 'zstd', kind: 'on-call' },
+  // node-postgres, ~75 KB with its parts; loading it also builds a fetch Response (its
+  // Cloudflare check), which loads Node's undici: most of activation's time before this.
+  // Only Message History, trace and the stack's health check talk to PostgreSQL.
+  { specifier: 'pg', entry: require.resolve('pg'), out: 'pg', kind: 'on-access' },
 ];
 
-/** Points the extension bundle's lazy `require()`/`import()` of a `lazyModules` entry at its own file. */
+/** The stand-in for an `on-access` module: its export names, each loading the real module when read. */
+function onAccessStandIn(lazy) {
+  const names = Object.keys(require(lazy.specifier));
+  return `// ${lazy.specifier}, loaded from ./${lazy.out}.js on first access (esbuild.js lazyModules).
+const names = ${JSON.stringify(names)};
+let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(`./${lazy.out}.js`)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
+  has: (_, key) => key in load(),
+  ownKeys: () => names,
+  getOwnPropertyDescriptor: (_, key) =>
+    names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
+});
+`;
+}
+
+/** Points the extension bundle's imports of a `lazyModules` entry at its own file. */
 const loadLazily = {
   name: 'load-lazily',
   setup(build) {
@@ -72,18 +96,21 @@ const loadLazily = {
     const filter = new RegExp(`^(${lazyModules.map((m) => m.specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
     build.onResolve({ filter }, (args) => {
       const lazy = bySpecifier.get(args.path);
-      if (args.kind === 'import-statement') {
+      if (lazy.kind === 'on-call' && args.kind === 'import-statement') {
         return { errors: [{ text: `${args.path} is loaded on first use (esbuild.js lazyModules): import it with require() or import() inside a function, or \`import type\` for its types (imported by ${args.importer})` }] };
       }
       // A small CommonJS module in the bundle that requires the separate file when first used;
       // esbuild turns both require() and import() of it into a call of that module's wrapper.
-      return { path: lazy.out, namespace: 'lazy-module' };
+      return { path: lazy.specifier, namespace: 'lazy-module' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${args.path}.js`)});`,
-      loader: 'js',
-      resolveDir: __dirname,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const lazy = bySpecifier.get(args.path);
+      return {
+        contents: lazy.kind === 'on-access' ? onAccessStandIn(lazy) : `module.exports = require(${JSON.stringify(`./${lazy.out}.js`)});`,
+        loader: 'js',
+        resolveDir: __dirname,
+      };
+    });
     build.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'lazy-module' }, (args) => ({ path: args.path, external: true }));
   },
 };

@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { ACTIVATION_MAX_MS, EXTENSION_BUNDLE_MAX_BYTES, MB, VSIX_MAX_BYTES, vsixPath } from '../test/package/budgets';
@@ -40,6 +40,8 @@ const verdict = (ok: boolean): string => (ok ? 'within target' : 'OVER TARGET');
 interface Probe {
   requireMs: number;
   activateMs: number;
+  cpuMs: number;
+  alsoLoaded: string[];
   unknown: string[];
 }
 
@@ -108,27 +110,31 @@ async function main(): Promise<void> {
     const results: Record<'empty' | 'extension', Probe[]> = { empty: [], extension: [] };
     measure(empty);
     measure(installed); // warm the file cache once, not counted
-    console.log(`\nActivation: require + activate() in ${runs} fresh processes each, alternating (vscode is a stand-in):`);
+    console.log(`\nActivation: require + activate() in ${runs} fresh processes each, alternating (vscode is a stand-in); medians:`);
     for (let i = 0; i < runs; i++) {
       results.empty.push(measure(empty));
       results.extension.push(measure(installed));
     }
-    const summary = (probes: Probe[]): { require: number; activate: number; total: number } => ({
+    const summary = (probes: Probe[]): { require: number; activate: number; total: number; cpu: number } => ({
       require: median(probes.map((p) => p.requireMs)),
       activate: median(probes.map((p) => p.activateMs)),
       total: median(probes.map((p) => p.requireMs + p.activateMs)),
+      cpu: median(probes.map((p) => p.cpuMs)),
     });
     const ext = summary(results.extension);
     const none = summary(results.empty);
     const row = (name: string, s: ReturnType<typeof summary>): string =>
-      `  ${name.padEnd(18)} require ${s.require.toFixed(1).padStart(6)} ms   activate ${s.activate.toFixed(1).padStart(6)} ms   total ${s.total.toFixed(1).padStart(6)} ms`;
+      `  ${name.padEnd(18)} require ${s.require.toFixed(1).padStart(6)} ms   activate ${s.activate.toFixed(1).padStart(6)} ms   total ${s.total.toFixed(1).padStart(6)} ms   (CPU ${s.cpu.toFixed(1).padStart(6)} ms)`;
     console.log(row('empty extension', none));
     console.log(row('this extension', ext));
-    console.log(`  ratio (total)      ${(ext.total / Math.max(none.total, 0.001)).toFixed(1)}× the empty extension; target < ${ACTIVATION_MAX_MS} ms: ${verdict(ext.total < ACTIVATION_MAX_MS)}`);
+    console.log(`  difference         ${(ext.total - none.total).toFixed(1)} ms (${(ext.total / Math.max(none.total, 0.001)).toFixed(0)}× the empty extension); target total < ${ACTIVATION_MAX_MS} ms: ${verdict(ext.total < ACTIVATION_MAX_MS)}`);
+    console.log(`  load average       ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (wall-clock times grow on a busy machine; CPU times much less)`);
+    const alsoLoaded = [...new Set(results.extension.flatMap((p) => p.alsoLoaded))];
+    console.log(`  loaded at activation besides dist/extension.js: ${alsoLoaded.length > 0 ? `${alsoLoaded.join(', ')} (meant for first use)` : 'nothing'}`);
     const unknown = [...new Set(results.extension.flatMap((p) => p.unknown))];
     if (unknown.length > 0) console.log(`  note: activation used API members the stand-in does not model (answered with no-ops): ${unknown.join(', ')}`);
 
-    const ok = vsix.bytes < VSIX_MAX_BYTES && bundleBytes < EXTENSION_BUNDLE_MAX_BYTES && ext.total < ACTIVATION_MAX_MS;
+    const ok = vsix.bytes < VSIX_MAX_BYTES && bundleBytes < EXTENSION_BUNDLE_MAX_BYTES && ext.total < ACTIVATION_MAX_MS && alsoLoaded.length === 0;
     process.exitCode = ok ? 0 : 1;
   } finally {
     rmSync(work, { recursive: true, force: true });

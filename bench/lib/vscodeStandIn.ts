@@ -191,7 +191,8 @@ export function createVscodeStandIn(): VscodeStandIn {
     new Proxy(values, {
       get: (target, key) => {
         if (typeof key === 'symbol' || key in target) return target[key as string];
-        if (key === 'then') return undefined;
+        // Asked by module interop (`__esModule`) and by `await` (`then`): absent, as in VS Code.
+        if (key === 'then' || key === '__esModule') return undefined;
         unknown.add(`${name}.${key}`);
         return permissive(`${name}.${key}`);
       },

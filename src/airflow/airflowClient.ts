@@ -19,7 +19,7 @@ import type {
 import { decodeV1, V1Adapter } from './v1';
 import { decodeV2, V2Adapter } from './v2';
 import { parseResponse } from './validate';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** The largest page Airflow serves by default (`[api] maximum_page_limit`); larger requests are capped. */
 export const DEFAULT_PAGE_SIZE = 100;

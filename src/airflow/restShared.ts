@@ -5,25 +5,25 @@
  * request plumbing of an adapter. What differs on purpose (DAG schedules, datasets vs assets,
  * run ordering, log formats, auth) stays in each version's module.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { durationBetween, toHealthStatus, type ClearOptions, type DecodeContext } from './adapter';
 import type { AirflowHttp, QueryValue } from './http';
 import type { DagRun, ImportError, Page, ServerHealth, TaskInstance } from './types';
 import { parseResponse } from './validate';
 
 /** An ISO time; absent and null both read as null. */
-export const isoTime = z.string().nullish().transform((value) => value ?? null);
+export const isoTime = z.pipe(z.nullish(z.string()), z.transform((value: string | null | undefined) => value ?? null));
 export const jsonObject = z.record(z.string(), z.unknown());
-export const totalEntries = z.number().int().nullish();
+export const totalEntries = z.nullish(z.int());
 
 /** Shapes both versions send alike. */
 export const sharedSchemas = {
   version: z.object({ version: z.string() }),
   health: z.object({
-    metadatabase: z.object({ status: z.string().nullish() }),
-    scheduler: z.object({ status: z.string().nullish() }),
-    triggerer: z.object({ status: z.string().nullish() }).nullish(),
-    dag_processor: z.object({ status: z.string().nullish() }).nullish(),
+    metadatabase: z.object({ status: z.nullish(z.string()) }),
+    scheduler: z.object({ status: z.nullish(z.string()) }),
+    triggerer: z.nullish(z.object({ status: z.nullish(z.string()) })),
+    dag_processor: z.nullish(z.object({ status: z.nullish(z.string()) })),
   }),
   /** v2 adds `duration`. */
   run: z.object({
@@ -34,23 +34,23 @@ export const sharedSchemas = {
     logical_date: isoTime,
     start_date: isoTime,
     end_date: isoTime,
-    conf: jsonObject.nullish(),
+    conf: z.nullish(jsonObject),
   }),
   /** v2 adds `operator_name`. */
   taskInstance: z.object({
     task_id: z.string(),
     dag_id: z.string(),
     dag_run_id: z.string(),
-    map_index: z.number().int(),
-    state: z.string().nullable(),
-    try_number: z.number().int(),
+    map_index: z.int(),
+    state: z.nullable(z.string()),
+    try_number: z.int(),
     start_date: isoTime,
     end_date: isoTime,
-    duration: z.number().nullish(),
-    operator: z.string().nullish(),
+    duration: z.nullish(z.number()),
+    operator: z.nullish(z.string()),
   }),
   importError: z.object({
-    import_error_id: z.number().int(),
+    import_error_id: z.int(),
     timestamp: isoTime,
     filename: z.string(),
     stack_trace: z.string(),
@@ -116,7 +116,7 @@ export type OneDecoder<T> = (body: unknown, ctx: DecodeContext) => T;
 export type PageDecoder<T> = (body: unknown, ctx: DecodeContext, offset?: number) => Page<T>;
 
 /** Validates a body with `schema`, then maps it. */
-export function decodeOne<S extends z.ZodType, T>(schema: S, map: (raw: z.output<S>) => T): OneDecoder<T> {
+export function decodeOne<S extends z.ZodMiniType, T>(schema: S, map: (raw: z.output<S>) => T): OneDecoder<T> {
   return (body, ctx) => map(parseResponse(schema, body, ctx.endpoint, ctx.serverUrl));
 }
 
@@ -124,7 +124,7 @@ export function decodeOne<S extends z.ZodType, T>(schema: S, map: (raw: z.output
  * Validates a list body, maps its items; a server that leaves out `total_entries` gets a
  * total of what was seen so far (offset + items).
  */
-export function decodePage<S extends z.ZodType<{ total_entries?: number | null | undefined }>, R, T>(
+export function decodePage<S extends z.ZodMiniType<{ total_entries?: number | null | undefined }>, R, T>(
   schema: S,
   itemsOf: (raw: z.output<S>) => readonly R[],
   map: (raw: R) => T,

@@ -4,7 +4,7 @@
  * AirflowResponseError naming the endpoint and the field. Decoders are exported for the unit
  * tests that run them on recorded responses.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { seg } from './adapter';
 import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
 import { decodeLogToken, parseTextLog, unwrapPythonLogChunks } from './logs';
@@ -17,53 +17,53 @@ import type {
 } from './types';
 
 /** Airflow 2 serializes `schedule_interval` as {"__type": "CronExpression", "value": "0 * * * *"}, a TimeDelta, or null. */
-const scheduleInterval = z.looseObject({
+const scheduleInterval = z.nullish(z.looseObject({
   __type: z.string(),
-  value: z.string().nullish(),
-  days: z.number().nullish(),
-  seconds: z.number().nullish(),
-  microseconds: z.number().nullish(),
-}).nullish();
+  value: z.nullish(z.string()),
+  days: z.nullish(z.number()),
+  seconds: z.nullish(z.number()),
+  microseconds: z.nullish(z.number()),
+}));
 
 export const v1Schemas = {
   version: sharedSchemas.version,
   health: sharedSchemas.health,
   dag: z.object({
     dag_id: z.string(),
-    dag_display_name: z.string().nullish(),
-    is_paused: z.boolean().nullable(),
-    is_active: z.boolean().nullish(),
-    tags: z.array(z.object({ name: z.string() })).nullish(),
+    dag_display_name: z.nullish(z.string()),
+    is_paused: z.nullable(z.boolean()),
+    is_active: z.nullish(z.boolean()),
+    tags: z.nullish(z.array(z.object({ name: z.string() }))),
     owners: z.array(z.string()),
     schedule_interval: scheduleInterval,
-    timetable_description: z.string().nullish(),
+    timetable_description: z.nullish(z.string()),
     next_dagrun_create_after: time,
-    fileloc: z.string().nullish(),
-    has_import_errors: z.boolean().nullish(),
+    fileloc: z.nullish(z.string()),
+    has_import_errors: z.nullish(z.boolean()),
   }),
   run: sharedSchemas.run,
   taskInstance: sharedSchemas.taskInstance,
-  log: z.object({ content: z.string(), continuation_token: z.string().nullish() }),
+  log: z.object({ content: z.string(), continuation_token: z.nullish(z.string()) }),
   importError: sharedSchemas.importError,
   dataset: z.object({
-    id: z.number().int(),
+    id: z.int(),
     uri: z.string(),
-    extra: jsonObject.nullish(),
+    extra: z.nullish(jsonObject),
     created_at: time,
     updated_at: time,
     consuming_dags: z.array(z.object({ dag_id: z.string() })),
     producing_tasks: z.array(z.object({ dag_id: z.string(), task_id: z.string() })),
   }),
   datasetEvent: z.object({
-    id: z.number().int(),
-    dataset_id: z.number().int(),
+    id: z.int(),
+    dataset_id: z.int(),
     dataset_uri: z.string(),
-    extra: jsonObject.nullish(),
-    source_dag_id: z.string().nullish(),
-    source_task_id: z.string().nullish(),
-    source_run_id: z.string().nullish(),
-    source_map_index: z.number().int().nullish(),
-    created_dagruns: z.array(z.object({ dag_run_id: z.string(), dag_id: z.string(), state: z.string().nullish() })),
+    extra: z.nullish(jsonObject),
+    source_dag_id: z.nullish(z.string()),
+    source_task_id: z.nullish(z.string()),
+    source_run_id: z.nullish(z.string()),
+    source_map_index: z.nullish(z.int()),
+    created_dagruns: z.array(z.object({ dag_run_id: z.string(), dag_id: z.string(), state: z.nullish(z.string()) })),
     timestamp: z.string(),
   }),
   clearResult: sharedSchemas.clearResult,

@@ -3,7 +3,7 @@
  * function that turns a mismatch into an AirflowResponseError naming the server, the
  * endpoint, the field and what was found there, so nothing `undefined` travels further.
  */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { AirflowResponseError } from './errors';
 
 /** ["dags", 3, "is_paused"] → "dags[3].is_paused" */
@@ -51,7 +51,7 @@ export function describeJsonValue(value: unknown): string {
  * `Airflow at http://x answered GET /api/v2/dags with data this extension does not
  * understand: field "dags[0].is_paused" should be boolean, found the text "yes".`
  */
-export function parseResponse<S extends z.ZodType>(
+export function parseResponse<S extends z.ZodMiniType>(
   schema: S,
   body: unknown,
   endpoint: string,

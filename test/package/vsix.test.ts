@@ -7,14 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EXTENSION_BUNDLE_MAX_BYTES, FILE_MAX_BYTES, MB, VSIX_MAX_BYTES, vsixPath } from './budgets';
-import type * as FakerBundle from '../../src/kafka/fakerBundle';
 import type * as ZstdWasm from '@hpcc-js/wasm-zstd';
+import type Pg from 'pg';
+import type * as FakerBundle from '../../src/kafka/fakerBundle';
+import { EXTENSION_BUNDLE_MAX_BYTES, FILE_MAX_BYTES, MB, VSIX_MAX_BYTES, vsixPath } from './budgets';
 import { readVsix, type VsixFile } from './vsixFile';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -95,7 +96,7 @@ describe('the packaged extension', () => {
   it('holds every file the extension loads: its lazily loaded modules and each panel with its icons', () => {
     const bundle = vsix.read(`${PREFIX}dist/extension.js`).toString('utf8');
     const loaded = [...bundle.matchAll(/\b(?:require|import)\(\s*"(\.\/[^"]+)"\s*\)/g)].map((m) => join('dist', m[1]!).replaceAll('\\', '/'));
-    assert.ok(loaded.length > 0, 'dist/extension.js loads no module of its own lazily; this check expects dist/faker.js and dist/zstd.js');
+    assert.ok(loaded.length > 0, 'dist/extension.js loads no module of its own lazily; this check expects dist/faker.js, dist/pg.js and dist/zstd.js');
     const panels = readdirSync(join(root, 'webview', 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `dist/webview/${f.replace(/\.ts$/, '.js')}`);
     const needed = [...loaded, ...panels, 'dist/webview/codicon.css', 'dist/webview/codicon.ttf'];
     assert.deepEqual(needed.filter((f) => !files.has(f)), [], 'files the extension loads at run time that the .vsix lacks');
@@ -137,7 +138,7 @@ describe('the packaged extension', () => {
     let dir: string;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'kaw-vsix-'));
-      for (const file of ['dist/faker.js', 'dist/zstd.js']) {
+      for (const file of ['dist/faker.js', 'dist/zstd.js', 'dist/pg.js']) {
         mkdirSync(dirname(join(dir, file)), { recursive: true });
         writeFileSync(join(dir, file), vsix.read(PREFIX + file));
       }
@@ -153,6 +154,14 @@ describe('the packaged extension', () => {
       faker.seed(7);
       assert.match(faker.person.fullName(), /^\S+( \S+)+$/);
       assert.match(faker.internet.email(), /^[^@\s]+@[^@\s]+\.\w+$/);
+    });
+
+    it('dist/pg.js has the PostgreSQL client and pool', () => {
+      const requireShipped = createRequire(join(dir, 'dist', 'extension.js'));
+      const pg = requireShipped('./pg.js') as typeof Pg;
+      assert.equal(typeof pg.Pool, 'function');
+      assert.equal(typeof pg.Client, 'function');
+      assert.equal(pg.escapeIdentifier('message"history'), '"message""history"');
     });
 
     it('dist/zstd.js compresses a zstd frame', async () => {

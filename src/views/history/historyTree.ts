@@ -89,8 +89,18 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
   private readonly lists = new Map<string, RowList>();
   private readonly nodes = new Map<string, HistoryNode>();
   private readonly parents = new Map<string, HistoryNode>();
-  /** The time zone of the last loaded summary: the days and times of the rows are in it. */
-  private timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  /**
+   * The time zone of the last loaded summary: the days and times of the rows are in it. The
+   * machine's zone until then, read on first use: the first Intl.DateTimeFormat in a process
+   * takes about 10 ms, which activation should not spend.
+   */
+  private loadedTimeZone: string | undefined;
+  private get timeZone(): string {
+    return (this.loadedTimeZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
+  }
+  private set timeZone(zone: string) {
+    this.loadedTimeZone = zone;
+  }
   private view: vscode.TreeView<HistoryNode> | undefined;
   private activeSearch: ActiveSearch | undefined;
 
