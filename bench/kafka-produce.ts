@@ -1,22 +1,26 @@
 /**
  * Producer throughput: 100,000 generated messages of 512 bytes through KafkaService.produce
- * (acks=-1, no compression, as fast as possible) beside Kafka's own
- * org.apache.kafka.tools.ProducerPerformance (--record-size 512, --throughput -1, acks=all)
- * against the same broker and a topic of the same shape, runs interleaved so both see the
- * same machine load. Prints each run, the medians in messages/s and the ratio. Target:
- * KafkaService >= 100,000 messages/s.
+ * (acks=-1, no compression, as fast as possible), idempotent (the default) and with
+ * idempotence off, beside Kafka's own org.apache.kafka.tools.ProducerPerformance
+ * (--record-size 512, --throughput -1, acks=all, idempotent by default) and `kcat -P`
+ * (librdkafka, acks=all, run with enable.idempotence=true and =false), each on its own
+ * topic of the same shape on the same broker, runs interleaved so all see the same machine
+ * load. Prints each run, the medians in messages/s, the throughput cost of idempotence for
+ * KafkaService and for kcat, and the ratios. Target: KafkaService >= 100,000 messages/s.
  *
  *   node --import tsx bench/kafka-produce.ts [--messages=100000] [--runs=5] [--partitions=3] [--compression=none]
  *
- * --compression=gzip|snappy|lz4|zstd compresses on both sides (compression.type for the Java
- * producer); zstd on Node 20 measures the WebAssembly build KafkaService falls back to.
+ * --compression=gzip|snappy|lz4|zstd compresses on all sides (compression.type for the Java
+ * producer, -z for kcat); zstd on Node 20 measures the WebAssembly build KafkaService falls back to.
  *
  * Fairness notes: the message values are generated test data (sensor readings) padded to exactly
  * 512 bytes and made before timing, as ProducerPerformance makes its payload before timing;
- * both send without keys. ProducerPerformance's own records/sec figure is used (it excludes
- * JVM start); KafkaService's figure covers the whole produce() call, connecting included.
- * The Java producer is idempotent by default with acks=all; KafkaService is not idempotent.
+ * all send without keys. ProducerPerformance's own records/sec figure is used (it excludes
+ * JVM start); KafkaService's figure covers the whole produce() call, connecting and
+ * InitProducerId included; kcat's covers its process from start to exit, reading the
+ * messages from a pipe (newline-delimited) included.
  */
+import { spawn } from 'node:child_process';
 import { generateTestData } from '../src/kafka/testData';
 import type { Compression, ProduceMessage } from '../src/kafka/types';
 import { BROKER, flag, fmt, kafkaToolsClassPath, loadNote, localService, median, timed, uniqueTopic } from './lib/kafkaBench';
@@ -46,48 +50,100 @@ function messagesOf512Bytes(count: number): ProduceMessage[] {
   });
 }
 
+/** Pipes `input` into `kcat -P` and times the process from spawn to exit. */
+function kcatProduce(args: string[], input: Buffer): Promise<{ ms: number; code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => { resolve({ ms: performance.now() - started, code, stderr }); });
+    child.stdin.end(input);
+  });
+}
+
+/** A line with the median of `rates` in messages/s and MiB/s. */
+function medianLine(label: string, rates: readonly number[]): string {
+  const m = median(rates);
+  return `median ${label.padEnd(40)} ${fmt(m).padStart(9)} msg/s  (${fmt((m * SIZE) / 1024 / 1024, 1)} MiB/s)`;
+}
+
+/** How much slower `on` is than `off`, in percent of `off` (negative: faster). */
+function costPercent(on: number, off: number): string {
+  return `${fmt(((off - on) / off) * 100, 1)} %`;
+}
+
 async function main(): Promise<void> {
   const service = localService();
   const classPath = kafkaToolsClassPath();
-  const ours = uniqueTopic('bench-produce-workbench');
-  const theirs = uniqueTopic('bench-produce-java');
-  await service.createTopic({ name: ours, partitions: PARTITIONS, replicationFactor: 1 });
-  await service.createTopic({ name: theirs, partitions: PARTITIONS, replicationFactor: 1 });
+  const topics = {
+    idempotent: uniqueTopic('bench-produce-workbench-idem'),
+    plain: uniqueTopic('bench-produce-workbench-plain'),
+    java: uniqueTopic('bench-produce-java'),
+    kcatIdempotent: uniqueTopic('bench-produce-kcat-idem'),
+    kcatPlain: uniqueTopic('bench-produce-kcat-plain'),
+  };
+  for (const name of Object.values(topics)) await service.createTopic({ name, partitions: PARTITIONS, replicationFactor: 1 });
   const messages = messagesOf512Bytes(MESSAGES);
   const sizes = new Set(messages.map((m) => (m.value as Buffer).length));
+  const kcatInput = Buffer.concat(messages.flatMap((m) => [m.value as Buffer, Buffer.from('\n')]));
   console.log(`Producing ${fmt(MESSAGES)} messages of ${[...sizes].join('/')} bytes to ${BROKER}, ${PARTITIONS} partitions, acks=all, compression ${COMPRESSION}, ${RUNS} runs each (interleaved); ${loadNote()}`);
 
-  const oursRates: number[] = [];
-  const javaRates: number[] = [];
+  const rates = { idempotent: [] as number[], plain: [] as number[], java: [] as number[], kcatIdempotent: [] as number[], kcatPlain: [] as number[] };
+  let resent = 0;
+  const ours = async (idempotent: boolean): Promise<number> => {
+    const started = performance.now();
+    const result = await service.produce(messages, { topic: idempotent ? topics.idempotent : topics.plain, acks: -1, compression: COMPRESSION, idempotent });
+    const ms = performance.now() - started;
+    if (result.sent !== MESSAGES) throw new Error(`KafkaService (idempotent ${String(idempotent)}) wrote ${result.sent} of ${MESSAGES}: ${result.errors[0]?.message ?? ''}`);
+    if (idempotent !== (result.idempotence !== undefined)) throw new Error(`KafkaService ran with idempotence ${result.idempotence ? 'on' : 'off'}, asked ${String(idempotent)}`);
+    resent += result.idempotence?.resentBatches ?? 0;
+    return (MESSAGES / ms) * 1000;
+  };
+  const kcat = async (idempotent: boolean): Promise<number> => {
+    const run = await kcatProduce(['-b', BROKER, '-P', '-t', idempotent ? topics.kcatIdempotent : topics.kcatPlain, '-z', COMPRESSION, '-X', 'acks=all', '-X', `enable.idempotence=${String(idempotent)}`], kcatInput);
+    if (run.code !== 0) throw new Error(`kcat -P failed (${run.code ?? 'killed'}): ${run.stderr.slice(-500)}`);
+    return (MESSAGES / run.ms) * 1000;
+  };
   try {
     for (let run = 1; run <= RUNS; run++) {
-      const started = performance.now();
-      const result = await service.produce(messages, { topic: ours, acks: -1, compression: COMPRESSION });
-      const ms = performance.now() - started;
-      if (result.sent !== MESSAGES) throw new Error(`KafkaService wrote ${result.sent} of ${MESSAGES}: ${result.errors[0]?.message ?? ''}`);
-      oursRates.push((MESSAGES / ms) * 1000);
+      // Alternate which of our two modes goes first, so neither always meets a warmer broker.
+      const order = run % 2 === 1 ? [true, false] : [false, true];
+      for (const idempotent of order) (idempotent ? rates.idempotent : rates.plain).push(await ours(idempotent));
 
       const java = await timed('java', [
         '-cp', classPath, 'org.apache.kafka.tools.ProducerPerformance',
-        '--topic', theirs, '--num-records', String(MESSAGES), '--record-size', String(SIZE), '--throughput', '-1',
+        '--topic', topics.java, '--num-records', String(MESSAGES), '--record-size', String(SIZE), '--throughput', '-1',
         '--producer-props', `bootstrap.servers=${BROKER}`, 'acks=all', `compression.type=${COMPRESSION}`,
       ]);
       const line = java.stdout.split('\n').find((l) => l.includes(`${MESSAGES} records sent`));
-      const rate = line ? Number(/([\d.]+) records\/sec/.exec(line)?.[1]) : Number.NaN;
-      if (java.code !== 0 || !Number.isFinite(rate)) throw new Error(`ProducerPerformance failed (${java.code ?? 'killed'}): ${java.stderr.slice(-500)}`);
-      javaRates.push(rate);
-      console.log(`run ${run}: KafkaService ${fmt(oursRates.at(-1) ?? 0)} msg/s (${fmt(ms)} ms)   ProducerPerformance ${fmt(rate)} msg/s (JVM run ${fmt(java.ms)} ms)`);
+      const javaRate = line ? Number(/([\d.]+) records\/sec/.exec(line)?.[1]) : Number.NaN;
+      if (java.code !== 0 || !Number.isFinite(javaRate)) throw new Error(`ProducerPerformance failed (${java.code ?? 'killed'}): ${java.stderr.slice(-500)}`);
+      rates.java.push(javaRate);
+
+      for (const idempotent of order) (idempotent ? rates.kcatIdempotent : rates.kcatPlain).push(await kcat(idempotent));
+      console.log(
+        `run ${run}: KafkaService idempotent ${fmt(rates.idempotent.at(-1) ?? 0)}  not idempotent ${fmt(rates.plain.at(-1) ?? 0)}   ProducerPerformance ${fmt(javaRate)} (JVM run ${fmt(java.ms)} ms)   kcat idempotent ${fmt(rates.kcatIdempotent.at(-1) ?? 0)}  not idempotent ${fmt(rates.kcatPlain.at(-1) ?? 0)}  msg/s`,
+      );
     }
   } finally {
-    await removeTestTopics(service, [ours, theirs]);
+    await removeTestTopics(service, Object.values(topics));
     await service.dispose();
   }
-  const oursMedian = median(oursRates);
-  const javaMedian = median(javaRates);
+  const idem = median(rates.idempotent);
+  const plain = median(rates.plain);
+  const java = median(rates.java);
+  const kcatIdem = median(rates.kcatIdempotent);
+  const kcatPlain = median(rates.kcatPlain);
   console.log('');
-  console.log(`median KafkaService.produce:   ${fmt(oursMedian)} msg/s  (${fmt((oursMedian * SIZE) / 1024 / 1024, 1)} MiB/s)  target >= 100,000: ${oursMedian >= 100_000 ? 'met' : 'NOT met'}`);
-  console.log(`median ProducerPerformance:    ${fmt(javaMedian)} msg/s  (${fmt((javaMedian * SIZE) / 1024 / 1024, 1)} MiB/s)`);
-  console.log(`ratio KafkaService / ProducerPerformance: ${fmt(oursMedian / javaMedian, 2)}   (${loadNote()} at the end)`);
+  console.log(`${medianLine('KafkaService.produce, idempotent:', rates.idempotent)}  target >= 100,000: ${idem >= 100_000 ? 'met' : 'NOT met'}`);
+  console.log(medianLine('KafkaService.produce, not idempotent:', rates.plain));
+  console.log(medianLine('ProducerPerformance (idempotent):', rates.java));
+  console.log(medianLine('kcat -P, idempotent:', rates.kcatIdempotent));
+  console.log(medianLine('kcat -P, not idempotent:', rates.kcatPlain));
+  console.log(`cost of idempotence: KafkaService ${costPercent(idem, plain)}   kcat ${costPercent(kcatIdem, kcatPlain)}   (of the not-idempotent median; batches resent in all idempotent runs: ${resent})`);
+  console.log(`ratio KafkaService (idempotent) / ProducerPerformance: ${fmt(idem / java, 2)}   / kcat idempotent: ${fmt(idem / kcatIdem, 2)}   (${loadNote()} at the end)`);
 }
 
 main().catch((error: unknown) => {

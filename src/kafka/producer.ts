@@ -555,7 +555,7 @@ export async function produceMessages(
         }
         const stop = stopReason();
         if (stop !== undefined) {
-          abandon(lane, stop === 'cancelled' ? 'cancelled before it could be resent' : stop);
+          abandon(lane, stop);
           return;
         }
         const waited = performance.now() - (head.firstSentAt ?? performance.now());

@@ -20,9 +20,19 @@ describe('kafkajs internals used by the partition reader and the producer', () =
     assert.equal(cluster.isConnected(), false);
   });
 
-  it('names protocol errors by code', () => {
+  it('has Brokers with the methods the idempotent producer calls', () => {
+    const Broker = require('kafkajs/src/broker') as { prototype: Record<string, unknown> };
+    for (const method of ['connect', 'isConnected', 'initProducerId'] as const) {
+      assert.equal(typeof Broker.prototype[method], 'function', method);
+    }
+  });
+
+  it('names protocol errors by code, and says which a resend may cure', () => {
     assert.equal(protocolError(10).type, 'MESSAGE_TOO_LARGE');
     assert.equal(protocolError(3).type, 'UNKNOWN_TOPIC_OR_PARTITION');
+    // The producer resends on these (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT) and reports MESSAGE_TOO_LARGE.
+    assert.deepEqual([6, 19, 7, 10].map((code) => protocolError(code).retriable), [true, true, true, false]);
+    assert.deepEqual([45, 46, 59].map((code) => protocolError(code).type), ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']);
   });
 
   it('drops records below the fetch offset and control records', () => {
