@@ -48,6 +48,26 @@ DEFAULT_GROUP_ID = "workbench-batch-consumer"
 DEFAULT_MAX_MESSAGES = 10_000
 DEFAULT_BATCH_SIZE = 1_000
 
+# What a commit gets while the group's coordinator moves to another broker (one crashed or
+# restarts): waiting fixes it, so the commit is retried for up to COMMIT_RETRY_SECONDS.
+_COORDINATOR_MOVING_CODES = frozenset({
+    KafkaError._WAIT_COORD,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError._TIMED_OUT,
+    KafkaError._TRANSPORT,
+})
+COMMIT_RETRY_SECONDS = 60.0
+# What a commit gets when the group took this consumer's partitions away (its session timed out
+# while the coordinator moved): the commit is dropped, the rows stay (see _ConsumerRun._commit).
+_MEMBERSHIP_LOST_CODES = frozenset({
+    KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.ILLEGAL_GENERATION,
+    KafkaError.REBALANCE_IN_PROGRESS,
+})
+
 # Kafka errors that no amount of waiting fixes: fail at once with what to do.
 _FATAL_CODES: dict[int, str] = {
     KafkaError.UNKNOWN_TOPIC_OR_PART: "the topic does not exist: create it or fix the 'topics' parameter",
@@ -289,7 +309,7 @@ class _ConsumerRun:
         self.assigned: set[tuple[str, int]] = set()
         self.at_eof: set[tuple[str, int]] = set()
         self.by_data_type: dict[str, DataTypeStats] = {}
-        self.loaded = 0  # messages loaded AND committed
+        self.loaded = 0  # messages loaded (and their offsets committed, unless the group rebalanced meanwhile)
         self.inserted = 0
         self.batches = 0
         self.load_seconds = 0.0
@@ -444,6 +464,44 @@ class _ConsumerRun:
         self.load_seconds += time.monotonic() - t0
         return inserted, batch
 
+    def _commit(self, offsets: list[TopicPartition]) -> bool:
+        """Commit synchronously; True once committed.
+
+        While the group coordinator moves (a broker crashed or restarts) it waits and retries.
+        When the group took the partitions away meanwhile (the session timed out during the
+        move), it returns False: the batch's rows are in message_history, and whoever reads
+        those partitions next starts at the last committed offset and skips them (unique rows).
+        """
+        deadline = time.monotonic() + COMMIT_RETRY_SECONDS
+        delay = 0.2
+        while True:
+            errors: list[KafkaError] = []
+            try:
+                result = self.consumer.commit(offsets=offsets, asynchronous=False)
+                errors = [tp.error for tp in result or [] if tp.error is not None]
+            except KafkaException as err:
+                if not (err.args and isinstance(err.args[0], KafkaError)):
+                    raise
+                errors = [err.args[0]]
+            if not errors:
+                return True
+            problem = errors[0]
+            if problem.code() in _MEMBERSHIP_LOST_CODES:
+                self.log.warning(
+                    "offsets of this batch not committed: %s (the group rebalanced); its rows are loaded, "
+                    "and the partitions are read on from the last committed offset, skipping them",
+                    problem.str(),
+                )
+                return False
+            if problem.code() not in _COORDINATOR_MOVING_CODES or time.monotonic() > deadline:
+                raise KafkaConsumeError(
+                    f"committing offsets to group {self.group_id!r} failed after the batch was loaded "
+                    f"({problem.str()}); the rows are in message_history and a rerun skips them"
+                )
+            self.log.warning("committing offsets to group %r: %s; retrying in %.1f s", self.group_id, problem.str(), delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
     def _complete_in_flight(self) -> None:
         """Wait for the batch being loaded; once its transaction committed, commit its offsets."""
         if self.in_flight is None:
@@ -453,32 +511,22 @@ class _ConsumerRun:
         self.in_flight_rows = 0
         inserted, batch = future.result()  # a load error ends the run here: offsets stay put
         offsets = [TopicPartition(t, p, o) for (t, p), o in sorted(batch.next_offsets.items())]
-        try:
-            result = self.consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as err:
-            raise KafkaConsumeError(
-                f"committing offsets to group {self.group_id!r} failed after the batch was loaded "
-                f"({err}); the rows are in message_history and a rerun skips them"
-            ) from err
-        for tp in result or []:
-            if tp.error is not None:
-                raise KafkaConsumeError(
-                    f"committing {tp.topic}[{tp.partition}]@{tp.offset} to group {self.group_id!r} failed "
-                    f"({tp.error}); the rows are in message_history and a rerun skips them"
-                )
-        self.last_commit_at = time.time()
-        for (t, p), o in batch.next_offsets.items():
-            self.committed[f"{t}:{p}"] = o
+        committed = self._commit(offsets)
+        if committed:
+            self.last_commit_at = time.time()
+            for (t, p), o in batch.next_offsets.items():
+                self.committed[f"{t}:{p}"] = o
         for data_type, stats in batch.by_data_type.items():
             self.by_data_type.setdefault(data_type, DataTypeStats()).merge(stats)
         self.loaded += batch.row_count
         self.inserted += inserted
         self.batches += 1
         self.log.info(
-            "batch %d: %s loaded (%d new), offsets committed %s",
+            "batch %d: %s loaded (%d new), offsets %s %s",
             self.batches,
             batch.describe(),
             inserted,
+            "committed" if committed else "NOT committed",
             ", ".join(f"{t}[{p}]={o}" for (t, p), o in sorted(batch.next_offsets.items())),
         )
         if self.pause > 0:
