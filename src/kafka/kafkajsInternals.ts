@@ -12,8 +12,9 @@
  *   Produce request (v3, or v7 for zstd batches: brokers refuse zstd below v7, KIP-110) on
  *   the broker's own connection, reusing kafkajs's response decoders.
  * - Idempotent producing: the producer id and epoch come from the broker's InitProducerId
- *   (API key 22) through kafkajs's Broker.initProducerId; the batches carry them
- *   (src/kafka/producer.ts keeps the sequence numbers).
+ *   (API key 22, v0/v1) sent the same way, its error code read here rather than logged by
+ *   kafkajs (a fresh broker answers COORDINATOR_LOAD_IN_PROGRESS once, which is no error);
+ *   the batches carry them (src/kafka/producer.ts keeps the sequence numbers).
  *
  * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
  * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
@@ -113,6 +114,8 @@ interface ProtocolRequest {
   };
   response: { decode: (raw: Buffer) => Promise<unknown>; parse: (data: unknown) => Promise<unknown> };
   requestTimeout?: number;
+  /** kafkajs logs a response whose decode or parse throws at error level unless this is false. */
+  logResponseError?: boolean;
 }
 
 export interface WireBroker {
@@ -122,8 +125,6 @@ export interface WireBroker {
   connect(): Promise<void>;
   isConnected(): boolean;
   fetch(request: FetchRequest): Promise<FetchResponse>;
-  /** InitProducerId (v0/v1, whichever the broker takes); throws a KafkaJSProtocolError with `type` and `retriable` on an error code. */
-  initProducerId(request: { transactionalId?: string; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
   connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
 }
 
@@ -187,21 +188,45 @@ export interface ProducerIdentity {
 
 const INIT_PRODUCER_ID_API_KEY = 22;
 
-/** True when the broker answers InitProducerId (Kafka 0.11 and later). */
-export function supportsInitProducerId(broker: WireBroker): boolean {
-  const range = broker.versions?.[INIT_PRODUCER_ID_API_KEY];
-  return range === undefined || range.minVersion <= 1;
+/** InitProducerId as it comes back (v0 and v1 answer alike). */
+export interface InitProducerIdResponse {
+  errorCode: number;
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 /**
  * Asks `broker` for a producer id and epoch for an idempotent, non-transactional producer
- * (no transactional id: any broker answers). Throws kafkajs's protocol error, whose
- * `retriable` says whether asking again may work (COORDINATOR_LOAD_IN_PROGRESS is what a
- * fresh broker answers while it fetches its first block of ids).
+ * (no transactional id: any broker answers). Throws kafkajs's protocol error for an error
+ * code, whose `retriable` says whether asking again may work (COORDINATOR_LOAD_IN_PROGRESS is
+ * what a fresh broker answers while it fetches its first block of ids).
  */
-export async function initProducerId(broker: WireBroker, transactionTimeoutMs: number): Promise<ProducerIdentity> {
-  const result = await broker.initProducerId({ transactionTimeout: transactionTimeoutMs });
-  return { producerId: BigInt(result.producerId), producerEpoch: result.producerEpoch };
+export async function initProducerId(broker: WireBroker, transactionTimeoutMs: number, timeoutMs: number): Promise<ProducerIdentity> {
+  const range = broker.versions?.[INIT_PRODUCER_ID_API_KEY];
+  if (range !== undefined && range.minVersion > 1) {
+    throw new Error(`This Kafka broker accepts InitProducerId only from version ${range.minVersion}; the workbench sends versions 0 and 1.`);
+  }
+  const apiVersion = range === undefined || range.maxVersion >= 1 ? 1 : 0;
+  const payload = Buffer.concat([int16(-1) /* null transactional id */, int32(transactionTimeoutMs)]);
+  const decode = (raw: Buffer): Promise<InitProducerIdResponse> => {
+    // throttle_time_ms int32 | error_code int16 | producer_id int64 | producer_epoch int16
+    if (raw.length < 16) throw new Error(`InitProducerId answer of ${raw.length} bytes is too short`);
+    return Promise.resolve({ errorCode: raw.readInt16BE(4), producerId: raw.readBigInt64BE(6), producerEpoch: raw.readInt16BE(14) });
+  };
+  const result = (await broker.connectionPool.send({
+    request: {
+      apiKey: INIT_PRODUCER_ID_API_KEY,
+      apiVersion,
+      apiName: 'InitProducerId',
+      expectResponse: () => true,
+      encode: () => Promise.resolve({ buf: payload, buffer: payload }),
+    },
+    response: { decode, parse: (data) => Promise.resolve(data) },
+    requestTimeout: timeoutMs,
+    logResponseError: false,
+  })) as InitProducerIdResponse;
+  if (result.errorCode !== 0) throw protocolError(result.errorCode);
+  return { producerId: result.producerId, producerEpoch: result.producerEpoch };
 }
 
 export interface ProducePartitionResult {

@@ -658,7 +658,7 @@ export async function produceMessages(
     const first = partitionMetadata.find((p) => p.leader >= 0) ?? partitionMetadata[0];
     for (let attempt = 0; ; attempt++) {
       try {
-        return await initProducerId(await brokerFor(first?.partitionId ?? 0), 60_000);
+        return await initProducerId(await brokerFor(first?.partitionId ?? 0), 60_000, setup.requestTimeoutMs);
       } catch (error) {
         const type = kafkaErrorType(error);
         const retriable = (error as { retriable?: unknown }).retriable === true || type === 'LEADER_NOT_AVAILABLE';

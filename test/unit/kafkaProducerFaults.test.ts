@@ -65,7 +65,6 @@ class FakeBrokerWithScriptedFaults {
       connect: () => Promise.resolve(),
       isConnected: () => true,
       fetch: () => Promise.reject(new Error('not used')),
-      initProducerId: () => Promise.resolve({ producerId: '1000', producerEpoch: 0 }),
       connectionPool: { send: (request) => this.send(request) },
     };
     const notUsed = (): Promise<never> => Promise.reject(new Error('not used'));
@@ -95,6 +94,12 @@ class FakeBrokerWithScriptedFaults {
 
   private async send(request: Parameters<WireBroker['connectionPool']['send']>[0]): Promise<unknown> {
     const { buf } = await request.request.encode();
+    if (request.request.apiKey === 22) {
+      // InitProducerId: throttle time, no error, producer id 1000, epoch 0.
+      const answer = Buffer.alloc(16);
+      answer.writeBigInt64BE(1000n, 6);
+      return request.response.decode(answer);
+    }
     const number = this.requests++;
     // Produce v3: transactional id, acks, timeout, one topic, its partitions.
     let at = 2 + 2 + 4 + 4;
