@@ -70,20 +70,17 @@ export class Secrets {
   /** Deletes the secret of a target and forgets the connection's saved target. */
   async delete(target: SecretTarget): Promise<void> {
     await this.storage.delete(secretKeyOf(target));
-    const saved = this.saved();
     const slot = Secrets.slot(target);
-    if (saved[slot]?.fingerprint === targetFingerprint(target)) {
-      delete saved[slot];
-      await this.state.update(TARGETS_KEY, saved);
+    if (this.saved()[slot]?.fingerprint === targetFingerprint(target)) {
+      await this.state.update(TARGETS_KEY, Object.fromEntries(Object.entries(this.saved()).filter(([key]) => key !== slot)));
     }
   }
 
   /** Deletes every secret saved under a connection's name for `kinds`, whatever target it was for. */
   async forget(name: string, kinds: readonly SecretKind[], current: readonly SecretTarget[]): Promise<void> {
     for (const target of current) await this.storage.delete(secretKeyOf(target));
-    const saved = this.saved();
-    for (const kind of kinds) delete saved[`${kind}|${name}`];
-    await this.state.update(TARGETS_KEY, saved);
+    const slots = new Set(kinds.map((kind) => `${kind}|${name}`));
+    await this.state.update(TARGETS_KEY, Object.fromEntries(Object.entries(this.saved()).filter(([key]) => !slots.has(key))));
   }
 
   /** True when a SecretStorage change event is about this target's secret. */
