@@ -1,14 +1,20 @@
 // Playwright end-to-end tests of the extension in a real VS Code (code-server),
 // driven in Debian's chromium. No browser is downloaded: see test/e2e/README.md.
+// KAW_CODE_SERVER picks the editor: current (code-server 4.139.1 = VS Code 1.139, Node 24; the
+// default) or floor (code-server 4.100.3 = VS Code 1.100, Node 20). `npm test` runs both.
 import { defineConfig } from '@playwright/test';
+import { editorName } from './test/e2e/server';
 
 /** Debian's chromium; KAW_CHROMIUM overrides it. */
 export const chromiumPath = process.env.KAW_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Each editor's results in their own files, so the runs of both in `npm test` keep theirs. */
+const editor = editorName();
+
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '**/*.spec.ts',
-  outputDir: 'test/e2e/artifacts/test-results',
+  outputDir: `test/e2e/artifacts/${editor}/test-results`,
   globalSetup: './test/e2e/global-setup.ts',
   globalTeardown: './test/e2e/global-teardown.ts',
   // One code-server, one browser at a time: code-server on 2 cores is slow.
@@ -20,9 +26,9 @@ export default defineConfig({
   expect: { timeout: 60_000 },
   reporter: [
     ['list'],
-    ['html', { outputFolder: 'test/e2e/artifacts/report', open: 'never' }],
+    ['html', { outputFolder: `test/e2e/artifacts/${editor}/report`, open: 'never' }],
     // Read by scripts/summarize-tests.mjs for the one closing line of `npm test`.
-    ['junit', { outputFile: 'build/test-results/e2e.xml' }],
+    ['junit', { outputFile: `build/test-results/e2e-${editor}.xml` }],
   ],
   // All tests share one code-server and its profile, so what one test connects
   // stays for the next. foundation.spec.ts checks the pristine state (welcome

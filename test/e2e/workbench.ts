@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, type FrameLocator, type Locator, type Page } from '@playwright/test';
-import { artifactsDir, repoRoot, serverUrl } from './server';
+import { README_SCREENSHOT_EDITOR, artifactsDir, editorName, repoRoot, serverUrl } from './server';
 
 /** Escape a string for use inside a RegExp. */
 function escapeRe(s: string): string {
@@ -146,7 +146,18 @@ export class Workbench {
   async rowBelow(title: string, row: Locator, offset = 1): Promise<Locator> {
     const index = Number(await row.getAttribute('data-index'));
     if (!Number.isInteger(index)) throw new Error(`the row has no list index (data-index="${String(index)}")`);
-    return this.treeRows(title).and(this.page.locator(`[data-index="${index + offset}"]`));
+    const below = this.treeRows(title).and(this.page.locator(`[data-index="${index + offset}"]`));
+    // A tree draws only the rows in sight. When `row` is the last one a short view shows (VS Code
+    // 1.139 gives the DAGs view fewer rows than 1.100 did), scroll the list down with the wheel, as
+    // a person would, so the row below is drawn.
+    if ((await below.count()) === 0) {
+      const box = await row.boundingBox();
+      if (box) {
+        await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await this.page.mouse.wheel(0, box.height * (offset + 1));
+      }
+    }
+    return below;
   }
 
   /** The text of a row's label (without its description). */
@@ -408,9 +419,14 @@ export class Workbench {
     return file;
   }
 
-  /** Takes a screenshot for the README: media/screenshots/<name>.png, and a copy in the test artifacts. */
+  /**
+   * Takes a screenshot for the README: media/screenshots/<name>.png, and a copy in the test
+   * artifacts. Only the run in the README's editor (the current one) writes media/screenshots;
+   * the other run keeps its copy in its artifacts.
+   */
   async saveReadmeScreenshot(name: string): Promise<void> {
     const file = await this.screenshot(name);
+    if (editorName() !== README_SCREENSHOT_EDITOR) return;
     const dir = path.join(repoRoot, 'media', 'screenshots');
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(file, path.join(dir, `${name}.png`));
