@@ -8,6 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { KafkaApi, KafkaConnections } from '../config/kafkaConnections';
+import { settings } from '../config/settings';
 import { DATA_TYPES, testDataMessages } from '../kafka/testData';
 import type { ProduceMessage } from '../kafka/types';
 import { CancelledError, WorkbenchError } from '../shared/errors';
@@ -174,7 +175,7 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
       const cancel = token.onCancellationRequested(() => { abort.abort(); });
       try {
         return await kafka.service.produce(messages, {
-          topic: topic.trim(), signal: abort.signal,
+          topic: topic.trim(), signal: abort.signal, idempotent: settings.kafkaIdempotentProducer(),
           onProgress: (p) => { progress.report({ message: `${p.sent}/${p.total} sent` }); },
         });
       } finally {

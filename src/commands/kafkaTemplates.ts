@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { KafkaConnections } from '../config/kafkaConnections';
+import { settings } from '../config/settings';
 import { compileTemplate, parseTemplateFile, TemplateError, type KafkaTemplate } from '../kafka/templates';
 import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -116,6 +117,7 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
       let reported = 0;
       return service.produce(messages, {
         topic: template.topic,
+        idempotent: settings.kafkaIdempotentProducer(),
         ...(template.compression ? { compression: template.compression } : {}),
         ratePerSecond: template.ratePerSecond,
         signal: controller.signal,

@@ -86,6 +86,10 @@ export const settings = {
   kafkaShowInternalTopics(): boolean {
     return read(SettingKey.kafkaShowInternalTopics) === true;
   },
+  /** Whether produce runs are idempotent (acks=all, sequence numbers, no duplicates after a retry). */
+  kafkaIdempotentProducer(): boolean {
+    return read(SettingKey.kafkaIdempotentProducer) !== false;
+  },
   /** Default of the Message Inspector's "max messages" (1 to 1,000,000). */
   kafkaInspectorMaxMessages(): number {
     const value = read(SettingKey.kafkaInspectorMaxMessages);

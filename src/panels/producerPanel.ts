@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import { CommandId } from '../commands/ids';
 import type { KafkaConnections } from '../config/kafkaConnections';
+import { settings } from '../config/settings';
 import { availableCompressions } from '../kafka/compression';
 import { TemplateError } from '../kafka/templates';
 import { DATA_TYPES } from '../kafka/testData';
@@ -214,6 +215,7 @@ export class ProducerPanel implements vscode.Disposable {
     try {
       const result = await service.produce(messages, {
         topic: plan.topic,
+        idempotent: settings.kafkaIdempotentProducer(),
         compression: plan.compression,
         ratePerSecond: plan.ratePerSecond,
         signal: controller.signal,
