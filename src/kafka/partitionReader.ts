@@ -208,8 +208,11 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
     if (run.delivered >= options.maxMessages) run.stopped = 'maxMessages';
   };
 
-  /** `answered.at` is when this leader last answered a fetch: a wait for a new leader starts over after progress. */
-  const fetchLoop = async (nodeId: string, own: PartitionCursor[], answered: { at: number }): Promise<void> => {
+  /**
+   * `answered.at` is when this leader last answered a fetch (a wait for a new leader starts
+   * over after progress); `answered.first` runs once, at the next answer.
+   */
+  const fetchLoop = async (nodeId: string, own: PartitionCursor[], answered: { at: number; first: (() => void) | undefined }): Promise<void> => {
     const broker = await cluster.findBroker({ nodeId });
     let first = true;
     const request = () => {
@@ -249,6 +252,9 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
         throw error;
       }
       answered.at = Date.now();
+      const first = answered.first;
+      answered.first = undefined;
+      first?.();
       const deliveries: [number, WireRecord[]][] = [];
       for (const topicResponse of response.responses) {
         for (const part of topicResponse.partitions) {
@@ -290,11 +296,23 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
   /**
    * Reads `own` from `leader` until done; when the leader moves, dies or is being elected,
    * waits for metadata that names a leader that answers and reads each partition on from its
-   * cursor there. Only this leader's partitions wait; the others keep reading.
+   * cursor there. Only this leader's partitions wait; the others keep reading. `waitingFrom`
+   * is the leader they were read from before the wait that brought them here: once `leader`
+   * answers, the notice says the leadership moved from it (or that it is back).
    */
-  const readFromLeader = async (leader: number, own: PartitionCursor[], formerLeader = leader): Promise<void> => {
-    const answered = { at: 0 };
-    const from = leader >= 0 ? leader : formerLeader;
+  const readFromLeader = async (leader: number, own: PartitionCursor[], waitingFrom?: number): Promise<void> => {
+    let origin = waitingFrom;
+    const answered: { at: number; first: (() => void) | undefined } = { at: 0, first: undefined };
+    const noticeOnAnswer = (): void => {
+      answered.first = () => {
+        const from = origin ?? leader;
+        origin = undefined;
+        for (const c of own) {
+          if (!c.done) notify(from === leader ? { kind: 'leaderBack', partition: c.partition, leader } : { kind: 'leaderMoved', partition: c.partition, from, to: leader });
+        }
+      };
+    };
+    if (origin !== undefined) noticeOnAnswer();
     let waitingSince: number | undefined;
     let delay = 250;
     for (;;) {
@@ -308,8 +326,10 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
         if (waitingSince === undefined || answered.at > waitingSince) {
           waitingSince = Date.now();
           delay = 250;
+          if (origin === undefined && leader >= 0) origin = leader;
+          noticeOnAnswer();
           logger.info(`browse ${topic}: partitions ${partitions.join(', ')} lost their leader (broker ${leader}: ${describeProblem(error)}); waiting for a new one`);
-          for (const partition of partitions) notify({ kind: 'leaderUnavailable', partition, leader: from });
+          for (const partition of partitions) notify({ kind: 'leaderUnavailable', partition, leader: origin ?? leader });
         }
         if (Date.now() - waitingSince > tuning.leaderWaitMs) {
           throw new WorkbenchError(
@@ -342,10 +362,7 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
       }
       const groups = Object.entries(byLeader).map(([id, ps]) => [Number(id), active.filter((c) => ps.includes(c.partition))] as const);
       if (groups.length === 1 && groups[0]?.[0] === leader) continue; // still named leader: try it again
-      for (const [next, cursors] of groups) {
-        if (next !== leader && next >= 0) for (const c of cursors) notify({ kind: 'leaderMoved', partition: c.partition, from, to: next });
-      }
-      await Promise.all(groups.map(([next, cursors]) => readFromLeader(next, cursors, from)));
+      await Promise.all(groups.map(([next, cursors]) => readFromLeader(next, cursors, origin ?? leader)));
       return;
     }
   };

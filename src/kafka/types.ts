@@ -240,6 +240,8 @@ export interface BrowseOptions {
 export type BrowseNotice =
   /** The partition is read from its new leader, from where the old one stopped. */
   | { kind: 'leaderMoved'; partition: number; from: number; to: number }
+  /** The leader that did not answer answers again (it restarted, or the network came back); reading goes on. */
+  | { kind: 'leaderBack'; partition: number; leader: number }
   /** The partition's leader does not answer (or it has none); the read waits for Kafka to elect one. */
   | { kind: 'leaderUnavailable'; partition: number; leader: number };
 

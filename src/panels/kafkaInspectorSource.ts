@@ -50,6 +50,7 @@ export function startPositionOf(options: InspectorOptions, now = Date.now()): St
 export function noticeText(notice: BrowseNotice): string {
   switch (notice.kind) {
     case 'leaderMoved': return `Partition ${notice.partition}'s leader moved from broker ${notice.from} to ${notice.to}; reading on.`;
+    case 'leaderBack': return `Partition ${notice.partition}'s leader, broker ${notice.leader}, answers again; reading on.`;
     case 'leaderUnavailable': return notice.leader >= 0
       ? `Partition ${notice.partition}'s leader, broker ${notice.leader}, does not answer; waiting for Kafka to elect another…`
       : `Partition ${notice.partition} has no leader; waiting for Kafka to elect one…`;
