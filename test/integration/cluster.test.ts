@@ -150,7 +150,9 @@ describe('Message Inspector following a topic while a leader dies', () => {
     const source = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'cluster', topic, log: silentLogger });
     sources.push(source);
     await source.describe();
-    source.start({ start: 'end', startValue: '', partitions: [], maxMessages: 100_000, follow: true });
+    // From the beginning of the empty topic: "end" would race with the first messages (it is
+    // resolved once the read has connected, after the state already says following).
+    source.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: 100_000, follow: true });
     await until(source, (s) => s.state === 'following', 'the source to follow');
 
     const batch = (round: string, partition: number): string[] => Array.from({ length: 200 }, (_, i) => `${round}-p${partition}-${i}\t${JSON.stringify({ round, partition, i })}`);
