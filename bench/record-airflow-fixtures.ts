@@ -4,10 +4,13 @@
  * adapters. It makes the data worth recording first: a run of workbench_test_hello that fails
  * its first try and is cleared, a dataset event that starts workbench_test_dataset_consumer,
  * and, for a minute, a broken DAG file so there is an import error (deleted afterwards).
+ * `graph` records only what the DAG graph reads (tasks, the structure with task groups, task
+ * instances of several runs through the batch endpoint, XComs) from two runs of
+ * workbench_test_graph, into graph-*.json.
  * Plain fetch on purpose: the fixtures are what the server sends, not what the client makes
  * of it. Nothing secret is recorded (no token answers, no request headers).
  *
- *   node --import tsx bench/record-airflow-fixtures.ts [v1|v2]
+ *   node --import tsx bench/record-airflow-fixtures.ts [v1|v2] [graph]
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -149,10 +152,42 @@ async function recordServer(api: Api): Promise<void> {
   if (api === 'v1') await r.recordRaw('api-v2-version-404.html', '/api/v2/version');
 }
 
+/** What the DAG graph reads: two runs of workbench_test_graph, its tasks, groups, task instances and XComs. */
+async function recordGraph(api: Api): Promise<void> {
+  const base = api === 'v2' ? '/api/v2' : '/api/v1';
+  const r = new Recorder(api, await authHeader(api));
+  await mkdir(path.join(FIXTURES, api), { recursive: true });
+  console.log(`${api}: ${SERVERS[api]} (graph)`);
+  const dagId = 'workbench_test_graph';
+  await r.waitFor(`${dagId} to be parsed`, async () => ((await r.call('GET', `${base}/dags/${dagId}`)).status === 200 ? true : undefined), 180);
+  await r.call('PATCH', `${base}/dags/${dagId}?update_mask=is_paused`, { is_paused: false });
+  const runIds: string[] = [];
+  for (const marker of ['graph-fixture-1', 'graph-fixture-2']) {
+    const body = api === 'v2' ? { logical_date: null, conf: { marker } } : { conf: { marker } };
+    const created = (await r.call('POST', `${base}/dags/${dagId}/dagRuns`, body)).json as { dag_run_id: string };
+    runIds.push(created.dag_run_id);
+    // One after the other: Airflow 2 derives a manual run's id from the time, and both need distinct ids.
+    await r.waitFor(`run ${created.dag_run_id} to succeed`, async () => {
+      const state = ((await r.call('GET', `${base}/dags/${dagId}/dagRuns/${enc(created.dag_run_id)}`)).json as { state: string }).state;
+      if (state === 'failed') throw new Error(`${api}: run ${created.dag_run_id} failed`);
+      return state === 'success' ? true : undefined;
+    });
+  }
+  await r.record('graph-tasks', 'GET', `${base}/dags/${dagId}/tasks`);
+  if (api === 'v2') await r.record('graph-structure', 'GET', `/ui/structure/structure_data?dag_id=${dagId}`);
+  const batch = { dag_ids: [dagId], dag_run_ids: runIds, page_limit: 100, page_offset: 0, ...(api === 'v2' ? { order_by: 'id' } : {}) };
+  await r.record('graph-task-instances-batch', 'POST', `${base}/dags/~/dagRuns/~/taskInstances/list`, batch);
+  const ti = `${base}/dags/${dagId}/dagRuns/${enc(runIds[1] ?? '')}/taskInstances/start`;
+  await r.record('graph-xcom-entries', 'GET', `${ti}/xcomEntries?limit=100&offset=0&map_index=-1${api === 'v2' ? '&order_by=key' : ''}`);
+  await r.record('graph-xcom-value', 'GET', `${ti}/xcomEntries/return_value?map_index=-1${api === 'v1' ? '&stringify=false' : ''}`);
+  if (api === 'v1') await r.record('graph-xcom-value-text', 'GET', `${ti}/xcomEntries/return_value?map_index=-1`);
+}
+
 async function main(): Promise<void> {
   const only = process.argv[2];
   const apis: Api[] = only === 'v1' || only === 'v2' ? [only] : ['v2', 'v1'];
-  for (const api of apis) await recordServer(api);
+  const graphOnly = process.argv.includes('graph');
+  for (const api of apis) await (graphOnly ? recordGraph(api) : recordServer(api).then(() => recordGraph(api)));
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,8 @@
  * listing every page, exact dataset lookup, "DAG gone" detection, version checks.
  */
 import type {
-  ApiVersion, Dag, DagRun, Dataset, DatasetEvent, ImportError, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
+  ApiVersion, Dag, DagRun, DagTask, DagTaskGroup, Dataset, DatasetEvent, ImportError, Page, ServerHealth, TaskInstance, TaskLog,
+  TriggerOptions, XComEntry,
 } from './types';
 
 /** Where a body came from, for error sentences. */
@@ -58,6 +59,17 @@ export interface ClearOptions {
   onlyFailed?: boolean;
 }
 
+export interface XComQuery extends PageQuery {
+  mapIndex: number;
+}
+
+/** Task groups as a server's UI knows them (Airflow 3's structure answer). */
+export interface TaskGroupTree {
+  groups: DagTaskGroup[];
+  /** Task id → its innermost group. */
+  groupOfTask: Record<string, string>;
+}
+
 export interface VersionAdapter {
   readonly apiVersion: ApiVersion;
   health(): Promise<ServerHealth>;
@@ -73,6 +85,19 @@ export interface VersionAdapter {
   /** Returns the ids of the task instances that were cleared. */
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]>;
   listImportErrors(query: PageQuery): Promise<Page<ImportError>>;
+  /** The DAG's tasks with their downstream task ids (one answer, not paged). */
+  listTasks(dagId: string): Promise<DagTask[]>;
+  /** Task groups from the UI's structure answer (Airflow 3); undefined where the version has none (Airflow 2). */
+  taskGroups(dagId: string): Promise<TaskGroupTree | undefined>;
+  /** One page of the task instances of several runs of a DAG (the batch endpoint, a POST that only reads). */
+  listTaskInstancesOfRuns(dagId: string, runIds: readonly string[], query: PageQuery): Promise<Page<TaskInstance>>;
+  /** One page of a task instance's XCom entries, without their values. */
+  listXComEntries(dagId: string, runId: string, taskId: string, query: XComQuery): Promise<Page<Omit<XComEntry, 'value'>>>;
+  /**
+   * One XCom's value. `native`: ask for the stored JSON (v2 always; v1 from Airflow 2.10,
+   * `stringify=false`); otherwise Airflow 2.9 sends the Python text of the value.
+   */
+  getXComValue(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean }): Promise<unknown>;
   listDatasets(query: DatasetQuery): Promise<Page<Dataset>>;
   /** Newest first. */
   listDatasetEvents(query: DatasetEventQuery): Promise<Page<DatasetEvent>>;

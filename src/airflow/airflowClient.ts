@@ -6,15 +6,16 @@
  * to the end; every answer is validated; every failure is a WorkbenchError a user can act on.
  * No vscode import: the editor layer, the tests and the benchmarks all use it as it is.
  */
-import { WorkbenchError } from '../shared/errors';
+import { describeError, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type { ClearOptions, DagQuery, DatasetEventQuery, PageQuery, VersionAdapter } from './adapter';
+import type { ClearOptions, DagQuery, DatasetEventQuery, PageQuery, TaskGroupTree, VersionAdapter } from './adapter';
 import { BasicAuth, JwtSessionAuth, MissingCredentialsAuth, PastedTokenAuth } from './auth';
 import { AirflowAuthError, AirflowNotFoundError, DagNotFoundError, reenterCredentialsAction } from './errors';
 import { AirflowHttp, describeBody, type AirflowResponse, type AuthStrategy, type RetryPolicy } from './http';
+import { structureOf } from './dagGraph';
 import type {
-  AirflowConnectionConfig, Dag, DagRun, Dataset, DatasetEvent, ImportError, Page, RunState, ServerHealth, ServerInfo,
-  TaskInstance, TaskLog, TriggerOptions,
+  AirflowConnectionConfig, Dag, DagRun, DagStructure, Dataset, DatasetEvent, ImportError, Page, RunState, ServerHealth, ServerInfo,
+  TaskInstance, TaskLog, TriggerOptions, XComEntry,
 } from './types';
 import { decodeV1, V1Adapter } from './v1';
 import { decodeV2, V2Adapter } from './v2';
@@ -268,6 +269,56 @@ export class AirflowClient {
   listTaskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {
     return this.inDag(dagId, (api) =>
       listAllPages((page) => api.listTaskInstances(dagId, runId, page), { keyOf: (ti) => `${ti.taskId}#${ti.mapIndex}` }));
+  }
+
+  /**
+   * The DAG's tasks, their dependencies and task groups. Tasks and dependencies come from the
+   * public API (`/dags/{id}/tasks`) of either version. Groups come from the structure the
+   * Airflow 3 UI reads; where that is missing (Airflow 2) or fails, from the task ids
+   * (`group.task`, Airflow's default), and `groupsFrom` says which.
+   */
+  async getDagStructure(dagId: string): Promise<DagStructure> {
+    const tasks = await this.inDag(dagId, (api) => api.listTasks(dagId));
+    const api = await this.api();
+    let tree: TaskGroupTree | undefined;
+    try {
+      tree = await api.taskGroups(dagId);
+    } catch (error) {
+      this.logger.info(`Task groups of ${dagId} are read from its task ids: the Airflow 3 UI's structure answer failed (${describeError(error)})`);
+    }
+    return structureOf(dagId, tasks, tree);
+  }
+
+  /**
+   * Every task instance of the given runs of one DAG (mapped tasks give one per map index),
+   * read through the batch endpoint page by page, a few pages at a time.
+   */
+  async listTaskInstancesOfRuns(dagId: string, runIds: readonly string[]): Promise<TaskInstance[]> {
+    if (runIds.length === 0) return [];
+    return this.inDag(dagId, (api) => listAllPages(
+      (page) => api.listTaskInstancesOfRuns(dagId, runIds, page),
+      { keyOf: (ti) => `${ti.runId}\u0000${ti.taskId}#${ti.mapIndex}` },
+    ));
+  }
+
+  /**
+   * The XComs of one task instance, by key, with their values (`values: false` reads only the
+   * listing). On Airflow 2.9 a value is the Python text of it (no `stringify=false` before 2.10).
+   */
+  async listXComs(dagId: string, runId: string, taskId: string, options: { mapIndex?: number; values?: boolean } = {}): Promise<XComEntry[]> {
+    const { info, api } = await this.connect();
+    const mapIndex = options.mapIndex ?? -1;
+    const native = info.apiVersion === 'v2' || versionAtLeast(info.version, 2, 10);
+    const entries = await this.inDag(dagId, () => listAllPages(
+      (page) => api.listXComEntries(dagId, runId, taskId, { ...page, mapIndex }),
+      { keyOf: (entry) => `${entry.key}#${entry.mapIndex}` },
+    ));
+    const sorted = [...entries].sort((a, b) => a.key.localeCompare(b.key) || a.mapIndex - b.mapIndex);
+    if (options.values === false) return sorted.map((entry) => ({ ...entry, value: undefined }));
+    return mapWithConcurrency(sorted, DEFAULT_PAGE_CONCURRENCY, async (entry) => ({
+      ...entry,
+      value: await api.getXComValue(dagId, runId, taskId, entry.key, { mapIndex: entry.mapIndex, native }),
+    }));
   }
 
   /**

@@ -8,7 +8,7 @@
 import * as z from 'zod/mini';
 import { durationBetween, toHealthStatus, type ClearOptions, type DecodeContext } from './adapter';
 import type { AirflowHttp, QueryValue } from './http';
-import type { DagRun, ImportError, Page, ServerHealth, TaskInstance } from './types';
+import type { DagRun, DagTask, ImportError, Page, ServerHealth, TaskInstance, XComEntry } from './types';
 import { parseResponse } from './validate';
 
 /** An ISO time; absent and null both read as null. */
@@ -56,6 +56,19 @@ export const sharedSchemas = {
     stack_trace: z.string(),
   }),
   clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
+  /** A task of a DAG's definition (`/dags/{id}/tasks`); `operator_name` is "@task" for decorated tasks. */
+  task: z.object({
+    task_id: z.string(),
+    task_display_name: z.nullish(z.string()),
+    downstream_task_ids: z.array(z.string()),
+    operator_name: z.nullish(z.string()),
+    class_ref: z.nullish(z.looseObject({ class_name: z.nullish(z.string()) })),
+    is_mapped: z.nullish(z.boolean()),
+  }),
+  /** An XCom entry in a listing (no value); v1 adds `execution_date`, v2 `run_id` and more. */
+  xcomEntry: z.object({ key: z.string(), timestamp: isoTime, map_index: z.int() }),
+  /** One XCom with its value: JSON as stored, or Python's text of it (Airflow 2.9, `stringify`). */
+  xcomValue: z.looseObject({ key: z.string(), value: z.unknown() }),
 };
 
 /**
@@ -94,6 +107,17 @@ export function toTaskInstance(raw: z.output<typeof sharedSchemas.taskInstance> 
     endDate: raw.end_date,
     durationSeconds: durationSeconds(raw.start_date, raw.end_date, raw.duration),
     operator: raw.operator_name ?? raw.operator ?? null,
+  };
+}
+
+/** A task of a DAG's definition; its operator as the UI names it ("@task", "BashOperator"). */
+export function toDagTask(raw: z.output<typeof sharedSchemas.task>): DagTask {
+  return {
+    taskId: raw.task_id,
+    displayName: raw.task_display_name ?? raw.task_id,
+    operator: raw.operator_name ?? raw.class_ref?.class_name ?? null,
+    downstreamTaskIds: raw.downstream_task_ids,
+    isMapped: raw.is_mapped === true,
   };
 }
 
@@ -151,7 +175,19 @@ export const sharedDecoders = {
     (raw): ImportError => ({ id: raw.import_error_id, filename: raw.filename, stackTrace: raw.stack_trace, timestamp: raw.timestamp }),
   ),
   clearedTaskIds: decodeOne(sharedSchemas.clearResult, (raw) => raw.task_instances.map((ti) => ti.task_id)),
+  tasks: decodeOne(z.object({ tasks: z.array(sharedSchemas.task) }), (raw) => raw.tasks.map(toDagTask)),
+  xcomEntryPage: decodePage(
+    z.object({ xcom_entries: z.array(sharedSchemas.xcomEntry), total_entries: totalEntries }),
+    (raw) => raw.xcom_entries,
+    (raw): Omit<XComEntry, 'value'> => ({ key: raw.key, mapIndex: raw.map_index, timestamp: raw.timestamp }),
+  ),
+  xcomValue: decodeOne(sharedSchemas.xcomValue, (raw): unknown => raw.value ?? null),
 };
+
+/** The body of the batch task-instance listing for some runs of one DAG (the same in both versions). */
+export function taskInstancesOfRunsBody(dagId: string, runIds: readonly string[], query: { limit: number; offset: number }): Record<string, unknown> {
+  return { dag_ids: [dagId], dag_run_ids: [...runIds], page_limit: query.limit, page_offset: query.offset };
+}
 
 /** The body of clearTaskInstances for one task of one run (the same in both versions). */
 export function clearTaskBody(runId: string, taskId: string, options: ClearOptions): Record<string, unknown> {
@@ -181,6 +217,12 @@ export abstract class RestAdapterBase {
     const request = { method, path, body: payload, ...(query ? { query } : {}) };
     const { body, endpoint } = await this.http.json(request);
     return decode(body, { endpoint, serverUrl: this.http.baseUrl });
+  }
+
+  /** A POST that only reads (a batch listing): safe to repeat after a lost answer. */
+  protected async postRead<T>(path: string, payload: unknown, decode: (body: unknown, ctx: DecodeContext, offset?: number) => T, offset?: number): Promise<T> {
+    const { body, endpoint } = await this.http.json({ method: 'POST', path, body: payload, idempotent: true });
+    return decode(body, { endpoint, serverUrl: this.http.baseUrl }, offset);
   }
 
   /** A GET without credentials (health is public), so a status bar can show it even when they are wrong. */

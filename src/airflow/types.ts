@@ -150,3 +150,45 @@ export interface TriggerOptions {
   runId?: string;
   note?: string;
 }
+
+/** A task of a DAG as its definition says (not a run of it). */
+export interface DagTask {
+  taskId: string;
+  /** What the UI shows; the task id unless the DAG sets `task_display_name`. */
+  displayName: string;
+  /** "@task", "BashOperator", …; null when the server does not say. */
+  operator: string | null;
+  downstreamTaskIds: string[];
+  /** Dynamic task mapping: one task instance per map index in each run. */
+  isMapped: boolean;
+}
+
+/** A task group: `parentId` is the group it sits in (null at the top). */
+export interface DagTaskGroup {
+  groupId: string;
+  /** The group's own name, without its parents' prefixes. */
+  label: string;
+  parentId: string | null;
+}
+
+/**
+ * A DAG's tasks with their dependencies and task groups. `groupsFrom` says where the groups
+ * come from: the structure the Airflow 3 UI reads, or the task ids (`group.task`, Airflow's
+ * default `prefix_group_id`), which is all the public API of either version tells.
+ */
+export interface DagStructure {
+  dagId: string;
+  tasks: DagTask[];
+  groups: DagTaskGroup[];
+  /** Task id → the innermost group it belongs to; tasks outside any group are not listed. */
+  groupOfTask: Record<string, string>;
+  groupsFrom: 'structure' | 'taskIds';
+}
+
+/** One XCom of a task instance, with its value (JSON as the server sends it). */
+export interface XComEntry {
+  key: string;
+  mapIndex: number;
+  timestamp: string | null;
+  value: unknown;
+}

@@ -6,14 +6,16 @@
  */
 import * as z from 'zod/mini';
 import { seg } from './adapter';
-import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
+import type {
+  ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
+} from './adapter';
 import { decodeLogToken, parseTextLog, unwrapPythonLogChunks } from './logs';
 import {
   clearTaskBody, decodeOne, decodePage, eventSourceOf, isoTime as time, jsonObject, RestAdapterBase, sharedDecoders, sharedSchemas,
-  toRun, toTaskInstance, totalEntries as total,
+  taskInstancesOfRunsBody, toRun, toTaskInstance, totalEntries as total,
 } from './restShared';
 import type {
-  Dag, DagRun, Dataset, DatasetEvent, ImportError, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
+  Dag, DagRun, DagTask, Dataset, DatasetEvent, ImportError, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions, XComEntry,
 } from './types';
 
 /** Airflow 2 serializes `schedule_interval` as {"__type": "CronExpression", "value": "0 * * * *"}, a TimeDelta, or null. */
@@ -248,6 +250,32 @@ export class V1Adapter extends RestAdapterBase implements VersionAdapter {
     // API v1 has no time filter: drop older events here (the page is newest first).
     const since = Date.parse(query.since);
     return { items: result.items.filter((event) => Date.parse(event.timestamp) >= since), totalEntries: result.totalEntries };
+  }
+
+  listTasks(dagId: string): Promise<DagTask[]> {
+    return this.get(`/api/v1/dags/${seg(dagId)}/tasks`, {}, decodeV1.tasks);
+  }
+
+  /** Airflow 2's UI reads task groups from its own pages, not from the REST API: the client falls back to the task ids. */
+  taskGroups(): Promise<TaskGroupTree | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  listTaskInstancesOfRuns(dagId: string, runIds: readonly string[], query: PageQuery): Promise<Page<TaskInstance>> {
+    return this.postRead('/api/v1/dags/~/dagRuns/~/taskInstances/list', taskInstancesOfRunsBody(dagId, runIds, query), decodeV1.taskInstancePage, query.offset);
+  }
+
+  listXComEntries(dagId: string, runId: string, taskId: string, query: XComQuery): Promise<Page<Omit<XComEntry, 'value'>>> {
+    return this.get(`/api/v1/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries`, {
+      limit: query.limit, offset: query.offset, map_index: query.mapIndex,
+    }, decodeV1.xcomEntryPage, query.offset);
+  }
+
+  /** `stringify=false` (Airflow 2.10+) sends the stored JSON; without it Airflow 2 sends Python's text of the value. */
+  getXComValue(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean }): Promise<unknown> {
+    return this.get(`/api/v1/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries/${seg(key)}`, {
+      map_index: options.mapIndex, stringify: options.native ? false : undefined,
+    }, decodeV1.xcomValue);
   }
 
   createDatasetEvent(dataset: Dataset, extra: Record<string, unknown>): Promise<DatasetEvent> {

@@ -6,15 +6,19 @@
  */
 import * as z from 'zod/mini';
 import { seg } from './adapter';
-import type { ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, VersionAdapter } from './adapter';
+import type {
+  ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, DecodeContext, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
+} from './adapter';
 import { parseTextLog, structuredEventLines } from './logs';
 import {
   clearTaskBody, decodeOne, decodePage, eventSourceOf, isoTime as time, jsonObject, RestAdapterBase, sharedDecoders, sharedSchemas,
-  toRun, toTaskInstance, totalEntries as total,
+  taskInstancesOfRunsBody, toRun, toTaskInstance, totalEntries as total,
 } from './restShared';
 import type {
-  Dag, DagRun, Dataset, DatasetEvent, ImportError, LogLine, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
+  Dag, DagRun, DagTask, DagTaskGroup, Dataset, DatasetEvent, ImportError, LogLine, Page, ServerHealth, TaskInstance, TaskLog, TriggerOptions,
+  XComEntry,
 } from './types';
+import { parseResponse } from './validate';
 
 export const v2Schemas = {
   version: sharedSchemas.version,
@@ -64,6 +68,15 @@ export const v2Schemas = {
     timestamp: z.string(),
   }),
   clearResult: sharedSchemas.clearResult,
+  /**
+   * A node of the structure the Airflow 3 UI draws (`/ui/structure/structure_data`): a task, or a
+   * task group with `children`. Its children are checked one level at a time (see decodeV2.taskGroups).
+   */
+  structureNode: z.object({
+    id: z.string(),
+    label: z.nullish(z.string()),
+    children: z.nullish(z.array(z.unknown())),
+  }),
 };
 
 export const v2Collections = {
@@ -124,6 +137,30 @@ function toDatasetEvent(raw: z.output<typeof v2Schemas.assetEvent>): DatasetEven
   };
 }
 
+/**
+ * The task groups in a structure answer: every node with `children` is a group (whatever its
+ * `type` says), its children are tasks or groups in it. Each level is validated, so a changed
+ * answer becomes an AirflowResponseError naming the field.
+ */
+function taskGroupsOf(body: unknown, ctx: DecodeContext): TaskGroupTree {
+  const root = parseResponse(z.object({ nodes: z.array(z.unknown()) }), body, ctx.endpoint, ctx.serverUrl);
+  const groups: DagTaskGroup[] = [];
+  const groupOfTask: Record<string, string> = {};
+  const visit = (nodes: readonly unknown[], parentId: string | null, depth: number): void => {
+    for (const raw of nodes) {
+      const node = parseResponse(v2Schemas.structureNode, raw, ctx.endpoint, ctx.serverUrl);
+      if (node.children && depth < 50) {
+        groups.push({ groupId: node.id, label: node.label ?? node.id.split('.').pop() ?? node.id, parentId });
+        visit(node.children, node.id, depth + 1);
+      } else if (parentId !== null) {
+        groupOfTask[node.id] = parentId;
+      }
+    }
+  };
+  visit(root.nodes, null, 0);
+  return { groups, groupOfTask };
+}
+
 /** Decoders from a raw v2 body to the shared types; each validates first. */
 export const decodeV2 = {
   ...sharedDecoders,
@@ -145,6 +182,7 @@ export const decodeV2 = {
   datasetPage: decodePage(v2Collections.assets, (raw) => raw.assets, toDataset),
   datasetEvent: decodeOne(v2Schemas.assetEvent, toDatasetEvent),
   datasetEventPage: decodePage(v2Collections.assetEvents, (raw) => raw.asset_events, toDatasetEvent),
+  taskGroups: taskGroupsOf,
 };
 
 /** Airflow 3: /api/v2, JWT auth (set up by the client), assets instead of datasets. */
@@ -226,6 +264,36 @@ export class V2Adapter extends RestAdapterBase implements VersionAdapter {
       source_run_id: query.sourceRunId,
       timestamp_gte: query.since,
     }, decodeV2.datasetEventPage, query.offset);
+  }
+
+  listTasks(dagId: string): Promise<DagTask[]> {
+    return this.get(`/api/v2/dags/${seg(dagId)}/tasks`, {}, decodeV2.tasks);
+  }
+
+  /**
+   * The groups as the Airflow 3 UI draws them. Not part of the public API (it may change between
+   * releases), so the client falls back to the task ids when this fails.
+   */
+  taskGroups(dagId: string): Promise<TaskGroupTree | undefined> {
+    return this.get('/ui/structure/structure_data', { dag_id: dagId }, decodeV2.taskGroups);
+  }
+
+  listTaskInstancesOfRuns(dagId: string, runIds: readonly string[], query: PageQuery): Promise<Page<TaskInstance>> {
+    const body = { ...taskInstancesOfRunsBody(dagId, runIds, query), order_by: 'id' };
+    return this.postRead('/api/v2/dags/~/dagRuns/~/taskInstances/list', body, decodeV2.taskInstancePage, query.offset);
+  }
+
+  listXComEntries(dagId: string, runId: string, taskId: string, query: XComQuery): Promise<Page<Omit<XComEntry, 'value'>>> {
+    return this.get(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries`, {
+      limit: query.limit, offset: query.offset, map_index: query.mapIndex, order_by: 'key',
+    }, decodeV2.xcomEntryPage, query.offset);
+  }
+
+  /** Airflow 3 stores XComs as JSON and sends them as such (`stringify` and `deserialize` default to false). */
+  getXComValue(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean }): Promise<unknown> {
+    return this.get(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries/${seg(key)}`, {
+      map_index: options.mapIndex,
+    }, decodeV2.xcomValue);
   }
 
   createDatasetEvent(dataset: Dataset, extra: Record<string, unknown>): Promise<DatasetEvent> {

@@ -25,6 +25,7 @@ export type AirflowApi = Pick<
   | 'serverInfo' | 'health' | 'listDags' | 'listAllDags' | 'getDag' | 'setPaused' | 'trigger' | 'listRuns' | 'getRun'
   | 'listTaskInstances' | 'getTaskLog' | 'clearTask' | 'listImportErrors' | 'listDatasets' | 'listDatasetEvents'
   | 'createDatasetEvent' | 'runsCreatedByEvent' | 'uiUrlForDag' | 'uiUrlForRun'
+  | 'getDagStructure' | 'listTaskInstancesOfRuns' | 'listXComs'
 >;
 
 /** Makes the client of one connection; tests of the editor layer could pass another. */

@@ -374,3 +374,107 @@ export type TraceMethods = {
 export interface TraceNotifications {
   trace: TraceView;
 }
+
+// ---------------------------------------------------------------- DAG Graph panel
+// src/panels/dagGraphPanel.ts ↔ webview/src/dagGraph.ts
+
+export interface DagGraphTaskView {
+  id: string;
+  /** The display name when the DAG sets one, else the task id. */
+  label: string;
+  operator: string | null;
+  isMapped: boolean;
+  downstream: string[];
+}
+
+export interface DagGraphGroupView {
+  id: string;
+  label: string;
+  parentId: string | null;
+}
+
+/** How a state looks: a theme color id (`testing.iconPassed`) or null, and a codicon. */
+export interface DagGraphStateStyle {
+  color: string | null;
+  icon: string;
+}
+
+/** The DAG's tasks, dependencies and groups: posted after `ready` and when the DAG is read again. */
+export interface DagGraphStructureView {
+  dagId: string;
+  title: string;
+  /** Connection and server, e.g. `Local stack · Airflow 3.3.2`. */
+  subtitle: string;
+  tasks: DagGraphTaskView[];
+  groups: DagGraphGroupView[];
+  groupOfTask: Record<string, string>;
+  /** Where the groups come from when it is worth saying (Airflow 2: the task ids), else null. */
+  note: string | null;
+  /** Every state's look, from the DAGs view's vocabulary; `none` is "no state yet". */
+  stateStyles: Record<string, DagGraphStateStyle>;
+}
+
+export interface DagGraphRunView {
+  runId: string;
+  state: string;
+  /** Start (or logical) time and duration, for the run picker. */
+  label: string;
+  tooltip: string;
+}
+
+/**
+ * The last runs and their task instances, posted on every refresh. Runs are oldest first (the
+ * grid's columns, newest on the right). `cells[run][task]` indexes `states` (the task order of
+ * the structure), -1 when the run has no instance of that task yet.
+ */
+export interface DagGraphRunsView {
+  runs: DagGraphRunView[];
+  states: string[];
+  cells: number[][];
+  /** Mapped tasks: [run index, task index, number of map indices]. */
+  mapped: [number, number, number][];
+  /** True while the host polls (a run is active). */
+  watching: boolean;
+  updatedAt: string;
+  /** The last refresh failed with this sentence (what was shown before stays). */
+  error: string | null;
+}
+
+/** One task instance as the detail bar shows it. */
+export interface DagGraphTaskDetail {
+  runId: string;
+  taskId: string;
+  state: string | null;
+  tryNumber: number;
+  mapCount: number;
+  operator: string | null;
+  started: string;
+  ended: string;
+  duration: string;
+  /** XCom entries of the instance; null when they could not be read (see `xcomError`). */
+  xcoms: number | null;
+  xcomError: string | null;
+}
+
+export interface DagGraphTaskRef {
+  runId: string;
+  taskId: string;
+}
+
+export type DagGraphMethods = {
+  refresh: [Record<string, never>, null];
+  /** Runs Trigger DAG (its conf input and all) for this DAG. */
+  trigger: [Record<string, never>, null];
+  detail: [DagGraphTaskRef, DagGraphTaskDetail];
+  openLog: [DagGraphTaskRef, null];
+  openXComs: [DagGraphTaskRef, null];
+  /** Runs Clear Task with its confirmation; the graph refreshes after. */
+  clearTask: [DagGraphTaskRef, null];
+};
+
+export interface DagGraphNotifications {
+  structure: DagGraphStructureView;
+  runs: DagGraphRunsView;
+  /** Show this run in the graph (the panel was opened from a run's row). */
+  selectRun: { runId: string };
+}
