@@ -7,6 +7,7 @@ or on a schedule when WORKBENCH_CONSUMER_SCHEDULE is set (a cron expression or p
 - topics (list, default ["workbench.events"]), group_id (default "workbench-batch-consumer")
 - max_messages (default 10000), batch_size (default 1000)
 - history_conn_id (default "workbench_history"): which Airflow connection holds the history
+- kafka_conn_id (default "kafka_default"): which Airflow connection holds the Kafka brokers
 - pause_after_batch_seconds (default 0): slows a run down, for tests and demos only
 
 Offsets are committed only after a batch's rows are committed in PostgreSQL; rows are unique
@@ -81,6 +82,12 @@ from workbench_pipeline.history_db import (  # noqa: E402
             minLength=1,
             description="Airflow connection of the message-history database",
         ),
+        "kafka_conn_id": Param(
+            "kafka_default",
+            type="string",
+            minLength=1,
+            description="Airflow connection of the Kafka cluster (brokers and security)",
+        ),
         "pause_after_batch_seconds": Param(
             0, type="number", minimum=0, maximum=60, description="Testing/demo only: sleep after each committed batch"
         ),
@@ -105,6 +112,7 @@ def kafka_batch_consumer() -> None:
         max_messages="{{ params.max_messages }}",
         batch_size="{{ params.batch_size }}",
         history_conn_id="{{ params.history_conn_id }}",
+        kafka_conn_id="{{ params.kafka_conn_id }}",
         pause_after_batch_seconds="{{ params.pause_after_batch_seconds }}",
         execution_timeout=timedelta(hours=1),
     )
