@@ -53,6 +53,8 @@ export const sharedSchemas = {
     import_error_id: z.int(),
     timestamp: isoTime,
     filename: z.string(),
+    /** Airflow 3 only. */
+    bundle_name: z.nullish(z.string()),
     stack_trace: z.string(),
   }),
   clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
@@ -172,7 +174,7 @@ export const sharedDecoders = {
   importErrorPage: decodePage(
     z.object({ import_errors: z.array(sharedSchemas.importError), total_entries: totalEntries }),
     (raw) => raw.import_errors,
-    (raw): ImportError => ({ id: raw.import_error_id, filename: raw.filename, stackTrace: raw.stack_trace, timestamp: raw.timestamp }),
+    (raw): ImportError => ({ id: raw.import_error_id, filename: raw.filename, bundleName: raw.bundle_name ?? null, stackTrace: raw.stack_trace, timestamp: raw.timestamp }),
   ),
   clearedTaskIds: decodeOne(sharedSchemas.clearResult, (raw) => raw.task_instances.map((ti) => ti.task_id)),
   tasks: decodeOne(z.object({ tasks: z.array(sharedSchemas.task) }), (raw) => raw.tasks.map(toDagTask)),

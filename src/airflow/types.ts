@@ -62,7 +62,10 @@ export interface Dag {
 
 export interface ImportError {
   id: number;
+  /** Airflow 2: the file's absolute path; Airflow 3: its path relative to its bundle's root. */
   filename: string;
+  /** Airflow 3: the bundle the file is in ("dags-folder", "workspace-1", …); null on Airflow 2. */
+  bundleName: string | null;
   stackTrace: string;
   timestamp: string | null;
 }

@@ -12,6 +12,8 @@
 #   stack.sh env                 print the connection settings as shell exports
 #   stack.sh summary             where each service is, credentials, logs
 #   stack.sh airflow3|airflow2 ARGS...  run that Airflow's CLI with the stack's configuration
+#   stack.sh exec airflow3|airflow2 PROGRAM ARGS...  run PROGRAM with that Airflow's environment
+#                                (its venv first on PATH), e.g. exec airflow3 python FILE.py
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
@@ -241,6 +243,12 @@ export KAW_AIRFLOW2_URL=$AIRFLOW2_URL
 export KAW_AIRFLOW2_USER=$KAW_AIRFLOW_USER
 export KAW_AIRFLOW2_PASSWORD=$KAW_AIRFLOW_PASSWORD
 export KAW_AIRFLOW2_DAGS_FOLDER=$af2_dags
+export KAW_WORKSPACE_DAGS=$KAW_WORKSPACE_DAGS
+export KAW_WORKSPACE_DAG_SLOTS=$KAW_WORKSPACE_DAG_SLOTS
+export KAW_AIRFLOW2_DAGS_DIR=$AIRFLOW2_DAGS_DIR
+export KAW_AIRFLOW3_READS_WORKSPACE_DAGS=$(airflow3_reads_workspace_slots && echo 1 || echo 0)
+export KAW_AIRFLOW3_VENV=$(airflow3_venv)
+export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
 EOF
@@ -272,6 +280,14 @@ main() {
     summary) cmd_summary "${ALL_SERVICES[@]}" ;;
     airflow3) airflow3_cli "$@" ;;
     airflow2) airflow2_cli "$@" ;;
+    exec)
+      (($# >= 2)) || die "usage: stack.sh exec airflow3|airflow2 PROGRAM ARGS..."
+      case $1 in
+        airflow3) shift && airflow3_exec "$@" ;;
+        airflow2) shift && airflow2_exec "$@" ;;
+        *) die "usage: stack.sh exec airflow3|airflow2 PROGRAM ARGS..." ;;
+      esac
+      ;;
     help | -h | --help) usage ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
   esac

@@ -1,12 +1,17 @@
 # shellcheck shell=bash disable=SC2034  # variables are used by the files that source this one
 # Apache Airflow 2: webserver (:8081, REST API /api/v1 with basic auth) and scheduler
-# (LocalExecutor). Metadata in PostgreSQL database airflow2; DAGs from stack/native/airflow2-dags.
-# Own AIRFLOW_HOME, pid files and log-server ports, so it runs beside Airflow 3.
+# (LocalExecutor). Metadata in PostgreSQL database airflow2; DAGs from $KAW_STATE/airflow2-dags,
+# which links to stack/native/airflow2-dags and to the workspace DAG slots. Own AIRFLOW_HOME, pid
+# files and log-server ports, so it runs beside Airflow 3.
 
 AIRFLOW2_LOCK="$KAW_NATIVE_DIR/requirements-airflow2.lock.txt"
 AIRFLOW2_HOME="$KAW_STATE/airflow2"
 AIRFLOW2_URL="http://$KAW_HOST:$KAW_AIRFLOW2_PORT"
 AIRFLOW2_COMPONENTS=(webserver scheduler)
+# Airflow 2 reads one DAG folder: this one holds links to the bundled DAGs (stack ->
+# stack/native/airflow2-dags) and to each workspace slot (workspace-N -> $KAW_WORKSPACE_DAGS/N,
+# dangling while the slot is free). Its scheduler follows symlinks when it lists the folder.
+AIRFLOW2_DAGS_DIR="$KAW_STATE/airflow2-dags"
 
 airflow2_venv() { venv_dir airflow2 "$AIRFLOW2_VERSION"; }
 
@@ -37,10 +42,29 @@ airflow2_secrets() {
   source "$f"
 }
 
+# The links of AIRFLOW2_DAGS_DIR (made again on every start: the checkout may have moved).
+airflow2_dags_links() {
+  local i
+  mkdir -p "$AIRFLOW2_DAGS_DIR" "$KAW_WORKSPACE_DAGS"
+  ln -sfn "$KAW_NATIVE_DIR/airflow2-dags" "$AIRFLOW2_DAGS_DIR/stack"
+  for ((i = 1; i <= KAW_WORKSPACE_DAG_SLOTS; i++)); do
+    ln -sfn "$KAW_WORKSPACE_DAGS/$i" "$AIRFLOW2_DAGS_DIR/workspace-$i"
+  done
+}
+
+airflow2_need_venv() {
+  [[ -x "$(airflow2_venv)/bin/airflow" ]] ||
+    die "the Airflow 2 venv is not installed ($(airflow2_venv)/bin/airflow is missing): run \`stack/native/stack.sh install airflow2\` or Launch Stack"
+}
+
 airflow2_env() {
   airflow2_secrets
   export AIRFLOW_HOME="$AIRFLOW2_HOME"
-  export AIRFLOW__CORE__DAGS_FOLDER="$KAW_NATIVE_DIR/airflow2-dags"
+  export AIRFLOW__CORE__DAGS_FOLDER="$AIRFLOW2_DAGS_DIR"
+  # Only this folder is on sys.path (Airflow 2 adds it), not each workspace folder: a workspace
+  # DAG that imports a module beside it parses on Airflow 3 (where its folder is the bundle's
+  # root), not here. A PYTHONPATH entry would come before the standard library and let a file
+  # such as email.py in the workspace shadow it.
   export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://$KAW_PG_AIRFLOW2_USER:$KAW_PG_AIRFLOW2_PASSWORD@$KAW_HOST:$KAW_PG_PORT/$KAW_PG_DB_AIRFLOW2"
   export AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE=3
   export AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW=5
@@ -58,8 +82,11 @@ airflow2_env() {
   export AIRFLOW__WEBSERVER__WORKERS=1
   export AIRFLOW__WEBSERVER__WORKER_REFRESH_INTERVAL=0  # no periodic gunicorn worker rolls
   export AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE=False
-  export AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL=15
-  export AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=15
+  # As for Airflow 3: a saved file is parsed next (it is newer than its last parse), a new one
+  # is found within 5 s, unchanged files are re-parsed every 60 s.
+  export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10  # as for Airflow 3: the DAG file's frame stays
+  export AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=60
+  export AIRFLOW__SCHEDULER__FILE_PARSING_SORT_MODE=modified_time
   export AIRFLOW__SCHEDULER__PARSING_PROCESSES=1
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=False
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW2_WORKER_LOG_PORT"
@@ -68,7 +95,9 @@ airflow2_env() {
   export PATH
 }
 
-airflow2_cli() { (airflow2_env && "$(airflow2_venv)/bin/airflow" "$@"); }
+airflow2_cli() { (airflow2_need_venv && airflow2_env && "$(airflow2_venv)/bin/airflow" "$@"); }
+
+airflow2_exec() { airflow2_need_venv && airflow2_env && exec "$@"; }
 
 # Same idea as airflow3_migrate: migrate only when the DB is not at the revision we left it.
 airflow2_migrate() {
@@ -92,6 +121,7 @@ airflow2_migrate() {
 
 airflow2_start() {
   mkdir -p "$AIRFLOW2_HOME"
+  airflow2_dags_links
   airflow2_migrate
   if is_running airflow2-webserver; then
     log "airflow2-webserver already running (pid $(service_pid airflow2-webserver))"
@@ -132,5 +162,5 @@ airflow2_stop() {
 }
 
 airflow2_describe() {
-  echo "airflow2   $AIRFLOW2_URL  (UI + REST /api/v1, basic auth $KAW_AIRFLOW_USER/$KAW_AIRFLOW_PASSWORD; Airflow $AIRFLOW2_VERSION; DAGs $KAW_NATIVE_DIR/airflow2-dags; home $AIRFLOW2_HOME)"
+  echo "airflow2   $AIRFLOW2_URL  (UI + REST /api/v1, basic auth $KAW_AIRFLOW_USER/$KAW_AIRFLOW_PASSWORD; Airflow $AIRFLOW2_VERSION; DAGs $AIRFLOW2_DAGS_DIR (links to $KAW_NATIVE_DIR/airflow2-dags and the workspace slots); home $AIRFLOW2_HOME)"
 }

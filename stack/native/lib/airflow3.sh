@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2034  # variables are used by the files that source this one
 # Apache Airflow 3: api-server (:8080), scheduler (LocalExecutor), dag-processor, triggerer.
-# Metadata in PostgreSQL database airflow3; DAGs from stack/dags; simple auth manager admin/admin.
+# Metadata in PostgreSQL database airflow3; DAGs from stack/dags (bundle dags-folder) and from the
+# workspace folders the editor links into $KAW_WORKSPACE_DAGS/1..N (bundles workspace-1..N);
+# simple auth manager admin/admin.
 
 AIRFLOW3_LOCK="$KAW_NATIVE_DIR/requirements-airflow3.lock.txt"
 AIRFLOW3_HOME="$KAW_STATE/airflow3"
@@ -42,6 +44,25 @@ airflow3_secrets() {
   printf '{"%s": "%s"}\n' "$KAW_AIRFLOW_USER" "$KAW_AIRFLOW_PASSWORD" >"$AIRFLOW3_HOME/simple_auth_manager_passwords.json"
 }
 
+# The DAG bundles as JSON: the bundled DAGs (stack/dags, the default bundle "dags-folder") and one
+# LocalDagBundle per workspace slot. A slot is a symlink the extension points at a workspace
+# folder, so the folder itself is the bundle's root: relative paths are the workspace's, and the
+# folder is on sys.path while its files are parsed and run (sibling imports work). A missing slot
+# is an empty bundle. Slots are listed every 5 s, the bundled folder every 10 s.
+airflow3_bundles() {
+  local i json='[{"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {}}'
+  for ((i = 1; i <= KAW_WORKSPACE_DAG_SLOTS; i++)); do
+    json+=", {\"name\": \"workspace-$i\", \"classpath\": \"airflow.dag_processing.bundles.local.LocalDagBundle\", \"kwargs\": {\"path\": \"$KAW_WORKSPACE_DAGS/$i\", \"refresh_interval\": 5}}"
+  done
+  echo "$json]"
+}
+
+# Fails with the next step when the Airflow 3 venv is not installed (the CLI and `exec` need it).
+airflow3_need_venv() {
+  [[ -x "$(airflow3_venv)/bin/airflow" ]] ||
+    die "the Airflow 3 venv is not installed ($(airflow3_venv)/bin/airflow is missing): run \`stack/native/stack.sh install airflow3\` or Launch Stack"
+}
+
 # Export the whole configuration as environment variables (shared by every Airflow 3 process).
 airflow3_env() {
   airflow3_secrets
@@ -68,13 +89,23 @@ airflow3_env() {
   export AIRFLOW__API__WORKERS=1
   export AIRFLOW__API__BASE_URL="$AIRFLOW3_URL"
   export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="$AIRFLOW3_URL/execution/"
-  # New DAG files show up within ~10-20 s (folder listed every 10 s; new and changed files are
-  # parsed first); unchanged files are re-parsed every 30 s by one process, to spare the 2 cores.
+  export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="$(airflow3_bundles)"
+  # Import errors keep 10 traceback frames (Airflow keeps 2), so the frame in the DAG file is there
+  # when the error is raised in a module it imports: the editor puts the error on that line.
+  export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10
+  # Tuned for editing DAGs: a saved file (newer than its last parse) is parsed next, whatever
+  # the interval below, within about a second when the processor is idle; a new file is found
+  # when its bundle is next listed (workspace slots every 5 s, the bundled folder every 10 s) and
+  # goes to the front of the queue. Unchanged files are re-parsed only every 60 s, by one
+  # process, to spare the 2 cores.
   export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=10
-  export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=30
+  export AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL=5
+  export AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=60
+  export AIRFLOW__DAG_PROCESSOR__FILE_PARSING_SORT_MODE=modified_time
   export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
-  # Two INFO lines per DAG per parse from these loggers made the dag-processor log ~17 MB/hour.
-  export AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.models.dag=WARNING airflow.serialization.definitions.dag=WARNING"
+  # Two INFO lines per DAG per parse from these loggers made the dag-processor log ~17 MB/hour;
+  # the manager's three INFO lines per bundle listing would add ~1 MB/hour with the workspace slots.
+  export AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.models.dag=WARNING airflow.serialization.definitions.dag=WARNING airflow.dag_processing.manager=WARNING"
   # Log-server ports, distinct from Airflow 2's.
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW3_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW3_TRIGGER_LOG_PORT"
@@ -90,7 +121,11 @@ airflow3_env() {
   export PATH
 }
 
-airflow3_cli() { (airflow3_env && "$(airflow3_venv)/bin/airflow" "$@"); }
+airflow3_cli() { (airflow3_need_venv && airflow3_env && "$(airflow3_venv)/bin/airflow" "$@"); }
+
+# airflow3_exec PROGRAM ARGS... : run PROGRAM with Airflow 3's environment (its venv first on PATH,
+# so `python` is the venv's), e.g. `stack.sh exec airflow3 python stack/native/parse_dag_file.py F`.
+airflow3_exec() { airflow3_need_venv && airflow3_env && exec "$@"; }
 
 # `airflow db migrate` only when the schema is not the one this version migrated to before:
 # the marker holds the alembic revision seen after the last migration of this version.
@@ -115,6 +150,9 @@ airflow3_start() {
   if [[ -n "$running_dags" && "$running_dags" != "$KAW_STACK_DIR/dags" ]]; then
     log "note: the running Airflow 3 reads DAGs from $running_dags (started from another checkout); 'stack.sh down airflow3' then 'up' switches it to $KAW_STACK_DIR/dags"
   fi
+  if is_running airflow3-dag-processor && ! airflow3_reads_workspace_slots; then
+    log "note: the running Airflow 3 was started without the workspace DAG slots ($KAW_WORKSPACE_DAGS); 'stack.sh down airflow3' then 'up' adds them"
+  fi
   for c in "${AIRFLOW3_COMPONENTS[@]}"; do
     if is_running "airflow3-$c"; then
       log "airflow3-$c already running (pid $(service_pid "airflow3-$c"))"
@@ -136,6 +174,12 @@ airflow3_start() {
       *) (airflow3_env && start_bg "airflow3-$c" airflow "$c") ;;
     esac
   done
+}
+
+# Whether the running dag-processor reads the workspace slots as bundles (a stack started by an
+# older stack.sh does not, until restarted).
+airflow3_reads_workspace_slots() {
+  running_env airflow3-dag-processor AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST | grep -q "\"path\": \"$KAW_WORKSPACE_DAGS/1\""
 }
 
 airflow3_version_ok() {
@@ -169,5 +213,5 @@ airflow3_stop() {
 }
 
 airflow3_describe() {
-  echo "airflow3   $AIRFLOW3_URL  (UI + REST /api/v2, token: POST /auth/token; user $KAW_AIRFLOW_USER/$KAW_AIRFLOW_PASSWORD; Airflow $AIRFLOW3_VERSION; DAGs $KAW_STACK_DIR/dags; home $AIRFLOW3_HOME)"
+  echo "airflow3   $AIRFLOW3_URL  (UI + REST /api/v2, token: POST /auth/token; user $KAW_AIRFLOW_USER/$KAW_AIRFLOW_PASSWORD; Airflow $AIRFLOW3_VERSION; DAGs $KAW_STACK_DIR/dags and workspace slots $KAW_WORKSPACE_DAGS/1..$KAW_WORKSPACE_DAG_SLOTS; home $AIRFLOW3_HOME)"
 }

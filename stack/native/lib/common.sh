@@ -21,6 +21,12 @@ KAW_CACHE="${KAW_CACHE:-$HOME/.cache/kafka-airflow-workbench}"
 KAW_STATE="${KAW_STATE:-$KAW_CACHE/state}"
 KAW_LOG_DIR="$KAW_STATE/logs"
 KAW_PID_DIR="$KAW_STATE/pids"
+# Workspace DAG folders (the editor's kafkaAirflow.stack.dagFolders): slot N is a symlink
+# $KAW_WORKSPACE_DAGS/N that the extension points at a workspace folder (or removes). Airflow 3
+# reads slot N as the DAG bundle workspace-N, Airflow 2 through a link in its own DAG folder;
+# the slots are configured once, so pointing one elsewhere needs no restart.
+KAW_WORKSPACE_DAGS="$KAW_STATE/workspace-dags"
+KAW_WORKSPACE_DAG_SLOTS=4
 
 # Ports (all services listen on 127.0.0.1 only).
 KAW_PG_PORT="${KAW_PG_PORT:-5432}"
@@ -60,7 +66,7 @@ die()  { printf '[stack %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
-ensure_dirs() { mkdir -p "$KAW_CACHE" "$KAW_STATE" "$KAW_LOG_DIR" "$KAW_PID_DIR"; }
+ensure_dirs() { mkdir -p "$KAW_CACHE" "$KAW_STATE" "$KAW_LOG_DIR" "$KAW_PID_DIR" "$KAW_WORKSPACE_DAGS"; }
 
 # Serialise stack.sh runs that change things (up/down/reset) so two of them never race.
 take_lock() {
