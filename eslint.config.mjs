@@ -27,7 +27,11 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     languageOptions: { globals: globals.node },
-    rules: { 'no-console': 'error' },
+    rules: {
+      'no-console': 'error',
+      // The DAG graph's layout library belongs to its webview bundle, loaded when that panel opens.
+      'no-restricted-imports': ['error', { paths: [{ name: '@dagrejs/dagre', message: 'Lay out the DAG graph in its webview (webview/src/lib/dagLayout.ts), never in the extension host.' }] }],
+    },
   },
   {
     files: ['webview/**/*.ts'],

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
+import { registerDagGraphCommands } from './commands/dagGraph';
 import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
 import { registerHistoryCommands } from './commands/history';
@@ -100,6 +101,9 @@ export function activate(context: vscode.ExtensionContext): void {
       setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
     }, stackHealth),
     ...registerAirflowCommands({
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+    }),
+    ...registerDagGraphCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
     }),
     ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree }),

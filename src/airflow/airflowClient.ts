@@ -293,11 +293,11 @@ export class AirflowClient {
    * Every task instance of the given runs of one DAG (mapped tasks give one per map index),
    * read through the batch endpoint page by page, a few pages at a time.
    */
-  async listTaskInstancesOfRuns(dagId: string, runIds: readonly string[]): Promise<TaskInstance[]> {
+  async listTaskInstancesOfRuns(dagId: string, runIds: readonly string[], options: { pageSize?: number } = {}): Promise<TaskInstance[]> {
     if (runIds.length === 0) return [];
     return this.inDag(dagId, (api) => listAllPages(
       (page) => api.listTaskInstancesOfRuns(dagId, runIds, page),
-      { keyOf: (ti) => `${ti.runId}\u0000${ti.taskId}#${ti.mapIndex}` },
+      { pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE, keyOf: (ti) => `${ti.runId}\u0000${ti.taskId}#${ti.mapIndex}` },
     ));
   }
 

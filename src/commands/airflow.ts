@@ -66,7 +66,7 @@ async function onServer<T>(deps: AirflowCommandDeps, connection: string, action:
  * The DAG a command acts on: the row it was run on, or, when VS Code hands over no row (the
  * view was reloading at the moment of the click), the DAG the user picks.
  */
-async function resolveDag(deps: AirflowCommandDeps, arg: unknown, action: string): Promise<DagNode> {
+export async function resolveDag(deps: AirflowCommandDeps, arg: unknown, action: string): Promise<DagNode> {
   if (isNodeOf(arg, 'dag')) return arg as DagNode;
   const connection = await pickConnection(deps, `${action}: which Airflow connection?`);
   const client = await deps.connections.client(connection);

@@ -34,6 +34,7 @@ export const CommandId = {
   fireDatasetEvent: 'kafkaAirflow.fireDatasetEvent',
   fireDatasetEventOnDataset: 'kafkaAirflow.fireDatasetEventOnDataset',
   revealInDagsTree: 'kafkaAirflow.revealInDagsTree',
+  openDagGraph: 'kafkaAirflow.openDagGraph',
   // Kafka in the editor (src/commands/kafka.ts)
   produceTestMessages: 'kafkaAirflow.produceTestMessages',
   openMessageInspector: 'kafkaAirflow.openMessageInspector',
