@@ -85,6 +85,8 @@ export interface VersionAdapter {
   /** Returns the ids of the task instances that were cleared. */
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]>;
   listImportErrors(query: PageQuery): Promise<Page<ImportError>>;
+  /** The source of the file that defines the DAG, as the server last parsed it. */
+  getDagSource(dagId: string): Promise<string>;
   /** The DAG's tasks with their downstream task ids (one answer, not paged). */
   listTasks(dagId: string): Promise<DagTask[]>;
   /** Task groups from the UI's structure answer (Airflow 3); undefined where the version has none (Airflow 2). */

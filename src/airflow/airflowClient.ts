@@ -338,6 +338,11 @@ export class AirflowClient {
     return this.inDag(dagId, (api) => api.clearTask(dagId, runId, taskId, options));
   }
 
+  /** The source of the file that defines the DAG, as the server last parsed it. */
+  getDagSource(dagId: string): Promise<string> {
+    return this.inDag(dagId, (api) => api.getDagSource(dagId));
+  }
+
   /** Every DAG file that failed to parse, with its stack trace. */
   async listImportErrors(): Promise<ImportError[]> {
     const api = await this.api();

@@ -58,6 +58,8 @@ export const sharedSchemas = {
     stack_trace: z.string(),
   }),
   clearResult: z.object({ task_instances: z.array(z.object({ task_id: z.string() })) }),
+  /** A DAG file's source (`/dagSources/…` with Accept: application/json). */
+  dagSource: z.object({ content: z.string() }),
   /** A task of a DAG's definition (`/dags/{id}/tasks`); `operator_name` is "@task" for decorated tasks. */
   task: z.object({
     task_id: z.string(),
@@ -177,6 +179,7 @@ export const sharedDecoders = {
     (raw): ImportError => ({ id: raw.import_error_id, filename: raw.filename, bundleName: raw.bundle_name ?? null, stackTrace: raw.stack_trace, timestamp: raw.timestamp }),
   ),
   clearedTaskIds: decodeOne(sharedSchemas.clearResult, (raw) => raw.task_instances.map((ti) => ti.task_id)),
+  dagSource: decodeOne(sharedSchemas.dagSource, (raw) => raw.content),
   tasks: decodeOne(z.object({ tasks: z.array(sharedSchemas.task) }), (raw) => raw.tasks.map(toDagTask)),
   xcomEntryPage: decodePage(
     z.object({ xcom_entries: z.array(sharedSchemas.xcomEntry), total_entries: totalEntries }),

@@ -55,6 +55,9 @@ export interface Dag {
   schedule: string | null;
   nextRunAt: string | null;
   fileLoc: string | null;
+  /** Airflow 3: the file's path relative to its bundle's root, and the bundle's name. */
+  relativeFileLoc?: string | null;
+  bundleName?: string | null;
   hasImportErrors: boolean;
   /** State of the most recent run, when the server tells it cheaply. */
   latestRunState?: RunState | null;

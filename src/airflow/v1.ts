@@ -145,6 +145,8 @@ function toDatasetEvent(raw: z.output<typeof v1Schemas.datasetEvent>): DatasetEv
 export const decodeV1 = {
   ...sharedDecoders,
   dag: decodeOne(v1Schemas.dag, toDag),
+  /** The file token in a DAG's details (for /dagSources). */
+  fileToken: decodeOne(z.object({ file_token: z.string() }), (raw) => raw.file_token),
   dagPage: decodePage(v1Collections.dags, (raw) => raw.dags, toDag),
   run: decodeOne(v1Schemas.run, toRun),
   runPage: decodePage(v1Collections.runs, (raw) => raw.dag_runs, toRun),
@@ -226,6 +228,12 @@ export class V1Adapter extends RestAdapterBase implements VersionAdapter {
 
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]> {
     return this.send('POST', `/api/v1/dags/${seg(dagId)}/clearTaskInstances`, clearTaskBody(runId, taskId, options), decodeV1.clearedTaskIds);
+  }
+
+  /** Airflow 2 serves sources by the file's token, which the DAG's details carry. */
+  async getDagSource(dagId: string): Promise<string> {
+    const token = await this.get(`/api/v1/dags/${seg(dagId)}/details`, {}, decodeV1.fileToken);
+    return this.get(`/api/v1/dagSources/${seg(token)}`, {}, decodeV1.dagSource);
   }
 
   listImportErrors(query: PageQuery): Promise<Page<ImportError>> {

@@ -34,6 +34,8 @@ export const v2Schemas = {
     timetable_description: z.nullish(z.string()),
     next_dagrun_run_after: time,
     fileloc: z.nullish(z.string()),
+    relative_fileloc: z.nullish(z.string()),
+    bundle_name: z.nullish(z.string()),
     has_import_errors: z.nullish(z.boolean()),
   }),
   run: z.extend(sharedSchemas.run, { duration: z.nullish(z.number()) }),
@@ -106,6 +108,8 @@ function toDag(raw: z.output<typeof v2Schemas.dag>): Dag {
     schedule: scheduleOf(raw),
     nextRunAt: raw.next_dagrun_run_after,
     fileLoc: raw.fileloc ?? null,
+    relativeFileLoc: raw.relative_fileloc ?? null,
+    bundleName: raw.bundle_name ?? null,
     hasImportErrors: raw.has_import_errors === true,
   };
 }
@@ -243,6 +247,10 @@ export class V2Adapter extends RestAdapterBase implements VersionAdapter {
 
   clearTask(dagId: string, runId: string, taskId: string, options: ClearOptions): Promise<string[]> {
     return this.send('POST', `/api/v2/dags/${seg(dagId)}/clearTaskInstances`, clearTaskBody(runId, taskId, options), decodeV2.clearedTaskIds);
+  }
+
+  getDagSource(dagId: string): Promise<string> {
+    return this.get(`/api/v2/dagSources/${seg(dagId)}`, {}, decodeV2.dagSource);
   }
 
   listImportErrors(query: PageQuery): Promise<Page<ImportError>> {
