@@ -43,9 +43,9 @@ class MemorySecretStorage {
   store(key: string, value: string): Promise<void> { this.values.set(key, value); this.fire(key); return Promise.resolve(); }
   delete(key: string): Promise<void> { this.values.delete(key); this.fire(key); return Promise.resolve(); }
   private fire(key: string): void { for (const l of this.listeners) l({ key }); }
-  readonly onDidChange = (listener: (e: vscode.SecretStorageChangeEvent) => unknown): vscode.Disposable => {
+  readonly onDidChange = (listener: (e: vscode.SecretStorageChangeEvent) => unknown): { dispose(): void } => {
     this.listeners.add(listener);
-    return { dispose: () => { this.listeners.delete(listener); } } as vscode.Disposable;
+    return { dispose: () => { this.listeners.delete(listener); } };
   };
 }
 
@@ -59,7 +59,7 @@ class MemoryMemento {
 
 function newSecrets(): { storage: MemorySecretStorage; secrets: Secrets } {
   const storage = new MemorySecretStorage();
-  return { storage, secrets: new Secrets(storage as unknown as vscode.SecretStorage, new MemoryMemento() as unknown as vscode.Memento) };
+  return { storage, secrets: new Secrets(storage, new MemoryMemento()) };
 }
 
 /** A TCP proxy to `port` that keeps every byte the client sends: the attacker's listener. */

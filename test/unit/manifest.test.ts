@@ -108,8 +108,8 @@ describe('package.json', () => {
   it('supports untrusted workspaces in a limited way and restricts every setting that says where credentials go', () => {
     const untrusted = manifest.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
-    assert.ok((untrusted?.description ?? '').length > 40, 'says what Restricted Mode does');
-    const restricted = new Set(untrusted?.restrictedConfigurations ?? []);
+    assert.ok((untrusted.description ?? '').length > 40, 'says what Restricted Mode does');
+    const restricted = new Set(untrusted.restrictedConfigurations ?? []);
     for (const key of [SettingKey.kafkaConnections, SettingKey.airflowConnections, SettingKey.historyConnection, SettingKey.connectOnStartup]) {
       assert.ok(restricted.has(`kafkaAirflow.${key}`), `kafkaAirflow.${key} is not a restricted configuration`);
     }
