@@ -8,6 +8,8 @@
 #   scripts/code-server.sh stop [--port 18080]
 #   scripts/code-server.sh status [--port 18080]
 #   scripts/code-server.sh version        # prints "<code-server> <VS Code> <Node.js>" of the editor
+#   scripts/code-server.sh node           # prints the path of the Node.js that runs the editor
+#                                         # (installs the Node.js package when missing)
 #   scripts/code-server.sh browser        # installs Debian's chromium if missing
 #
 # KAW_CODE_SERVER picks the editor (install, start, version):
@@ -447,6 +449,19 @@ cmd_version() {
   printf '%s %s %s\n' "$CS_VERSION" "$vscode" "$("$node" -p 'process.versions.node')"
 }
 
+# Print the path of the Node.js binary that runs this editor's code-server (installing the
+# Node.js package of the current editor when missing). bench/kafka-clients.ts uses it for Node 24.
+cmd_node() {
+  if [[ -n "$NODE_PACKAGE" ]]; then
+    mkdir -p "$CACHE_ROOT"
+    exec 9>"$CACHE_ROOT/.code-server-install.lock"
+    flock 9
+    ensure_node_package
+    exec 9>&-
+  fi
+  cs_node
+}
+
 # Make sure Debian's chromium (the browser Playwright drives) is installed; print its path.
 cmd_browser() {
   if [[ ! -x /usr/bin/chromium ]]; then
@@ -456,7 +471,7 @@ cmd_browser() {
   echo /usr/bin/chromium
 }
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
 main() {
   local cmd=${1:-}
@@ -467,6 +482,7 @@ main() {
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
     version) cmd_version "$@" ;;
+    node) cmd_node "$@" ;;
     browser) cmd_browser "$@" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
