@@ -23,6 +23,7 @@ import { decodeV1 } from '../../src/airflow/v1';
 import { decodeV2 } from '../../src/airflow/v2';
 import { parseDagGraphMessage, runsView, structureView, taskDetail } from '../../src/panels/dagGraphView';
 import { silentLogger } from '../../src/shared/logger';
+import { xcomAddressFromQuery, xcomAddressToUriParts, xcomDocumentText } from '../../src/views/airflow/xcomAddress';
 
 const FIXTURES = path.join(__dirname, '../fixtures/airflow');
 const DAG = 'workbench_test_graph';
@@ -270,6 +271,32 @@ describe('what the panel posts and accepts', () => {
     assert.equal(parseDagGraphMessage({ kind: 'request', id: 5, method: 'clearTask', params: { runId: 'r' } }), undefined);
     assert.equal(parseDagGraphMessage({ kind: 'request', id: 6, method: 'eval', params: {} }), undefined);
     assert.equal(parseDagGraphMessage({ kind: 'request', id: '7', method: 'refresh', params: {} }), undefined);
+  });
+});
+
+describe('the XCom document', () => {
+  const address = { connection: 'Local/stack', dagId: DAG, runId: 'manual__2026-01-01T00:00:00+00:00', taskId: 'extract.orders', mapIndex: 2 };
+
+  it('round-trips its address through the URI, with a readable path', () => {
+    const parts = xcomAddressToUriParts(address);
+    assert.equal(parts.path, `/Local_stack/${DAG}/manual__2026-01-01T00:00:00+00:00/extract.orders [2] · XComs.json`);
+    assert.deepEqual(xcomAddressFromQuery(parts.query), address);
+    assert.equal(xcomAddressFromQuery('{"c": "x"}'), undefined);
+    assert.equal(xcomAddressFromQuery('not json'), undefined);
+  });
+
+  it('is JSON with each key\'s value; Python text stays a string; an empty list says so', () => {
+    const text = xcomDocumentText(address, [
+      { key: 'return_value', mapIndex: 2, timestamp: null, value: { rows: 3 } },
+      { key: 'legacy', mapIndex: 2, timestamp: null, value: "{'rows': 3}" },
+    ], '2026-01-01T00:00:00.000Z');
+    const parsed = JSON.parse(text) as { xcoms: Record<string, unknown>; mapIndex: number; note?: string };
+    assert.deepEqual(parsed.xcoms, { return_value: { rows: 3 }, legacy: "{'rows': 3}" });
+    assert.equal(parsed.mapIndex, 2);
+    assert.equal(parsed.note, undefined);
+    const none = JSON.parse(xcomDocumentText({ ...address, mapIndex: -1 }, [], 'now')) as { note: string; mapIndex?: number };
+    assert.equal(none.note, 'This task instance has no XComs.');
+    assert.equal(none.mapIndex, undefined);
   });
 });
 

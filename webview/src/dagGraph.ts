@@ -75,7 +75,8 @@ svg.graph .sub { fill: var(--vscode-descriptionForeground); font-size: 11px; }
 .edge { fill: none; stroke: var(--vscode-descriptionForeground); stroke-opacity: 0.7; stroke-width: 1.2; }
 .arrowhead { fill: var(--vscode-descriptionForeground); }
 .detail { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; min-height: 26px; }
-.detail .what { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+.detail .what { overflow-wrap: anywhere; }
+.detail .what .dot { margin-right: 2px; }
 .detail .meta { color: var(--vscode-descriptionForeground); }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; background: var(--state, var(--vscode-descriptionForeground)); }
 table.grid { border-collapse: separate; border-spacing: 2px; font-size: 12px; }
@@ -649,7 +650,7 @@ function renderDetail(ref: DagGraphTaskRef, detail: DagGraphTaskDetail | undefin
   const xcomLabel = detail === undefined ? 'XComs' : detail.xcoms === null ? 'XComs (?)' : `XComs (${detail.xcoms})`;
   const xcomTitle = detail?.xcomError ?? (detail?.xcoms === 0 ? 'This task instance has no XComs' : 'Open the XComs as JSON');
   replaceChildren(detailEl,
-    el('span', { class: 'what' }, dot, el('strong', {}, visibleLabel(ref.taskId)), el('span', { class: 'meta' }, 'in'), el('span', {}, visibleLabel(ref.runId)), el('span', { class: 'meta' }, `· ${meta}`)),
+    el('span', { class: 'what', title: detail ? `Started ${detail.started}\nEnded ${detail.ended}` : '' }, dot, ' ', el('strong', {}, visibleLabel(ref.taskId)), el('span', { class: 'meta' }, ' in '), visibleLabel(ref.runId), el('span', { class: 'meta' }, ` · ${meta}`)),
     detailButton('Log', 'Open the task log', () => request('openLog', ref), detail !== undefined && detail.tryNumber < 1),
     detailButton(xcomLabel, xcomTitle, () => request('openXComs', ref), detail?.xcoms === 0),
     detailButton('Clear…', 'Clear this task and the tasks downstream of it, so they run again (asks first)', () => request('clearTask', ref), detail !== undefined && detail.state === null && detail.tryNumber < 1),
