@@ -133,10 +133,13 @@ async function inBrowser(structure: DagGraphStructureView, first: DagGraphRunsVi
     await page.route('http://dag-graph.bench/**', async (route) => {
       const url = route.request().url();
       if (url.endsWith('/dagGraph.js')) await route.fulfill({ contentType: 'text/javascript', body: code });
-      else await route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><html><head><style>${css}</style><script>
+      // The panel's Content Security Policy (src/panels/webviewHtml.ts), with this page's nonce.
+      else await route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><html><head>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-bench'; font-src 'none'; script-src 'nonce-bench'">
+        <style nonce="bench">${css}</style><script nonce="bench">
         window.__sent = []; let state;
         window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__sent.push(m), getState: () => state, setState: (s) => { state = s; } });
-        </script></head><body><div id="root"></div><script type="module" src="/dagGraph.js"></script></body></html>` });
+        </script></head><body><div id="root"></div><script type="module" nonce="bench" src="/dagGraph.js"></script></body></html>` });
     });
     await page.goto('http://dag-graph.bench/');
     // Page-side code as text: this file is type-checked without the DOM's types.

@@ -64,6 +64,8 @@ test.describe('DAG graph and grid', () => {
       await expect(graph.locator('svg .node.task')).toHaveCount(TASKS.length);
       await expect(graph.locator('svg .cluster')).toHaveCount(3);
       for (const taskId of TASKS) await expect(node(graph, taskId)).toBeVisible();
+      // Nested rows are indented (set through the CSSOM: the panel's CSP refuses style attributes).
+      await expect(graph.locator('table.grid th.name[data-id="transform.enrich.join"]')).toHaveCSS('padding-left', '32px');
       await expect(graph.locator('table.grid th.name')).toHaveText(['start', '▾extract', 'orders', 'payments', '▾transform', 'clean', '▾enrich', 'join', 'load'].map((t) => new RegExp(`^\\s*${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`)));
     });
 

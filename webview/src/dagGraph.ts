@@ -115,6 +115,8 @@ let expanded = new Set<string>();
 let graphRunId: string | null = null;
 let selection: DagGraphTaskRef | undefined;
 let detailRequest = 0;
+/** The state the selected instance had when its detail was read. */
+let detailState: string | undefined;
 
 /** Layouts by the set of expanded groups, so opening and closing a group again costs nothing. */
 const layouts = new Map<string, { visible: VisibleGraph; layout: GraphLayout }>();
@@ -481,9 +483,11 @@ function drawGrid(): void {
   cellElements = rows.map((row, rowIndex) => {
     const name = el('th', {
       class: `name ${row.kind}`, role: 'rowheader', tabindex: -1, 'data-row': rowIndex, 'data-id': row.id,
-      style: `padding-left: ${4 + row.depth * 14}px`, title: row.id,
+      title: row.id,
       ...(row.kind === 'group' ? { 'aria-expanded': row.expanded ? 'true' : 'false' } : {}),
     }, el('span', { class: 'twisty', 'aria-hidden': 'true' }, row.kind === 'group' ? (row.expanded ? '▾' : '▸') : ''), visibleLabel(row.label));
+    // Through the CSSOM: the panel's Content Security Policy refuses style attributes.
+    name.style.paddingLeft = `${4 + row.depth * 14}px`;
     if (row.kind === 'group') name.addEventListener('click', () => { toggleGroup(row.id); focusGridRowHeader(row.id); });
     rowHeaders.push(name);
     const tr = el('tr', { role: 'row', 'data-id': row.id }, name);
@@ -632,6 +636,7 @@ function select(ref: DagGraphTaskRef): void {
   colourGraph();
   colourGrid();
   renderDetail(ref, undefined);
+  detailState = taskState(gridRunIds.indexOf(ref.runId), ref.taskId);
   const ticket = ++detailRequest;
   void request('detail', ref).then((detail) => {
     if (detail && ticket === detailRequest) renderDetail(ref, detail);
@@ -709,8 +714,11 @@ function onRuns(view: DagGraphRunsView): void {
   if (view.runs.map((run) => run.runId).join('\u0000') !== before) drawGrid();
   else colourGrid();
   colourGraph();
-  if (selection && gridRunIds.includes(selection.runId)) {
+  // The selected instance changed state (it ran, or was cleared): read its detail again.
+  const shownState = selection ? taskState(gridRunIds.indexOf(selection.runId), selection.taskId) : undefined;
+  if (selection && gridRunIds.includes(selection.runId) && shownState !== detailState) {
     const ref = selection;
+    detailState = shownState;
     const ticket = ++detailRequest;
     void host.request('detail', ref).then((detail) => { if (ticket === detailRequest && selection === ref) renderDetail(ref, detail); }, () => undefined);
   }
