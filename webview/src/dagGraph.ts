@@ -356,12 +356,16 @@ function drawGraph(): void {
 function applyZoom(): void {
   const graph = graphPane.querySelector('svg');
   if (!graph || !current) return;
+  const height = Math.max(1, Math.round(current.layout.height * zoom));
   graph.setAttribute('width', String(Math.max(1, Math.round(current.layout.width * zoom))));
-  graph.setAttribute('height', String(Math.max(1, Math.round(current.layout.height * zoom))));
+  graph.setAttribute('height', String(height));
+  // A small graph leaves its pane no taller than itself, so the grid gets the room (CSSOM: the CSP refuses style attributes).
+  graphPane.style.maxHeight = `${height + 24}px`;
 }
 
 function fit(): void {
   if (!current) return;
+  graphPane.style.maxHeight = '';
   const width = graphPane.clientWidth - 4;
   const height = graphPane.clientHeight - 4;
   zoom = Math.max(0.2, Math.min(1.25, width / Math.max(1, current.layout.width), height / Math.max(1, current.layout.height)));
