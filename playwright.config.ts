@@ -10,11 +10,17 @@ export const chromiumPath = process.env.KAW_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Each editor's results in their own files, so the runs of both in `npm test` keep theirs. */
 const editor = editorName();
+/**
+ * This run's own folder for traces and failure screenshots: Playwright empties its output
+ * folder when it starts, so two runs at once in one clone must not share one (global setup
+ * removes the folders of runs that have ended). Set in the main process; workers inherit it.
+ */
+const runId = (process.env.KAW_E2E_RUN_ID ??= String(process.pid));
 
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '**/*.spec.ts',
-  outputDir: `test/e2e/artifacts/${editor}/test-results`,
+  outputDir: `test/e2e/artifacts/${editor}/test-results/${runId}`,
   globalSetup: './test/e2e/global-setup.ts',
   globalTeardown: './test/e2e/global-teardown.ts',
   // One code-server, one browser at a time: code-server on 2 cores is slow.

@@ -10,6 +10,22 @@ import {
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000; // a cold code-server install on 2 cores
 
+/** Removes the output folders (named by the pid of their Playwright process) of runs that have ended. */
+function removeEndedRuns(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM'; // ESRCH: no such process
+    }
+    if (!alive) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const vsix = path.resolve(repoRoot, process.env.KAW_VSIX ?? defaultVsix);
   if (!fs.existsSync(vsix)) {
@@ -19,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
   const editor = editorName();
   process.env.KAW_CODE_SERVER = editor;
   fs.mkdirSync(artifactsDir, { recursive: true });
+  removeEndedRuns(path.join(artifactsDir, 'test-results'));
   fs.mkdirSync(workspaceDir, { recursive: true });
   clearState();
 
