@@ -4,7 +4,8 @@
 // every task turn green in the graph and the run's column turn green in the grid, close and
 // open a group, move between tasks with the arrow keys, then click a cell (the README's
 // screenshot of the graph is taken with it selected) and open its log (the task's own line is
-// there) and its XComs (a JSON document).
+// there) and its XComs (a JSON document), and Clear the last task (asked first) and see it run
+// again.
 // Needs `bash stack/native/stack.sh up airflow3`; skipped (with the reason) when it does not
 // answer, failed under CI.
 import { expect, test, type FrameLocator, type Locator } from '@playwright/test';
@@ -34,7 +35,7 @@ test.describe('DAG graph and grid', () => {
     requireService(await httpAnswers(`${AIRFLOW3}/api/v2/version`), `Airflow 3 at ${AIRFLOW3}`, 'airflow3');
   });
 
-  test('open the graph from the DAG row, trigger it, see the tasks turn green, open a task\'s log and XComs', async ({ page }) => {
+  test('open the graph from the DAG row, trigger it, see the tasks turn green, open a task\'s log and XComs, clear it', async ({ page }) => {
     test.setTimeout(600_000);
     const marker = `e2e-graph-${Date.now().toString(36)}`;
     const wb = await openWorkbench(page);
@@ -134,6 +135,19 @@ test.describe('DAG graph and grid', () => {
       const text = wb.editorPart.locator('.view-lines');
       await expect(text).toContainText('"row_count": 3', { timeout: 30_000 });
       await expect(text).toContainText(`"marker": "${marker}"`);
+    });
+
+    await test.step('Clear on the last task asks first, then it runs again: try 2, green again', async () => {
+      await graphTab(wb).click();
+      await expect(node(graph, 'load')).toHaveAttribute('data-state', 'success', { timeout: 60_000 });
+      const row = graph.locator('table.grid tr').filter({ has: graph.locator('th.name[data-id="load"]') });
+      await row.locator(`td.cell[data-run="${runId}"]`).click();
+      const detail = graph.locator('section.detail');
+      await expect(detail).toContainText('success · try 1', { timeout: 30_000 });
+      await detail.locator('button', { hasText: 'Clear…' }).click();
+      await wb.answerDialog(`Clear task load of run ${runId}?`, 'Clear');
+      await expect(detail, 'load ran again (the panel polls while the run is active)').toContainText('success · try 2', { timeout: RUN_TIMEOUT });
+      await expect(node(graph, 'load')).toHaveAttribute('data-state', 'success');
     });
   });
 });

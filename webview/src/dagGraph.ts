@@ -508,6 +508,8 @@ function drawGrid(): void {
   table.append(el('thead', {}, head), body);
   table.addEventListener('keydown', onGridKey);
   replaceChildren(gridPane, table);
+  // A short grid leaves its pane no taller than itself (CSSOM: the CSP refuses style attributes).
+  gridPane.style.maxHeight = `${table.offsetHeight + 24}px`;
   colourGrid();
   const start = selectedCell() ?? cellElements[0]?.[runs.length - 1] ?? rowHeaders[0];
   start?.setAttribute('tabindex', '0');
