@@ -73,6 +73,7 @@ export class DagGraphPanel implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private interval = POLL_ACTIVE_MS;
   private loading: Promise<void> | undefined;
+  private readAgain = false;
 
   /** Opens the graph of a DAG, or brings its panel to the front (showing `runId` when given). */
   static show(deps: DagGraphPanelDeps, target: DagGraphTarget): DagGraphPanel {
@@ -197,11 +198,23 @@ export class DagGraphPanel implements vscode.Disposable {
     this.timer = undefined;
   }
 
-  /** Reads what changed, posts it, and schedules the next poll while the panel is visible. */
+  /**
+   * Reads what changed, posts it, and schedules the next poll while the panel is visible. Asked
+   * while a read is under way (a trigger or a clear just happened), it reads once more after it.
+   */
   private refresh(): Promise<void> {
-    if (this.loading) return this.loading;
+    if (this.loading) {
+      this.readAgain = true;
+      return this.loading;
+    }
     this.stopTimer();
-    this.loading = this.load().finally(() => { this.loading = undefined; });
+    this.loading = this.load().finally(() => {
+      this.loading = undefined;
+      if (this.readAgain && !this.isClosed()) {
+        this.readAgain = false;
+        void this.refresh();
+      }
+    });
     return this.loading;
   }
 
