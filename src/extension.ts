@@ -25,6 +25,14 @@ import { HistoryDocuments } from './views/history/historyDocuments';
 import { HistoryTreeProvider } from './views/history/historyTree';
 import { KafkaTreeProvider } from './views/kafka/kafkaTree';
 import { DagsTreeProvider } from './views/airflow/dagsTree';
+import { registerDagAuthoringCommands } from './commands/dagAuthoring';
+import { DagFileChecker } from './stack/dagCheck';
+import { DagCheckOnSave } from './views/airflow/dagCheckOnSave';
+import { DagCodeLensProvider } from './views/airflow/dagCodeLens';
+import { DagDiagnostics } from './views/airflow/dagDiagnostics';
+import { DagServerState } from './views/airflow/dagServerState';
+import { DagSourceDocuments } from './views/airflow/dagSourceDocuments';
+import { WorkspaceDagFolders } from './views/airflow/workspaceDagFolders';
 import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
 import { StackStatusBar } from './views/stackStatusBar';
@@ -49,6 +57,20 @@ export function activate(context: vscode.ExtensionContext): void {
   const airflow = new AirflowConnections(secrets, log, context.globalState);
   const dagsTree = new DagsTreeProvider(airflow, log);
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
+  // Writing DAGs: the workspace's DAG folders on the stack, the server's word on them (polled
+  // while the DAGs view or a DAG file is visible), diagnostics, the local check and CodeLens.
+  const dagsView = dagsTree.createView('kafkaAirflow.dags');
+  const stackNative = vscode.Uri.joinPath(context.extensionUri, 'stack', 'native');
+  const dagFolders = new WorkspaceDagFolders(vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, log);
+  const dagState = new DagServerState(airflow, dagFolders, log);
+  dagState.attachView(dagsView);
+  const dagDiagnostics = new DagDiagnostics(dagState, dagFolders, log);
+  const dagChecker = new DagFileChecker({
+    stackScript: vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, parseScript: vscode.Uri.joinPath(stackNative, 'parse_dag_file.py').fsPath, logger: log,
+  });
+  const dagCheckOnSave = new DagCheckOnSave(dagChecker, dagFolders, dagDiagnostics, dagState, log);
+  const dagCodeLens = new DagCodeLensProvider(dagState, (file) => dagCheckOnSave.dagIdsOf(file));
+  const dagSources = new DagSourceDocuments();
   const history = new HistoryDatabase(secrets, log);
   const historyTree = new HistoryTreeProvider(history, log);
   const historyDocuments = new HistoryDocuments(history, log);
@@ -83,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): void {
     kafka,
     kafkaTree.createView('kafkaAirflow.kafka'),
     airflow,
-    dagsTree.createView('kafkaAirflow.dags'),
+    dagsView,
     datasetsTree.createView('kafkaAirflow.datasets'),
     history,
     historyDocuments,
@@ -111,6 +133,12 @@ export function activate(context: vscode.ExtensionContext): void {
     traceConnections,
     ...registerTraceCommands(traceDeps, traceConnections),
     ...registerBatchConsumerCommands({ ...traceDeps, kafka }, traceConnections),
+    dagFolders, dagState, dagDiagnostics, { dispose: () => { dagChecker.dispose(); } }, dagCheckOnSave, dagCodeLens, dagCodeLens.register(), dagSources,
+    dagCheckOnSave.onDidFindDagIds(() => { dagCodeLens.refresh(); }),
+    dagFolders.onDidChange(() => { dagsView.message = dagFolders.viewMessage(); }),
+    ...registerDagAuthoringCommands({
+      log, connections: airflow, dagsTree, folders: dagFolders, state: dagState, diagnostics: dagDiagnostics, checkOnSave: dagCheckOnSave, sources: dagSources,
+    }),
     settings.onDidChange(refreshAll),
     watchFolderSettings(log, refreshAll),
   );

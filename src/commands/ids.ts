@@ -35,6 +35,11 @@ export const CommandId = {
   fireDatasetEventOnDataset: 'kafkaAirflow.fireDatasetEventOnDataset',
   revealInDagsTree: 'kafkaAirflow.revealInDagsTree',
   openDagGraph: 'kafkaAirflow.openDagGraph',
+  // Writing DAGs in the editor (src/commands/dagAuthoring.ts)
+  triggerDagFromCode: 'kafkaAirflow.triggerDagFromCode',
+  testDag: 'kafkaAirflow.testDag',
+  openDagSource: 'kafkaAirflow.openDagSource',
+  checkDagFile: 'kafkaAirflow.checkDagFile',
   // Kafka in the editor (src/commands/kafka.ts)
   produceTestMessages: 'kafkaAirflow.produceTestMessages',
   openMessageInspector: 'kafkaAirflow.openMessageInspector',

@@ -25,7 +25,7 @@ export type AirflowApi = Pick<
   | 'serverInfo' | 'health' | 'listDags' | 'listAllDags' | 'getDag' | 'setPaused' | 'trigger' | 'listRuns' | 'getRun'
   | 'listTaskInstances' | 'getTaskLog' | 'clearTask' | 'listImportErrors' | 'listDatasets' | 'listDatasetEvents'
   | 'createDatasetEvent' | 'runsCreatedByEvent' | 'uiUrlForDag' | 'uiUrlForRun'
-  | 'getDagStructure' | 'listTaskInstancesOfRuns' | 'listXComs'
+  | 'getDagStructure' | 'listTaskInstancesOfRuns' | 'listXComs' | 'getDagSource'
 >;
 
 /** Makes the client of one connection; tests of the editor layer could pass another. */

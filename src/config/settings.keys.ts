@@ -14,6 +14,8 @@ export const SettingKey = {
   historyConnection: 'history.connection',
   connectOnStartup: 'stack.connectOnStartup',
   requestTimeoutSeconds: 'requestTimeoutSeconds',
+  stackDagFolders: 'stack.dagFolders',
+  dagsCheckOnSave: 'dags.checkOnSave',
 } as const;
 
 export type SettingKey = (typeof SettingKey)[keyof typeof SettingKey];

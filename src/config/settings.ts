@@ -106,6 +106,24 @@ export const settings = {
   },
   /**
    * Writes a connection setting to the scope its value comes from: the folder's settings
+  /**
+   * kafkaAirflow.stack.dagFolders for one workspace folder: the folders (relative to it, or
+   * absolute) the local stack's Airflows read. `explicit` is false for the default (`dags`,
+   * linked only when it exists).
+   */
+  stackDagFolders(scope: vscode.Uri): { folders: string[]; explicit: boolean } {
+    const config = vscode.workspace.getConfiguration(SECTION, scope);
+    const inspected = config.inspect<unknown>(SettingKey.stackDagFolders);
+    const explicit = [inspected?.workspaceFolderValue, inspected?.workspaceValue, inspected?.globalValue].some((v) => v !== undefined);
+    const value = config.get<unknown>(SettingKey.stackDagFolders);
+    const folders = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : ['dags'];
+    return { folders, explicit };
+  },
+  /** Which saved Python files the local DAG check parses: the linked DAG folders' (default), any DAG file, or none. */
+  dagsCheckOnSave(): 'dagFolders' | 'anyDagFile' | 'off' {
+    const value = read(SettingKey.dagsCheckOnSave);
+    return value === 'anyDagFile' || value === 'off' ? value : 'dagFolders';
+  },
    * when a trusted folder defines it, else the user's. A folder's value is never copied into
    * the user's settings.
    */

@@ -79,10 +79,11 @@ describe('package.json', () => {
     }
   });
 
-  it('activates only on its own views and commands (generated from contributions) and on template files', () => {
+  it('activates only on its own views and commands (generated from contributions), on template files and on Python files', () => {
     // Views and commands activate the extension on their own (VS Code derives those events);
-    // the one explicit event lets the Produce CodeLens appear in a workspace with templates.
-    assert.deepEqual(manifest.activationEvents, ['workspaceContains:**/*.kafka.json']);
+    // the explicit events let the Produce CodeLens appear in a workspace with templates, and the
+    // DAG CodeLens, the local check and the workspace DAG folders work once a Python file opens.
+    assert.deepEqual(manifest.activationEvents, ['workspaceContains:**/*.kafka.json', 'onLanguage:python']);
   });
 
   it('hides context-menu-only commands from the palette', () => {
@@ -110,7 +111,11 @@ describe('package.json', () => {
     assert.equal(untrusted?.supported, 'limited');
     assert.ok((untrusted.description ?? '').length > 40, 'says what Restricted Mode does');
     const restricted = new Set(untrusted.restrictedConfigurations ?? []);
-    for (const key of [SettingKey.kafkaConnections, SettingKey.airflowConnections, SettingKey.historyConnection, SettingKey.connectOnStartup]) {
+    for (const key of [
+      SettingKey.kafkaConnections, SettingKey.airflowConnections, SettingKey.historyConnection, SettingKey.connectOnStartup,
+      // Which folders the local stack runs DAGs from, and whether saved files are parsed: only a trusted folder decides.
+      SettingKey.stackDagFolders, SettingKey.dagsCheckOnSave,
+    ]) {
       assert.ok(restricted.has(`kafkaAirflow.${key}`), `kafkaAirflow.${key} is not a restricted configuration`);
     }
     for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, `${key} is not a declared setting`);

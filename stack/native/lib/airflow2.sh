@@ -84,11 +84,12 @@ airflow2_env() {
   export AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE=False
   # As for Airflow 3: a saved file is parsed next (it is newer than its last parse), a new one
   # is found within 5 s, unchanged files are re-parsed every 60 s.
-  export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10  # as for Airflow 3: the DAG file's frame stays
+  export AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL=5
   export AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL=60
   export AIRFLOW__SCHEDULER__FILE_PARSING_SORT_MODE=modified_time
   export AIRFLOW__SCHEDULER__PARSING_PROCESSES=1
   export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=False
+  export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10  # as for Airflow 3: the DAG file's frame stays
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW2_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW2_TRIGGER_LOG_PORT"
   PATH="$(airflow2_venv)/bin:$PATH"

@@ -44,8 +44,8 @@ KAW_AIRFLOW2_TRIGGER_LOG_PORT="${KAW_AIRFLOW2_TRIGGER_LOG_PORT:-8796}"
 KAW_PG_USER=workbench
 KAW_PG_PASSWORD=workbench
 KAW_PG_DB_WORKBENCH=workbench
-KAW_PG_DB_AIRFLOW3=airflow3
-KAW_PG_DB_AIRFLOW2=airflow2
+KAW_PG_DB_AIRFLOW3="${KAW_PG_DB_AIRFLOW3:-airflow3}"
+KAW_PG_DB_AIRFLOW2="${KAW_PG_DB_AIRFLOW2:-airflow2}"
 # Airflow 2 masks its metadata-database password in every task log and has no minimum length
 # for that (Airflow 3 has min_length_masked_secret). Signing in as "workbench" would turn every
 # "workbench" in its logs into ***, so it signs in as its own role, which acts as workbench.
