@@ -21,8 +21,8 @@ import { settings } from './settings';
 /** What the editor layer calls on a cluster: KafkaService's public surface. */
 export type KafkaApi = Pick<
   KafkaService,
-  | 'describeCluster' | 'listTopics' | 'describeTopic' | 'createTopic' | 'deleteTopic' | 'listGroups'
-  | 'describeGroup' | 'resetGroupOffsets' | 'produce' | 'browse' | 'dispose'
+  | 'describeCluster' | 'listTopics' | 'describeTopic' | 'describeTopics' | 'createTopic' | 'deleteTopic' | 'listGroups'
+  | 'describeGroup' | 'describeGroups' | 'resetGroupOffsets' | 'produce' | 'browse' | 'dispose'
 >;
 
 /** Makes the service of one connection; the extension passes `new KafkaService(...)`. */

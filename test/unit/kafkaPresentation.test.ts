@@ -1,24 +1,30 @@
 /**
  * How the Kafka view and its commands read and check what a user sees and types: counts,
- * the tree filter, topic names, partitions, replication, retention, points in time, and
- * which consumer groups may be reset.
+ * the tree filter, topic names, partitions, replication, retention, points in time, which
+ * consumer groups may be reset, and the rows of a folder with thousands of topics or groups.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { TopicDetails } from '../../src/kafka/types';
 import {
+  compareNames,
   formatBytes,
   formatCount,
   formatDuration,
   formatTimestamp,
   groupCanReset,
+  groupRowText,
   lagText,
+  listedRows,
   matchesFilter,
+  nameFilter,
   parseRetention,
   parseTimestamp,
   parseWholeNumber,
   plural,
   replicationProblem,
   topicNameProblem,
+  topicRowText,
 } from '../../src/views/kafka/presentation';
 
 describe('counts and sizes', () => {
@@ -134,5 +140,69 @@ describe('consumer groups', () => {
   it('marks a lag above zero', () => {
     assert.deepEqual(lagText('0'), { text: 'lag 0', behind: false });
     assert.deepEqual(lagText('1500'), { text: 'lag 1,500', behind: true });
+  });
+});
+
+describe('folders with thousands of rows', () => {
+  const names = Array.from({ length: 10_000 }, (_, i) => `orders-${String(i).padStart(5, '0')}`);
+
+  it('shows the first rows that pass the filter and counts all that do', () => {
+    const all = listedRows(names, (n) => n, '', 500);
+    assert.equal(all.shown.length, 500);
+    assert.deepEqual([all.matching, all.total, all.shown[499]], [10_000, 10_000, 'orders-00499']);
+    const some = listedRows(names, (n) => n, 'orders-0004', 500);
+    assert.deepEqual([some.matching, some.shown.length, some.shown[0]], [10, 10, 'orders-00040']);
+    const wild = listedRows(names, (n) => n, 'ORDERS-*7', 500);
+    assert.deepEqual([wild.matching, wild.shown.length, wild.shown[0]], [1000, 500, 'orders-00007']);
+    assert.equal(listedRows(names, (n) => n, 'payments', 500).matching, 0);
+  });
+
+  it('parses the filter once and answers as matchesFilter does', () => {
+    const passes = nameFilter('sensor.* users');
+    for (const name of ['sensor.readings', 'my.sensor.readings', 'users', 'all-users', 'orders']) assert.equal(passes(name), matchesFilter(name, 'sensor.* users'), name);
+  });
+
+  it('sorts names as localeCompare does', () => {
+    const mixed = ['b', 'A', 'a', '_x', 'B-1', 'b.1', '10', '9'];
+    assert.deepEqual([...mixed].sort(compareNames), [...mixed].sort((a, b) => a.localeCompare(b)));
+  });
+});
+
+describe('topic and group rows', () => {
+  const topic = { name: 'orders', partitions: 2, replicationFactor: 3, internal: false };
+  const details: TopicDetails = {
+    ...topic,
+    partitionInfo: [
+      { partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3], low: '0', high: '1500', messages: '1500' },
+      { partition: 1, leader: 2, replicas: [1, 2, 3], isr: [1, 2], low: '10', high: '20', messages: '10' },
+    ],
+    messageEstimate: '1510',
+    configs: [
+      { name: 'cleanup.policy', value: 'compact', isDefault: false, isSensitive: false },
+      { name: 'retention.ms', value: '604800000', isDefault: true, isSensitive: false },
+    ],
+  };
+
+  it('shows partitions first, then the count, settings and replica health once read', () => {
+    assert.deepEqual(topicRowText(topic, undefined), { label: 'orders', description: '2 partitions', title: 'orders', tooltip: '2 partitions, replication factor 3', health: 'ok' });
+    const read = topicRowText(topic, details);
+    assert.equal(read.description, '2 partitions · 1,510 msgs · 1 under-replicated');
+    assert.equal(read.health, 'underReplicated');
+    assert.match(read.tooltip, /About 1,510 messages .*\nRetention: 7 days \(broker default\)\ncleanup.policy = compact\n\nUnder-replicated: partition 1; not in sync: broker 3\./s);
+  });
+
+  it('says why the details are missing, and notes hidden characters in the name', () => {
+    assert.match(topicRowText(topic, undefined, new Error('not authorized')).tooltip, /Details could not be read: not authorized$/);
+    const hidden = topicRowText({ ...topic, name: 'ord\u200bers' }, undefined);
+    assert.equal(hidden.label, 'ord\\u200Bers');
+    assert.match(hidden.tooltip, /1 invisible or bidirectional character shown as \\uXXXX escape\.$/);
+  });
+
+  it('shows a group\'s state and members, then its lag and topics once read', () => {
+    const group = { groupId: 'billing', state: 'Empty', protocolType: 'consumer', members: 0 };
+    assert.equal(groupRowText(group, undefined).description, 'Empty · 0 members');
+    const read = groupRowText(group, { ...group, members: [], partitions: [{ topic: 'orders', partition: 0, committed: '5', high: '1505', lag: '1500' }], totalLag: '1500' });
+    assert.equal(read.description, 'Empty · 0 members · lag 1,500');
+    assert.match(read.tooltip, /Topics: orders\nTotal lag: 1,500\n\nThe group has no running consumers/);
   });
 });

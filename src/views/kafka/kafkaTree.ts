@@ -3,8 +3,9 @@
  * and a message estimate) and "Consumer Groups" (→ group with state and total lag → committed
  * offset and lag per partition). A filter narrows topics and groups on clusters with many of
  * them. A connection that fails shows the cause as a row with Retry; every load is bounded by
- * a timeout, so no row spins for ever. Message counts and lags load in the background, a few
- * at a time, and fill in the rows as they arrive.
+ * a timeout, so no row spins for ever. Message counts and lags of the rows on show load in
+ * the background in one batched call (KafkaService.describeTopics / describeGroups: a few
+ * requests whatever the number of rows) and fill in the rows at once.
  */
 import * as vscode from 'vscode';
 import type { KafkaApi, KafkaConnections } from '../../config/kafkaConnections';
@@ -12,26 +13,24 @@ import type { GroupDetails, GroupPartitionLag, GroupSummary, PartitionInfo, Topi
 import type { KafkaConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
 import { CommandId } from '../../commands/ids';
 import { settingsProblemItem } from '../settingsProblemItem';
 import {
+  compareNames,
   formatCount,
-  formatDuration,
   groupCanReset,
+  groupRowText,
   groupStateIcon,
   lagText,
-  matchesFilter,
+  listedRows,
+  MAX_TOPICS_SHOWN,
+  nameFilter,
   partitionReplicaHealth,
   plural,
   replicaHealthIcon,
-  topicReplicaHealth,
+  topicRowText,
 } from './presentation';
 
-/** More topics than this are not listed at once: the filter narrows them. */
-export const MAX_TOPICS_SHOWN = 500;
-/** How many topic or group descriptions load at the same time in the background. */
-const BACKGROUND_CONCURRENCY = 4;
 /** Extra time on top of the request timeout before a load is reported as hanging. */
 const TIMEOUT_MARGIN_MS = 5_000;
 
@@ -86,16 +85,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
 }
 
-/** Runs `tasks` with at most `limit` at a time. Never rejects (each task handles its own errors). */
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      if (task) await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+/** One entry of a batched load: the item's details, its own error, or the batch's error. */
+function entryOf<T>(batch: Loaded<Map<string, T | WorkbenchError>>, key: string, what: string): Loaded<T> {
+  if (batch.state === 'error') return batch;
+  const value = batch.value.get(key);
+  if (value === undefined) return { state: 'error', error: new WorkbenchError(`The cluster did not answer for ${what}. Refresh the view to ask again.`, { actions: ['retry'] }) };
+  return value instanceof WorkbenchError ? { state: 'error', error: value } : { state: 'ok', value };
 }
 
 export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vscode.Disposable {
@@ -292,21 +287,21 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const name = folder.connectionName;
     const loaded = await this.loadTopics(name);
     if (loaded.state === 'error') return [this.failure(name, loaded.error, folder)];
-    const matching = loaded.value.filter((t) => matchesFilter(t.name, this.filterText));
     if (loaded.value.length === 0) {
       return [this.info(`${folder.key}#empty`, 'No topics yet. Create one from this row\'s context menu, or produce to a new topic.', 'info')];
     }
-    if (matching.length === 0) {
+    const { shown, matching } = listedRows(loaded.value, (t) => t.name, this.filterText, MAX_TOPICS_SHOWN);
+    if (matching === 0) {
       return [this.info(`${folder.key}#nomatch`, `No topic matches "${this.filterText}".`, 'filter')];
     }
-    const shown = matching.slice(0, MAX_TOPICS_SHOWN);
-    const rows: KafkaNode[] = shown.map((topic) => this.intern<TopicNode>({
+    const topicRows = shown.map((topic) => this.intern<TopicNode>({
       kind: 'topic', key: `${folder.key}/${topic.name}`, connectionName: name, topic,
     }));
-    if (matching.length > shown.length) {
-      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching.length - shown.length)} more topics: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+    const rows: KafkaNode[] = [...topicRows];
+    if (matching > shown.length) {
+      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more topics: use the filter (title bar) to narrow the list.`, 'ellipsis'));
     }
-    this.loadTopicDetailsInBackground(name, rows.filter((r): r is TopicNode => r.kind === 'topic'));
+    this.loadTopicDetailsInBackground(name, topicRows);
     return rows;
   }
 
@@ -317,12 +312,16 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     if (loaded.value.length === 0) {
       return [this.info(`${folder.key}#empty`, 'No consumer groups. A group appears once a consumer commits offsets.', 'info')];
     }
-    const matching = loaded.value.filter((g) => matchesFilter(g.groupId, this.filterText));
-    if (matching.length === 0) return [this.info(`${folder.key}#nomatch`, `No consumer group matches "${this.filterText}".`, 'filter')];
-    const rows = matching.slice(0, MAX_TOPICS_SHOWN).map((group) => this.intern<GroupNode>({
+    const { shown, matching } = listedRows(loaded.value, (g) => g.groupId, this.filterText, MAX_TOPICS_SHOWN);
+    if (matching === 0) return [this.info(`${folder.key}#nomatch`, `No consumer group matches "${this.filterText}".`, 'filter')];
+    const groupRows = shown.map((group) => this.intern<GroupNode>({
       kind: 'group', key: `${folder.key}/${group.groupId}`, connectionName: name, group,
     }));
-    this.loadGroupDetailsInBackground(name, rows);
+    const rows: KafkaNode[] = [...groupRows];
+    if (matching > shown.length) {
+      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more consumer groups: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+    }
+    this.loadGroupDetailsInBackground(name, groupRows);
     return rows;
   }
 
@@ -383,7 +382,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
         if (loaded.state === 'error') return loaded;
         const sorted = loaded.value
           .filter((t) => showInternal || !t.internal)
-          .sort((a, b) => a.name.localeCompare(b.name));
+          .sort((a, b) => compareNames(a.name, b.name));
         if (this.caches.get(name) === cache) {
           const before = this.loadedTopics.get(name)?.length;
           this.loadedTopics.set(name, sorted);
@@ -401,7 +400,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     if (!cache.groups) {
       cache.groups = this.call(name, 'listing consumer groups', (s) => s.listGroups()).then((loaded) => {
         if (loaded.state === 'error') return loaded;
-        return { state: 'ok', value: [...loaded.value].sort((a, b) => a.groupId.localeCompare(b.groupId)) };
+        return { state: 'ok', value: [...loaded.value].sort((a, b) => compareNames(a.groupId, b.groupId)) };
       });
     }
     return cache.groups;
@@ -432,28 +431,32 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     return loaded;
   }
 
+  /** Loads the details of the rows not known yet in one batched call, then redraws them at once. */
   private loadTopicDetailsInBackground(name: string, rows: TopicNode[]): void {
     const cache = this.cache(name);
-    const tasks = rows
-      .filter((row) => !cache.topicDetails.has(row.topic.name) && !cache.pending.has(`t:${row.topic.name}`))
-      .map((row) => async (): Promise<void> => {
-        cache.pending.add(`t:${row.topic.name}`);
-        await this.loadTopicDetails(name, row.topic.name);
-        cache.pending.delete(`t:${row.topic.name}`);
-      });
-    void runLimited(tasks, BACKGROUND_CONCURRENCY);
+    const wanted = rows.filter((row) => !cache.topicDetails.has(row.topic.name) && !cache.pending.has(`t:${row.topic.name}`));
+    if (wanted.length === 0) return;
+    for (const row of wanted) cache.pending.add(`t:${row.topic.name}`);
+    void this.call(name, `describing ${plural(wanted.length, 'topic')}`, (s) => s.describeTopics(wanted.map((row) => row.topic.name))).then((loaded) => {
+      for (const row of wanted) cache.pending.delete(`t:${row.topic.name}`);
+      if (this.caches.get(name) !== cache) return;
+      for (const row of wanted) cache.topicDetails.set(row.topic.name, entryOf(loaded, row.topic.name, `topic ${row.topic.name}`));
+      this.redrawRowsLater(wanted.map((row) => row.key));
+    });
   }
 
+  /** Loads the offsets and lags of the rows not known yet in one batched call, then redraws them at once. */
   private loadGroupDetailsInBackground(name: string, rows: GroupNode[]): void {
     const cache = this.cache(name);
-    const tasks = rows
-      .filter((row) => !cache.groupDetails.has(row.group.groupId) && !cache.pending.has(`g:${row.group.groupId}`))
-      .map((row) => async (): Promise<void> => {
-        cache.pending.add(`g:${row.group.groupId}`);
-        await this.loadGroupDetails(name, row.group.groupId);
-        cache.pending.delete(`g:${row.group.groupId}`);
-      });
-    void runLimited(tasks, BACKGROUND_CONCURRENCY);
+    const wanted = rows.filter((row) => !cache.groupDetails.has(row.group.groupId) && !cache.pending.has(`g:${row.group.groupId}`));
+    if (wanted.length === 0) return;
+    for (const row of wanted) cache.pending.add(`g:${row.group.groupId}`);
+    void this.call(name, `describing ${plural(wanted.length, 'consumer group')}`, (s) => s.describeGroups(wanted.map((row) => row.group.groupId))).then((loaded) => {
+      for (const row of wanted) cache.pending.delete(`g:${row.group.groupId}`);
+      if (this.caches.get(name) !== cache) return;
+      for (const row of wanted) cache.groupDetails.set(row.group.groupId, entryOf(loaded, row.group.groupId, `consumer group ${row.group.groupId}`));
+      this.redrawRowsLater(wanted.map((row) => row.key));
+    });
   }
 
   /**
@@ -472,6 +475,14 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     setTimeout(() => {
       const node = this.nodes.get(key);
       if (node) this.changed.fire(node);
+    }, 0);
+  }
+
+  /** Redraws several rows with one event, after the current load has returned. */
+  private redrawRowsLater(keys: readonly string[]): void {
+    setTimeout(() => {
+      const nodes = keys.map((key) => this.nodes.get(key)).filter((node): node is KafkaNode => node !== undefined);
+      if (nodes.length > 0) this.changed.fire(nodes);
     }, 0);
   }
 
@@ -562,7 +573,8 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     item.iconPath = new vscode.ThemeIcon('list-unordered', new vscode.ThemeColor('charts.blue'));
     const topics = this.peekTopics(node.connectionName);
     if (topics) {
-      const matching = topics.filter((t) => matchesFilter(t.name, this.filterText)).length;
+      const passes = nameFilter(this.filterText);
+      const matching = topics.filter((t) => passes(t.name)).length;
       item.description = this.filterText === '' ? plural(topics.length, 'topic') : `${formatCount(matching)} of ${plural(topics.length, 'topic')}`;
     }
     item.contextValue = 'kafkaTopics';
@@ -584,35 +596,16 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   private topicItem(node: TopicNode): vscode.TreeItem {
     const { topic } = node;
-    // A name's invisible or bidirectional characters show as \u escapes, with a note in the tooltip.
-    const name = visibleText(topic.name);
-    const item = new vscode.TreeItem(name.text, vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = node.key;
     const details = this.caches.get(node.connectionName)?.topicDetails.get(topic.name);
-    const parts = [plural(topic.partitions, 'partition')];
-    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(name.text)}**\n\n`);
-    tooltip.appendText(`${plural(topic.partitions, 'partition')}, replication factor ${topic.replicationFactor}`);
-    if (details?.state === 'ok') {
-      parts.push(plural(details.value.messageEstimate, 'msg'));
-      tooltip.appendText(`\nAbout ${plural(details.value.messageEstimate, 'message')} (end offset minus start offset)`);
-      const retention = details.value.configs.find((c) => c.name === 'retention.ms');
-      if (retention?.value) tooltip.appendText(`\nRetention: ${formatDuration(Number(retention.value))}${retention.isDefault ? ' (broker default)' : ''}`);
-      const overrides = details.value.configs.filter((c) => !c.isDefault && !c.isSensitive && c.name !== 'retention.ms');
-      for (const c of overrides.slice(0, 12)) tooltip.appendText(`\n${c.name} = ${c.value ?? ''}`);
-      const health = topicReplicaHealth(details.value.partitionInfo);
-      const mark = replicaHealthIcon(health.health);
-      if (mark) {
-        parts.push(health.mark);
-        tooltip.appendText(`\n\n${health.lines.join('\n')}`);
-        item.iconPath = new vscode.ThemeIcon(mark.icon, new vscode.ThemeColor(mark.color));
-      }
-    } else if (details?.state === 'error') {
-      tooltip.appendText(`\nDetails could not be read: ${userMessage(details.error)}`);
-    }
-    item.description = parts.join(' · ');
-    if (name.count > 0) tooltip.appendText(`\n\n${hiddenCharactersNote(name.count)}.`);
-    item.tooltip = tooltip;
-    item.iconPath ??= new vscode.ThemeIcon('symbol-event', new vscode.ThemeColor('charts.blue'));
+    const text = topicRowText(topic, details?.state === 'ok' ? details.value : undefined, details?.state === 'error' ? details.error : undefined);
+    const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.key;
+    item.description = text.description;
+    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(text.title)}**\n\n`).appendText(text.tooltip);
+    const mark = replicaHealthIcon(text.health);
+    item.iconPath = mark
+      ? new vscode.ThemeIcon(mark.icon, new vscode.ThemeColor(mark.color))
+      : new vscode.ThemeIcon('symbol-event', new vscode.ThemeColor('charts.blue'));
     item.contextValue = topic.internal ? 'kafkaTopic.internal' : 'kafkaTopic';
     return item;
   }
@@ -641,33 +634,14 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   private groupItem(node: GroupNode): vscode.TreeItem {
     const { group } = node;
-    // Group ids, topics and client ids may hold invisible or bidirectional characters: shown as \u escapes, counted in a note.
-    let hidden = 0;
-    const shown = (text: string): string => {
-      const visible = visibleText(text);
-      hidden += visible.count;
-      return visible.text;
-    };
-    const item = new vscode.TreeItem(shown(group.groupId), vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = node.key;
     const details = this.caches.get(node.connectionName)?.groupDetails.get(group.groupId);
-    const parts = [group.state || 'Unknown', plural(group.members, 'member')];
-    const tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(visibleText(group.groupId).text)}**\n\n`)
-      .appendText(`State: ${group.state}\nMembers: ${group.members}\nProtocol: ${group.protocolType || 'none'}`);
-    if (details?.state === 'ok') {
-      const lag = lagText(details.value.totalLag);
-      parts.push(lag.text);
-      const topics = [...new Set(details.value.partitions.map((p) => p.topic))];
-      if (topics.length > 0) tooltip.appendText(`\nTopics: ${shown(topics.join(', '))}`);
-      tooltip.appendText(`\nTotal lag: ${formatCount(details.value.totalLag)}`);
-      for (const m of details.value.members.slice(0, 10)) tooltip.appendText(`\nMember ${shown(m.clientId)} on ${shown(m.host)}`);
-    }
+    const text = groupRowText(group, details?.state === 'ok' ? details.value : undefined);
+    const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.key;
     const { icon, color } = groupStateIcon(group.state);
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    item.description = parts.join(' · ');
-    if (groupCanReset(group.state)) tooltip.appendText('\n\nThe group has no running consumers: its offsets can be reset.');
-    if (hidden > 0) tooltip.appendText(`\n\n${hiddenCharactersNote(hidden)}.`);
-    item.tooltip = tooltip;
+    item.description = text.description;
+    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${escapeMd(text.title)}**\n\n`).appendText(text.tooltip);
     item.contextValue = groupCanReset(group.state) ? 'kafkaGroup.stopped' : 'kafkaGroup.active';
     return item;
   }

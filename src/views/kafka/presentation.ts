@@ -2,8 +2,12 @@
  * How Kafka things read in the editor: counts with separators, topic and group descriptions,
  * the topic filter, and the checks of what a user types when creating a topic or resetting a
  * group (names, partitions, replication, retention, timestamps). Pure: no vscode, no DOM, so
- * the tree, the commands, the webviews and the unit tests share it.
+ * the tree, the commands, the webviews and the unit tests share it. The texts of the tree's
+ * topic and group rows are made here too, so bench/kafka-tree.ts times what the tree computes.
  */
+import type { GroupDetails, GroupSummary, TopicDetails, TopicSummary } from '../../kafka/types';
+import { userMessage } from '../../shared/errors';
+import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
 
 /** "1234567" → "1,234,567". Accepts offsets as decimal strings (64-bit) or numbers. */
 export function formatCount(value: string | number | bigint): string {
@@ -44,20 +48,54 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Whether a name passes the tree's filter. The filter is case-insensitive; several terms
- * separated by spaces or commas match when any one does; `*` and `?` are wildcards, and a
- * term without them matches anywhere in the name.
+ * The tree's filter as a test of one name, parsed once (the tree applies it to every topic
+ * and group of a cluster). The filter is case-insensitive; several terms separated by spaces
+ * or commas match when any one does; `*` and `?` are wildcards, and a term without them
+ * matches anywhere in the name.
  */
+export function nameFilter(filter: string): (name: string) => boolean {
+  const terms = filter.split(/[\s,]+/).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  if (terms.length === 0) return () => true;
+  const plain = terms.filter((t) => !/[*?]/.test(t));
+  const patterns = terms
+    .filter((t) => /[*?]/.test(t))
+    .map((t) => new RegExp(`^${t.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  return (name) => {
+    const lower = name.toLowerCase();
+    return plain.some((t) => lower.includes(t)) || patterns.some((p) => p.test(lower));
+  };
+}
+
+/** Whether a name passes the tree's filter (see nameFilter). */
 export function matchesFilter(name: string, filter: string): boolean {
-  const terms = filter.split(/[\s,]+/).map((t) => t.trim()).filter((t) => t !== '');
-  if (terms.length === 0) return true;
-  const lower = name.toLowerCase();
-  return terms.some((term) => {
-    const t = term.toLowerCase();
-    if (!/[*?]/.test(t)) return lower.includes(t);
-    const pattern = t.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    return new RegExp(`^${pattern}$`).test(lower);
-  });
+  return nameFilter(filter)(name);
+}
+
+/** Orders names as the tree lists them: String.localeCompare's collator, made once (10,000 names sort in a few ms). */
+export const compareNames: (a: string, b: string) => number = new Intl.Collator().compare;
+
+/** More topics (or groups) than this are not listed at once in the tree: the filter narrows them. */
+export const MAX_TOPICS_SHOWN = 500;
+
+/** What one folder of the tree shows: the items that pass the filter, the first `limit` of them, and how many match. */
+export interface ListedRows<T> {
+  shown: T[];
+  /** Items that pass the filter; more than shown.length when the limit cut the list. */
+  matching: number;
+  total: number;
+}
+
+/** The rows of a folder: items (already sorted) that pass `filter`, at most `limit`, with the counts. */
+export function listedRows<T>(items: readonly T[], nameOf: (item: T) => string, filter: string, limit: number): ListedRows<T> {
+  const passes = nameFilter(filter);
+  const shown: T[] = [];
+  let matching = 0;
+  for (const item of items) {
+    if (!passes(nameOf(item))) continue;
+    matching++;
+    if (shown.length < limit) shown.push(item);
+  }
+  return { shown, matching, total: items.length };
 }
 
 /** The largest number of partitions the create-topic form accepts (a guard against typos). */
@@ -296,4 +334,72 @@ export function replicaHealthIcon(health: ReplicaHealth): { icon: string; color:
     case 'underReplicated': return { icon: 'warning', color: 'problemsWarningIcon.foreground' };
     case 'ok': return undefined;
   }
+}
+
+/** The texts of a tree row; the tree wraps them in a TreeItem (the title bold in the tooltip). */
+export interface RowText {
+  /** The label, with invisible or bidirectional characters shown as \u escapes. */
+  label: string;
+  description: string;
+  /** The tooltip's first line, to be shown bold. */
+  title: string;
+  /** The rest of the tooltip, plain text. */
+  tooltip: string;
+}
+
+/**
+ * A topic row: its partitions, and once its details are read the message estimate, the
+ * retention and other settings made on the topic, and the replica health (`health` says
+ * which icon the row takes). `failure` is why the details could not be read.
+ */
+export function topicRowText(topic: TopicSummary, details: TopicDetails | undefined, failure?: unknown): RowText & { health: ReplicaHealth } {
+  const name = visibleText(topic.name);
+  const parts = [plural(topic.partitions, 'partition')];
+  let tooltip = `${plural(topic.partitions, 'partition')}, replication factor ${topic.replicationFactor}`;
+  let health: ReplicaHealth = 'ok';
+  if (details) {
+    parts.push(plural(details.messageEstimate, 'msg'));
+    tooltip += `\nAbout ${plural(details.messageEstimate, 'message')} (end offset minus start offset)`;
+    const retention = details.configs.find((c) => c.name === 'retention.ms');
+    if (retention?.value) tooltip += `\nRetention: ${formatDuration(Number(retention.value))}${retention.isDefault ? ' (broker default)' : ''}`;
+    const overrides = details.configs.filter((c) => !c.isDefault && !c.isSensitive && c.name !== 'retention.ms');
+    for (const c of overrides.slice(0, 12)) tooltip += `\n${c.name} = ${c.value ?? ''}`;
+    const replicas = topicReplicaHealth(details.partitionInfo);
+    health = replicas.health;
+    if (health !== 'ok') {
+      parts.push(replicas.mark);
+      tooltip += `\n\n${replicas.lines.join('\n')}`;
+    }
+  } else if (failure !== undefined) {
+    tooltip += `\nDetails could not be read: ${userMessage(failure)}`;
+  }
+  if (name.count > 0) tooltip += `\n\n${hiddenCharactersNote(name.count)}.`;
+  return { label: name.text, description: parts.join(' · '), title: name.text, tooltip, health };
+}
+
+/**
+ * A consumer group row: its state and members, and once its offsets are read its total lag,
+ * topics and members' clients. Group ids, topics and client ids may hold invisible or
+ * bidirectional characters: shown as \u escapes, counted in a note.
+ */
+export function groupRowText(group: GroupSummary, details: GroupDetails | undefined): RowText {
+  let hidden = 0;
+  const shown = (text: string): string => {
+    const visible = visibleText(text);
+    hidden += visible.count;
+    return visible.text;
+  };
+  const label = shown(group.groupId);
+  const parts = [group.state || 'Unknown', plural(group.members, 'member')];
+  let tooltip = `State: ${group.state}\nMembers: ${group.members}\nProtocol: ${group.protocolType || 'none'}`;
+  if (details) {
+    parts.push(lagText(details.totalLag).text);
+    const topics = [...new Set(details.partitions.map((p) => p.topic))];
+    if (topics.length > 0) tooltip += `\nTopics: ${shown(topics.join(', '))}`;
+    tooltip += `\nTotal lag: ${formatCount(details.totalLag)}`;
+    for (const m of details.members.slice(0, 10)) tooltip += `\nMember ${shown(m.clientId)} on ${shown(m.host)}`;
+  }
+  if (groupCanReset(group.state)) tooltip += '\n\nThe group has no running consumers: its offsets can be reset.';
+  if (hidden > 0) tooltip += `\n\n${hiddenCharactersNote(hidden)}.`;
+  return { label, description: parts.join(' · '), title: label, tooltip };
 }
