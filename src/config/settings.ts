@@ -100,12 +100,6 @@ export const settings = {
     const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(SettingKey.connectOnStartup);
     return effectiveSetting(inspected ?? {}, vscode.workspace.isTrusted).value === true;
   },
-  requestTimeoutMs(): number {
-    const seconds = read(SettingKey.requestTimeoutSeconds);
-    return (typeof seconds === 'number' && seconds > 0 ? seconds : 15) * 1000;
-  },
-  /**
-   * Writes a connection setting to the scope its value comes from: the folder's settings
   /**
    * kafkaAirflow.stack.dagFolders for one workspace folder: the folders (relative to it, or
    * absolute) the local stack's Airflows read. `explicit` is false for the default (`dags`,
@@ -124,6 +118,12 @@ export const settings = {
     const value = read(SettingKey.dagsCheckOnSave);
     return value === 'anyDagFile' || value === 'off' ? value : 'dagFolders';
   },
+  requestTimeoutMs(): number {
+    const seconds = read(SettingKey.requestTimeoutSeconds);
+    return (typeof seconds === 'number' && seconds > 0 ? seconds : 15) * 1000;
+  },
+  /**
+   * Writes a connection setting to the scope its value comes from: the folder's settings
    * when a trusted folder defines it, else the user's. A folder's value is never copied into
    * the user's settings.
    */
