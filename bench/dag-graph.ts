@@ -14,6 +14,7 @@
  *   node --import tsx bench/dag-graph.ts [--runs=9] [--no-browser] [--screenshot=file.png]
  */
 import { build } from 'esbuild';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { buildGraphModel, visibleGraph, type VisibleNode } from '../src/airflow/dagGraph';
@@ -35,16 +36,21 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+/** Wall time, and the process's CPU time beside it (less swayed by other work on a shared machine). */
 function time(label: string, work: () => unknown): number {
   work();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     work();
     samples.push(performance.now() - started);
+    const used = process.cpuUsage(cpuStarted);
+    cpu.push((used.user + used.system) / 1000);
   }
   const result = median(samples);
-  console.log(`${label.padEnd(70)} ${result.toFixed(1).padStart(8)} ms`);
+  console.log(`${label.padEnd(70)} ${result.toFixed(1).padStart(8)} ms  (CPU ${median(cpu).toFixed(1)} ms)`);
   return result;
 }
 
@@ -196,6 +202,7 @@ async function main(): Promise<void> {
   const structure = syntheticDag();
   const model = buildGraphModel(structure);
   console.log(`synthetic DAG: ${structure.tasks.length} tasks, ${structure.groups.length} task groups, ${model.edges.length} dependencies; ${RUNS} runs; medians of ${runs}`);
+  console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   time('model: buildGraphModel', () => buildGraphModel(structure));
   const closed = visibleGraph(model, new Set());
   const open = visibleGraph(model, new Set(structure.groups.map((g) => g.groupId)));
@@ -212,6 +219,7 @@ async function main(): Promise<void> {
   const view = structureView(structure, 'bench', { apiVersion: 'v2', version: '3.3.2', uiUrl: 'http://bench' });
   console.log(`${'host: the structure message as JSON'.padEnd(70)} ${(JSON.stringify(view).length / 1000).toFixed(1).padStart(8)} kB`);
   if (withBrowser) await inBrowser(view, firstView, laterView);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
 main().catch((error: unknown) => {
