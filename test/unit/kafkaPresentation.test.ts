@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TopicDetails } from '../../src/kafka/types';
+import type { GroupDetails, TopicDetails } from '../../src/kafka/types';
 import {
   compareNames,
   formatBytes,
@@ -201,7 +201,8 @@ describe('topic and group rows', () => {
   it('shows a group\'s state and members, then its lag and topics once read', () => {
     const group = { groupId: 'billing', state: 'Empty', protocolType: 'consumer', members: 0 };
     assert.equal(groupRowText(group, undefined).description, 'Empty · 0 members');
-    const read = groupRowText(group, { ...group, members: [], partitions: [{ topic: 'orders', partition: 0, committed: '5', high: '1505', lag: '1500' }], totalLag: '1500' });
+    const details: GroupDetails = { ...group, members: [], partitions: [{ topic: 'orders', partition: 0, committed: '5', high: '1505', lag: '1500' }], totalLag: '1500' };
+    const read = groupRowText(group, details);
     assert.equal(read.description, 'Empty · 0 members · lag 1,500');
     assert.match(read.tooltip, /Topics: orders\nTotal lag: 1,500\n\nThe group has no running consumers/);
   });

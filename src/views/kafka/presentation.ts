@@ -5,7 +5,6 @@
  * the tree, the commands, the webviews and the unit tests share it. The texts of the tree's
  * topic and group rows are made here too, so bench/kafka-tree.ts times what the tree computes.
  */
-import type { GroupDetails, GroupSummary, TopicDetails, TopicSummary } from '../../kafka/types';
 import { userMessage } from '../../shared/errors';
 import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
 
@@ -348,11 +347,30 @@ export interface RowText {
 }
 
 /**
+ * What the topic and group rows read: KafkaService's TopicSummary, TopicDetails,
+ * GroupSummary and GroupDetails fit these. Declared here rather than imported from
+ * src/kafka/types.ts, whose Buffer fields need Node's types, which the webviews that import
+ * this module's formatters do not have.
+ */
+interface TopicRowSource { name: string; partitions: number; replicationFactor: number }
+interface TopicRowDetails {
+  messageEstimate: string;
+  configs: readonly { name: string; value: string | null; isDefault: boolean; isSensitive: boolean }[];
+  partitionInfo: readonly ReplicaState[];
+}
+interface GroupRowSource { groupId: string; state: string; protocolType: string; members: number }
+interface GroupRowDetails {
+  totalLag: string;
+  partitions: readonly { topic: string }[];
+  members: readonly { clientId: string; host: string }[];
+}
+
+/**
  * A topic row: its partitions, and once its details are read the message estimate, the
  * retention and other settings made on the topic, and the replica health (`health` says
  * which icon the row takes). `failure` is why the details could not be read.
  */
-export function topicRowText(topic: TopicSummary, details: TopicDetails | undefined, failure?: unknown): RowText & { health: ReplicaHealth } {
+export function topicRowText(topic: TopicRowSource, details: TopicRowDetails | undefined, failure?: unknown): RowText & { health: ReplicaHealth } {
   const name = visibleText(topic.name);
   const parts = [plural(topic.partitions, 'partition')];
   let tooltip = `${plural(topic.partitions, 'partition')}, replication factor ${topic.replicationFactor}`;
@@ -382,7 +400,7 @@ export function topicRowText(topic: TopicSummary, details: TopicDetails | undefi
  * topics and members' clients. Group ids, topics and client ids may hold invisible or
  * bidirectional characters: shown as \u escapes, counted in a note.
  */
-export function groupRowText(group: GroupSummary, details: GroupDetails | undefined): RowText {
+export function groupRowText(group: GroupRowSource, details: GroupRowDetails | undefined): RowText {
   let hidden = 0;
   const shown = (text: string): string => {
     const visible = visibleText(text);
