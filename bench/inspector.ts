@@ -1,50 +1,57 @@
 /**
- * The Message Inspector's host side with 100,000 messages of about 1 KB, driven as its panel
- * drives it: KafkaInspectorSource.start (KafkaService.browse into the bounded MessageBuffer),
- * the first page of rows the webview asks for (rows(0, 100), decoded previews), all rows
- * loaded, a page in the middle, text searches over the whole buffer (fresh ones, and a query
- * typed letter by letter, which refines the previous matches), and the host's memory with the
- * buffer full. Beside it, `kcat -C` reads the same topic from the beginning to the end in the
- * same run, and the ratio of the two rates is printed. Targets (issue 3): first rows < 300 ms,
- * all loaded < 5 s, host memory < 300 MB.
+ * The Message Inspector's host side on a topic of N messages of about 1 KB (100,000 by
+ * default; run it with --messages=1000000 too), driven as its panel drives it:
+ * KafkaInspectorSource.start from the beginning (Max messages N, "Keep the newest" when the
+ * memory bound is reached), the first page of rows the webview asks for (rows(0, 100),
+ * decoded previews), the read to the end of the topic, pages anywhere in the buffer, text
+ * searches over the whole buffer (fresh ones, and a query typed letter by letter, which
+ * refines the previous matches), a partition filter, and the host process's memory: its RSS
+ * sampled every 50 ms from /proc while it reads (and the kernel's high-water mark), and after
+ * the read once the garbage is collected. Beside it, `kcat -C` reads the same topic from the
+ * beginning to the end in the same run (its RSS sampled the same way), and the ratio of the
+ * two rates is printed. A second read with "Stop reading" shows what a bounded read of the
+ * first messages costs.
  *
- *   node --expose-gc --import tsx bench/inspector.ts [--messages=100000] [--runs=3] [--partitions=3]
+ *   node --expose-gc --import tsx bench/inspector.ts [--messages=100000] [--runs=3] [--partitions=3] [--memory-mb=256] [--topic=NAME]
  *
- * Each inspector run is a fresh child process (so one run's garbage is not the next run's
- * memory), and so is an "empty" Node process for the baseline. Memory is judged on the whole
- * child process's RSS with all messages loaded, after a forced GC: that is what the extension
- * host pays. Printed beside it: RSS before reading (Node, tsx, kafkajs, faker and our modules
- * loaded, connected), V8 heap used and external memory (Buffers and external strings) before
- * and after, so the buffer's own cost is the growth. The topic is made once
- * (bench-inspector-<N>-1k, kept for later runs) with values of generated test data padded to
- * 1,000 bytes of JSON. "First rows" is from start() to the moment rows(0, 100) returns a full
- * page, as the webview's first request would.
+ * Goals (issue 18), each printed as met or NOT met: the read at >= 0.5x kcat's rate, first
+ * rows within 100 ms, peak RSS while reading <= the memory bound + 200 MB, RSS after the
+ * read <= the bound + 100 MB, a search over the full buffer < 100 ms, a page anywhere < 5 ms.
+ *
+ * The topic (bench-inspector-<N>-<time>) is made and filled once per invocation, read by
+ * every run, and removed at the end, also when a run fails; --topic=NAME reads an existing
+ * topic instead and leaves it. Each inspector read is a fresh child process, so one run's
+ * garbage is not the next run's memory; the child always closes its connections and exits,
+ * and the parent kills a child that takes longer than 10 minutes, so the benchmark ends with
+ * its figures or an error that says what went wrong.
  */
 import { spawn } from 'node:child_process';
-import { generateTestData } from '../src/kafka/testData';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { DEFAULT_BUFFER_LIMITS } from '../src/kafka/messageBuffer';
 import type { ProduceMessage } from '../src/kafka/types';
-import { KafkaInspectorSource } from '../src/panels/kafkaInspectorSource';
-import type { InspectorStatus } from '../src/shared/protocol';
-import { silentLogger } from '../src/shared/logger';
-import { BROKER, flag, fmt, loadNote, localService, median, mib, timed } from './lib/kafkaBench';
+import type { InspectorWhenFull } from '../src/shared/protocol';
+import { removeTestTopics } from '../test/support/testTopics';
+import { CHILD_TIMEOUT_MS, FIRST_PAGE, procMemory, SEARCHES, TYPED, type InspectorRun } from './lib/inspectorChild';
+import { BROKER, flag, fmt, loadNote, localService, median, mib } from './lib/kafkaBench';
 
 const MESSAGES = flag('messages', 100_000);
 const RUNS = flag('runs', 3);
 const PARTITIONS = flag('partitions', 3);
+const MEMORY_MB = flag('memory-mb', DEFAULT_BUFFER_LIMITS.maxBytes / 1024 / 1024);
+const BOUND = MEMORY_MB * 1024 * 1024;
 const SIZE = 1000;
-const FIRST_PAGE = 100;
-const CHILD = process.argv.includes('--child');
+const SAMPLE_MS = 50;
+const GIVEN_TOPIC = process.argv.find((a) => a.startsWith('--topic='))?.split('=')[1];
 
-const topic = `bench-inspector-${MESSAGES}-1k`;
-
-/** Fresh searches: a key (few rows), a value field (a third of the rows), text in no row, upper case. */
-const SEARCHES = ['order-4242', '"status":"paid"', 'no-such-text-anywhere', 'ORDER-99999'];
-/** A query typed letter by letter: each keystroke is one setFilter, as the webview sends them. */
-const TYPED = 'order-4242';
-
-function valuesOf1k(count: number): ProduceMessage[] {
+/** Generated orders padded to SIZE bytes of JSON (faker is loaded here only, not in the measured child). */
+async function valuesOf1k(from: number, count: number): Promise<ProduceMessage[]> {
+  const { generateTestData } = await import('../src/kafka/testData');
   const generated = generateTestData('order', 500, { seed: 7 });
-  return Array.from({ length: count }, (_, i) => {
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k;
     const source: Record<string, unknown> = generated[i % generated.length]?.value ?? {};
     const fields = { data_type: source['data_type'], id: source['id'], seq: i, customer: source['customer'], status: source['status'] };
     const bare = JSON.stringify({ ...fields, pad: '' }).length;
@@ -52,201 +59,145 @@ function valuesOf1k(count: number): ProduceMessage[] {
   });
 }
 
-/** Makes the topic with exactly MESSAGES messages, unless it is there already. */
-async function ensureTopic(service: ReturnType<typeof localService>): Promise<void> {
-  const existing = (await service.listTopics()).find((t) => t.name === topic);
-  if (existing) {
-    const details = await service.describeTopic(topic);
-    if (details.messageEstimate === String(MESSAGES)) return;
-    await service.deleteTopic(topic);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+/** Makes and fills the topic, 100,000 messages a time (so the parent does not hold a gigabyte of values). */
+async function makeTopic(service: ReturnType<typeof localService>, topic: string): Promise<number> {
   await service.createTopic({ name: topic, partitions: PARTITIONS, replicationFactor: 1 });
-  const result = await service.produce(valuesOf1k(MESSAGES), { topic });
-  if (result.sent !== MESSAGES) throw new Error(`wrote ${result.sent} of ${MESSAGES}: ${result.errors[0]?.message ?? ''}`);
-}
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('Run with node --expose-gc: the memory figures are taken after a forced GC.');
-  collect();
-  collect();
-}
-
-interface Memory {
-  rss: number;
-  heapTotal: number;
-  heapUsed: number;
-  external: number;
-}
-
-function memory(): Memory {
-  gc();
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external };
-}
-
-interface InspectorRun {
-  firstRowsMs: number;
-  allMs: number;
-  pageMs: number;
-  /** Median of the fresh searches, each from no filter. */
-  searchMs: number;
-  searchMatches: number[];
-  /** Median and slowest keystroke of the typed query. */
-  typedMedianMs: number;
-  typedMaxMs: number;
-  typedMatched: number;
-  partitionMs: number;
-  before: Memory;
-  after: Memory;
-}
-
-function timeFilter(source: KafkaInspectorSource, text: string, partitions: number[] = []): { ms: number; matched: number } {
   const started = performance.now();
-  const { matched } = source.setFilter({ text, partitions });
-  return { ms: performance.now() - started, matched };
-}
-
-/** Child-process mode: one inspector run; prints its figures as JSON on the last line. */
-async function inspectorRun(): Promise<void> {
-  const service = localService();
-  const source = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'bench', topic, log: silentLogger });
-  await source.describe();
-  const before = memory();
-  const started = performance.now();
-  let firstRowsMs = 0;
-  const done = new Promise<InspectorStatus>((resolve, reject) => {
-    source.onDidChange(() => {
-      const status = source.status();
-      if (firstRowsMs === 0 && status.matched >= FIRST_PAGE && source.rows(0, FIRST_PAGE).rows.length === FIRST_PAGE) {
-        firstRowsMs = performance.now() - started;
-      }
-      if (status.state === 'done') resolve(status);
-      if (status.state === 'error') reject(new Error(status.message));
-    });
-  });
-  source.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: MESSAGES, follow: false });
-  const status = await done;
-  const allMs = performance.now() - started;
-  if (status.loaded !== MESSAGES) throw new Error(`the inspector loaded ${status.loaded} of ${MESSAGES}`);
-  const after = memory();
-
-  const pageStarted = performance.now();
-  const middle = Math.floor(MESSAGES / 2);
-  const page = source.rows(middle, middle + FIRST_PAGE);
-  const pageMs = performance.now() - pageStarted;
-  if (page.rows.length !== FIRST_PAGE) throw new Error('a page in the middle came back short');
-
-  const searchTimes: number[] = [];
-  const searchMatches: number[] = [];
-  for (let repeat = 0; repeat < 3; repeat++) {
-    for (const text of SEARCHES) {
-      source.setFilter({ text: '', partitions: [] });
-      const { ms, matched } = timeFilter(source, text);
-      searchTimes.push(ms);
-      if (repeat === 0) searchMatches.push(matched);
-    }
+  const chunk = 100_000;
+  for (let from = 0; from < MESSAGES; from += chunk) {
+    const count = Math.min(chunk, MESSAGES - from);
+    const result = await service.produce(await valuesOf1k(from, count), { topic });
+    if (result.sent !== count) throw new Error(`wrote ${result.sent} of ${count} messages: ${result.errors[0]?.message ?? ''}`);
   }
-  source.setFilter({ text: '', partitions: [] });
-  const typedTimes: number[] = [];
-  let typedMatched = 0;
-  for (let i = 1; i <= TYPED.length; i++) {
-    const { ms, matched } = timeFilter(source, TYPED.slice(0, i));
-    typedTimes.push(ms);
-    typedMatched = matched;
-  }
-  source.setFilter({ text: '', partitions: [] });
-  const partitionMs = timeFilter(source, '', [1]).ms;
-  source.dispose();
-  await service.dispose();
-  const run: InspectorRun = {
-    firstRowsMs, allMs, pageMs,
-    searchMs: median(searchTimes), searchMatches,
-    typedMedianMs: median(typedTimes), typedMaxMs: Math.max(...typedTimes), typedMatched,
-    partitionMs, before, after,
-  };
-  console.log(JSON.stringify(run));
+  return performance.now() - started;
 }
 
-/** RSS of a Node process that loaded nothing, after a GC: the floor under every figure. */
-async function emptyProcessRss(): Promise<number> {
-  const script = 'globalThis.gc(); globalThis.gc(); console.log(process.memoryUsage().rss)';
-  const run = await timed(process.execPath, ['--expose-gc', '-e', script]);
-  return Number(run.stdout.trim());
-}
-
-function childRun(): Promise<InspectorRun> {
+/**
+ * Runs `command`, samples its RSS every 50 ms from /proc, and gives the largest sample taken
+ * between the lines `read-start` and `read-end` on its stdout (or over its whole life when it
+ * prints neither). Kills it after CHILD_TIMEOUT_MS.
+ */
+function sampled(command: string, args: string[], keepStdout: boolean): Promise<{ ms: number; code: number | null; stdout: string; stderr: string; peak: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', process.argv[1] ?? 'bench/inspector.ts', '--child', `--messages=${MESSAGES}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`the inspector run failed (exit ${code ?? 'killed'}): ${stderr.slice(-500)}`));
-        return;
+    let phase: 'before' | 'reading' | 'after' = 'before';
+    const marks = keepStdout;
+    let peak = 0;
+    const sample = (): void => {
+      const m = child.pid === undefined ? undefined : procMemory(child.pid);
+      if (m && (!marks || phase === 'reading')) peak = Math.max(peak, m.rss);
+    };
+    const timer = setInterval(sample, SAMPLE_MS);
+    const killer = setTimeout(() => { child.kill('SIGKILL'); }, CHILD_TIMEOUT_MS + 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!keepStdout) return;
+      stdout += chunk.toString();
+      if (phase === 'before' && stdout.includes('read-start\n')) {
+        phase = 'reading';
+        sample();
       }
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as InspectorRun);
+      if (phase === 'reading' && stdout.includes('read-end\n')) {
+        sample();
+        phase = 'after';
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', (error) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      resolve({ ms: performance.now() - started, code, stdout, stderr, peak });
     });
   });
 }
 
-async function kcatRun(): Promise<number> {
-  const run = await timed('kcat', ['-b', BROKER, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], true);
+/** Bundles bench/lib/inspectorChild.ts as the extension is bundled (esbuild, CommonJS, Node 20); returns the file and its folder. */
+async function bundleChild(): Promise<{ file: string; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kaw-bench-inspector-'));
+  const file = path.join(dir, 'inspectorChild.js');
+  await build({ entryPoints: [path.join(__dirname, 'lib', 'inspectorChild.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: file, logLevel: 'warning' });
+  return { file, dir };
+}
+
+async function childRun(bundle: string, topic: string, whenFull: InspectorWhenFull): Promise<InspectorRun> {
+  const args = ['--expose-gc', bundle, '--child', `--topic=${topic}`, `--messages=${MESSAGES}`, `--memory-mb=${MEMORY_MB}`, `--when-full=${whenFull}`];
+  const run = await sampled(process.execPath, args, true);
+  if (run.code !== 0) throw new Error(`the inspector run failed (exit ${run.code ?? 'killed'}): ${run.stderr.slice(-800)}`);
+  const figures = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as InspectorRun;
+  figures.sampledPeak = run.peak;
+  return figures;
+}
+
+async function kcatRun(topic: string): Promise<{ ms: number; peak: number }> {
+  const run = await sampled('kcat', ['-b', BROKER, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], false);
   if (run.code !== 0) throw new Error(`kcat failed: ${run.stderr}`);
-  return run.ms;
+  return { ms: run.ms, peak: run.peak };
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'NOT met';
 }
 
 async function main(): Promise<void> {
   const service = localService();
+  const topic = GIVEN_TOPIC ?? `bench-inspector-${MESSAGES}-${Date.now().toString(36)}`;
+  const bundle = await bundleChild();
   try {
-    await ensureTopic(service);
+    if (GIVEN_TOPIC === undefined) {
+      const fillMs = await makeTopic(service, topic);
+      console.log(`made ${topic}: ${fmt(MESSAGES)} messages in ${fmt(fillMs / 1000, 1)} s`);
+    }
+    const details = await service.describeTopic(topic);
+    if (details.messageEstimate !== String(MESSAGES)) throw new Error(`${topic} holds ${details.messageEstimate} messages, not ${MESSAGES}`);
+    console.log(`Message Inspector (host side) vs kcat -C: ${fmt(MESSAGES)} messages of ~${SIZE} bytes on ${BROKER}, ${details.partitions} partitions, memory bound ${MEMORY_MB} MB, ${RUNS} runs each (interleaved, each inspector run in a fresh process; RSS sampled every ${SAMPLE_MS} ms); ${loadNote()}`);
+    const runs: InspectorRun[] = [];
+    const kcat: { ms: number; peak: number }[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      const r = await childRun(bundle.file, topic, 'keepNewest');
+      runs.push(r);
+      const k = await kcatRun(topic);
+      kcat.push(k);
+      console.log(`run ${i}: first ${FIRST_PAGE} rows ${fmt(r.firstRowsMs)} ms, all ${fmt(r.allMs)} ms (${fmt((MESSAGES / r.allMs) * 1000)} msg/s; CPU ${fmt(r.allCpuMs)} ms), held ${fmt(r.held)} rows (${mib(r.heldBytes)}), `
+        + `page max ${fmt(r.pageMaxMs, 2)} ms (CPU ${fmt(r.pageCpuMaxMs, 2)}), search median ${fmt(r.searchMs, 1)} max ${fmt(r.searchMaxMs, 1)} ms (CPU ${fmt(r.searchCpuMaxMs, 1)}) (matches ${r.searchMatches.join('/')}), typed "${TYPED}" median ${fmt(r.typedMedianMs, 1)} max ${fmt(r.typedMaxMs, 1)} ms (${r.typedMatched} match), partition ${fmt(r.partitionMs, 1)} ms | `
+        + `RSS before ${mib(r.before.rss)}, peak while reading ${mib(r.sampledPeak)} sampled / ${mib(r.hwm)} high-water, at the end ${mib(r.atEnd.rss)}, after GC ${mib(r.after.rss)} (heap ${mib(r.after.heapUsed)}, external ${mib(r.after.external)}) | `
+        + `kcat ${fmt(k.ms)} ms (${fmt((MESSAGES / k.ms) * 1000)} msg/s, RSS peak ${mib(k.peak)})`);
+      if (i === 1) console.log(`  status: ${r.status}`);
+    }
+    const stop = await childRun(bundle.file, topic, 'stop');
+    console.log(`"Stop reading": ${fmt(stop.allMs)} ms to hold ${fmt(stop.held)} rows (${mib(stop.heldBytes)}), peak RSS ${mib(Math.max(stop.sampledPeak, stop.hwm))}; status: ${stop.status}`);
+
+    const m = (pick: (r: InspectorRun) => number): number => median(runs.map(pick));
+    const inspectorRate = (MESSAGES / m((r) => r.allMs)) * 1000;
+    const kcatRate = (MESSAGES / median(kcat.map((k) => k.ms))) * 1000;
+    const peak = Math.max(...runs.map((r) => Math.max(r.sampledPeak, r.hwm)));
+    const after = Math.max(...runs.map((r) => r.after.rss));
+    const search = Math.max(...runs.map((r) => r.searchMaxMs));
+    const page = Math.max(...runs.map((r) => r.pageMaxMs));
+    const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024)} MB`;
+    console.log('');
+    console.log(`median read rate: inspector ${fmt(inspectorRate)} msg/s, kcat -C ${fmt(kcatRate)} msg/s: ratio ${fmt(inspectorRate / kcatRate, 2)}   (goal >= 0.5: ${verdict(inspectorRate / kcatRate >= 0.5)})`);
+    console.log(`median first ${FIRST_PAGE} rows:        ${fmt(m((r) => r.firstRowsMs))} ms   (goal < 100 ms: ${verdict(m((r) => r.firstRowsMs) < 100)})`);
+    console.log(`median all ${fmt(MESSAGES)} read:       ${fmt(m((r) => r.allMs))} ms (CPU ${fmt(m((r) => r.allCpuMs))} ms); rows held ${fmt(m((r) => r.held))} (${mib(m((r) => r.heldBytes))} of the ${MEMORY_MB} MB bound)`);
+    console.log(`highest RSS while reading:  ${mb(peak)} (sampled and high-water mark; Node and modules before reading: ${mb(m((r) => r.before.rss))}; kcat ${mb(Math.max(...kcat.map((k) => k.peak)))})   (goal <= bound + 200 MB = ${mb(BOUND + 200 * 1024 * 1024)}: ${verdict(peak <= BOUND + 200 * 1024 * 1024)})`);
+    console.log(`highest RSS after the read: ${mb(after)} after GC (at the read's end before GC: median ${mb(m((r) => r.atEnd.rss))})   (goal <= bound + 100 MB = ${mb(BOUND + 100 * 1024 * 1024)}: ${verdict(after <= BOUND + 100 * 1024 * 1024)})`);
+    console.log(`slowest fresh search over ${fmt(m((r) => r.held))} rows: ${fmt(search, 1)} ms (its CPU time at most ${fmt(Math.max(...runs.map((r) => r.searchCpuMaxMs)), 1)} ms; median ${fmt(m((r) => r.searchMs), 1)} ms; ${SEARCHES.map((s) => `"${s}"`).join(', ')}; 3 times each)   (goal < 100 ms: ${verdict(search < 100)})`);
+    console.log(`typing "${TYPED}" (one search a key): median ${fmt(m((r) => r.typedMedianMs), 1)} ms, slowest key ${fmt(Math.max(...runs.map((r) => r.typedMaxMs)), 1)} ms; partition filter ${fmt(m((r) => r.partitionMs), 1)} ms`);
+    console.log(`slowest page of ${FIRST_PAGE} rows (at 0, 25, 50, 75, 100 % of the buffer): ${fmt(page, 2)} ms (CPU at most ${fmt(Math.max(...runs.map((r) => r.pageCpuMaxMs)), 2)} ms)   (goal < 5 ms: ${verdict(page < 5)})   (${loadNote()} at the end)`);
   } finally {
+    rmSync(bundle.dir, { recursive: true, force: true });
+    if (GIVEN_TOPIC === undefined) await removeTestTopics(service, [topic]).catch((error: unknown) => { console.error(`removing ${topic}: ${String(error)}`); });
     await service.dispose();
   }
-  const empty = await emptyProcessRss();
-  console.log(`Message Inspector (host side) vs kcat -C: ${fmt(MESSAGES)} messages of ~${SIZE} bytes on ${BROKER}, ${PARTITIONS} partitions, ${RUNS} runs each (interleaved, each inspector run in a fresh process); ${loadNote()}`);
-  console.log(`empty Node process (nothing loaded, after GC): RSS ${mib(empty)}`);
-  const runs: InspectorRun[] = [];
-  const kcatMs: number[] = [];
-  for (let i = 1; i <= RUNS; i++) {
-    const r = await childRun();
-    runs.push(r);
-    const k = await kcatRun();
-    kcatMs.push(k);
-    console.log(`run ${i}: first ${FIRST_PAGE} rows ${fmt(r.firstRowsMs)} ms, all ${fmt(r.allMs)} ms (${fmt((MESSAGES / r.allMs) * 1000)} msgs/s), page ${fmt(r.pageMs, 2)} ms, `
-      + `search median ${fmt(r.searchMs, 1)} ms (matches ${r.searchMatches.join('/')}), typed "${TYPED}" median ${fmt(r.typedMedianMs, 1)} ms max ${fmt(r.typedMaxMs, 1)} ms (${r.typedMatched} match), partition ${fmt(r.partitionMs, 1)} ms | `
-      + `RSS ${mib(r.before.rss)} -> ${mib(r.after.rss)}, heap ${mib(r.before.heapUsed)} -> ${mib(r.after.heapUsed)} (committed ${mib(r.after.heapTotal)}), external ${mib(r.before.external)} -> ${mib(r.after.external)} | kcat ${fmt(k)} ms (${fmt((MESSAGES / k) * 1000)} msgs/s)`);
-  }
-  const m = (pick: (r: InspectorRun) => number): number => median(runs.map(pick));
-  const inspectorRate = (MESSAGES / m((r) => r.allMs)) * 1000;
-  const kcatRate = (MESSAGES / median(kcatMs)) * 1000;
-  const rss = m((r) => r.after.rss);
-  const target = 300 * 1000 * 1000;
-  console.log('');
-  console.log(`median first rows visible (rows 0-${FIRST_PAGE} ready): ${fmt(m((r) => r.firstRowsMs))} ms   (target < 300 ms)`);
-  console.log(`median all ${fmt(MESSAGES)} loaded:                 ${fmt(m((r) => r.allMs))} ms   (target < 5,000 ms)`);
-  console.log(`median page of ${FIRST_PAGE} rows in the middle:       ${fmt(m((r) => r.pageMs), 2)} ms`);
-  console.log(`median text search over ${fmt(MESSAGES)} (fresh):     ${fmt(m((r) => r.searchMs), 1)} ms   (${SEARCHES.map((s) => `"${s}"`).join(', ')}; 3 times each)`);
-  console.log(`typing "${TYPED}" (one search a key):     median ${fmt(m((r) => r.typedMedianMs), 1)} ms, slowest key ${fmt(m((r) => r.typedMaxMs), 1)} ms`);
-  console.log(`partition filter:                          ${fmt(m((r) => r.partitionMs), 1)} ms`);
-  console.log(`median host process RSS, all loaded:       ${mib(rss)} = ${fmt(rss / 1e6)} MB   (target < 300 MB: ${rss < target ? 'met' : `NOT met, over by ${fmt((rss - target) / 1e6)} MB`})`);
-  console.log(`  of which before reading (Node + modules): ${mib(m((r) => r.before.rss))} (empty Node: ${mib(empty)}); growth while reading ${mib(m((r) => r.after.rss - r.before.rss))}`);
-  console.log(`  V8 heap used ${mib(m((r) => r.before.heapUsed))} -> ${mib(m((r) => r.after.heapUsed))}, external ${mib(m((r) => r.before.external))} -> ${mib(m((r) => r.after.external))}`);
-  console.log(`median read rate: inspector ${fmt(inspectorRate)} msgs/s, kcat -C ${fmt(kcatRate)} msgs/s, ratio inspector/kcat ${fmt(inspectorRate / kcatRate, 2)}`);
 }
 
-if (CHILD) {
-  inspectorRun().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exitCode = 1;
-  });
-} else {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -151,6 +151,7 @@ function openInInspector(deps: HistoryCommandDeps, arg: unknown): void {
         database: `${connection.database}@${connection.host}:${connection.port}`,
         ...(startAt ? { startAt } : {}),
         log: taggedLogger(log, 'history inspector'),
+        maxBytes: settings.kafkaInspectorMemoryBytes(),
       }),
       // History is read newest first whatever the start kind; 'beginning' needs no value, so the form starts at once.
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },

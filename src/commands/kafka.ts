@@ -377,7 +377,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
       title: `${topic} · Inspector`,
-      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`) }),
+      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes() }),
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
       connection,

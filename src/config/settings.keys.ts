@@ -9,6 +9,7 @@ export const SettingKey = {
   kafkaConnections: 'kafka.connections',
   kafkaShowInternalTopics: 'kafka.showInternalTopics',
   kafkaInspectorMaxMessages: 'kafka.inspectorMaxMessages',
+  kafkaInspectorMemoryMB: 'kafka.inspectorMemoryMB',
   kafkaIdempotentProducer: 'kafka.idempotentProducer',
   airflowConnections: 'airflow.connections',
   historyConnection: 'history.connection',

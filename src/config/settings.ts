@@ -95,6 +95,12 @@ export const settings = {
     const value = read(SettingKey.kafkaInspectorMaxMessages);
     return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, 1_000_000) : 10_000;
   },
+  /** The Message Inspector's memory bound per panel, in bytes (kafkaAirflow.kafka.inspectorMemoryMB, 16 to 4,096 MB). */
+  kafkaInspectorMemoryBytes(): number {
+    const value = read(SettingKey.kafkaInspectorMemoryMB);
+    const mb = typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.round(value), 16), 4096) : 256;
+    return mb * 1024 * 1024;
+  },
   /** Whether to connect to the local stack on start-up: a folder's value counts only when the folder is trusted. */
   connectOnStartup(): boolean {
     const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(SettingKey.connectOnStartup);

@@ -4,8 +4,12 @@
  * Why it exists:
  * - Browsing must read by ASSIGNING partitions and never join a consumer group or commit:
  *   kafkajs's public consumer always joins a group (it has no `assign()`), so the inspector
- *   uses kafkajs's own Cluster (metadata, leaders, broker connections, SASL/TLS) and
- *   Broker.fetch, and kafkajs's Batch class to drop aborted-transaction and control records.
+ *   uses kafkajs's own Cluster (metadata, leaders, broker connections, SASL/TLS) and sends
+ *   Fetch requests built by kafkajs on the broker's connection. The answer is decoded here
+ *   only down to each partition's record set (fetchRecordSets); the records are walked in
+ *   place by src/kafka/recordBatch.ts. kafkajs's own decoder made four objects, a Long and
+ *   two Buffer views per record and was most of a large read's time and garbage. Messages
+ *   of the pre-0.11 format (magic 0 and 1) still go through kafkajs's message-set decoder.
  * - Producing: kafkajs's producer encodes every record through several small intermediate
  *   buffers and tops out near 75,000 messages/s of 512 bytes on the reference machine. We
  *   encode whole record batches ourselves (src/kafka/recordBatch.ts) and send them as a
@@ -19,7 +23,8 @@
  * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
  * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
  */
-import type { KafkaConfig, logCreator } from 'kafkajs';
+import * as net from 'node:net';
+import type { KafkaConfig, ISocketFactory, logCreator } from 'kafkajs';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no ESM entry or types; see above. */
 const ClusterClass = require('kafkajs/src/cluster') as new (options: Record<string, unknown>) => WireCluster;
@@ -27,12 +32,7 @@ const loggers = require('kafkajs/src/loggers') as {
   createLogger: (options: { level: number; logCreator: logCreator }) => unknown;
   LEVELS: { NOTHING: number; ERROR: number; WARN: number; INFO: number; DEBUG: number };
 };
-const defaultSocketFactory = require('kafkajs/src/network/socketFactory') as () => unknown;
-const BatchClass = require('kafkajs/src/consumer/batch') as new (
-  topic: string,
-  fetchedOffset: string,
-  partitionData: FetchPartitionResponse,
-) => { messages: WireRecord[] };
+const defaultSocketFactory = require('kafkajs/src/network/socketFactory') as () => ISocketFactory;
 const produceV3Response = require('kafkajs/src/protocol/requests/produce/v3/response') as {
   decode: (raw: Buffer) => Promise<ProduceResponseV3>;
 };
@@ -40,6 +40,9 @@ const produceV7Response = require('kafkajs/src/protocol/requests/produce/v7/resp
   decode: (raw: Buffer) => Promise<ProduceResponseV3>;
 };
 const metadataRequests = require('kafkajs/src/protocol/requests/metadata') as unknown;
+const fetchRequests = require('kafkajs/src/protocol/requests/fetch') as unknown;
+const KafkajsDecoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
+const messageSetDecoder = require('kafkajs/src/protocol/messageSet/decoder') as (decoder: unknown, size: number) => Promise<LegacyMessage[]>;
 const protocolErrors = require('kafkajs/src/protocol/error') as {
   createErrorFromCode: (code: number) => Error & { type?: string; retriable?: boolean };
 };
@@ -143,12 +146,48 @@ export interface WireCluster {
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }
 
+/** Bytes one socket read may bring (the reused read buffer of a plain TCP connection). */
+const SOCKET_READ_BYTES = 256 * 1024;
+/** Marks a socket whose reads the AnswerReceiver copies at once, so it may see the reused read buffer itself. */
+const READS_COPIED = Symbol('workbench.readsCopied');
+
+/**
+ * kafkajs's socket factory, except that a plain TCP socket reads into one buffer of its own,
+ * reused for every read (net.Socket's `onread`), instead of a fresh buffer per read: a read of
+ * 1 GB otherwise leaves 16,000 buffers of 64 KB to the garbage collector, and it ran a full
+ * collection every ~100 ms through the read. The data goes to kafkajs as a 'data' event: the
+ * view of the reused buffer on a connection whose AnswerReceiver copies it at once, a copy
+ * on any other. TLS sockets are kafkajs's own.
+ */
+function readingSocketFactory(): ISocketFactory {
+  const kafkajsFactory = defaultSocketFactory();
+  return (options) => {
+    // kafkajs passes no ssl options (despite its types) for a plain connection.
+    if (options.ssl as unknown) return kafkajsFactory(options);
+    const readBuffer = Buffer.allocUnsafeSlow(SOCKET_READ_BYTES);
+    const socket: net.Socket & { [READS_COPIED]?: boolean } = net.connect({
+      host: options.host,
+      port: options.port,
+      onread: {
+        buffer: readBuffer,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          const view = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+          socket.emit('data', socket[READS_COPIED] === true ? view : Buffer.from(view));
+          return true;
+        },
+      },
+    }, options.onConnect);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
+}
+
 /** Creates a kafkajs Cluster with the same options a `new Kafka(config)` client would use. */
 export function createWireCluster(config: KafkaConfig, isolationLevel = ISOLATION_READ_COMMITTED): WireCluster {
   const logger = loggers.createLogger({ level: config.logLevel ?? loggers.LEVELS.WARN, logCreator: config.logCreator ?? (() => () => undefined) });
   return new ClusterClass({
     logger,
-    socketFactory: config.socketFactory ?? defaultSocketFactory(),
+    socketFactory: config.socketFactory ?? readingSocketFactory(),
     brokers: config.brokers,
     ssl: config.ssl,
     sasl: config.sasl,
@@ -166,13 +205,245 @@ export function createWireCluster(config: KafkaConfig, isolationLevel = ISOLATIO
   });
 }
 
+const FETCH_API_KEY = 1;
+
+/** One partition of a Fetch answer, its records left as the bytes the broker sent. */
+export interface FetchedPartition {
+  partition: number;
+  errorCode: number;
+  highWatermark: bigint;
+  /** Transactions aborted within the fetched range (read_committed, Fetch v4+), by first offset. */
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[];
+  /** The record set: whole batches, perhaps a cut-off one at the end. A view into the answer. */
+  records: Buffer;
+}
+
+export interface FetchedTopic {
+  topicName: string;
+  partitions: FetchedPartition[];
+}
+
+/** A message of the pre-0.11 format, as kafkajs's message-set decoder returns it. */
+export interface LegacyMessage {
+  offset: string;
+  timestamp?: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Reads the fields of a Fetch answer in order. */
+class AnswerReader {
+  at = 0;
+  constructor(private readonly data: Buffer) {}
+  int16(): number { const v = this.data.readInt16BE(this.at); this.at += 2; return v; }
+  int32(): number { const v = this.data.readInt32BE(this.at); this.at += 4; return v; }
+  int64(): bigint { const v = this.data.readBigInt64BE(this.at); this.at += 8; return v; }
+  string(): string {
+    const length = this.int16();
+    if (length < 0) return '';
+    const v = this.data.toString('utf8', this.at, this.at + length);
+    this.at += length;
+    return v;
+  }
+  bytes(): Buffer {
+    const length = this.int32();
+    if (length <= 0) return this.data.subarray(this.at, this.at);
+    if (this.at + length > this.data.length) throw new RangeError(`A Fetch answer of ${this.data.length} bytes ends inside a record set of ${length} bytes.`);
+    const v = this.data.subarray(this.at, this.at + length);
+    this.at += length;
+    return v;
+  }
+}
+
 /**
- * The records of one fetched partition a reader should see: kafkajs's Batch drops records
- * below the fetch offset (compressed batches start earlier), aborted transactional records
- * and control records.
+ * Decodes a Fetch answer of `version` (0 to 11, the versions kafkajs sends) down to each
+ * partition's record set. Exported for the unit test.
  */
-export function visibleRecords(topic: string, fetchOffset: string, partition: FetchPartitionResponse): WireRecord[] {
-  return new BatchClass(topic, fetchOffset, partition).messages;
+export function decodeFetchAnswer(raw: Buffer, version: number): { throttleTime: number; clientSideThrottleTime?: number; errorCode: number; responses: FetchedTopic[] } {
+  const r = new AnswerReader(raw);
+  const throttle = version >= 1 ? r.int32() : 0;
+  const errorCode = version >= 7 ? r.int16() : 0;
+  if (version >= 7) r.int32(); // session id
+  const topics: FetchedTopic[] = [];
+  for (let t = r.int32(); t > 0; t--) {
+    const topicName = r.string();
+    const partitions: FetchedPartition[] = [];
+    for (let p = r.int32(); p > 0; p--) {
+      const partition = r.int32();
+      const partitionError = r.int16();
+      const highWatermark = r.int64();
+      const abortedTransactions: FetchedPartition['abortedTransactions'] = [];
+      if (version >= 4) {
+        r.int64(); // last stable offset
+        if (version >= 5) r.int64(); // log start offset
+        for (let a = r.int32(); a > 0; a--) abortedTransactions.push({ producerId: r.int64(), firstOffset: r.int64() });
+        abortedTransactions.sort((x, y) => (x.firstOffset < y.firstOffset ? -1 : x.firstOffset > y.firstOffset ? 1 : 0));
+      }
+      if (version >= 11) r.int32(); // preferred read replica
+      partitions.push({ partition, errorCode: partitionError, highWatermark, abortedTransactions, records: r.bytes() });
+    }
+    topics.push({ topicName, partitions });
+  }
+  // kafkajs throttles on its own when the broker asks the client to (KIP-219, v8+).
+  return version >= 8 ? { throttleTime: 0, clientSideThrottleTime: throttle, errorCode, responses: topics } : { throttleTime: throttle, errorCode, responses: topics };
+}
+
+/** What kafkajs's Connection keeps while it receives answers (network/connection.js processData). */
+export interface ReceivingConnection {
+  socket: unknown;
+  authHandlers: unknown;
+  chunks: Buffer[];
+  bytesBuffered: number;
+  bytesNeeded: number;
+  requestQueue: { fulfillRequest(response: { size: number; correlationId: number; payload: Buffer }): void };
+  processData(data: Buffer): void;
+}
+
+/** Answers smaller than this are received as kafkajs does; larger ones into reused buffers. */
+const RECEIVE_REUSE_BYTES = 64 * 1024;
+/** Receive buffers kept per connection for reuse: one being walked, one being filled. */
+const RECEIVE_POOL = 2;
+
+/**
+ * Receives a Fetch connection's answers into reused buffers. kafkajs collects an answer's
+ * socket chunks and concatenates them into a fresh buffer of the answer's size; for a read of
+ * 1 GB that is 1 GB of fresh memory touched and left to the garbage collector, which lets it
+ * pile up (the process's RSS reached 1.8 GB reading 1,000,000 messages of 1 KB into a 256 MB
+ * buffer). Here each answer is copied, chunk by chunk, into a buffer from a small pool, and
+ * the reader hands it back (release) once it has copied the records out. Exported for the
+ * unit test.
+ */
+export class AnswerReceiver {
+  private readonly sizeBytes = Buffer.alloc(4);
+  private sizeFilled = 0;
+  private current: Buffer | undefined;
+  private filled = 0;
+  private size = 0;
+  private socket: unknown;
+  private readonly free: Buffer[] = [];
+  /** Pooled buffers lent out with an answer, by their memory. */
+  private readonly lent = new Map<ArrayBufferLike, Buffer>();
+
+  constructor(private readonly connection: ReceivingConnection, private readonly kafkajsProcessData: (data: Buffer) => void) {}
+
+  receive(data: Buffer): void {
+    const c = this.connection;
+    // Authentication answers and leftovers of kafkajs's own receiving go the kafkajs way
+    // (as a copy: kafkajs keeps the chunks, and `data` may be the socket's reused buffer).
+    if (c.authHandlers || c.bytesBuffered > 0) {
+      this.kafkajsProcessData(Buffer.from(data));
+      return;
+    }
+    if (this.socket !== c.socket) {
+      // A new socket (reconnected): nothing of an answer cut off on the old one counts.
+      this.socket = c.socket;
+      this.sizeFilled = 0;
+      this.current = undefined;
+    }
+    let at = 0;
+    while (at < data.length) {
+      if (this.current === undefined) {
+        while (this.sizeFilled < 4 && at < data.length) this.sizeBytes[this.sizeFilled++] = data[at++] as number;
+        if (this.sizeFilled < 4) return;
+        this.size = this.sizeBytes.readInt32BE(0);
+        this.sizeFilled = 0;
+        this.filled = 0;
+        this.current = this.size >= RECEIVE_REUSE_BYTES ? this.take(this.size) : Buffer.allocUnsafe(this.size);
+      }
+      const n = Math.min(this.size - this.filled, data.length - at);
+      data.copy(this.current, this.filled, at, at + n);
+      this.filled += n;
+      at += n;
+      if (this.filled === this.size) {
+        const answer = this.current.subarray(0, this.size);
+        this.current = undefined;
+        c.requestQueue.fulfillRequest({ size: this.size, correlationId: answer.readInt32BE(0), payload: answer.subarray(4) });
+      }
+    }
+  }
+
+  private take(size: number): Buffer {
+    const index = this.free.findIndex((b) => b.length >= size);
+    const buffer = index >= 0 ? (this.free.splice(index, 1)[0] as Buffer) : Buffer.allocUnsafeSlow(Math.ceil(size / RECEIVE_REUSE_BYTES) * RECEIVE_REUSE_BYTES);
+    this.lent.set(buffer.buffer, buffer);
+    return buffer;
+  }
+
+  /** Takes back the buffer of an answer whose bytes are no longer looked at. */
+  release(answer: Buffer): void {
+    const buffer = this.lent.get(answer.buffer);
+    if (!buffer) return;
+    this.lent.delete(answer.buffer);
+    if (this.free.length < RECEIVE_POOL) this.free.push(buffer);
+    else if (buffer.length > (this.free[0] as Buffer).length) this.free[0] = buffer;
+  }
+}
+
+const RECEIVER = Symbol('workbench.answerReceiver');
+
+/** The receiver of the broker's Fetch connection (kafkajs sends Fetch on pool[1]), installed on first use. */
+function fetchReceiver(broker: WireBroker): AnswerReceiver | undefined {
+  const pool = (broker.connectionPool as unknown as { pool?: (ReceivingConnection & { [RECEIVER]?: AnswerReceiver })[] }).pool;
+  const connection = pool?.[1];
+  if (!connection || typeof connection.processData !== 'function' || !Array.isArray(connection.chunks)) return undefined;
+  // This connection's reads may come as views of the socket's reused buffer: the receiver copies them at once.
+  const socket = connection.socket as { [READS_COPIED]?: boolean } | null | undefined;
+  if (socket && typeof socket === 'object') socket[READS_COPIED] = true;
+  let receiver = connection[RECEIVER];
+  if (!receiver) {
+    const installed = new AnswerReceiver(connection, connection.processData.bind(connection));
+    connection.processData = (data: Buffer) => { installed.receive(data); };
+    connection[RECEIVER] = installed;
+    receiver = installed;
+  }
+  return receiver;
+}
+
+/** A Fetch answer's record sets, views into a buffer that `release` hands back for reuse (call it once the bytes are copied out). */
+export interface FetchedAnswer {
+  topics: FetchedTopic[];
+  release(): void;
+}
+
+/**
+ * Sends one Fetch request (built by kafkajs in the newest version both sides speak) and
+ * returns each partition's record set as bytes, undecoded. A partition's error throws as
+ * kafkajs's broker.fetch throws it (OFFSET_OUT_OF_RANGE, NOT_LEADER_OR_FOLLOWER, ...).
+ */
+export async function fetchRecordSets(broker: WireBroker, request: FetchRequest): Promise<FetchedAnswer> {
+  const built = (broker as PooledBroker).lookupRequest(FETCH_API_KEY, fetchRequests)({ ...request, rackId: '' });
+  const version = built.request.apiVersion;
+  const receiver = fetchReceiver(broker);
+  let raw: Buffer | undefined;
+  try {
+    const answer = (await broker.connectionPool.send({
+      request: built.request,
+      response: {
+        decode: (payload) => {
+          raw = payload;
+          return Promise.resolve(decodeFetchAnswer(payload, version));
+        },
+        parse: async (data) => {
+          const decoded = await built.response.parse(data) as ReturnType<typeof decodeFetchAnswer>;
+          if (decoded.errorCode !== 0) throw protocolError(decoded.errorCode);
+          return decoded;
+        },
+      },
+      ...(built.requestTimeout !== undefined ? { requestTimeout: built.requestTimeout } : {}),
+    })) as ReturnType<typeof decodeFetchAnswer>;
+    const bytes = raw;
+    return { topics: answer.responses, release: () => { if (bytes) receiver?.release(bytes); } };
+  } catch (error) {
+    if (raw) receiver?.release(raw);
+    // As kafkajs's Broker does: a closed connection is dropped, so the next use reconnects.
+    if (error instanceof Error && error.name === 'KafkaJSConnectionClosedError') await (broker as PooledBroker).disconnect().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The messages of a record set in the pre-0.11 format (magic 0 or 1), decompressed, through kafkajs's decoder. */
+export function legacyMessages(records: Buffer): Promise<LegacyMessage[]> {
+  return messageSetDecoder(new KafkajsDecoder(records), records.length);
 }
 
 /** The Kafka protocol error (type, sentence, whether a retry may succeed) for an error code, e.g. 10 → MESSAGE_TOO_LARGE. */
@@ -325,6 +596,7 @@ const METADATA_API_KEY = 3;
 
 /** What the two functions below use of a kafkajs Cluster and Broker besides WireCluster and WireBroker. */
 interface PooledBroker extends WireBroker {
+  disconnect(): Promise<void>;
   /** The request builder of `apiKey` in the newest version both sides speak (after connect()). */
   lookupRequest(apiKey: number, definition: unknown): (args: Record<string, unknown>) => ProtocolRequest;
   /** ListOffsets; timestamp -2 = earliest, -1 = latest. */

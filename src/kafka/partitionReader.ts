@@ -1,17 +1,30 @@
 /**
  * Reads a topic by ASSIGNING partitions: resolves a start offset per partition, then sends
  * Fetch requests straight to each partition's leader (through kafkajsInternals.ts) until the
- * end offsets seen at the start, maxMessages, or cancellation; in follow mode it keeps long-
- * polling for new records. It never joins a consumer group and never commits an offset, so
- * browsing leaves no trace on the cluster (the integration test checks that no group appears).
- * When a partition's leader moves or dies, only that leader's partitions wait (up to
- * `leaderWaitMs`) for Kafka to elect another and go on from their own offsets on it, each
- * change reported through `onNotice`; test/integration/cluster.test.ts kills a leader mid-read.
+ * end offsets seen at the start, maxMessages, a full sink, or cancellation; in follow mode it
+ * keeps long-polling for new records. It never joins a consumer group and never commits an
+ * offset, so browsing leaves no trace on the cluster (the integration test checks that no
+ * group appears). When a partition's leader moves or dies, only that leader's partitions wait
+ * (up to `leaderWaitMs`) for Kafka to elect another and go on from their own offsets on it,
+ * each change reported through `onNotice`; test/integration/cluster.test.ts kills a leader
+ * mid-read.
+ *
+ * Records are walked in the fetched bytes (recordBatch.ts RecordCursor) and handed to a
+ * RecordSink one by one, so a read of a million records makes no object per record; the
+ * plain `onRecords` API gets KafkaRecords made by a sink here. As a read_committed consumer
+ * it skips control batches and the batches of aborted transactions (the Java consumer's
+ * rule: a transactional batch of a producer whose aborted transaction began at or before the
+ * batch's last offset, until that producer's abort marker).
  */
+import { CompressionCodecs } from 'kafkajs';
 import type { Logger } from '../shared/logger';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { partitionProblem } from './kafkaErrors';
-import { visibleRecords, type FetchPartitionResponse, type WireCluster, type WireRecord, ISOLATION_READ_COMMITTED } from './kafkajsInternals';
+import { fetchRecordSets, legacyMessages, ISOLATION_READ_COMMITTED, type FetchedPartition, type WireCluster } from './kafkajsInternals';
+import {
+  batchCodec, batchNextOffset, HeaderCursor, isAbortMarker, isControlBatch, isTransactionalBatch, readFetchedBatch, RecordCursor,
+  type FetchedBatch, type RecordSink,
+} from './recordBatch';
 import type { BrowseNotice, BrowseOptions, BrowseSummary, KafkaRecord, StartPosition } from './types';
 
 /** Tuning of the fetch loop; the defaults suit an editor reading up to ~100 MB. */
@@ -38,12 +51,29 @@ export const DEFAULT_TUNING: ReaderTuning = {
   leaderWaitMs: 60_000,
 };
 
+/** The most bytes one partition is asked for when a single batch is bigger than partitionFetchBytes. */
+const MAX_PARTITION_FETCH_BYTES = 256 * 1024 * 1024;
+
 interface PartitionCursor {
   partition: number;
   next: bigint;
   /** Stop before this offset unless following. */
   end: bigint;
   done: boolean;
+  /** Bytes to ask for; grows when one batch is bigger. */
+  maxBytes: number;
+}
+
+/** The records of one partition in one fetch answer, located but not yet walked. */
+interface PartitionChunk {
+  partition: number;
+  /** Records below this offset are skipped (a compressed batch starts before the fetch offset). */
+  from: bigint;
+  data: Buffer;
+  batches: FetchedBatch[];
+  abortedTransactions: FetchedPartition['abortedTransactions'];
+  /** Messages of the pre-0.11 format, decoded by kafkajs (their batches list is then empty). */
+  legacy: { offset: bigint; timestamp: number; key: Buffer | null; value: Buffer | null }[] | undefined;
 }
 
 const LEADERSHIP_ERRORS = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'REPLICA_NOT_AVAILABLE']);
@@ -68,41 +98,44 @@ function describeProblem(error: unknown): string {
   return error instanceof Error ? errorType(error) ?? error.message : String(error);
 }
 
-/** Converts kafkajs's decoded record into the plain KafkaRecord the views use. */
-export function toKafkaRecord(topic: string, partition: number, record: WireRecord): KafkaRecord {
-  const headers: KafkaRecord['headers'] = [];
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const [key, raw] of Object.entries(record.headers)) {
-    const values = Array.isArray(raw) ? raw : [raw];
-    for (const value of values) {
-      const buffer = value ?? null;
-      headers.push({ key, value: buffer });
-      size += Buffer.byteLength(key) + (buffer?.length ?? 0);
+/** A sink that makes a KafkaRecord of each record (with copies of its bytes) and hands them to `onRecords` per fetch answer. */
+class RecordListSink implements RecordSink {
+  private pending: KafkaRecord[] = [];
+
+  constructor(private readonly topic: string, private readonly onRecords: (records: KafkaRecord[]) => void) {}
+
+  add(partition: number, record: RecordCursor, headers: HeaderCursor): boolean {
+    const { data } = record;
+    // Copies: the fetched bytes are reused for a later answer.
+    const key = record.keyLength < 0 ? null : Buffer.from(data.subarray(record.keyStart, record.keyStart + record.keyLength));
+    const value = record.valueLength < 0 ? null : Buffer.from(data.subarray(record.valueStart, record.valueStart + record.valueLength));
+    let size = (key?.length ?? 0) + (value?.length ?? 0);
+    const list: KafkaRecord['headers'] = [];
+    headers.reset(record);
+    while (headers.next()) {
+      const name = data.toString('utf8', headers.nameStart, headers.nameStart + headers.nameLength);
+      const headerValue = headers.valueLength < 0 ? null : Buffer.from(data.subarray(headers.valueStart, headers.valueStart + headers.valueLength));
+      list.push({ key: name, value: headerValue });
+      size += headers.nameLength + (headerValue?.length ?? 0);
     }
+    this.pending.push({ topic: this.topic, partition, offset: record.offset().toString(), timestamp: record.timestamp, key, value, headers: list, size });
+    return true;
   }
-  return {
-    topic,
-    partition,
-    offset: record.offset,
-    timestamp: Number(record.timestamp),
-    key: record.key ?? null,
-    value: record.value ?? null,
-    headers,
-    size,
-  };
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    this.onRecords(records);
+  }
 }
 
-/**
- * The offset after the last record kafkajs decoded: the end of its record batch, so a batch
- * that ends in compacted-away records or a control batch is stepped over. Records come in
- * offset order, so the last one decides.
- */
-function offsetAfter(messages: readonly WireRecord[]): bigint | undefined {
-  const last = messages[messages.length - 1];
-  if (!last) return undefined;
-  const batchEnd = BigInt(last.batchContext.firstOffset) + BigInt(last.batchContext.lastOffsetDelta) + 1n;
-  const own = BigInt(last.offset) + 1n;
-  return batchEnd > own ? batchEnd : own;
+/** Decompresses a batch's records with the codecs kafkajs knows (gzip; snappy, lz4 and zstd as compression.ts registers them). */
+async function decompressRecords(batch: FetchedBatch, data: Buffer): Promise<Buffer> {
+  const codec = batchCodec(batch);
+  const factory = (CompressionCodecs as Record<number, (() => { decompress(buffer: Buffer): Promise<Buffer> }) | undefined>)[codec];
+  if (!factory) throw new WorkbenchError(`A record batch at offset ${batch.baseOffset} is compressed with codec ${codec}, which the workbench cannot read.`);
+  return factory().decompress(data.subarray(batch.recordsStart, batch.end));
 }
 
 function abortPromise(signal: AbortSignal): Promise<never> {
@@ -161,7 +194,7 @@ async function resolveCursors(cluster: WireCluster, topic: string, partitions: n
         break;
       }
     }
-    return { partition, next, end: hi, done: false };
+    return { partition, next, end: hi, done: false, maxBytes: 0 };
   });
 }
 
@@ -187,6 +220,9 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
     throw new WorkbenchError('Max messages must be 1 or more.');
   }
 
+  if ((options.sink === undefined) === (options.onRecords === undefined)) throw new Error('A read takes either onRecords or a sink.');
+  const sink: RecordSink = options.sink ?? new RecordListSink(topic, options.onRecords as (records: KafkaRecord[]) => void);
+
   const cursors = await resolveCursors(cluster, topic, chosen, options.start);
   for (const c of cursors) if (!options.follow && c.next >= c.end) c.done = true;
   logger.debug(`browse ${topic}: ${cursors.map((c) => `p${c.partition} ${c.next}..${c.end}`).join(', ')}`);
@@ -198,14 +234,130 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
   const cancelled = abortPromise(signal);
   cancelled.catch(() => undefined);
 
-  const deliver = (partition: number, records: WireRecord[]): void => {
-    if (run.stopped !== undefined || records.length === 0) return;
-    const room = options.maxMessages - run.delivered;
-    const slice = records.length > room ? records.slice(0, room) : records;
-    const batch = slice.map((r) => toKafkaRecord(topic, partition, r));
-    run.delivered += batch.length;
-    options.onRecords(batch);
-    if (run.delivered >= options.maxMessages) run.stopped = 'maxMessages';
+  /** Records between each partition's cursor and its end offset (an upper bound). */
+  const remainingRecords = (): number => cursors.reduce((sum, c) => sum + (c.next < c.end ? Number(c.end - c.next) : 0), 0);
+  const record = new RecordCursor();
+  const headers = new HeaderCursor();
+
+  /**
+   * Finds the complete batches of one partition's answer and moves its cursor past them, so
+   * the next request can go out before the records are walked. A partition whose first batch
+   * did not fit asks for more bytes next time.
+   */
+  const locate = async (cursor: PartitionCursor, part: FetchedPartition): Promise<PartitionChunk> => {
+    const chunk: PartitionChunk = { partition: cursor.partition, from: cursor.next, data: part.records, batches: [], abortedTransactions: part.abortedTransactions, legacy: undefined };
+    const data = part.records;
+    let at = 0;
+    for (;;) {
+      const batch = readFetchedBatch(data, at);
+      if (!batch) break;
+      if (batch.magic < 2) {
+        const messages = await legacyMessages(data.subarray(at));
+        chunk.legacy = messages.map((m) => ({ offset: BigInt(m.offset), timestamp: Number(m.timestamp ?? -1), key: m.key, value: m.value }));
+        const last = chunk.legacy[chunk.legacy.length - 1];
+        if (last && last.offset + 1n > cursor.next) cursor.next = last.offset + 1n;
+        break;
+      }
+      chunk.batches.push(batch);
+      const next = batchNextOffset(batch);
+      if (next > cursor.next) cursor.next = next;
+      at = batch.end;
+    }
+    if (chunk.batches.length === 0 && chunk.legacy === undefined && data.length >= 12) {
+      // One batch is bigger than the bytes asked for: ask for all of it next time.
+      const needed = 12 + data.readInt32BE(8);
+      cursor.maxBytes = Math.min(Math.max(needed, cursor.maxBytes * 2), MAX_PARTITION_FETCH_BYTES);
+    }
+    if (!options.follow) {
+      if (cursor.next >= cursor.end) cursor.done = true;
+      else if (data.length === 0 && part.highWatermark <= cursor.next) cursor.done = true;
+    }
+    return chunk;
+  };
+
+  /** Hands one record to the sink unless the read must stop first; false when it stopped. */
+  const take = (partition: number): boolean => {
+    if (run.delivered >= options.maxMessages) {
+      run.stopped = 'maxMessages';
+      return false;
+    }
+    if (!sink.add(partition, record, headers)) {
+      run.stopped = 'full';
+      return false;
+    }
+    run.delivered++;
+    return true;
+  };
+
+  /**
+   * Walks a chunk's records into the sink: those from the fetch offset on and (unless
+   * following) before the end offset, without control batches and aborted transactions.
+   * When the read stops inside the chunk, the partition's cursor goes back to the first
+   * record not taken, so `remaining` counts from there.
+   */
+  const walk = async (cursor: PartitionCursor, chunk: PartitionChunk): Promise<void> => {
+    const { partition } = chunk;
+    const stopAt = (offset: bigint): void => {
+      cursor.next = offset;
+      cursor.done = true;
+    };
+    if (stoppedReason() !== undefined) {
+      stopAt(chunk.from);
+      return;
+    }
+    if (chunk.legacy) {
+      for (const m of chunk.legacy) {
+        if (m.offset < chunk.from) continue;
+        if (!options.follow && m.offset >= cursor.end) break;
+        record.setLegacy(m.offset, m.timestamp, m.key, m.value);
+        if (!take(partition)) {
+          stopAt(m.offset);
+          return;
+        }
+      }
+      return;
+    }
+    const aborted = chunk.abortedTransactions;
+    let nextAborted = 0;
+    const abortedProducers = new Set<bigint>();
+    for (const batch of chunk.batches) {
+      if (stoppedReason() !== undefined) {
+        stopAt(chunk.from > batch.baseOffset ? chunk.from : batch.baseOffset);
+        return;
+      }
+      const lastOffset = batch.baseOffset + BigInt(batch.lastOffsetDelta);
+      if (batch.producerId >= 0n) {
+        while (nextAborted < aborted.length && (aborted[nextAborted] as { firstOffset: bigint }).firstOffset <= lastOffset) {
+          abortedProducers.add((aborted[nextAborted] as { producerId: bigint }).producerId);
+          nextAborted++;
+        }
+        if (isControlBatch(batch)) {
+          record.reset(batch, chunk.data, batch.recordsStart, batch.end);
+          if (record.next() && isAbortMarker(record)) abortedProducers.delete(batch.producerId);
+          continue;
+        }
+        if (isTransactionalBatch(batch) && abortedProducers.has(batch.producerId)) continue;
+      }
+      if (isControlBatch(batch)) continue;
+      // Deltas rather than offsets per record: no BigInt per record.
+      const firstDelta = chunk.from > batch.baseOffset ? Number(chunk.from - batch.baseOffset) : 0;
+      const endDelta = options.follow ? Number.POSITIVE_INFINITY : cursor.end > batch.baseOffset ? Number(cursor.end - batch.baseOffset) : 0;
+      if (firstDelta > batch.lastOffsetDelta || endDelta <= 0) continue;
+      if (batchCodec(batch) === 0) {
+        record.reset(batch, chunk.data, batch.recordsStart, batch.end);
+      } else {
+        const plain = await decompressRecords(batch, chunk.data);
+        record.reset(batch, plain, 0, plain.length);
+      }
+      while (record.next()) {
+        if (record.offsetDelta < firstDelta) continue;
+        if (record.offsetDelta >= endDelta) break;
+        if (!take(partition)) {
+          stopAt(batch.baseOffset + BigInt(record.offsetDelta));
+          return;
+        }
+      }
+    }
   };
 
   /**
@@ -215,18 +367,22 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
   const fetchLoop = async (nodeId: string, own: PartitionCursor[], answered: { at: number; first: (() => void) | undefined }): Promise<void> => {
     const broker = await cluster.findBroker({ nodeId });
     let first = true;
+    let rotation = 0;
     const request = () => {
       const active = own.filter((c) => !c.done);
+      // Each request starts at another partition, so none is always last when the total limit cuts (KIP-74).
+      const turn = rotation++ % Math.max(active.length, 1);
+      const ordered = [...active.slice(turn), ...active.slice(0, turn)];
       const totalBytes = first ? tuning.firstFetchBytes : tuning.fetchBytes;
       const partitionBytes = first ? tuning.firstFetchBytes : tuning.partitionFetchBytes;
       first = false;
-      const pending = broker.fetch({
+      const pending = fetchRecordSets(broker, {
         replicaId: -1,
         isolationLevel: ISOLATION_READ_COMMITTED,
         maxWaitTime: tuning.maxWaitMs,
         minBytes: 1,
-        maxBytes: totalBytes,
-        topics: [{ topic, partitions: active.map((c) => ({ partition: c.partition, fetchOffset: c.next.toString(), maxBytes: partitionBytes })) }],
+        maxBytes: Math.max(totalBytes, ...ordered.map((c) => c.maxBytes)),
+        topics: [{ topic, partitions: ordered.map((c) => ({ partition: c.partition, fetchOffset: c.next.toString(), maxBytes: Math.max(partitionBytes, c.maxBytes) })) }],
       });
       pending.catch(() => undefined); // a fetch abandoned on cancel must not become an unhandled rejection
       return { active, pending };
@@ -252,36 +408,31 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
         throw error;
       }
       answered.at = Date.now();
-      const first = answered.first;
+      const firstAnswer = answered.first;
       answered.first = undefined;
-      first?.();
-      const deliveries: [number, WireRecord[]][] = [];
-      for (const topicResponse of response.responses) {
-        for (const part of topicResponse.partitions) {
-          const cursor = own.find((c) => c.partition === part.partition);
-          if (!cursor) continue;
-          deliveries.push([cursor.partition, advance(cursor, part)]);
+      firstAnswer?.();
+      try {
+        const chunks: [PartitionCursor, PartitionChunk][] = [];
+        for (const topicResponse of response.topics) {
+          for (const part of topicResponse.partitions) {
+            const cursor = own.find((c) => c.partition === part.partition);
+            if (!cursor) continue;
+            chunks.push([cursor, await locate(cursor, part)]);
+          }
         }
+        // Ask for the next records before walking these: the broker works while we copy.
+        inFlight = stoppedReason() === undefined && !isCancelled() && own.some((c) => !c.done) ? request() : undefined;
+        try {
+          for (const [cursor, chunk] of chunks) await walk(cursor, chunk);
+        } finally {
+          if (!options.follow) sink.expect?.(remainingRecords());
+          sink.flush();
+        }
+      } finally {
+        // The sink copied what it keeps: the answer's buffer receives a later answer.
+        response.release();
       }
-      // Ask for the next records before handing these over: the broker works while we convert.
-      inFlight = stoppedReason() === undefined && !isCancelled() && own.some((c) => !c.done) ? request() : undefined;
-      for (const [partition, records] of deliveries) deliver(partition, records);
     }
-  };
-
-  const advance = (cursor: PartitionCursor, part: FetchPartitionResponse): WireRecord[] => {
-    const fetchedFrom = cursor.next;
-    let records = visibleRecords(topic, fetchedFrom.toString(), part);
-    const after = offsetAfter(part.messages);
-    if (after !== undefined && after > cursor.next) cursor.next = after;
-    if (!options.follow) {
-      if (records.length > 0 && BigInt((records[records.length - 1] as WireRecord).offset) >= cursor.end) {
-        records = records.filter((r) => BigInt(r.offset) < cursor.end);
-      }
-      if (cursor.next >= cursor.end) cursor.done = true;
-      else if (part.messages.length === 0 && BigInt(part.highWatermark) <= cursor.next) cursor.done = true;
-    }
-    return records;
   };
 
   const notify = (notice: BrowseNotice): void => {
@@ -368,13 +519,13 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
   };
 
   const active = cursors.filter((c) => !c.done);
-  if (active.length === 0) return { delivered: run.delivered, stoppedBecause: run.stopped ?? 'endOfPartitions' };
+  if (active.length === 0) return { delivered: run.delivered, stoppedBecause: 'endOfPartitions', ...(options.follow ? {} : { remaining: 0 }) };
   const byLeader = cluster.findLeaderForPartitions(topic, active.map((c) => c.partition));
   await Promise.all(
     Object.entries(byLeader).map(([nodeId, partitions]) => readFromLeader(Number(nodeId), active.filter((c) => partitions.includes(c.partition)))),
   );
-  const reason = stoppedReason();
-  if (reason !== undefined) return { delivered: run.delivered, stoppedBecause: reason };
-  if (isCancelled()) return { delivered: run.delivered, stoppedBecause: 'cancelled' };
-  return { delivered: run.delivered, stoppedBecause: 'endOfPartitions' };
+  const reason = stoppedReason() ?? (isCancelled() ? 'cancelled' : 'endOfPartitions');
+  if (options.follow) return { delivered: run.delivered, stoppedBecause: reason };
+  const remaining = remainingRecords();
+  return { delivered: run.delivered, stoppedBecause: reason === 'maxMessages' && remaining === 0 ? 'endOfPartitions' : reason, remaining };
 }

@@ -1,7 +1,9 @@
 /**
  * Encodes Kafka record batches (message format v2, the only one Kafka 4 accepts) into one
- * buffer each, sized exactly in advance: the fast path of KafkaService.produce. Pure: no
- * network, no kafkajs. The layout follows the Kafka protocol guide ("RecordBatch"):
+ * buffer each, sized exactly in advance: the fast path of KafkaService.produce; and walks
+ * fetched batches in place, record by record without an object per record: the fast path of
+ * the inspector's reads (see "decoding fetched batches" below). Pure: no network, no kafkajs.
+ * The layout follows the Kafka protocol guide ("RecordBatch"):
  *
  *   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 = 2 |
  *   crc uint32 (CRC-32C of everything after it) | attributes int16 | lastOffsetDelta int32 |
@@ -242,4 +244,270 @@ export async function encodeCompressedRecordBatch(
   compressed.copy(buffer, RECORD_BATCH_OVERHEAD);
   writeHeader(buffer, records.length, codec, baseTimestamp, maxTimestamp, producer);
   return buffer;
+}
+
+// ---------------------------------------------------------------- decoding fetched batches
+//
+// The read side, used by the partition reader: it walks the record batches of a fetched
+// record set in place, without an object per record. A batch's header is read into a plain
+// object (one per batch); its records are visited by one RecordCursor whose fields say where
+// the current record's key, value and headers lie in the bytes, so a reader copies them
+// straight to where they go (the inspector's MessageBuffer slabs).
+
+/** Batch attribute bits (message format v2). */
+export const BATCH_COMPRESSION_MASK = 0x07;
+const BATCH_LOG_APPEND_TIME = 0x08;
+const BATCH_TRANSACTIONAL = 0x10;
+const BATCH_CONTROL = 0x20;
+/** offset int64 | length int32: the framing of a v2 batch and of a v0/v1 message alike. */
+const LOG_ENTRY_OVERHEAD = 12;
+const MAGIC_OFFSET = 16;
+
+/** The header of one complete batch in fetched bytes. */
+export interface FetchedBatch {
+  /** Where the batch starts in the data, and where the next one starts. */
+  start: number;
+  end: number;
+  /** 2 for a record batch; 0 or 1 for a message of the old format (the other fields are then unset). */
+  magic: number;
+  baseOffset: bigint;
+  lastOffsetDelta: number;
+  attributes: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: bigint;
+  recordCount: number;
+  /** Where the records (compressed or not) lie in the data. */
+  recordsStart: number;
+}
+
+/** Codec id of a batch (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
+export function batchCodec(batch: FetchedBatch): number {
+  return batch.attributes & BATCH_COMPRESSION_MASK;
+}
+
+export function isTransactionalBatch(batch: FetchedBatch): boolean {
+  return (batch.attributes & BATCH_TRANSACTIONAL) !== 0;
+}
+
+export function isControlBatch(batch: FetchedBatch): boolean {
+  return (batch.attributes & BATCH_CONTROL) !== 0;
+}
+
+/** The offset after the batch's last record (records compacted away included). */
+export function batchNextOffset(batch: FetchedBatch): bigint {
+  return batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
+}
+
+/** A 64-bit big-endian integer as a Number (exact below 2^53: timestamps). */
+function readInt64Number(data: Buffer, at: number): number {
+  return data.readInt32BE(at) * 4294967296 + data.readUInt32BE(at + 4);
+}
+
+/**
+ * The batch that starts at `at`, or undefined when the data ends inside it: a fetch answer
+ * may end with part of a batch (the broker cuts at the byte limit). Throws for a length that
+ * cannot be a batch.
+ */
+export function readFetchedBatch(data: Buffer, at: number, end = data.length): FetchedBatch | undefined {
+  if (end - at < LOG_ENTRY_OVERHEAD) return undefined;
+  const length = data.readInt32BE(at + 8);
+  if (length < 0) throw new RangeError(`A record batch at byte ${at} has the length ${length}.`);
+  const batchEnd = at + LOG_ENTRY_OVERHEAD + length;
+  if (batchEnd > end || end - at <= MAGIC_OFFSET) return undefined;
+  const magic = data.readInt8(at + MAGIC_OFFSET);
+  const baseOffset = data.readBigInt64BE(at);
+  if (magic < 2) {
+    return { start: at, end: batchEnd, magic, baseOffset, lastOffsetDelta: 0, attributes: 0, baseTimestamp: 0, maxTimestamp: 0, producerId: -1n, recordCount: 0, recordsStart: at + LOG_ENTRY_OVERHEAD };
+  }
+  if (length < RECORD_BATCH_OVERHEAD - LOG_ENTRY_OVERHEAD) throw new RangeError(`A record batch at byte ${at} is ${length} bytes long, shorter than its header.`);
+  return {
+    start: at,
+    end: batchEnd,
+    magic,
+    baseOffset,
+    lastOffsetDelta: data.readInt32BE(at + 23),
+    attributes: data.readInt16BE(at + ATTRIBUTES_OFFSET),
+    baseTimestamp: readInt64Number(data, at + 27),
+    maxTimestamp: readInt64Number(data, at + 35),
+    producerId: data.readBigInt64BE(at + PRODUCER_ID_OFFSET),
+    recordCount: data.readInt32BE(at + 57),
+    recordsStart: at + RECORD_BATCH_OVERHEAD,
+  };
+}
+
+/** Whether a control batch's record marks the end of an aborted transaction (its key: version int16, type int16 = 0). */
+export function isAbortMarker(cursor: RecordCursor): boolean {
+  return cursor.keyLength >= 4 && cursor.data.readInt16BE(cursor.keyStart + 2) === 0;
+}
+
+/**
+ * Walks the records of one batch. After next() returns true its fields describe the record:
+ * offset and timestamp (from the batch's base and the record's deltas) and where its key,
+ * value and headers lie in `data` (-1 lengths for a null key or value). One cursor serves
+ * every batch of a read, so walking allocates nothing.
+ */
+export class RecordCursor {
+  data: Buffer = Buffer.alloc(0);
+  /** The batch's base offset as two unsigned 32-bit halves; the record's offset is base + offsetDelta (see offset()). */
+  baseHigh = 0;
+  baseLow = 0;
+  offsetDelta = 0;
+  timestamp = 0;
+  keyStart = 0;
+  keyLength = -1;
+  valueStart = 0;
+  valueLength = -1;
+  headersStart = 0;
+  headersEnd = 0;
+  headerCount = 0;
+  private at = 0;
+  private end = 0;
+  private left = 0;
+  private baseTimestamp = 0;
+  private fixedTimestamp: number | undefined;
+
+  /** Starts on the records of `batch`, which lie in `data` from `start` to `end` (the decompressed bytes for a compressed batch). */
+  reset(batch: FetchedBatch, data: Buffer, start: number, end: number): void {
+    this.data = data;
+    this.at = start;
+    this.end = end;
+    this.left = batch.recordCount;
+    this.baseHigh = Number(BigInt.asUintN(64, batch.baseOffset) >> 32n);
+    this.baseLow = Number(BigInt.asUintN(32, batch.baseOffset));
+    this.baseTimestamp = batch.baseTimestamp;
+    this.fixedTimestamp = (batch.attributes & BATCH_LOG_APPEND_TIME) !== 0 ? batch.maxTimestamp : undefined;
+  }
+
+  /**
+   * Puts the cursor on one message of the pre-0.11 format (kafkajs decoded it): its key and
+   * value copied into `data`, no headers. For the rare old topic; the fast path is next().
+   */
+  setLegacy(offset: bigint, timestamp: number, key: Buffer | null, value: Buffer | null): void {
+    this.data = Buffer.concat([key ?? Buffer.alloc(0), value ?? Buffer.alloc(0)]);
+    this.baseHigh = Number(BigInt.asUintN(64, offset) >> 32n);
+    this.baseLow = Number(BigInt.asUintN(32, offset));
+    this.offsetDelta = 0;
+    this.timestamp = timestamp;
+    this.keyStart = 0;
+    this.keyLength = key ? key.length : -1;
+    this.valueStart = key ? key.length : 0;
+    this.valueLength = value ? value.length : -1;
+    this.headersStart = this.data.length;
+    this.headersEnd = this.data.length;
+    this.headerCount = 0;
+    this.left = 0;
+  }
+
+  /** The record's offset (a BigInt: for the rows someone looks at, not for every record). */
+  offset(): bigint {
+    return ((BigInt(this.baseHigh) << 32n) | BigInt(this.baseLow)) + BigInt(this.offsetDelta);
+  }
+
+  /** Moves to the next record; false when the batch has no more. Throws for bytes that are not a record. */
+  next(): boolean {
+    if (this.left <= 0 || this.at >= this.end) return false;
+    this.left--;
+    const length = this.varint(this.end);
+    const recordEnd = this.at + length;
+    if (length < 0 || recordEnd > this.end) throw new RangeError(`A record of ${length} bytes runs past the end of its batch.`);
+    this.at++; // attributes, unused
+    const timestampDelta = this.varint(recordEnd);
+    this.timestamp = this.fixedTimestamp ?? this.baseTimestamp + timestampDelta;
+    this.offsetDelta = this.varint(recordEnd);
+    this.keyLength = this.varint(recordEnd);
+    this.keyStart = this.at;
+    if (this.keyLength > 0) this.at += this.keyLength;
+    this.valueLength = this.varint(recordEnd);
+    this.valueStart = this.at;
+    if (this.valueLength > 0) this.at += this.valueLength;
+    this.headerCount = this.varint(recordEnd);
+    this.headersStart = this.at;
+    this.headersEnd = recordEnd;
+    if (this.at > recordEnd || this.headerCount < 0) throw new RangeError('A record\'s key, value or headers run past the record\'s end.');
+    this.at = recordEnd;
+    return true;
+  }
+
+  /** A zigzag varint or varlong (exact to 2^53). */
+  private varint(limit: number): number {
+    const data = this.data;
+    let at = this.at;
+    if (at >= limit) throw new RangeError('A record ends inside a number.');
+    let byte = data[at++] as number;
+    if (byte < 0x80) {
+      this.at = at;
+      return (byte >>> 1) ^ -(byte & 1);
+    }
+    let value = byte & 0x7f;
+    let scale = 128;
+    do {
+      if (at >= limit || scale > 2 ** 63) throw new RangeError('A record ends inside a number.');
+      byte = data[at++] as number;
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte >= 0x80);
+    this.at = at;
+    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  }
+}
+
+/** Walks the headers of the record a RecordCursor is on: name and value positions in `data`. */
+export class HeaderCursor {
+  data: Buffer = Buffer.alloc(0);
+  nameStart = 0;
+  nameLength = 0;
+  valueStart = 0;
+  /** -1 for a null value. */
+  valueLength = -1;
+  private at = 0;
+  private end = 0;
+  private left = 0;
+
+  reset(record: RecordCursor): void {
+    this.data = record.data;
+    this.at = record.headersStart;
+    this.end = record.headersEnd;
+    this.left = record.headerCount;
+  }
+
+  next(): boolean {
+    if (this.left <= 0) return false;
+    this.left--;
+    this.nameLength = this.varint();
+    this.nameStart = this.at;
+    this.at += Math.max(this.nameLength, 0);
+    this.valueLength = this.varint();
+    this.valueStart = this.at;
+    this.at += Math.max(this.valueLength, 0);
+    if (this.at > this.end || this.nameLength < 0) throw new RangeError('A record header runs past the record\'s end.');
+    return true;
+  }
+
+  private varint(): number {
+    let value = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      if (this.at >= this.end || scale > 2 ** 35) throw new RangeError('A record header ends inside a number.');
+      byte = this.data[this.at++] as number;
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte >= 0x80);
+    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  }
+}
+
+/** Where a read puts records as it decodes them, without an object per record. */
+export interface RecordSink {
+  /**
+   * Takes the record `record` is on, of `partition` (its headers through `headers`, which
+   * the sink may reset on it). Returns false when it has no room for it: nothing was taken,
+   * and the read stops there.
+   */
+  add(partition: number, record: RecordCursor, headers: HeaderCursor): boolean;
+  /** Called after the records of each fetch answer were added. */
+  flush(): void;
+  /** How many more records the read expects to bring (before its end offsets); not called when following. */
+  expect?(records: number): void;
 }

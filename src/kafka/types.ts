@@ -5,6 +5,7 @@
  * 64-bit); timestamps are milliseconds since the epoch as numbers.
  */
 import type { KafkaConnection } from '../shared/connections';
+import type { RecordSink } from './recordBatch';
 
 /** A connection from the settings plus its secret, as the vscode layer hands it over. */
 export interface KafkaConnectionConfig extends KafkaConnection {
@@ -230,8 +231,16 @@ export interface BrowseOptions {
   /** Keep reading new messages after reaching the end, until cancelled or maxMessages. */
   follow: boolean;
   signal: AbortSignal;
-  /** Called with each batch of records as they arrive, in partition-offset order within a partition. */
-  onRecords: (records: KafkaRecord[]) => void;
+  /**
+   * Called with each batch of records as they arrive, in partition-offset order within a
+   * partition. Give this or `sink`.
+   */
+  onRecords?: (records: KafkaRecord[]) => void;
+  /**
+   * Takes each record as it is decoded, without a KafkaRecord made for it (the inspector's
+   * MessageBuffer); when it refuses one for want of room the read stops ('full').
+   */
+  sink?: RecordSink;
   /** Called when the read carries on past something the user should know: a partition's leader moved or does not answer. */
   onNotice?: (notice: BrowseNotice) => void;
 }
@@ -247,7 +256,14 @@ export type BrowseNotice =
 
 export interface BrowseSummary {
   delivered: number;
-  stoppedBecause: 'maxMessages' | 'endOfPartitions' | 'cancelled';
+  /** endOfPartitions: every partition was read to its end offset at the start (or, following, until cancelled); full: the sink had no more room. */
+  stoppedBecause: 'maxMessages' | 'endOfPartitions' | 'full' | 'cancelled';
+  /**
+   * Messages left between where each partition's read stopped and its end offset at the
+   * start (an upper bound: compaction and transaction markers take offsets too); 0 when the
+   * end was reached, undefined when following.
+   */
+  remaining?: number;
 }
 
 /** A broker of the cluster as the metadata names it. */

@@ -28,7 +28,8 @@ export function isInspectorOptions(value: unknown): value is InspectorOptions {
     && typeof value['startValue'] === 'string'
     && isPartitionList(value['partitions'])
     && typeof value['maxMessages'] === 'number' && Number.isInteger(value['maxMessages']) && value['maxMessages'] >= 1 && value['maxMessages'] <= MAX_MESSAGES_LIMIT
-    && typeof value['follow'] === 'boolean';
+    && typeof value['follow'] === 'boolean'
+    && (value['whenFull'] === undefined || value['whenFull'] === 'keepNewest' || value['whenFull'] === 'stop');
 }
 
 function isFilter(value: unknown): value is InspectorFilter {

@@ -8,8 +8,9 @@
  * state, filter, pages, records, the status line's common parts) is BufferedInspectorSource.
  * Pure TypeScript: no vscode, so sources are tested and benchmarked without an editor.
  */
+import { SECTION, SettingKey } from '../config/settings.keys';
 import { decodeBytes, hexDump, type DecodedBytes } from '../kafka/decode';
-import { DEFAULT_BUFFER_LIMITS, MessageBuffer } from '../kafka/messageBuffer';
+import { DEFAULT_BUFFER_LIMITS, MessageBuffer, type WhenFull } from '../kafka/messageBuffer';
 import type { KafkaRecord } from '../kafka/types';
 import type {
   InspectorContent,
@@ -21,7 +22,10 @@ import type {
   InspectorState,
   InspectorStatus,
 } from '../shared/protocol';
-import { formatCount } from '../views/kafka/presentation';
+import { formatBytes, formatCount } from '../views/kafka/presentation';
+
+/** The setting that bounds the inspector's memory, as the status line names it. */
+export const MEMORY_SETTING = `${SECTION}.${SettingKey.kafkaInspectorMemoryMB}`;
 
 /** What the panel shows about a source. */
 export interface InspectorSourceDescription {
@@ -140,10 +144,15 @@ export abstract class BufferedInspectorSource implements InspectorSource {
   protected startedAt = 0;
   protected finishedAt = 0;
   protected readonly now: () => number;
+  /** Bytes the buffer may hold (the memory bound). */
+  protected readonly maxBytes: number;
+  /** Whether the state message already says which rows were kept and why (else statusWith adds it). */
+  protected messageSaysDrops = false;
 
-  constructor(private readonly maxBytes: number | undefined, now: (() => number) | undefined) {
+  constructor(maxBytes: number | undefined, now: (() => number) | undefined) {
     this.now = now ?? Date.now;
-    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    this.maxBytes = maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes;
+    this.buffer = new MessageBuffer({ maxRecords: DEFAULT_BUFFER_LIMITS.maxRecords, maxBytes: this.maxBytes });
   }
 
   abstract describe(): Promise<InspectorSourceDescription>;
@@ -159,13 +168,16 @@ export abstract class BufferedInspectorSource implements InspectorSource {
     for (const listener of this.listeners) listener();
   }
 
-  /** Stops the read under way, empties the buffer for `maxMessages`, and returns the new read's controller. */
-  protected beginRun(maxMessages: number): AbortController {
+  /**
+   * Stops the read under way, empties the buffer for `maxMessages` and what to do when it is
+   * full, and returns the new read's controller.
+   */
+  protected beginRun(maxMessages: number, whenFull: WhenFull = 'keepNewest'): AbortController {
     this.run?.abort();
     const controller = new AbortController();
     this.run = controller;
     this.buffer.clear();
-    this.buffer.setLimits({ maxRecords: maxMessages, maxBytes: this.maxBytes ?? DEFAULT_BUFFER_LIMITS.maxBytes });
+    this.buffer.setLimits({ maxRecords: maxMessages, maxBytes: this.maxBytes, whenFull });
     this.generation++;
     this.startedAt = this.now();
     this.finishedAt = 0;
@@ -177,10 +189,24 @@ export abstract class BufferedInspectorSource implements InspectorSource {
     this.run?.abort();
   }
 
-  protected setState(state: InspectorState, message: string): void {
+  protected setState(state: InspectorState, message: string, saysDrops = false): void {
     this.state = state;
     this.stateMessage = message;
+    this.messageSaysDrops = saysDrops;
+    // A read that ended: what it kept is searched next, so its bytes become searchable strings now.
+    if (state !== 'loading') this.buffer.sealAll();
     this.emit();
+  }
+
+  /** The memory bound as the status line says it ("256 MB memory bound"). */
+  protected boundText(): string {
+    return `${formatBytes(this.maxBytes)} memory bound`;
+  }
+
+  /** Which rows were kept when some were dropped, and how to keep more; undefined when none were dropped. */
+  protected droppedText(): string | undefined {
+    if (this.buffer.evicted === 0) return undefined;
+    return `Kept the newest ${formatCount(this.buffer.size)}; the oldest ${formatCount(this.buffer.evicted)} were dropped to stay within the ${this.boundText()} (raise ${MEMORY_SETTING} to keep more).`;
   }
 
   /** Time since the read started (to its end once it ended), and its rate. */
@@ -195,8 +221,9 @@ export abstract class BufferedInspectorSource implements InspectorSource {
     const matched = this.buffer.viewSize;
     const parts = [stateLine];
     if (this.buffer.currentFilter && loaded > 0) parts.push(`${formatCount(matched)} of ${formatCount(loaded)} match the filter.`);
-    if (this.buffer.evicted > 0) parts.push(`The oldest ${formatCount(this.buffer.evicted)} were dropped to stay within memory.`);
-    return { state, loaded, matched, generation: this.generation, message: parts.join(' '), ...this.timing() };
+    const dropped = this.droppedText();
+    if (dropped !== undefined && !(this.messageSaysDrops && state === this.state)) parts.push(dropped);
+    return { state, loaded, matched, generation: this.generation, message: parts.join(' '), heldBytes: this.buffer.bytes, boundBytes: this.maxBytes, ...this.timing() };
   }
 
   setFilter(filter: InspectorFilter): { matched: number; generation: number } {

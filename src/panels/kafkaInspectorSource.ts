@@ -1,16 +1,23 @@
 /**
  * The Message Inspector's source for a Kafka topic: KafkaService.browse (assigned partitions,
- * no consumer group, no commits) feeding a bounded, indexed MessageBuffer in the extension
- * host, from which the webview asks rows page by page. Filters run in the host over the
- * buffer. No vscode import: the benchmark (bench/inspector.ts) drives it as the panel does.
+ * no consumer group, no commits) writing each record straight into a bounded, indexed
+ * MessageBuffer in the extension host, from which the webview asks rows page by page. Filters
+ * run in the host over the buffer. No vscode import: the benchmark (bench/inspector.ts)
+ * drives it as the panel does.
+ *
+ * A read ends in one of four ways and the status line says which, with the numbers: the end
+ * of the topic (or of the chosen partitions) reached, "Max messages" reached, the memory
+ * bound reached ("Stop reading" chosen: the first messages stay), or stopped by the user.
+ * When more was read than the bound holds and "Keep the newest" is chosen (the default), it
+ * says how many were read, how many of the newest were kept, and which setting keeps more.
  */
 import type { KafkaApi } from '../config/kafkaConnections';
-import type { BrowseNotice, KafkaRecord, StartPosition } from '../kafka/types';
+import type { BrowseNotice, BrowseSummary, StartPosition } from '../kafka/types';
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
 import { formatCount, parseTimestamp, plural } from '../views/kafka/presentation';
-import { BufferedInspectorSource, type InspectorSourceDescription } from './inspectorSource';
+import { BufferedInspectorSource, MEMORY_SETTING, type InspectorSourceDescription } from './inspectorSource';
 
 export interface KafkaInspectorSourceDeps {
   /** The service of the connection (made on first use, shared with the tree). */
@@ -94,13 +101,51 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
     }
     this.follow = options.follow || start.kind === 'end';
     this.notices.clear();
-    const controller = this.beginRun(options.maxMessages);
+    const controller = this.beginRun(options.maxMessages, options.whenFull ?? 'keepNewest');
     void this.read(controller, start, partitions, options.maxMessages);
+  }
+
+  /** "the topic", "partition 2" or "partitions 0 and 2": what a read from the beginning reads to the end of. */
+  private readScope(partitions: number[] | undefined): string {
+    if (!partitions || partitions.length === this.partitionCount) return 'the topic';
+    if (partitions.length === 1) return `partition ${partitions[0] ?? ''}`;
+    return `partitions ${partitions.slice(0, -1).join(', ')} and ${partitions[partitions.length - 1] ?? ''}`;
+  }
+
+  /** The status line of a read that ended, saying exactly why and what the buffer kept. */
+  private endText(summary: BrowseSummary, partitions: number[] | undefined, maxMessages: number): { text: string; saysDrops: boolean } {
+    const seconds = ((this.finishedAt - this.startedAt) / 1000).toFixed(2);
+    const scope = this.readScope(partitions);
+    const read = summary.delivered;
+    const dropped = this.buffer.evicted;
+    const kept = `kept the newest ${formatCount(this.buffer.size)} (${this.boundText()}; raise ${MEMORY_SETTING} to keep more)`;
+    const left = summary.remaining !== undefined && summary.remaining > 0 ? `, about ${formatCount(summary.remaining)} before the end of ${scope}` : '';
+    switch (summary.stoppedBecause) {
+      case 'endOfPartitions':
+        if (read === 0) return { text: 'No messages in this range.', saysDrops: false };
+        if (dropped === 0) return { text: `Read all ${plural(read, 'message')} to the end of ${scope} in ${seconds} s.`, saysDrops: false };
+        return { text: `Read ${plural(read, 'message')} to the end of ${scope} in ${seconds} s; ${kept}.`, saysDrops: true };
+      case 'maxMessages':
+        return dropped === 0
+          ? { text: `Stopped at the maximum of ${plural(maxMessages, 'message')} (${seconds} s)${left}. Raise "Max messages" to read more.`, saysDrops: false }
+          : { text: `Stopped at the maximum of ${plural(maxMessages, 'message')} (${seconds} s)${left}; ${kept}.`, saysDrops: true };
+      case 'full':
+        return {
+          text: `Stopped at the ${this.boundText()} after the first ${plural(read, 'message')} (${seconds} s)${left}. Raise ${MEMORY_SETTING} to keep more, choose "Keep the newest" to read on, or start at a later offset.`,
+          saysDrops: false,
+        };
+      case 'cancelled':
+        return dropped === 0
+          ? { text: `Stopped after ${plural(read, 'message')}.`, saysDrops: false }
+          : { text: `Stopped after ${plural(read, 'message')}; ${kept}.`, saysDrops: true };
+    }
   }
 
   private async read(controller: AbortController, start: StartPosition, partitions: number[] | undefined, maxMessages: number): Promise<void> {
     try {
       const service = await this.deps.service();
+      const buffer = this.buffer;
+      const sink = buffer.sink(this.deps.topic, () => { if (this.run === controller) this.emit(); });
       const summary = await service.browse({
         topic: this.deps.topic,
         ...(partitions ? { partitions } : {}),
@@ -108,10 +153,11 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
         maxMessages,
         follow: this.follow,
         signal: controller.signal,
-        onRecords: (records: KafkaRecord[]) => {
-          if (this.run !== controller) return;
-          this.buffer.append(records);
-          this.emit();
+        // A read replaced by another must not write into the buffer the new one fills.
+        sink: {
+          add: (partition, record, headers) => this.run === controller && sink.add(partition, record, headers),
+          flush: () => { if (this.run === controller) sink.flush(); },
+          expect: (records) => { if (this.run === controller) sink.expect?.(records); },
         },
         onNotice: (notice: BrowseNotice) => {
           if (this.run !== controller) return;
@@ -123,18 +169,8 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
       });
       if (this.run !== controller) return;
       this.finishedAt = this.now();
-      const seconds = ((this.finishedAt - this.startedAt) / 1000).toFixed(2);
-      switch (summary.stoppedBecause) {
-        case 'maxMessages':
-          this.setState('done', `Stopped at the maximum of ${plural(maxMessages, 'message')} (${seconds} s). Raise "Max messages" to read more.`);
-          break;
-        case 'endOfPartitions':
-          this.setState('done', summary.delivered === 0 ? 'No messages in this range.' : `Read all ${plural(summary.delivered, 'message')} in ${seconds} s.`);
-          break;
-        case 'cancelled':
-          this.setState('stopped', `Stopped after ${plural(this.buffer.total, 'message')}.`);
-          break;
-      }
+      const { text, saysDrops } = this.endText(summary, partitions, maxMessages);
+      this.setState(summary.stoppedBecause === 'cancelled' ? 'stopped' : 'done', text, saysDrops);
     } catch (error) {
       if (this.run !== controller) return;
       this.finishedAt = this.now();

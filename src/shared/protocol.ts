@@ -210,7 +210,14 @@ export interface InspectorOptions {
   maxMessages: number;
   /** Keep reading new messages after the end. */
   follow: boolean;
+  /**
+   * When the memory bound is reached: keep the newest messages (drop the oldest, the
+   * default) or stop reading (keep the first ones).
+   */
+  whenFull?: InspectorWhenFull;
 }
+
+export type InspectorWhenFull = 'keepNewest' | 'stop';
 
 /** What the panel shows about its source, posted after `ready`. */
 export interface InspectorPreset {
@@ -295,6 +302,9 @@ export interface InspectorStatus {
   message: string;
   /** Something the read went on past (a partition's leader moved), shown beside the status; not an error. */
   notice?: string;
+  /** Bytes the host holds for the rows (their sizes plus a per-row estimate), and the bound it keeps them within. */
+  heldBytes: number;
+  boundBytes: number;
   elapsedMs: number;
   ratePerSecond: number;
 }

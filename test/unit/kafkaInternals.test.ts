@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { createWireCluster, protocolError, visibleRecords, type WireRecord } from '../../src/kafka/kafkajsInternals';
+import { createWireCluster, protocolError } from '../../src/kafka/kafkajsInternals';
 
 const require = createRequire(import.meta.url);
 
@@ -33,12 +33,5 @@ describe('kafkajs internals used by the partition reader and the producer', () =
     // The producer resends on these (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT) and reports MESSAGE_TOO_LARGE.
     assert.deepEqual([6, 19, 7, 10].map((code) => protocolError(code).retriable), [true, true, true, false]);
     assert.deepEqual([45, 46, 59].map((code) => protocolError(code).type), ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']);
-  });
-
-  it('drops records below the fetch offset and control records', () => {
-    const batchContext = { firstOffset: '8', lastOffsetDelta: 3 };
-    const record = (offset: string, isControlRecord = false): WireRecord => ({ offset, timestamp: '0', key: null, value: Buffer.from(offset), headers: {}, isControlRecord, batchContext });
-    const visible = visibleRecords('t', '9', { partition: 0, errorCode: 0, highWatermark: '12', abortedTransactions: [], messages: [record('8'), record('9'), record('10'), record('11', true)] });
-    assert.deepEqual(visible.map((r) => r.offset), ['9', '10']);
   });
 });

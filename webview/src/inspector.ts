@@ -1,10 +1,11 @@
 /**
  * The Message Inspector in its webview: where to start reading (beginning, end and follow,
- * the latest N, an offset, a timestamp), which partitions and how many messages; a
- * virtualized table of partition, offset, timestamp, key, value preview, headers and size
- * whose rows the host sends page by page; a detail pane with pretty JSON, raw text, hex and
- * headers; text search and a partition filter computed in the host; pause and resume while
- * following; export, copy and "Produce again". Every key, value and header is put in the page
+ * the latest N, an offset, a timestamp), which partitions, how many messages and what to do
+ * when the memory bound is reached (keep the newest or stop; the status line shows the memory
+ * held against the bound); a virtualized table of partition, offset, timestamp, key, value
+ * preview, headers and size whose rows the host sends page by page; a detail pane with pretty
+ * JSON, raw text, hex and headers; text search and a partition filter computed in the host;
+ * pause and resume while following; export, copy and "Produce again". Every key, value and header is put in the page
  * with textContent, so a message holding <script> shows those characters and runs nothing;
  * bidirectional, zero-width and control characters show as styled `\u202E` escapes with a
  * note, and a missing key reads `(null)` as a missing value does (src/panels/inspectorDisplay.ts).
@@ -26,6 +27,7 @@ import type {
   InspectorRow,
   InspectorStartKind,
   InspectorStatus,
+  InspectorWhenFull,
 } from '../../src/shared/protocol';
 import { pipelineLines } from '../../src/panels/historyPipeline';
 import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES } from '../../src/panels/inspectorDisplay';
@@ -50,7 +52,7 @@ header .sub { color: var(--vscode-descriptionForeground); }
 .ctl { display: flex; flex-direction: column; gap: 2px; }
 .ctl vscode-label { padding: 0; font-size: 0.92em; color: var(--vscode-descriptionForeground); }
 .ctl.inline { flex-direction: row; align-items: center; gap: 6px; padding-bottom: 3px; }
-#start-kind { width: 190px; } #start-value { width: 190px; } #max { width: 100px; } #search { width: 260px; }
+#start-kind { width: 190px; } #start-value { width: 190px; } #max { width: 100px; } #when-full { width: 150px; } #search { width: 260px; }
 #read-partitions, #show-partitions { width: 160px; }
 .sep { width: 1px; align-self: stretch; background: var(--vscode-widget-border, var(--vscode-panel-border)); }
 .problem { color: var(--vscode-errorForeground); font-size: 0.92em; }
@@ -59,6 +61,8 @@ header .sub { color: var(--vscode-descriptionForeground); }
 .status .codicon { font-size: 14px; }
 .status .notice { display: flex; gap: 4px; align-items: center; color: var(--vscode-editorInfo-foreground, var(--vscode-descriptionForeground)); }
 .status .notice[hidden] { display: none; }
+.status .memory { white-space: nowrap; }
+.status .memory[hidden] { display: none; }
 .work { display: flex; flex-direction: column; gap: 8px; flex: 1; min-height: 0; }
 .table-area { display: flex; flex-direction: column; flex: 3; min-width: 0; min-height: 0; }
 .detail { flex: 2; min-height: 0; display: flex; flex-direction: column; border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); }
@@ -116,7 +120,7 @@ interface PageState {
  * The choices of the selects, kept here: vscode-single-select and vscode-multi-select take
  * their options a moment after they are added, so their `value` lags behind a preset.
  */
-const chosen = { start: 'beginning' as InspectorStartKind, read: [] as number[], show: [] as number[], format: 'json' as 'json' | 'csv' };
+const chosen = { start: 'beginning' as InspectorStartKind, read: [] as number[], show: [] as number[], format: 'json' as 'json' | 'csv', whenFull: 'keepNewest' as InspectorWhenFull };
 
 const state: PageState = {
   preset: undefined, status: undefined, paused: false, frozenTotal: 0, detail: undefined, tab: 'value', view: 'pretty', selectedIds: [],
@@ -138,6 +142,10 @@ const startValueLabel = el('vscode-label', { for: 'start-value' }, 'Value');
 const startValueBox = el('div', { class: 'ctl' }, startValueLabel, startValue);
 const readPartitions = el('vscode-multi-select', { id: 'read-partitions', 'aria-label': 'Partitions to read' });
 const maxField = el('vscode-textfield', { id: 'max', 'aria-label': 'Max messages' });
+const whenFullSelect = el('vscode-single-select', { id: 'when-full', 'aria-label': 'When memory is full', title: 'What a read does when the messages it holds reach the memory bound (setting kafkaAirflow.kafka.inspectorMemoryMB)' },
+  el('vscode-option', { value: 'keepNewest' }, 'Keep the newest'),
+  el('vscode-option', { value: 'stop' }, 'Stop reading'),
+);
 const followBox = el('vscode-checkbox', { id: 'follow', label: 'Follow new messages' });
 const startButton = el('vscode-button', { id: 'start', icon: 'play' }, 'Read');
 const stopButton = el('vscode-button', { id: 'stop', icon: 'debug-stop', secondary: true, disabled: true }, 'Stop');
@@ -159,7 +167,9 @@ const statusText = el('span', { id: 'status-text' }, 'Not reading yet.');
 // A notice the read went on past (a partition's leader moved): information, not an error.
 const noticeText = el('span', { id: 'status-notice-text' });
 const statusNotice = el('span', { class: 'notice', id: 'status-notice', hidden: true }, el('span', { class: 'codicon codicon-info' }), noticeText);
-const statusLine = el('div', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite' }, statusIcon, statusText, statusNotice);
+// How much the host holds for the rows, against the memory bound.
+const statusMemory = el('span', { class: 'memory', id: 'status-memory', hidden: true, title: 'Memory the messages take in the editor, and the bound (setting kafkaAirflow.kafka.inspectorMemoryMB)' });
+const statusLine = el('div', { class: 'status', id: 'status', role: 'status', 'aria-live': 'polite' }, statusIcon, statusText, statusMemory, statusNotice);
 
 // ---------------------------------------------------------------- detail pane
 
@@ -260,6 +270,7 @@ function renderPage(): void {
         startValueBox,
         el('div', { class: 'ctl' }, el('vscode-label', { for: 'read-partitions' }, 'Read partitions'), readPartitions),
         el('div', { class: 'ctl' }, el('vscode-label', { for: 'max' }, 'Max messages'), maxField),
+        el('div', { class: 'ctl' }, el('vscode-label', { for: 'when-full' }, 'When memory is full'), whenFullSelect),
         el('div', { class: 'ctl inline' }, followBox),
         el('div', { class: 'ctl inline' }, startButton, stopButton),
       ),
@@ -314,6 +325,7 @@ function readOptions(): { ok: true; options: InspectorOptions } | { ok: false; m
       partitions: partitions.length === all ? [] : partitions,
       maxMessages: Number(maxText),
       follow: followBox.checked || start === 'end',
+      whenFull: chosen.whenFull,
     },
   };
 }
@@ -412,6 +424,8 @@ function applyStatus(status: InspectorStatus): void {
     : status.message;
   noticeText.textContent = status.notice ?? '';
   statusNotice.hidden = status.notice === undefined;
+  statusMemory.hidden = status.state === 'idle';
+  statusMemory.textContent = `· ${formatBytes(status.heldBytes)} of ${formatBytes(status.boundBytes)} held`;
   if (previous?.generation !== status.generation) {
     state.paused = false;
     updatePauseButton();
@@ -602,6 +616,8 @@ function applyPreset(preset: InspectorPreset): void {
   if (preset.options.startValue !== '') startValue.value = preset.options.startValue;
   maxField.value = String(preset.options.maxMessages);
   followBox.checked = preset.options.follow;
+  chosen.whenFull = preset.options.whenFull ?? 'keepNewest';
+  whenFullSelect.value = chosen.whenFull;
   checkOptions();
   if (preset.autoStart) void startReading();
 }
@@ -630,6 +646,7 @@ function start(): void {
     checkOptions();
   });
   formatSelect.addEventListener('change', () => { chosen.format = formatSelect.value === 'csv' ? 'csv' : 'json'; });
+  whenFullSelect.addEventListener('change', () => { chosen.whenFull = whenFullSelect.value === 'stop' ? 'stop' : 'keepNewest'; });
   startValue.addEventListener('input', checkOptions);
   maxField.addEventListener('input', checkOptions);
   startValue.addEventListener('keydown', (e) => { if (e.key === 'Enter') void startReading(); });
