@@ -17,6 +17,8 @@ export interface Variant {
   times: number[];
   /** Run only this many times (slow references such as a JVM tool); default every round. */
   rounds?: number;
+  /** When set, `work` returns the milliseconds to record (it times only its own part, not its preparation). */
+  timesItself?: boolean;
 }
 
 export function variant(what: string, work: () => Promise<unknown>, rounds?: number): Variant {
@@ -33,8 +35,8 @@ export async function timeInterleaved(variants: Variant[], runs: number, onRound
     for (const v of variants) {
       if (v.rounds !== undefined && round >= v.rounds) continue;
       const started = performance.now();
-      await v.work();
-      v.times.push(performance.now() - started);
+      const result = await v.work();
+      v.times.push(v.timesItself === true ? (result as number) : performance.now() - started);
     }
     onRound?.(round + 1);
   }

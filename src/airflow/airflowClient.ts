@@ -24,7 +24,7 @@ import * as z from 'zod/mini';
 
 /** The largest page Airflow serves by default (`[api] maximum_page_limit`); larger requests are capped. */
 export const DEFAULT_PAGE_SIZE = 100;
-/** Pages of one list fetched at the same time once the total is known. */
+/** Pages of one list asked at the same time. */
 export const DEFAULT_PAGE_CONCURRENCY = 3;
 /** API v1 has no cheap "latest run state" for many DAGs: above this many DAGs it is left unknown. */
 export const V1_LATEST_STATE_LIMIT = 100;
@@ -38,7 +38,7 @@ export interface ListAllDagsOptions {
   onlyActive?: boolean;
   /** Page size asked for (the server may cap it). Default 100. */
   pageSize?: number;
-  /** Pages fetched at once after the first. Default 3; 1 reads strictly one after the other. */
+  /** Pages asked at once. Default 3; 1 reads strictly one after the other. */
   concurrency?: number;
   /**
    * Fill `Dag.latestRunState` (default true). API v2: one filtered listing per run state.
@@ -73,33 +73,81 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
   return results;
 }
 
+/** What the previous read of a list found: the page size the server served and the list's length then. */
+export interface PagingHint {
+  step: number;
+  total: number;
+}
+
+export interface ListAllPagesOptions<T> {
+  /** Page size asked for (the server may cap it). Default 100. */
+  pageSize?: number;
+  /** Requests in flight at once. Default 3; 1 reads strictly one page after the other. */
+  concurrency?: number;
+  /** Drops items seen twice when the list shifted between pages. */
+  keyOf?: (item: T) => string;
+  /** The previous read of the same list: all its pages are asked at once, without waiting for the first. */
+  hint?: PagingHint;
+  /**
+   * Without a hint, ask for the second page together with the first (one wasted request when
+   * the list fits one page). For lists that are usually long, such as the DAGs.
+   */
+  guessSecondPage?: boolean;
+  /** Told what this read found, to pass as `hint` next time. */
+  remember?: (hint: PagingHint) => void;
+}
+
 /**
- * Reads a paged list to its end through limit/offset/total_entries. The first page tells the
- * total and the page size the server really serves (it caps large limits); the remaining pages
- * are then fetched `concurrency` at a time. If the list grew meanwhile, reading goes on until a
- * short page. `keyOf` drops items seen twice when the list shifted between pages.
+ * Reads a paged list to its end through limit/offset/total_entries, `concurrency` pages at a
+ * time. The first page tells the total and the page size the server really serves (it caps
+ * large limits). Waiting for it before asking for the others cost a whole round trip, which
+ * is why three pages at a time were no faster than one at a time: with a hint from the
+ * previous read (or a guessed second page) the pages are asked for at once, as `curl
+ * --parallel` does with known URLs. Pages asked on a wrong guess of the page size are asked
+ * again. If the list grew meanwhile, reading goes on until a short page.
  */
-export async function listAllPages<T>(
-  fetchPage: (query: PageQuery) => Promise<Page<T>>,
-  options: { pageSize?: number; concurrency?: number; keyOf?: (item: T) => string } = {},
-): Promise<T[]> {
+export async function listAllPages<T>(fetchPage: (query: PageQuery) => Promise<Page<T>>, options: ListAllPagesOptions<T> = {}): Promise<T[]> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const first = await fetchPage({ limit: pageSize, offset: 0 });
-  const items = [...first.items];
-  const step = first.items.length;
-  if (step > 0 && step < first.totalEntries) {
-    const offsets: number[] = [];
-    for (let offset = step; offset < first.totalEntries; offset += step) offsets.push(offset);
-    const pages = await mapWithConcurrency(offsets, options.concurrency ?? DEFAULT_PAGE_CONCURRENCY, (offset) => fetchPage({ limit: pageSize, offset }));
-    for (const page of pages) items.push(...page.items);
-    let last = pages[pages.length - 1] ?? first;
-    let offset = step * (offsets.length + 1);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_PAGE_CONCURRENCY);
+  const pages = new Map<number, Page<T>>();
+  const fetchAll = async (offsets: readonly number[]): Promise<void> => {
+    const fetched = await mapWithConcurrency(offsets, concurrency, (offset) => fetchPage({ limit: pageSize, offset }));
+    offsets.forEach((offset, i) => { const page = fetched[i]; if (page) pages.set(offset, page); });
+  };
+
+  // Before the first answer: every page of the list as it was last time, or the first two.
+  const hint = options.hint;
+  let step = hint && hint.step > 0 ? hint.step : pageSize;
+  const planned = [0];
+  if (concurrency > 1 && hint && hint.total > hint.step) for (let offset = step; offset < hint.total; offset += step) planned.push(offset);
+  else if (concurrency > 1 && !hint && options.guessSecondPage) planned.push(step);
+  await fetchAll(planned);
+
+  const first = pages.get(0) as Page<T>;
+  if (first.items.length !== step) {
+    // The page size guessed (or remembered) is not the one served: only the first page counts.
+    for (const offset of [...pages.keys()]) if (offset !== 0) pages.delete(offset);
+    step = first.items.length;
+  }
+  let total = Math.max(...[...pages.values()].map((page) => page.totalEntries));
+  if (step > 0) {
+    const missing: number[] = [];
+    for (let offset = step; offset < total; offset += step) if (!pages.has(offset)) missing.push(offset);
+    await fetchAll(missing);
+    // The list grew while it was read: go on until a short page.
+    let offset = Math.ceil(total / step) * step;
+    let last = pages.get(offset - step) ?? first;
     for (let guard = 0; guard < 100_000 && last.items.length >= step && offset < last.totalEntries; guard++) {
       last = await fetchPage({ limit: pageSize, offset });
-      items.push(...last.items);
+      pages.set(offset, last);
       offset += step;
     }
+    total = Math.max(total, last.totalEntries);
   }
+  options.remember?.({ step: step > 0 ? step : pageSize, total });
+
+  const items: T[] = [];
+  for (const offset of [...pages.keys()].sort((a, b) => a - b)) items.push(...(pages.get(offset) as Page<T>).items);
   if (!options.keyOf) return items;
   const seen = new Set<string>();
   const keyOf = options.keyOf;
@@ -157,6 +205,8 @@ export class AirflowClient {
   readonly baseUrl: string;
   private readonly http: AirflowHttp;
   private connecting: Promise<Connected> | undefined;
+  /** How long each DAG listing was when last read (by listing and query), for asking all its pages at once. */
+  private readonly pagingHints = new Map<string, PagingHint>();
 
   constructor(private readonly config: AirflowConnectionConfig, private readonly logger: Logger, options: { retry?: RetryPolicy } = {}) {
     this.baseUrl = config.url.trim().replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
@@ -173,6 +223,7 @@ export class AirflowClient {
   reset(): void {
     this.connecting = undefined;
     this.http.auth = undefined;
+    this.pagingHints.clear();
   }
 
   /** Metadatabase, scheduler, DAG processor and triggerer health (asked without credentials). */
@@ -185,18 +236,37 @@ export class AirflowClient {
     return (await this.api()).listDags(query);
   }
 
-  /** Every DAG, page by page, with the latest run state filled in (see ListAllDagsOptions). */
+  /**
+   * Every DAG, page by page, with the latest run state filled in (see ListAllDagsOptions).
+   * Each listing remembers how long it was, so the next one (a refresh of the DAGs view) asks
+   * for all its pages at once; the first guesses a second page.
+   */
   async listAllDags(options: ListAllDagsOptions = {}): Promise<Dag[]> {
     const api = await this.api();
     const query = { search: options.search, tags: options.tags, onlyActive: options.onlyActive ?? true };
-    const listing = { pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE, concurrency: options.concurrency ?? DEFAULT_PAGE_CONCURRENCY, keyOf: (dag: Dag) => dag.dagId };
-    const dagsPromise = listAllPages((page) => api.listDags({ ...query, ...page }), listing);
+    const concurrency = options.concurrency ?? DEFAULT_PAGE_CONCURRENCY;
+    const listing = (what: string, pageConcurrency: number): ListAllPagesOptions<Dag> => {
+      const key = `dags ${what} ${JSON.stringify(query)}`;
+      const hint = this.pagingHints.get(key);
+      return {
+        pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+        concurrency: pageConcurrency,
+        keyOf: (dag) => dag.dagId,
+        guessSecondPage: true,
+        ...(hint ? { hint } : {}),
+        remember: (found) => { this.pagingHints.set(key, found); },
+      };
+    };
+    const dagsPromise = listAllPages((page) => api.listDags({ ...query, ...page }), listing('all', concurrency));
     if (options.latestRunState === false) return dagsPromise;
     if (api.apiVersion === 'v2') {
       const [dags, ...byState] = await Promise.all([
         dagsPromise,
-        // Usually short lists: one page at a time each, so the server sees at most 3 + 4 requests at once.
-        ...LATEST_RUN_STATES.map((state) => listAllPages((page) => api.listDags({ ...query, ...page, lastRunState: state }), { ...listing, concurrency: 1 })),
+        // One listing per state; usually short, so one page at a time unless the last read was long.
+        ...LATEST_RUN_STATES.map((state) => listAllPages(
+          (page) => api.listDags({ ...query, ...page, lastRunState: state }),
+          { ...listing(state, Math.min(2, concurrency)), guessSecondPage: false },
+        )),
       ]);
       const stateOf = new Map<string, RunState>();
       LATEST_RUN_STATES.forEach((state, index) => { for (const dag of byState[index] ?? []) stateOf.set(dag.dagId, state); });

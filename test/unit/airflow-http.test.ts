@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { listAllPages, mapWithConcurrency, toExtraObject, versionAtLeast } from '../../src/airflow/airflowClient';
+import { listAllPages, mapWithConcurrency, toExtraObject, versionAtLeast, type PagingHint } from '../../src/airflow/airflowClient';
 import { BasicAuth, JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../../src/airflow/auth';
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { AirflowHttp, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
@@ -200,6 +200,37 @@ describe('paging to the end', () => {
     const shifting = ({ offset }: { limit: number; offset: number }): Promise<Page<string>> =>
       Promise.resolve({ items: offset === 0 ? ['a', 'b'] : ['b', 'c'], totalEntries: 4 });
     assert.deepEqual(await listAllPages(shifting, { pageSize: 2, keyOf: (x) => x }), ['a', 'b', 'c']);
+  });
+
+  it('asks for every page of the previous read at once, then only what the list grew by', async () => {
+    const started: number[] = [];
+    let answered = 0;
+    const slow = ({ limit, offset }: { limit: number; offset: number }): Promise<Page<string>> => {
+      started.push(answered);
+      return new Promise((resolve) => setTimeout(() => { answered++; resolve({ items: items.slice(offset, offset + Math.min(limit, 100)), totalEntries: items.length }); }, 5));
+    };
+    const found: PagingHint[] = [];
+    const read = await listAllPages(slow, { pageSize: 100, concurrency: 3, hint: { step: 100, total: 150 }, remember: (hint) => found.push(hint) });
+    assert.deepEqual(read, items);
+    assert.deepEqual(started, [0, 0, 2], 'pages 0 and 100 went out together; 200 (the growth) once they answered');
+    assert.deepEqual(found, [{ step: 100, total: 250 }]);
+  });
+
+  it('guesses a second page without a hint, and asks again when the page size was not the one served', async () => {
+    const small = serve(100, items.slice(0, 40));
+    assert.deepEqual(await listAllPages(small.fetchPage, { pageSize: 100, guessSecondPage: true }), items.slice(0, 40));
+    assert.deepEqual(small.asked.sort((a, b) => a - b), [0, 100], 'one wasted request on a list of one page');
+    const capped = serve(50);
+    assert.deepEqual(await listAllPages(capped.fetchPage, { pageSize: 100, guessSecondPage: true }), items);
+    assert.deepEqual(capped.asked.sort((a, b) => a - b), [0, 50, 100, 100, 150, 200]);
+    const shrunk = serve(100, items.slice(0, 120));
+    assert.deepEqual(await listAllPages(shrunk.fetchPage, { pageSize: 100, hint: { step: 100, total: 250 } }), items.slice(0, 120));
+  });
+
+  it('reads one page at a time with concurrency 1, hint or not', async () => {
+    const { asked, fetchPage } = serve(100);
+    assert.deepEqual(await listAllPages(fetchPage, { pageSize: 100, concurrency: 1, hint: { step: 100, total: 250 } }), items);
+    assert.deepEqual(asked, [0, 100, 200]);
   });
 
   it('runs at most `limit` tasks at a time and keeps the order', async () => {
