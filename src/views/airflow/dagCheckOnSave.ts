@@ -42,6 +42,8 @@ export class DagCheckOnSave implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((document) => {
         if (this.wants(document)) void this.check(document, false);
       }),
+      // A DAG file opened: start the checker now, so the first save is answered as fast as the next.
+      vscode.workspace.onDidOpenTextDocument((document) => { if (this.wants(document)) checker.warm(); }),
     );
   }
 

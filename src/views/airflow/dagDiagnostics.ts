@@ -189,9 +189,10 @@ export class DagDiagnostics implements vscode.Disposable {
     const links = this.folders.links();
     const candidates = this.candidates?.files ?? [file];
     const info: vscode.DiagnosticRelatedInformation[] = [
-      new vscode.DiagnosticRelatedInformation(new vscode.Location(tracebackUri, new vscode.Position(0, 0)), `Traceback (${parsed.frames.length} frame${parsed.frames.length === 1 ? '' : 's'}; open for Airflow's whole text)`),
+      new vscode.DiagnosticRelatedInformation(new vscode.Location(tracebackUri, new vscode.Position(0, 0)), `Traceback (most recent call last): open it for Airflow's whole text`),
     ];
-    const frames = [...parsed.frames];
+    // Python's own frozen import machinery says nothing a user can open; every other frame is listed.
+    const frames = parsed.frames.filter((frame) => !frame.file.startsWith('<frozen '));
     if (parsed.syntaxLocation) frames.push({ file: parsed.syntaxLocation.file, line: parsed.syntaxLocation.line });
     for (const frame of frames) {
       const mapped = linkedWorkspaceFile({ path: frame.file }, links) ?? (frame.file === error.file ? file : matchByRelativePath(frame.file, candidates));
