@@ -182,6 +182,8 @@ describe('writing a DAG in a linked workspace folder', () => {
     figures.push(`Airflow 3 API has the DAG: ${seconds(performance.now() - fixedAt)} after the fix`);
     assert.equal(dag.bundleName, `workspace-${slot}`);
     assert.equal(dag.relativeFileLoc, 'authoring_dag.py');
+    // What Open Source shows for a DAG whose file is not in the workspace: the server's copy.
+    assert.equal(await airflow3.getDagSource(dagId), goodDag);
 
     if (airflow2) {
       const client = airflow2;
@@ -191,6 +193,7 @@ describe('writing a DAG in a linked workspace folder', () => {
         throw error;
       }));
       figures.push(`Airflow 2 API drops the error and has the DAG: ${seconds(performance.now() - fixedAt)} after the fix`);
+      assert.equal(await client.getDagSource(dagId), goodDag, 'Airflow 2 serves the source by the file token of the DAG\'s details');
     }
   });
 

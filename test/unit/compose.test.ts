@@ -183,7 +183,9 @@ describe('stack/compose/docker-compose.yml', () => {
     const named = new Set(Object.keys(compose.volumes ?? {}));
     for (const [name, svc] of services) {
       for (const volume of svc.volumes ?? []) {
-        const source = typeof volume === 'string' ? volume.split(':')[0] ?? '' : volume.source ?? '';
+        // With the default of ${VAR:-default} substituted, as Compose does when VAR is not set.
+        const written = typeof volume === 'string' ? volume.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1') : volume.source ?? '';
+        const source = typeof volume === 'string' ? written.split(':')[0] ?? '' : written;
         if (source.startsWith('.') || source.startsWith('/')) {
           assert.ok(existsSync(join(composeDir, source)), `${name}: bind mount ${source} does not exist`);
         } else {

@@ -40,6 +40,9 @@ export interface StackFile {
   serverPath: string;
 }
 
+/** How long what `stack.sh env` said is used before asking again. */
+const PATHS_MAX_AGE_MS = 60_000;
+
 function inside(file: string, folder: string): string | undefined {
   const rel = relative(folder, file);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
@@ -53,6 +56,8 @@ export class WorkspaceDagFolders implements vscode.Disposable {
   private readonly disposables: { dispose(): unknown }[] = [this.changed];
   private paths: StackDagPaths | undefined;
   private pathsError: string | undefined;
+  /** When `stack.sh env` was last asked (it is asked again after a minute: the stack may have restarted). */
+  private pathsReadAt = Number.NEGATIVE_INFINITY;
   private linked: LinkedFolder[] = [];
   private otherLinks: DagFolderLink[] = [];
   private problemList: string[] = [];
@@ -143,12 +148,6 @@ export class WorkspaceDagFolders implements vscode.Disposable {
     return this.again;
   }
 
-  /** Reads the stack's paths again (after a launch: the running Airflow 3 may read the slots now). */
-  async refreshStack(): Promise<void> {
-    this.paths = undefined;
-    await this.sync();
-  }
-
   private async wantedFolders(problems: string[]): Promise<{ folder: string; realFolder: string }[]> {
     const wanted: { folder: string; realFolder: string }[] = [];
     for (const workspaceFolder of vscode.workspace.workspaceFolders ?? []) {
@@ -174,7 +173,8 @@ export class WorkspaceDagFolders implements vscode.Disposable {
     const wanted = trusted ? await this.wantedFolders(problems) : [];
     // In Restricted Mode nothing is linked; the view still says what trusting would enable.
     this.restrictedFolders = !trusted && (await this.wantedFolders([])).length > 0;
-    if (!this.paths) {
+    if (Date.now() - this.pathsReadAt > PATHS_MAX_AGE_MS) {
+      this.pathsReadAt = Date.now();
       try {
         this.paths = await readStackDagPaths(this.stackScript, AbortSignal.timeout(20_000));
         this.pathsError = undefined;
