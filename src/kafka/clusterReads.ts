@@ -88,9 +88,9 @@ interface WireDescribedGroup {
 export type ReadError = Error & { type?: string };
 
 /**
- * Connections to the brokers of one cluster for one read: the bootstrap connection, and one
- * to each other broker a request must go to (a partition's leader, a group's coordinator),
- * opened when first needed. close() ends them all.
+ * Connections to the brokers of one cluster for reads: the bootstrap connection, and one to
+ * each other broker a request must go to (a partition's leader, a group's coordinator),
+ * opened when first needed and kept for the next reads. close() ends them all.
  */
 export class ClusterSession {
   private readonly seed: WireCluster;
@@ -143,7 +143,14 @@ export class ClusterSession {
     let other = this.others.get(nodeId);
     if (!other) {
       const cluster = createWireCluster({ ...this.config, brokers: [`${address.host}:${address.port}`] });
-      other = { cluster, broker: cluster.connect().then(() => connectedBroker(cluster)) };
+      const entry = { cluster, broker: cluster.connect().then(() => connectedBroker(cluster)) };
+      // A broker that could not be reached is tried again by the next read (kafkajs reconnects a
+      // connection that closed later by itself).
+      entry.broker.catch(() => {
+        if (this.others.get(nodeId) === entry) this.others.delete(nodeId);
+        cluster.disconnect().catch((error: unknown) => { this.logger.debug(`Closing the connection to broker ${nodeId} failed: ${error instanceof Error ? error.message : String(error)}`); });
+      });
+      other = entry;
       this.others.set(nodeId, other);
     }
     return other.broker;

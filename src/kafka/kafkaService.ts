@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger';
 import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
 import { registerKafkajsCodecs } from './compression';
 import { ClusterSession, readGroupDetails, readGroupList, readTopicDetails, toConfigEntries, type GroupReadOptions } from './clusterReads';
-import { kafkaErrorType, toKafkaError, topicNameProblem, type KafkaErrorContext } from './kafkaErrors';
+import { errorChain, kafkaErrorType, toKafkaError, topicNameProblem, type KafkaErrorContext } from './kafkaErrors';
 import { createWireCluster, metadataWithOfflinePartitions, protocolError, type WireCluster } from './kafkajsInternals';
 import { readPartitions } from './partitionReader';
 import { produceMessages } from './producer';
@@ -46,6 +46,11 @@ class DeadlineExceeded extends Error {
   }
 }
 
+/** A failure of the connection itself (refused, closed, reset), as opposed to an answer of the broker. */
+function isConnectionError(error: unknown): boolean {
+  return errorChain(error).some((e) => (typeof e.name === 'string' && /^KafkaJS(Connection|ConnectionClosed|BrokerNotFound)Error$/.test(e.name)) || (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH)$/.test(e.code)));
+}
+
 /** Orders names as the views list them: the collator of String.localeCompare, made once (10,000 names sort in a few ms). */
 const byName = new Intl.Collator();
 
@@ -54,6 +59,8 @@ export class KafkaService {
   private readonly kafka: Kafka;
   private readonly timeoutMs: number;
   private admin: Promise<Admin> | undefined;
+  /** The connections of the batched reads (describeTopics, listGroups, describeGroups), kept between reads like the admin's. */
+  private session: Promise<ClusterSession> | undefined;
   private readonly running = new Set<AbortController>();
   private disposed = false;
 
@@ -289,9 +296,12 @@ export class KafkaService {
     for (const controller of this.running) controller.abort();
     const admin = this.admin;
     this.admin = undefined;
+    const session = this.session;
+    this.session = undefined;
     if (admin) {
       await admin.then((a) => a.disconnect()).catch((error: unknown) => { this.logger.debug(`Closing the admin connection: ${String(error)}`); });
     }
+    if (session) await session.then((s) => s.close()).catch((error: unknown) => { this.logger.debug(`Closing the read connections: ${String(error)}`); });
   }
 
   private checkTopicName(name: string): void {
@@ -362,20 +372,50 @@ export class KafkaService {
     }
   }
 
-  /** A read over several brokers (src/kafka/clusterReads.ts) on connections of its own, closed after it. */
+  /**
+   * A read over several brokers (src/kafka/clusterReads.ts) on the service's read connections,
+   * opened on first use and kept, like the admin's (expanding a topic then costs no connection
+   * set-up). A connection that broke while idle (broker restarted, idle timeout) is noticed by
+   * the read that uses it: that read is repeated once on new connections.
+   */
   private async withSession<T>(context: KafkaErrorContext, call: (session: ClusterSession) => Promise<T>): Promise<T> {
     this.checkOpen();
-    const session = new ClusterSession(this.clientOptions, this.logger);
-    try {
-      await this.deadline(session.connect(), `connecting to ${this.config.brokers.join(', ')}`);
-      return await this.deadline(call(session), context.action);
-    } catch (error) {
-      const mapped = toKafkaError(error, this.config, context);
-      if (!(error instanceof WorkbenchError)) this.logger.warn(`${context.action} failed: ${mapped.message}`);
-      throw mapped;
-    } finally {
-      await session.close();
+    for (let attempt = 1; ; attempt++) {
+      const reused = this.session !== undefined;
+      const connecting = this.connectSession();
+      try {
+        const session = await this.deadline(connecting, `connecting to ${this.config.brokers.join(', ')}`);
+        return await this.deadline(call(session), context.action);
+      } catch (error) {
+        const broken = error instanceof DeadlineExceeded || isConnectionError(error);
+        if (broken) this.dropSession(connecting);
+        if (broken && reused && attempt === 1 && !(error instanceof DeadlineExceeded)) {
+          this.logger.debug(`${context.action}: the read connection broke (${describeError(error)}); once more on a new one`);
+          continue;
+        }
+        const mapped = toKafkaError(error, this.config, context);
+        if (!(error instanceof WorkbenchError)) this.logger.warn(`${context.action} failed: ${mapped.message}`);
+        throw mapped;
+      }
     }
+  }
+
+  private connectSession(): Promise<ClusterSession> {
+    if (!this.session) {
+      const session = new ClusterSession(this.clientOptions, this.logger);
+      const connected = session.connect().then(() => session);
+      this.session = connected;
+      connected.catch(() => {
+        if (this.session === connected) this.session = undefined;
+        void session.close();
+      });
+    }
+    return this.session;
+  }
+
+  private dropSession(which: Promise<ClusterSession>): void {
+    if (this.session === which) this.session = undefined;
+    which.then((s) => s.close()).catch((error: unknown) => { this.logger.debug(`Closing the read connections failed: ${describeError(error)}`); });
   }
 
   /**

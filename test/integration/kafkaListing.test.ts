@@ -4,7 +4,9 @@
  * groups listed and described with their lag through the batched requests (FindCoordinator
  * v4, OffsetFetch v8) and through one request per group (what brokers before Kafka 3.0 get),
  * both checked against kcat and against Kafka's own kafka-consumer-groups.sh. The groups are
- * made by kcat consumers; topics and groups are unique to the run and deleted at the end.
+ * made by kcat consumers; topics and groups are unique to the run and deleted at the end. The
+ * service keeps its read connections: a private broker killed and started again between two
+ * reads gives a clear error while it is down, and the same service reads again once it is back.
  *
  *   bash stack/native/stack.sh up kafka
  *   node --import tsx --test --test-concurrency=1 test/integration/kafkaListing.test.ts
@@ -12,15 +14,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaService } from '../../src/kafka/kafkaService';
-import type { GroupDetails } from '../../src/kafka/types';
+import type { GroupDetails, TopicDetails } from '../../src/kafka/types';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { probeTcp } from '../../src/stack/health';
 import { removeTestTopics } from '../support/testTopics';
-import { kafkaClassPath, kafkaToolsLogging, runKcat } from './kafkaTools';
+import { freePorts, kafkaClassPath, kafkaToolsLogging, runKcat } from './kafkaTools';
+import { ThrowawayBroker } from './throwawayBroker';
 
 const BROKER = '127.0.0.1:9092';
 const RUN = `wb-list-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -157,5 +163,46 @@ describe('Kafka view listings against the native broker', { concurrency: false }
     assert.equal(tool.get(groups.partway), 6n);
     assert.equal(BigInt(details(groups.partway).totalLag), tool.get(groups.partway));
     assert.equal(BigInt(details(groups.done).totalLag), tool.get(groups.done) ?? 0n);
+  });
+});
+
+describe('Kafka view listings when the broker restarts', { concurrency: false }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wb-kafka-restart-'));
+  const broker = new ThrowawayBroker(dir, 'restarted broker');
+  let port = 0;
+  let restarted: KafkaService | undefined;
+
+  after(async () => {
+    await restarted?.dispose();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers with a clear error while the broker is down, and reads again on the same service once it is back', async () => {
+    const [clientPort, controllerPort] = await freePorts(2);
+    port = clientPort ?? 0;
+    broker.configure({ controllerPort: controllerPort ?? 0, listeners: `PLAINTEXT://127.0.0.1:${port}`, interBrokerListener: 'PLAINTEXT', protocolMap: 'PLAINTEXT:PLAINTEXT', extra: [] });
+    await broker.start([port]);
+    restarted = new KafkaService({ name: 'Restarted', brokers: [`127.0.0.1:${port}`], ssl: false, saslMechanism: 'none', clientId: 'workbench-it', requestTimeoutMs: 5000 }, silentLogger);
+    const topic = `${RUN}-restart`;
+    await restarted.createTopic({ name: topic, partitions: 2, replicationFactor: 1 });
+    const before = (await restarted.describeTopics([topic])).get(topic);
+    assert.ok(before && !(before instanceof Error), 'described before the restart');
+
+    await broker.stop();
+    const down = Date.now();
+    await assert.rejects(restarted.describeTopics([topic]), (error: unknown) => error instanceof WorkbenchError && error.message.includes(`127.0.0.1:${port}`));
+    assert.ok(Date.now() - down < 20_000, 'the error comes within the request timeout');
+
+    await broker.start([port]);
+    let after: TopicDetails | Error | undefined;
+    for (let i = 0; i < 60; i++) {
+      after = await restarted.describeTopics([topic]).then((d) => d.get(topic), (error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      if (after !== undefined && !(after instanceof Error)) break;
+      await sleep(1000);
+    }
+    assert.ok(after !== undefined && !(after instanceof Error), `described after the restart; last: ${after instanceof Error ? after.message : 'nothing'}`);
+    assert.deepEqual(after.partitionInfo.map((p) => p.partition), [0, 1]);
+    assert.deepEqual((await restarted.listGroups()).length, 0);
   });
 });
