@@ -300,12 +300,24 @@ export class Workbench {
     await row.click();
   }
 
-  /** Answer an open input box (showInputBox) with text and Enter. */
+  /**
+   * Answer an open input box (showInputBox) with text and Enter, and wait until the answer was
+   * taken: the box closed, or the next step replaced it (another title or an emptied input).
+   * Without the wait, the next answer could be typed into this same step while it still checks
+   * the first one (VS Code 1.139 on a loaded machine: "3" partitions became "1").
+   */
   async answerInput(text: string): Promise<void> {
     const input = this.quickInput.locator('input.input');
     await expect(input).toBeVisible();
+    const title = (await this.quickInputTitle.count()) > 0 ? await this.quickInputTitle.innerText() : '';
     await input.fill(text);
     await input.press('Enter');
+    await expect.poll(async () => {
+      if (!(await this.quickInput.isVisible())) return 'taken';
+      const now = (await this.quickInputTitle.count()) > 0 ? await this.quickInputTitle.innerText() : '';
+      if (now !== title) return 'taken';
+      return (await input.inputValue()) === text ? 'still in the box' : 'taken';
+    }, { message: `the input box did not take "${text}" (is it refused? see its message)`, timeout: 30_000 }).toBe('taken');
   }
 
   /** The title of the open quick input (a command's quick pick or input box). */
