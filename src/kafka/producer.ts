@@ -101,6 +101,17 @@ function recordSizeBound(record: BatchRecord): number {
   return size;
 }
 
+/** Puts acknowledged records in input order in linear time (each index occurs once): a sort of 1,000,000 took ~0.3 s. */
+function inInputOrder(records: ProducedRecord[]): void {
+  let max = -1;
+  for (const r of records) if (r.index > max) max = r.index;
+  const slots = new Array<ProducedRecord | undefined>(max + 1);
+  for (const r of records) slots[r.index] = r;
+  let at = 0;
+  for (const r of slots) if (r !== undefined) records[at++] = r;
+  records.length = at;
+}
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<ProduceMessage> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -272,8 +283,15 @@ export async function produceMessages(
       batch.indices.forEach((index) => records.push({ index, partition: batch.partition, offset: '-1' }));
       return;
     }
-    const base = BigInt(baseOffset);
-    batch.indices.forEach((index, i) => records.push({ index, partition: batch.partition, offset: (base + BigInt(i)).toString() }));
+    const base = Number(baseOffset);
+    const { partition, indices } = batch;
+    if (Number.isSafeInteger(base + indices.length)) {
+      // A Number is exact here and far cheaper than a BigInt per message.
+      for (let i = 0; i < indices.length; i++) records.push({ index: indices[i] as number, partition, offset: String(base + i) });
+      return;
+    }
+    const big = BigInt(baseOffset);
+    indices.forEach((index, i) => records.push({ index, partition, offset: (big + BigInt(i)).toString() }));
   };
 
   /** Reports a batch the broker refused with `errorCode`: not written. */
@@ -692,39 +710,60 @@ export async function produceMessages(
     for (const batch of batches) await dispatch(batch);
   };
 
-  const enqueue = async (message: ProduceMessage, index: number): Promise<void> => {
+  /** The producer's clock for message timestamps, read every 256 messages and after every wait (a read per message cost more than the rest of enqueue). */
+  let clock = Date.now();
+  /** Adds one message to its partition's batch; returns a promise only when a full batch must be dispatched first. */
+  const enqueue = (message: ProduceMessage, index: number): Promise<void> | undefined => {
     if (message.partition !== undefined && (!Number.isInteger(message.partition) || message.partition < 0 || message.partition >= partitionCount)) {
       errors.push({ index, message: `failed: ${partitionProblem(topic, partitionCount, message.partition)}` });
-      return;
+      return undefined;
     }
-    const record = toBatchRecord(message, Date.now());
+    if ((index & 255) === 0) clock = Date.now();
+    const record = toBatchRecord(message, clock);
     // An upper bound is enough to fill batches; the exact size is worked out only near the limit.
     const size = recordSizeBound(record);
     if (compressor.codec === 0 && RECORD_BATCH_OVERHEAD + size > setup.maxMessageBytes) {
       const exact = RECORD_BATCH_OVERHEAD + recordSize(record, 0, record.timestamp);
       if (exact > setup.maxMessageBytes) {
         errors.push({ index, message: sizeProblem(index, exact) });
-        return;
+        return undefined;
       }
     }
     const sticky = message.partition === undefined && (message.key === undefined || message.key === null);
     const partition = sticky
       ? (stickyChoices[stickyIndex] as number)
       : partitioner({ topic, partitionMetadata, message: { key: message.key ?? null, value: message.value, partition: message.partition } });
-    let batch = pending.get(partition);
+    const add = (batch: PendingBatch): void => {
+      batch.indices.push(index);
+      batch.records.push(record);
+      batch.bytes += size;
+    };
+    const batch = pending.get(partition);
     if (batch && (batch.bytes + size > batchLimit || batch.records.length >= tuning.batchRecords)) {
       pending.delete(partition);
       if (sticky) stickyIndex = (stickyIndex + 1) % stickyChoices.length;
-      await dispatch(batch);
-      batch = undefined;
+      const next: PendingBatch = { partition, indices: [], records: [], bytes: 0 };
+      add(next);
+      return dispatch(batch).then(() => {
+        // After the wait: a batch of this partition may have been started meanwhile (a flush).
+        clock = Date.now();
+        const current = pending.get(partition);
+        if (current) {
+          current.indices.push(...next.indices);
+          current.records.push(...next.records);
+          current.bytes += next.bytes;
+        } else {
+          pending.set(partition, next);
+        }
+      });
     }
-    if (!batch) {
-      batch = { partition, indices: [], records: [], bytes: 0 };
-      pending.set(partition, batch);
+    if (batch) add(batch);
+    else {
+      const fresh: PendingBatch = { partition, indices: [], records: [], bytes: 0 };
+      add(fresh);
+      pending.set(partition, fresh);
     }
-    batch.indices.push(index);
-    batch.records.push(record);
-    batch.bytes += size;
+    return undefined;
   };
 
   const source: Iterable<ProduceMessage> | AsyncIterable<ProduceMessage> = messages;
@@ -737,14 +776,16 @@ export async function produceMessages(
         if (signal?.aborted || fatal !== undefined) break;
         if (rate > 0) await pace(read);
         if (signal?.aborted) break;
-        await enqueue(message, read++);
+        const wait = enqueue(message, read++);
+        if (wait) await wait;
       }
     } else {
       for (const message of source) {
         if (signal?.aborted || fatal !== undefined) break;
         if (rate > 0) await pace(read);
         if (signal?.aborted) break;
-        await enqueue(message, read++);
+        const wait = enqueue(message, read++);
+        if (wait) await wait;
       }
     }
   } finally {
@@ -767,7 +808,7 @@ export async function produceMessages(
     }
   }
 
-  records.sort((a, b) => a.index - b.index);
+  inInputOrder(records);
   errors.sort((a, b) => a.index - b.index);
   const idempotence: IdempotenceReport | undefined = producer
     ? { producerId: producer.producerId.toString(), producerEpoch: producer.producerEpoch, ...tally }
