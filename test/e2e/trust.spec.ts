@@ -34,6 +34,9 @@ test.describe('an untrusted folder', () => {
       ],
     }, null, 2));
     fs.writeFileSync(path.join(folder, 'README.md'), '# A repository cloned from elsewhere\n');
+    // Its dags/ folder, which kafkaAirflow.stack.dagFolders would link to the local stack once trusted.
+    fs.mkdirSync(path.join(folder, 'dags'));
+    fs.writeFileSync(path.join(folder, 'dags', 'cloned_dag.py'), 'from airflow.sdk import DAG\n\nwith DAG("kaw_e2e_cloned_dag", schedule=None):\n    pass\n');
     const userSettings = path.join(tempDir, 'user-settings.json');
     fs.writeFileSync(userSettings, JSON.stringify({
       'workbench.sideBar.location': 'left',
@@ -74,6 +77,16 @@ test.describe('an untrusted folder', () => {
     });
     await wb.widenSideBar(760);
     await wb.saveReadmeScreenshot('restricted-mode');
+
+    await test.step('its DAG file is not linked, checked, tested or run: the CodeLens and the DAGs view say trusting enables it', async () => {
+      const input = await wb.openCommandPalette();
+      await input.fill('cloned_dag.py');
+      await wb.pickQuickItem('cloned_dag.py');
+      await expect(wb.editorPart.locator('.codelens-decoration a', { hasText: /Restricted Mode: trust this folder to check, test and run this DAG/ })).toBeVisible({ timeout: 60_000 });
+      await expect(wb.editorPart.locator('.codelens-decoration a', { hasText: /^\s*(Trigger|Test)\s*$/ })).toHaveCount(0);
+      await wb.expandView('DAGs');
+      await expect(wb.view('DAGs')).toContainText('Restricted Mode: the workspace\'s DAG folders are not linked to the local stack', { timeout: 60_000 });
+    });
 
     await test.step('trusting the folder makes its connections count', async () => {
       await wb.treeRow('Kafka', /^Restricted Mode:/).click();
