@@ -96,7 +96,10 @@ describe('writing a DAG in a linked workspace folder', () => {
     await airflow3.serverInfo();
     if (withAirflow2) {
       airflow2 = new AirflowClient({ name: 'Local Airflow 2', url: env.get('KAW_AIRFLOW2_URL') ?? 'http://127.0.0.1:8081', ...credentials }, silentLogger);
-      await airflow2.serverInfo();
+      // Its processes hide their environment, so its DAG folder is read from where a bundled DAG's file is.
+      const hello = await airflow2.getDag('workbench_test_hello');
+      assert.ok(hello.fileLoc?.startsWith(`${paths.airflow2DagsDir}/`),
+        `The running Airflow 2 reads ${hello.fileLoc ?? '?'}, not ${paths.airflow2DagsDir} with the workspace DAG slots (it was started by an older stack.sh): restart it with "bash stack/native/stack.sh down airflow2 && bash stack/native/stack.sh up airflow2"`);
     }
     folder = await mkdtemp(join(tmpdir(), 'kaw-dag-authoring-'));
     file = join(folder, 'authoring_dag.py');
