@@ -1,7 +1,8 @@
 /**
  * Inspector read speed and memory: fills a topic with 100,000 messages of about 1 KB, then
  * times KafkaService.browse (from the beginning, maxMessages 100,000, partitions assigned,
- * no group) into a MessageBuffer: time to the first batch, time to all, and the process's
+ * no group) into a MessageBuffer, each record written into it as it is decoded (the buffer
+ * is the read's sink, as in the inspector): time to the first batch, time to all, and the process's
  * RSS and heap afterwards, beside `kcat -C -o beginning -e -q -c 100000 > /dev/null` reading
  * the same topic in the same run (interleaved). Prints each run, medians and the ratio.
  * Targets: first rows < 300 ms, all < 5 s, memory < 300 MB. The topic is filled by one child
@@ -63,10 +64,9 @@ async function browseOnce(topic: string): Promise<void> {
       maxMessages: MESSAGES,
       follow: false,
       signal: new AbortController().signal,
-      onRecords: (records) => {
+      sink: buffer.sink(topic, () => {
         if (firstMs === 0) firstMs = performance.now() - started;
-        buffer.append(records);
-      },
+      }),
     });
     const allMs = performance.now() - started;
     if (summary.delivered !== MESSAGES || buffer.size !== MESSAGES) throw new Error(`Read ${summary.delivered}, buffer holds ${buffer.size}`);

@@ -10,18 +10,23 @@
  *   place by src/kafka/recordBatch.ts. kafkajs's own decoder made four objects, a Long and
  *   two Buffer views per record and was most of a large read's time and garbage. Messages
  *   of the pre-0.11 format (magic 0 and 1) still go through kafkajs's message-set decoder.
+ *   The Fetch connection's answers are received into reused buffers (AnswerReceiver), and
+ *   plain TCP sockets read into one reused buffer each (readingSocketFactory): reading
+ *   1,000,000 messages of 1 KB otherwise left about 2 GB of buffers to the garbage collector.
  * - Producing: kafkajs's producer encodes every record through several small intermediate
  *   buffers and tops out near 75,000 messages/s of 512 bytes on the reference machine. We
  *   encode whole record batches ourselves (src/kafka/recordBatch.ts) and send them as a
- *   Produce request (v3, or v7 for zstd batches: brokers refuse zstd below v7, KIP-110) on
- *   the broker's own connection, reusing kafkajs's response decoders.
+ *   Produce request (v3, or v7 for zstd batches: brokers refuse zstd below v7, KIP-110)
+ *   through the broker connection's own request queue, its bytes written straight to the
+ *   socket, reusing kafkajs's response decoders.
  * - Idempotent producing: the producer id and epoch come from the broker's InitProducerId
  *   (API key 22, v0/v1) sent the same way, its error code read here rather than logged by
  *   kafkajs (a fresh broker answers COORDINATOR_LOAD_IN_PROGRESS once, which is no error);
  *   the batches carry them (src/kafka/producer.ts keeps the sequence numbers).
  *
- * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit test
- * test/unit/kafkaInternals.test.ts fails when a shape used here changes.
+ * Everything here is pinned to kafkajs 2.2.x (package.json: ^2.2.4); the unit tests
+ * test/unit/kafkaInternals.test.ts and kafkaFetchDecode.test.ts and the integration test
+ * test/integration/kafkajsInternals.test.ts fail when a shape used here changes.
  */
 import * as net from 'node:net';
 import type { KafkaConfig, ISocketFactory, logCreator } from 'kafkajs';

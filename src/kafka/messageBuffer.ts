@@ -402,17 +402,20 @@ export class MessageBuffer {
 
   /** Seals the full slabs that the rows still expected would not push out. */
   private sealSurvivors(): void {
-    const averageRow = this.nextSeq > 0 ? this.addedBytes / this.nextSeq : 0;
-    const stillComing = this.expectedRows * averageRow;
     const open = this.openSlab();
     for (const slab of this.slabs) {
       if (slab === open) break;
-      if (!slab.bytes) continue;
-      // Bytes that will have arrived after this slab began, once the read ends.
-      const after = this.addedBytes - slab.startTotal + stillComing;
-      if (this.whenFull === 'keepNewest' && after > this.limits.maxBytes * SEAL_MARGIN) continue;
-      this.seal(slab);
+      if (slab.bytes && this.willStay(slab)) this.seal(slab);
     }
+  }
+
+  /** Whether the rows the read still expects leave this full slab in the buffer. */
+  private willStay(slab: Slab): boolean {
+    if (this.whenFull !== 'keepNewest') return true;
+    const averageRow = this.nextSeq > 0 ? this.addedBytes / this.nextSeq : 0;
+    // Bytes that will have arrived after this slab began, once the read ends.
+    const after = this.addedBytes - slab.startTotal + this.expectedRows * averageRow;
+    return after <= this.limits.maxBytes * SEAL_MARGIN;
   }
 
   /** Copies one record into the slabs and the typed arrays; returns its sequence number. */
@@ -495,7 +498,11 @@ export class MessageBuffer {
   private slabWithRoom(rowBytes: number): number {
     const last = this.openSlab();
     if (last?.bytes && last.text === undefined && last.used + rowBytes <= last.bytes.length) return this.firstSlab + this.slabs.length - 1;
-    if (last) last.endSeq = this.nextSeq;
+    if (last) {
+      last.endSeq = this.nextSeq;
+      // A full slab that stays is sealed now, so its Buffer takes the next rows (fresh memory costs a page fault a page).
+      if (last.bytes && last.text === undefined && this.willStay(last)) this.seal(last);
+    }
     if (this.whenFull === 'keepNewest') this.pendingEvicted += this.evictToLimits(rowBytes + ROW_OVERHEAD_BYTES);
     const capacity = Math.max(this.nextSlabBytes, rowBytes);
     this.nextSlabBytes = Math.min(this.nextSlabBytes * 2, SLAB_MAX_BYTES);

@@ -425,7 +425,7 @@ export async function readPartitions(cluster: WireCluster, options: BrowseOption
         try {
           for (const [cursor, chunk] of chunks) await walk(cursor, chunk);
         } finally {
-          if (!options.follow) sink.expect?.(remainingRecords());
+          if (!options.follow) sink.expect?.(Math.min(remainingRecords(), options.maxMessages - run.delivered));
           sink.flush();
         }
       } finally {
