@@ -44,6 +44,7 @@ const RUN_TIMEOUT = 150_000;
 async function focusOnAirflowViews(wb: Workbench): Promise<void> {
   await wb.collapseViews(['Kafka', 'Message History', 'Stack']);
   await wb.widenSideBar(560);
+  await wb.growView('DAGs', 420);
 }
 
 /** Connects to the local stack and shows its DAGs, filtered to `filter` (the connection row expanded). */

@@ -198,9 +198,14 @@ export class Workbench {
 
   /** Click an inline action of a row, by its title (the actions show when the row is hovered or selected). */
   async clickInlineAction(row: Locator, title: string): Promise<void> {
-    await row.hover();
     const action = row.locator(`.actions .action-label[aria-label="${cssString(title)}"]`);
-    await expect(action).toBeVisible();
+    // A row redrawn under the mouse (its data arrived) loses the hover and hides its actions
+    // again (seen in VS Code 1.100 while a DAG list refreshed): hover it again, as a person would.
+    await expect(async () => {
+      await this.page.mouse.move(0, 0);
+      await row.hover();
+      await expect(action).toBeVisible({ timeout: 5_000 });
+    }, `the inline action "${title}" shows on the hovered row`).toPass({ timeout: 60_000 });
     await action.click();
   }
 
@@ -221,6 +226,24 @@ export class Workbench {
         await expect(header).toHaveAttribute('aria-expanded', 'false');
       }
     }
+  }
+
+  /**
+   * Drag the edge below a view down until the view is at least `height` pixels tall (as far as
+   * the view below can give). A tree draws only the rows in sight, and when other views are
+   * collapsed VS Code (1.100 and 1.139 alike) gives their room to the view below, not this one:
+   * the DAGs view kept 7 or 8 rows while Datasets got the rest.
+   */
+  async growView(title: string, height: number): Promise<void> {
+    const t = cssString(title);
+    const header = this.page.locator(`.pane-header[aria-label="${t} Section"], .pane-header[aria-label^="${t} - "]`);
+    const box = await this.sideBar.locator('.pane').filter({ has: header }).boundingBox();
+    if (!box || box.height >= height) return;
+    const x = box.x + box.width / 2;
+    await this.page.mouse.move(x, box.y + box.height + 1);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x, box.y + height, { steps: 8 });
+    await this.page.mouse.up();
   }
 
   /** Drag the side bar's edge until it is at least `width` pixels wide (screenshots then show rows whole). */
