@@ -13,7 +13,7 @@ import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
 import { registerKafkajsCodecs } from './compression';
 import { ClusterSession, readGroupDetails, readGroupList, readTopicDetails, toConfigEntries, type GroupReadOptions } from './clusterReads';
 import { errorChain, kafkaErrorType, toKafkaError, topicNameProblem, type KafkaErrorContext } from './kafkaErrors';
-import { createWireCluster, metadataWithOfflinePartitions, protocolError, type WireCluster } from './kafkajsInternals';
+import { createWireCluster, protocolError, type WireCluster } from './kafkajsInternals';
 import { readPartitions } from './partitionReader';
 import { produceMessages } from './producer';
 import type {
@@ -88,11 +88,11 @@ export class KafkaService {
     });
   }
 
-  /** Every topic with its partition count and replication factor, sorted by name. */
+  /** Every topic with its partition count and replication factor, sorted by name (one Metadata request on the read connection). */
   async listTopics(): Promise<TopicSummary[]> {
-    return this.withWireCluster({ action: 'listing topics' }, async (cluster) => {
+    return this.withSession({ action: 'listing topics' }, async (session) => {
       // Partition errors allowed: a partition without a leader must not hide every topic.
-      const metadata = await metadataWithOfflinePartitions(cluster, []);
+      const metadata = await session.metadata([]);
       const failed = metadata.topicMetadata.find((t) => t.topicErrorCode !== 0);
       if (failed) throw protocolError(failed.topicErrorCode);
       return metadata.topicMetadata
@@ -356,20 +356,6 @@ export class KafkaService {
     this.admin = undefined;
     // A connect that failed was logged where it failed; a failed disconnect is only worth a debug line.
     admin?.then((a) => a.disconnect()).catch((error: unknown) => { this.logger.debug(`Closing the admin client failed: ${describeError(error)}`); });
-  }
-
-  /** A short-lived kafkajs Cluster for one metadata call. */
-  private async withWireCluster<T>(context: KafkaErrorContext, call: (cluster: WireCluster) => Promise<T>): Promise<T> {
-    this.checkOpen();
-    const cluster = createWireCluster(this.clientOptions);
-    try {
-      await this.deadline(cluster.connect(), `connecting to ${this.config.brokers.join(', ')}`);
-      return await this.deadline(call(cluster), context.action);
-    } catch (error) {
-      throw toKafkaError(error, this.config, context);
-    } finally {
-      await cluster.disconnect().catch((error: unknown) => { this.logger.debug(`Closing the connection after ${context.action} failed: ${describeError(error)}`); });
-    }
   }
 
   /**
