@@ -130,37 +130,70 @@ export function recordSize(record: BatchRecord, offsetDelta: number, baseTimesta
   return varintSize(bodyLength) + bodyLength;
 }
 
-/** Lays out every record once: the sizes are reused when writing. */
-function planRecords(records: readonly BatchRecord[], baseTimestamp: number): { layouts: RecordLayout[]; total: number } {
-  const layouts: RecordLayout[] = new Array<RecordLayout>(records.length);
+/** The sizes of a batch's records, worked out once and reused when writing: typed arrays, no object per record. */
+interface BatchLayout {
+  keyLengths: Int32Array;
+  valueLengths: Int32Array;
+  bodyLengths: Int32Array;
+  /** Name and value length of every header of every record, in order. */
+  headerLengths: number[];
+  total: number;
+}
+
+/** Lays out every record once. */
+function planRecords(records: readonly BatchRecord[], baseTimestamp: number): BatchLayout {
+  const count = records.length;
+  const keyLengths = new Int32Array(count);
+  const valueLengths = new Int32Array(count);
+  const bodyLengths = new Int32Array(count);
+  const headerLengths: number[] = [];
   let total = 0;
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < count; i++) {
     const record = records[i] as BatchRecord;
-    const layout = layoutRecord(record, i, record.timestamp - baseTimestamp);
-    layouts[i] = layout;
-    total += varintSize(layout.bodyLength) + layout.bodyLength;
+    const keyLength = record.key === null ? -1 : byteLength(record.key);
+    const valueLength = record.value === null ? -1 : byteLength(record.value);
+    let bodyLength =
+      1 +
+      varintSize(record.timestamp - baseTimestamp) +
+      varintSize(i) +
+      varintSize(keyLength) +
+      Math.max(keyLength, 0) +
+      varintSize(valueLength) +
+      Math.max(valueLength, 0) +
+      varintSize(record.headers.length);
+    for (const [name, value] of record.headers) {
+      const nameLength = Buffer.byteLength(name, 'utf8');
+      const headerValueLength = byteLength(value);
+      headerLengths.push(nameLength, headerValueLength);
+      bodyLength += varintSize(nameLength) + nameLength + varintSize(headerValueLength) + headerValueLength;
+    }
+    keyLengths[i] = keyLength;
+    valueLengths[i] = valueLength;
+    bodyLengths[i] = bodyLength;
+    total += varintSize(bodyLength) + bodyLength;
   }
-  return { layouts, total };
+  return { keyLengths, valueLengths, bodyLengths, headerLengths, total };
 }
 
 /** Writes the records section (no batch header) at `offset`. */
-function writeRecords(buffer: Buffer, offset: number, records: readonly BatchRecord[], layouts: readonly RecordLayout[], baseTimestamp: number): void {
+function writeRecords(buffer: Buffer, offset: number, records: readonly BatchRecord[], layout: BatchLayout, baseTimestamp: number): void {
+  let h = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as BatchRecord;
-    const layout = layouts[i] as RecordLayout;
-    offset = writeVarint(buffer, offset, layout.bodyLength);
+    const keyLength = layout.keyLengths[i] as number;
+    const valueLength = layout.valueLengths[i] as number;
+    offset = writeVarint(buffer, offset, layout.bodyLengths[i] as number);
     buffer[offset++] = 0;
     offset = writeVarint(buffer, offset, record.timestamp - baseTimestamp);
     offset = writeVarint(buffer, offset, i);
-    offset = writeVarint(buffer, offset, layout.keyLength);
-    if (record.key !== null) offset = writeBytes(buffer, offset, record.key, layout.keyLength);
-    offset = writeVarint(buffer, offset, layout.valueLength);
-    if (record.value !== null) offset = writeBytes(buffer, offset, record.value, layout.valueLength);
+    offset = writeVarint(buffer, offset, keyLength);
+    if (record.key !== null) offset = writeBytes(buffer, offset, record.key, keyLength);
+    offset = writeVarint(buffer, offset, valueLength);
+    if (record.value !== null) offset = writeBytes(buffer, offset, record.value, valueLength);
     offset = writeVarint(buffer, offset, record.headers.length);
-    for (let h = 0; h < record.headers.length; h++) {
-      const [name, value] = record.headers[h] as [string, string | Buffer];
-      const nameLength = layout.headerLengths[2 * h] as number;
-      const headerValueLength = layout.headerLengths[2 * h + 1] as number;
+    for (const [name, value] of record.headers) {
+      const nameLength = layout.headerLengths[h++] as number;
+      const headerValueLength = layout.headerLengths[h++] as number;
       offset = writeVarint(buffer, offset, nameLength);
       offset = writeBytes(buffer, offset, name, nameLength);
       offset = writeVarint(buffer, offset, headerValueLength);
@@ -217,9 +250,9 @@ export function readBatchProducer(batch: Buffer): ProducerStamp {
 export function encodeRecordBatch(records: readonly BatchRecord[], producer: ProducerStamp = NO_PRODUCER): Buffer {
   if (records.length === 0) throw new RangeError('A record batch needs at least one record.');
   const [baseTimestamp, maxTimestamp] = timestampRange(records);
-  const { layouts, total } = planRecords(records, baseTimestamp);
-  const buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + total);
-  writeRecords(buffer, RECORD_BATCH_OVERHEAD, records, layouts, baseTimestamp);
+  const layout = planRecords(records, baseTimestamp);
+  const buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + layout.total);
+  writeRecords(buffer, RECORD_BATCH_OVERHEAD, records, layout, baseTimestamp);
   writeHeader(buffer, records.length, CODEC_ATTRIBUTE.none, baseTimestamp, maxTimestamp, producer);
   return buffer;
 }
@@ -236,9 +269,9 @@ export async function encodeCompressedRecordBatch(
 ): Promise<Buffer> {
   if (records.length === 0) throw new RangeError('A record batch needs at least one record.');
   const [baseTimestamp, maxTimestamp] = timestampRange(records);
-  const { layouts, total } = planRecords(records, baseTimestamp);
-  const plain = Buffer.allocUnsafe(total);
-  writeRecords(plain, 0, records, layouts, baseTimestamp);
+  const layout = planRecords(records, baseTimestamp);
+  const plain = Buffer.allocUnsafe(layout.total);
+  writeRecords(plain, 0, records, layout, baseTimestamp);
   const compressed = await compress(plain);
   const buffer = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + compressed.length);
   compressed.copy(buffer, RECORD_BATCH_OVERHEAD);
