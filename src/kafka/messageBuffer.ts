@@ -782,8 +782,10 @@ export class MessageBuffer {
     return [...seen].sort((a, b) => a - b);
   }
 
-  /** Drops every row and restarts the sequence numbers; keeps the filter. */
+  /** Drops every row (their memory given back at once) and restarts the sequence numbers; keeps the filter. */
   clear(): void {
+    for (const slab of this.slabs) if (slab.bytes) releaseSlabBytes(slab.bytes);
+    for (const bytes of this.pool.splice(0)) releaseSlabBytes(bytes);
     this.segments = [];
     this.firstSegment = 0;
     this.slabs = [];
