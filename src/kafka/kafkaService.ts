@@ -154,15 +154,44 @@ export class KafkaService {
     }
     const configText = configEntries.map((e) => `${e.name}=${e.value}`).join(', ');
     const context = { action: `creating topic "${options.name}"${configText === '' ? '' : ` with ${configText}`}`, topic: options.name };
-    const created = await this.withAdmin(context, (admin) =>
-      admin.createTopics({
-        waitForLeaders: true,
+    const created = await this.withAdmin(context, async (admin) => {
+      // kafkajs's own waitForLeaders gives up with UNKNOWN_TOPIC_OR_PARTITION when a busy
+      // broker's metadata lags behind the controller; ask until every partition has a leader.
+      const made = await admin.createTopics({
+        waitForLeaders: false,
         timeout: this.timeoutMs,
         topics: [{ topic: options.name, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries }],
-      }),
-    );
+      });
+      if (made) await this.waitForLeaders(admin, options.name, options.partitions);
+      return made;
+    });
     if (!created) throw new WorkbenchError(`Topic "${options.name}" exists already on ${this.config.brokers.join(', ')}. Choose another name.`);
     this.logger.info(`Created topic ${options.name} (${options.partitions} partitions, replication ${options.replicationFactor})`);
+  }
+
+  /**
+   * Waits until the cluster's metadata shows `partitions` partitions of `topic`, each with a
+   * leader; a topic still unknown to the broker asked is asked again. Gives up after the
+   * request timeout with a sentence saying what was seen.
+   */
+  private async waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    let seen = 'the topic was not known yet';
+    for (;;) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        const found = metadata.topics.find((t) => t.name === topic);
+        const led = found?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+        if (found !== undefined && found.partitions.length === partitions && led === partitions) return;
+        seen = `${led} of ${partitions} partitions had a leader`;
+      } catch (error) {
+        if (kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new WorkbenchError(`Topic "${topic}" was created, but after ${Math.round(this.timeoutMs / 1000)} s ${seen}. Refresh the Kafka view in a moment; if it stays so, check the brokers' logs.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Deletes a topic (the caller asks the user to confirm first). */
