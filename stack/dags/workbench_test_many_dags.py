@@ -32,7 +32,7 @@ for index in range(_wanted_count()):
         schedule=None,
         start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
         catchup=False,
-        tags=["workbench-test", "workbench-many"],
+        tags=["workbench-many"],
     ) as generated:
         EmptyOperator(task_id="noop")
     globals()[dag_id] = generated
