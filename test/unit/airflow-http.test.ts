@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { listAllPages, mapWithConcurrency, toExtraObject, versionAtLeast, type PagingHint } from '../../src/airflow/airflowClient';
 import { BasicAuth, JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../../src/airflow/auth';
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
-import { AirflowHttp, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
+import { AirflowHttp, asksUncompressed, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
 import type { Page } from '../../src/airflow/types';
 import { CommandId } from '../../src/commands/ids';
 import { WorkbenchError } from '../../src/shared/errors';
@@ -41,6 +41,27 @@ describe('backoff', () => {
     assert.equal(backoffDelay(0, policy, () => 1), 300);
     assert.equal(backoffDelay(2, policy, () => 1), 1200);
     assert.equal(backoffDelay(10, policy, () => 1), 4000);
+  });
+});
+
+describe('compression', () => {
+  it('asks a server on this machine for plain answers and a server elsewhere for gzip', async () => {
+    assert.equal(asksUncompressed('http://127.0.0.1:8080'), true);
+    assert.equal(asksUncompressed('http://localhost:8080/airflow'), true);
+    assert.equal(asksUncompressed('http://[::1]:8080'), true);
+    assert.equal(asksUncompressed('https://airflow.example.com'), false);
+    assert.equal(asksUncompressed('not a url'), false);
+    const seen: (string | undefined)[] = [];
+    const url = await startFakeServer((request, response) => {
+      seen.push(request.headers['accept-encoding']);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new AirflowHttp(url, { logger: silentLogger, retry: FAST_RETRY }).json({ method: 'GET', path: '/api/v2/dags' });
+    const remote = new AirflowHttp(url, { logger: silentLogger, retry: FAST_RETRY });
+    remote.uncompressed = false;
+    await remote.json({ method: 'GET', path: '/api/v2/dags' });
+    assert.equal(seen[0], 'identity');
+    assert.match(seen[1] ?? '', /gzip/);
   });
 });
 
