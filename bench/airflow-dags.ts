@@ -1,7 +1,7 @@
 /**
  * Benchmark: listing 1,000 DAGs through AirflowClient.listAllDags, against the native stack.
  * It switches on the DAG generator (bench/lib/manyDags.ts), waits until the server lists the
- * generated DAGs, then times (median of 5 interleaved rounds, after one warm-up round):
+ * generated DAGs, then times (median of 15 rounds in random order, after a warm-up round):
  *   - pages of 100 three at a time (the client's default): again on the same client (as a
  *     refresh of the DAGs view: it remembers how long the list was and asks for every page at
  *     once) and on a new client (the first listing: it asks for the first two pages at once);
@@ -14,7 +14,7 @@
  * The generator is switched off at the end (also on Ctrl-C) and the benchmark waits until the
  * generated DAGs have gone stale and dropped out of the listing.
  *
- *   node --import tsx bench/airflow-dags.ts [--server v2|v1] [--count 1000] [--runs 5]
+ *   node --import tsx bench/airflow-dags.ts [--server v2|v1] [--count 1000] [--runs 15]
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -27,7 +27,7 @@ const run = promisify(execFile);
 async function main(): Promise<void> {
   const api = argument('server', 'v2') === 'v1' ? 'v1' : 'v2';
   const count = Number(argument('count', '1000'));
-  const runs = Number(argument('runs', '5'));
+  const runs = Number(argument('runs', '15'));
   const server = SERVERS[api];
   const client = newClient(api);
   const info = await client.serverInfo();

@@ -94,25 +94,39 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
 /**
  * Gives each DAG one run (Airflow 3): triggered, then marked with the state `stateOf` picks
  * (the generated DAGs are paused, so a run stays queued and nothing executes). Returns a
- * function that deletes those runs again.
+ * function that deletes those runs again; if giving them fails, the runs made so far are
+ * deleted before the error is passed on. Two at a time, and a request the server fails with
+ * 500 (concurrent updates of run rows can deadlock in its database) is repeated.
  */
 export async function giveRuns(dagIds: readonly string[], stateOf: (index: number) => 'success' | 'failed' | 'queued'): Promise<() => Promise<void>> {
   const auth = await authHeader('v2');
   const base = SERVERS.v2.url;
   const created: { dagId: string; runId: string }[] = [];
   const call = async (method: string, url: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(url, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
-    return text === '' ? undefined : JSON.parse(text);
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(url, { method, headers: { authorization: auth, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await response.text();
+      if (response.status >= 500 && attempt < 4) {
+        await sleep(500 * attempt);
+        continue;
+      }
+      if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+      return text === '' ? undefined : JSON.parse(text);
+    }
   };
-  await eachLimited(dagIds.map((dagId, index) => ({ dagId, index })), 4, async ({ dagId, index }) => {
-    const run = (await call('POST', `${base}/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, note: 'workbench benchmark' })) as { dag_run_id: string };
-    created.push({ dagId, runId: run.dag_run_id });
-    const state = stateOf(index);
-    if (state !== 'queued') await call('PATCH', `${base}/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(run.dag_run_id)}`, { state });
-  });
-  return async () => {
-    await eachLimited(created, 4, async ({ dagId, runId }) => { await call('DELETE', `${base}/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`); });
+  const deleteRuns = async (): Promise<void> => {
+    await eachLimited(created, 2, async ({ dagId, runId }) => { await call('DELETE', `${base}/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`); });
   };
+  try {
+    await eachLimited(dagIds.map((dagId, index) => ({ dagId, index })), 2, async ({ dagId, index }) => {
+      const run = (await call('POST', `${base}/api/v2/dags/${dagId}/dagRuns`, { logical_date: null, note: 'workbench benchmark' })) as { dag_run_id: string };
+      created.push({ dagId, runId: run.dag_run_id });
+      const state = stateOf(index);
+      if (state !== 'queued') await call('PATCH', `${base}/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(run.dag_run_id)}`, { state });
+    });
+  } catch (error) {
+    await deleteRuns();
+    throw error;
+  }
+  return deleteRuns;
 }

@@ -26,13 +26,19 @@ export function variant(what: string, work: () => Promise<unknown>, rounds?: num
 }
 
 /**
- * Times every variant round by round (A B C … A B C …) after one warm-up round, so a busy
- * moment on the shared machine hits all variants alike rather than one of them.
+ * Times every variant round by round after one warm-up round, each round in a new random
+ * order, so a busy moment on the shared machine hits all variants alike rather than one of
+ * them, and no variant always runs right after the same other one.
  */
 export async function timeInterleaved(variants: Variant[], runs: number, onRound?: (round: number) => void): Promise<void> {
   for (const v of variants) await v.work();
   for (let round = 0; round < runs; round++) {
-    for (const v of variants) {
+    const order = [...variants];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j] as Variant, order[i] as Variant];
+    }
+    for (const v of order) {
       if (v.rounds !== undefined && round >= v.rounds) continue;
       const started = performance.now();
       const result = await v.work();
