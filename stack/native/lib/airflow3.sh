@@ -142,9 +142,20 @@ airflow3_migrate() {
   log "airflow3: database migrated in $((SECONDS - t0))s"
 }
 
+# stack/sql applied to the history database, as the Compose file's airflow-init does: the
+# Message History view and the trace read message_history before any batch consumer has run.
+# Idempotent and quick when current (workbench_pipeline.migrate skips files it has applied).
+history_schema_apply() {
+  local out
+  out="$(cd "$KAW_STACK_DIR/plugins" && airflow3_env && python -m workbench_pipeline.migrate workbench_history 2>&1)" ||
+    { echo "$out" >&2; die "applying stack/sql to the history database failed (above); check PostgreSQL: stack/native/stack.sh status"; }
+  log "history database: ${out##*$'\n'}"
+}
+
 airflow3_start() {
   mkdir -p "$AIRFLOW3_HOME"
   airflow3_migrate
+  history_schema_apply
   local c running_dags
   running_dags="$(running_env airflow3-dag-processor AIRFLOW__CORE__DAGS_FOLDER || true)"
   if [[ -n "$running_dags" && "$running_dags" != "$KAW_STACK_DIR/dags" ]]; then
