@@ -24,6 +24,9 @@ import { removeTestTopics } from '../support/testTopics';
 
 const BROKER = '127.0.0.1:9092';
 const RUN = `wb-it-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+// Message timestamps a day back, on a whole minute: inside the broker's 7-day retention, so its
+// periodic retention check never deletes them in the middle of a test (it did with 2025 dates).
+const DAY_AGO = Math.floor((Date.now() - 86_400_000) / 60_000) * 60_000;
 const config: KafkaConnectionConfig = { name: 'Local stack', brokers: [BROKER], ssl: false, saslMechanism: 'none', clientId: 'workbench-it', requestTimeoutMs: 10_000 };
 
 const service = new KafkaService(config, silentLogger);
@@ -132,7 +135,7 @@ describe('KafkaService against the native broker', { concurrency: false }, () =>
 
   it('produces messages with keys, headers, timestamps and partitions that kcat reads back as reported', async () => {
     const topic = await newTopic('produce', 3);
-    const base = Date.UTC(2025, 5, 1, 12, 0, 0);
+    const base = DAY_AGO;
     const messages = Array.from({ length: 30 }, (_, i) => ({
       key: `order:${i % 7}`,
       value: JSON.stringify({ n: i, text: '<b>bold</b> & "quoted"' }),
@@ -226,7 +229,7 @@ describe('KafkaService against the native broker', { concurrency: false }, () =>
 
   it('browses from an offset, from a timestamp, the latest N and chosen partitions', async () => {
     const topic = await newTopic('positions', 2);
-    const base = Date.UTC(2025, 0, 1);
+    const base = DAY_AGO;
     const messages = Array.from({ length: 20 }, (_, i) => ({ value: `m${i}`, partition: i % 2, timestamp: base + i * 60_000 }));
     await service.produce(messages, { topic });
     const fromOffset = await browseAll(topic, { kind: 'offset', offset: '7' });
@@ -289,7 +292,7 @@ describe('KafkaService against the native broker', { concurrency: false }, () =>
   it('shows a group committed offsets and lag after a kcat consumer, and resets it once stopped', async () => {
     const topic = await newTopic('lag');
     const group = `${RUN}-group`;
-    await service.produce(Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, timestamp: Date.UTC(2025, 0, 1, 0, i) })), { topic });
+    await service.produce(Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, timestamp: DAY_AGO + i * 60_000 })), { topic });
     const consumed = await kcat(['-G', group, '-X', 'auto.offset.reset=earliest', '-X', 'enable.auto.commit=true', '-c', '4', '-q', '-f', '%s\n', topic]);
     assert.equal(consumed.code, 0, consumed.stderr);
     assert.equal(consumed.stdout.toString(), 'v0\nv1\nv2\nv3\n');
@@ -304,7 +307,7 @@ describe('KafkaService against the native broker', { concurrency: false }, () =>
     assert.equal((await service.describeGroup(group)).totalLag, '10');
     assert.deepEqual(await service.resetGroupOffsets(group, topic, { kind: 'latest' }), [{ partition: 0, offset: '10' }]);
     assert.equal((await service.describeGroup(group)).totalLag, '0');
-    assert.deepEqual(await service.resetGroupOffsets(group, topic, { kind: 'timestamp', timestamp: Date.UTC(2025, 0, 1, 0, 7) }), [{ partition: 0, offset: '7' }]);
+    assert.deepEqual(await service.resetGroupOffsets(group, topic, { kind: 'timestamp', timestamp: DAY_AGO + 7 * 60_000 }), [{ partition: 0, offset: '7' }]);
     const again = await kcat(['-G', group, '-e', '-q', '-f', '%s\n', topic]);
     assert.equal(again.stdout.toString(), 'v7\nv8\nv9\n', 'kcat resumes from the reset offset');
   });
