@@ -16,7 +16,7 @@ import type { ProducerTarget } from '../panels/producerPanel';
 import { summarizeRun } from '../panels/producerMessages';
 import { formatCount, plural } from '../views/kafka/presentation';
 import { CommandId } from './ids';
-import { pickConnection } from './kafka';
+import { pickConnection } from './kafkaPicks';
 
 export interface TemplateCommandDeps {
   log: Logger;

@@ -14,7 +14,6 @@ import {
   dagDescription,
   dagMatchesFilter,
   eventSource,
-  formatDuration,
   formatLogLines,
   formatTime,
   inRunOrder,
@@ -31,6 +30,7 @@ import {
   taskDescription,
 } from '../../src/views/airflow/presentation';
 import { addressFromQuery, addressToUriParts, type TaskLogAddress } from '../../src/views/airflow/taskLogAddress';
+import { formatDuration } from '../../src/shared/durations';
 
 function dag(overrides: Partial<Dag> = {}): Dag {
   return {

@@ -10,6 +10,7 @@ import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerH
 import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from '../../airflow/errors';
 import { systemErrorCode, userMessage, WorkbenchError } from '../../shared/errors';
 import { visibleTooltip } from '../../shared/visibleText';
+import { formatDuration } from '../../shared/durations';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {
@@ -53,16 +54,6 @@ export function isActiveRunState(state: string | null | undefined): boolean {
 /** A task that will still change state on its own. */
 export function isActiveTaskState(state: string | null | undefined): boolean {
   return state !== null && state !== undefined && ACTIVE_TASK_STATES.has(state);
-}
-
-/** "0.4 s", "12 s", "3 min 05 s", "2 h 07 min"; an em dash when unknown. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 10) return `${(Math.round(seconds * 10) / 10).toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  if (whole < 60) return `${whole} s`;
-  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
-  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 function parseTime(iso: string | null | undefined): Date | undefined {
