@@ -17,7 +17,7 @@ import { parseJsonObject } from '../shared/jsonObject';
 import { taggedLogger } from '../shared/logger';
 import type { DagNode, DagsNode, DagsTreeProvider, RunNode, TaskNode } from '../views/airflow/dagsTree';
 import type { DatasetsNode, DatasetsTreeProvider } from '../views/airflow/datasetsTree';
-import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../views/airflow/presentation';
+import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../airflow/presentation';
 import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';

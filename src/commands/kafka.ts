@@ -29,7 +29,7 @@ import {
   plural,
   replicationProblem,
   topicNameProblem,
-} from '../views/kafka/presentation';
+} from '../kafka/presentation';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
 import { isRecord } from '../shared/guards';

@@ -8,7 +8,7 @@ import type { KafkaConnections } from '../config/kafkaConnections';
 import type { TopicSummary } from '../kafka/types';
 import type { KafkaConnection } from '../shared/connections';
 import { CancelledError, WorkbenchError } from '../shared/errors';
-import { plural } from '../views/kafka/presentation';
+import { plural } from '../kafka/presentation';
 import { CommandId } from './ids';
 
 /** The connection to act on: the row's, the only one, or the one the user picks. */

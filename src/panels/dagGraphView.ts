@@ -11,7 +11,7 @@ import type {
   DagGraphMethods, DagGraphRunsView, DagGraphStateStyle, DagGraphStructureView, DagGraphTaskDetail, DagGraphTaskRef, RequestOf,
 } from '../shared/protocol';
 import { isRecord } from '../shared/guards';
-import { elapsedSeconds, formatTime, newestFirst, runDescription, runTooltip, stateIcon } from '../views/airflow/presentation';
+import { elapsedSeconds, formatTime, newestFirst, runDescription, runTooltip, stateIcon } from '../airflow/presentation';
 import { formatDuration } from '../shared/durations';
 
 /** The states the look table always carries; others are added as runs bring them. */

@@ -21,7 +21,7 @@ import type {
   StartedRun,
 } from '../shared/protocol';
 import { Backoff } from '../views/airflow/backoff';
-import { isActiveRunState } from '../views/airflow/presentation';
+import { isActiveRunState } from '../airflow/presentation';
 import { parseWebviewMessage } from './datasetEventMessages';
 import { PanelHost } from './panelHost';
 

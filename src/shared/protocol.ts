@@ -100,7 +100,7 @@ export type ProducerCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /**
  * The producer form as the user filled it in. Every field is the text typed, checked on both
- * sides by src/panels/producerForm.ts: in the webview as you type, in the host before sending.
+ * sides by src/kafka/producerForm.ts: in the webview as you type, in the host before sending.
  */
 export interface ProducerForm {
   connection: string;

@@ -11,7 +11,7 @@
  */
 import * as vscode from 'vscode';
 import type { AirflowConnections } from '../config/airflowConnections';
-import { statusBarLook, statusRetryDelayMs } from './airflow/presentation';
+import { statusBarLook, statusRetryDelayMs } from '../airflow/presentation';
 
 const FIRST_CHECK_DELAY_MS = 3000;
 const CHECK_EVERY_MS = 60_000;

@@ -28,7 +28,7 @@ import {
   statusBarLook,
   summarizeExtra,
   taskDescription,
-} from '../../src/views/airflow/presentation';
+} from '../../src/airflow/presentation';
 import { addressFromQuery, addressToUriParts, type TaskLogAddress } from '../../src/views/airflow/taskLogAddress';
 import { formatDuration } from '../../src/shared/durations';
 

@@ -25,7 +25,7 @@ import {
   replicationProblem,
   topicNameProblem,
   topicRowText,
-} from '../../src/views/kafka/presentation';
+} from '../../src/kafka/presentation';
 
 describe('counts and sizes', () => {
   it('groups digits of 64-bit offsets given as strings, exactly', () => {

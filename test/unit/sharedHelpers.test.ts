@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { clearTaskBody, durationSeconds, sharedDecoders } from '../../src/airflow/restShared';
 import { decodeV1 } from '../../src/airflow/v1';
 import { decodeV2 } from '../../src/airflow/v2';
-import { checkJson } from '../../src/panels/producerForm';
+import { checkJson } from '../../src/kafka/producerForm';
 import { isRecord, sleep } from '../../src/shared/guards';
 import { parseJsonObject, parseJsonValue } from '../../src/shared/jsonObject';
 import { describeRaw, parseEnvelope } from '../../src/shared/webviewMessages';

@@ -144,7 +144,7 @@ function stateClass(state: string): string {
   if (known) return known;
   const name = `st-${stateClasses.size}`;
   const color = structureView?.stateStyles[state]?.color ?? null;
-  // Theme colour ids are ours (src/views/airflow/presentation.ts); anything else gets no colour.
+  // Theme colour ids are ours (src/airflow/presentation.ts); anything else gets no colour.
   const value = color !== null && /^[A-Za-z0-9.]+$/.test(color) ? `var(--vscode-${color.replace(/\./g, '-')})` : 'var(--vscode-descriptionForeground)';
   stateSheet.insertRule(`.${name} { --state: ${value}; }`, stateSheet.cssRules.length);
   stateClasses.set(state, name);

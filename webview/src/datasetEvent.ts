@@ -23,7 +23,7 @@ import type {
   StartedRun,
   StartedRunsUpdate,
 } from '../../src/shared/protocol';
-import { formatTime, stateIcon, summarizeExtra } from '../../src/views/airflow/presentation';
+import { formatTime, stateIcon, summarizeExtra } from '../../src/airflow/presentation';
 import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 

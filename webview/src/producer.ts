@@ -15,7 +15,7 @@ import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { checkProducerForm, type FormProblem, type ProducerField } from '../../src/panels/producerForm';
+import { checkProducerForm, type FormProblem, type ProducerField } from '../../src/kafka/producerForm';
 import type {
   ProducerForm,
   ProducerMethods,
@@ -24,7 +24,7 @@ import type {
   ProducerRunResult,
   ProducerTopicChoice,
 } from '../../src/shared/protocol';
-import { formatCount, plural } from '../../src/views/kafka/presentation';
+import { formatCount, plural } from '../../src/kafka/presentation';
 import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 

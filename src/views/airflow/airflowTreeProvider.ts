@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { connectionStatusText } from './presentation';
+import { connectionStatusText } from '../../airflow/presentation';
 import { AutoRefresh, CredentialsPrompt, NodeStore, type KeyedNode } from './treeSupport';
 
 /** What the base reads of a tree's nodes. */

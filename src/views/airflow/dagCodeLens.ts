@@ -11,7 +11,7 @@ import { mayDefineDag, outlineDagFile } from '../../airflow/dagSource';
 import type { TaskInstance } from '../../airflow/types';
 import { CommandId } from '../../commands/ids';
 import type { DagServerState, WatchedDag } from './dagServerState';
-import { stateIcon } from './presentation';
+import { stateIcon } from '../../airflow/presentation';
 
 /** "just now", "3 min ago", "2 h ago", "5 d ago". */
 export function timeAgo(iso: string | null | undefined, now: number): string {

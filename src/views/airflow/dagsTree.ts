@@ -32,7 +32,7 @@ import {
   taskDescription,
   taskLabel,
   taskTooltip,
-} from './presentation';
+} from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
 
 /** How many recent runs a DAG lists. */

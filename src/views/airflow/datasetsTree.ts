@@ -11,7 +11,7 @@ import type { AirflowConnection } from '../../shared/connections';
 import type { Logger } from '../../shared/logger';
 import { visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { AirflowTreeProvider } from './airflowTreeProvider';
-import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from './presentation';
+import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
 
 /** How many recent events a dataset lists. */

@@ -10,7 +10,7 @@ import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { Backoff } from './backoff';
-import { formatLogLines, formatTime } from './presentation';
+import { formatLogLines, formatTime } from '../../airflow/presentation';
 import { addressFromQuery, addressToUriParts, LOG_SCHEME, type LogDocumentAddress, type TaskLogAddress } from './taskLogAddress';
 
 /** Following stops after this long even if the task still runs (reopen the log to go on). */

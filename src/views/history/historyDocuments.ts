@@ -10,7 +10,7 @@ import type { HistoryDatabase } from '../../config/historyConnection';
 import type { HistoryRow } from '../../history/types';
 import { describeError, userMessage, WorkbenchError } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { rowDocument, rowDocumentName } from './presentation';
+import { rowDocument, rowDocumentName } from '../../history/presentation';
 
 export const HISTORY_DOCUMENT_SCHEME = 'kafkaAirflow-history';
 

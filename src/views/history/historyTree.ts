@@ -25,7 +25,7 @@ import {
   rowTooltip,
   scopeDescription,
   searchDescription,
-} from './presentation';
+} from '../../history/presentation';
 
 /** Rows per page in the tree. */
 export const HISTORY_PAGE_SIZE = 50;

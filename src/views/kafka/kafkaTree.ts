@@ -29,7 +29,7 @@ import {
   plural,
   replicaHealthIcon,
   topicRowText,
-} from './presentation';
+} from '../../kafka/presentation';
 
 /** Extra time on top of the request timeout before a load is reported as hanging. */
 const TIMEOUT_MARGIN_MS = 5_000;

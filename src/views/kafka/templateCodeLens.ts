@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { compileTemplate, parseTemplateFile, TemplateError, type TemplateProblem } from '../../kafka/templates';
 import { CommandId } from '../../commands/ids';
-import { formatCount } from './presentation';
+import { formatCount } from '../../kafka/presentation';
 
 export const TEMPLATE_GLOB = '**/*.kafka.json';
 

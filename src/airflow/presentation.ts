@@ -6,11 +6,11 @@
  * note (src/shared/visibleText.ts). Pure (no vscode), so the trees, the status bar and the
  * log documents share one vocabulary and unit tests pin it down.
  */
-import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
-import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from '../../airflow/errors';
-import { systemErrorCode, userMessage, WorkbenchError } from '../../shared/errors';
-import { visibleTooltip } from '../../shared/visibleText';
-import { formatDuration } from '../../shared/durations';
+import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from './types';
+import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from './errors';
+import { systemErrorCode, userMessage, WorkbenchError } from '../shared/errors';
+import { visibleTooltip } from '../shared/visibleText';
+import { formatDuration } from '../shared/durations';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {

@@ -5,8 +5,8 @@
  * the tree, the commands, the webviews and the unit tests share it. The texts of the tree's
  * topic and group rows are made here too, so bench/kafka-tree.ts times what the tree computes.
  */
-import { userMessage } from '../../shared/errors';
-import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
+import { userMessage } from '../shared/errors';
+import { hiddenCharactersNote, visibleText } from '../shared/visibleText';
 
 /** "1234567" → "1,234,567". Accepts offsets as decimal strings (64-bit) or numbers. */
 export function formatCount(value: string | number | bigint): string {
