@@ -20,7 +20,7 @@ import type {
   FiredDatasetEvent,
   StartedRun,
 } from '../shared/protocol';
-import { Backoff } from '../views/airflow/backoff';
+import { Backoff } from '../shared/backoff';
 import { isActiveRunState } from '../airflow/presentation';
 import { parseWebviewMessage } from './datasetEventMessages';
 import { PanelHost } from './panelHost';

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { Dag, DagRun, DatasetEvent, ServerHealth, TaskInstance } from '../../src/airflow/types';
 import { parseWebviewMessage } from '../../src/panels/datasetEventMessages';
 import { lineAndColumn, parseJsonObject } from '../../src/shared/jsonObject';
-import { Backoff } from '../../src/views/airflow/backoff';
+import { Backoff } from '../../src/shared/backoff';
 import { NodeStore, topmost, type KeyedNode } from '../../src/views/airflow/nodeStore';
 import {
   dagDescription,

@@ -9,7 +9,7 @@ import type { LogLine } from '../../airflow/types';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import { formatLogLines, formatTime } from '../../airflow/presentation';
 import { addressFromQuery, addressToUriParts, LOG_SCHEME, type LogDocumentAddress, type TaskLogAddress } from './taskLogAddress';
 

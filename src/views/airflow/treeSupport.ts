@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { AirflowAuthError } from '../../airflow/errors';
 import { describeError, userMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import { topmost, type KeyedNode } from './nodeStore';
 
 export { NodeStore, type KeyedNode } from './nodeStore';
