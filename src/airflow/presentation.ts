@@ -7,10 +7,10 @@
  * log documents share one vocabulary and unit tests pin it down.
  */
 import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from './types';
-import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from './errors';
 import { systemErrorCode, userMessage, WorkbenchError } from '../shared/errors';
 import { visibleTooltip } from '../shared/visibleText';
 import { formatDuration } from '../shared/durations';
+import { CommandId } from '../commands/ids';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {
@@ -315,7 +315,7 @@ export const PROBLEM_WORDS: Readonly<Record<StatusProblem, string>> = {
 };
 
 export function statusProblem(error: unknown): StatusProblem {
-  if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === REENTER_AIRFLOW_CREDENTIALS_COMMAND)) {
+  if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === CommandId.reenterAirflowPassword)) {
     return 'credentials';
   }
   if (systemErrorCode(error) !== undefined) return 'unreachable';

@@ -8,11 +8,11 @@
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import { statusBarText, statusBarTooltip, summarizeStack } from '../stack/stackSummary';
+import { ViewFocusCommandId } from '../commands/ids';
 
 const FIRST_CHECK_DELAY_MS = 4000;
 const CHECK_EVERY_MS = 60_000;
 /** The command VS Code contributes for every view: focus it (opening its container). */
-const OPEN_STACK_VIEW = 'kafkaAirflow.stack.focus';
 
 export class StackStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -26,7 +26,7 @@ export class StackStatusBar implements vscode.Disposable {
   ) {
     this.item = vscode.window.createStatusBarItem('kafkaAirflow.stackStatus', vscode.StatusBarAlignment.Left, 39);
     this.item.name = 'Kafka Airflow Stack';
-    this.item.command = OPEN_STACK_VIEW;
+    this.item.command = ViewFocusCommandId.stack;
     this.disposables.push(this.item, monitor.onDidChange(() => { this.update(); }));
     this.update();
     this.timers.push(

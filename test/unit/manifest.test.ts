@@ -30,23 +30,34 @@ interface Manifest {
 const root = join(import.meta.dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 
-/** Every `CommandId.x` that some module under src/ passes to registerCommand. */
-function registeredIds(): Set<string> {
-  const found = new Set<string>();
+/** The text of every .ts file under src/, by path relative to the repository. */
+function sources(): Map<string, string> {
+  const found = new Map<string, string>();
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        for (const match of readFileSync(path, 'utf8').matchAll(/registerCommand\([^,]+,\s*CommandId\.(\w+)/g)) {
-          const key = match[1] as keyof typeof CommandId;
-          found.add(CommandId[key]);
-        }
-      }
+      else if (entry.name.endsWith('.ts')) found.set(path, readFileSync(join(root, path), 'utf8'));
     }
   };
-  walk(join(root, 'src'));
+  walk('src');
   return found;
+}
+
+/** Every `CommandId.x` that some module under src/ passes to registerCommand, as often as it does. */
+function registrations(): string[] {
+  const found: string[] = [];
+  for (const text of sources().values()) {
+    for (const match of text.matchAll(/registerCommand\(\s*[^,()]+,\s*CommandId\.(\w+)/g)) {
+      const key = match[1] ?? '';
+      found.push(key in CommandId ? CommandId[key as keyof typeof CommandId] : `CommandId.${key} (not in ids.ts)`);
+    }
+  }
+  return found;
+}
+
+function registeredIds(): Set<string> {
+  return new Set(registrations());
 }
 
 describe('package.json', () => {
@@ -54,6 +65,16 @@ describe('package.json', () => {
     const declared = manifest.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(declared, Object.values(CommandId).sort());
     assert.deepEqual([...registeredIds()].sort(), declared);
+  });
+
+  it('registers every command once, through the one wrapper, so the check above sees them all', () => {
+    const registered = registrations();
+    assert.deepEqual(registered.filter((id, i) => registered.indexOf(id) !== i), [], 'registered twice');
+    const direct = [...sources()].filter(([path, text]) => path !== 'src/commands/index.ts' && /commands\.registerCommand\(|registerTextEditorCommand\(/.test(text)).map(([path]) => path);
+    assert.deepEqual(direct, [], 'register commands with registerCommand from src/commands/index.ts');
+    const calls = [...sources().values()].reduce((n, text) => n + [...text.matchAll(/(?<!function )\bregisterCommand\(/g)].length, 0);
+    // One call per command, plus the wrapper's own call to vscode.commands.registerCommand.
+    assert.equal(calls, registered.length + 1, 'a registerCommand call whose id is not written as CommandId.x');
   });
 
   it('puts every command under the prefix and the "Kafka Airflow" category', () => {

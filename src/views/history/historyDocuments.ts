@@ -11,6 +11,7 @@ import type { HistoryRow } from '../../history/types';
 import { describeError, userMessage, WorkbenchError } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { rowDocument, rowDocumentName } from '../../history/presentation';
+import { CommandId } from '../../commands/ids';
 
 export const HISTORY_DOCUMENT_SCHEME = 'kafkaAirflow-history';
 
@@ -39,7 +40,7 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider, vsc
     const row = await store.get(id);
     if (!row) {
       throw new WorkbenchError(`History row ${id} is not in the database any more (deleted or the table was reset). Refresh the Message History view.`, {
-        actions: [{ title: 'Refresh', command: 'kafkaAirflow.refreshAll' }],
+        actions: [{ title: 'Refresh', command: CommandId.refreshAll }],
       });
     }
     await this.open(row);
