@@ -18,6 +18,7 @@ import { parseJsonObject } from '../../src/shared/jsonObject';
 import type {
   DatasetChoice,
   DatasetEventMethods,
+  DatasetEventNotifications,
   DatasetEventPreset,
   FiredDatasetEvent,
   StartedRun,
@@ -56,7 +57,7 @@ a.link { color: var(--vscode-textLink-foreground); cursor: pointer; text-decorat
 a.link:hover { text-decoration: underline; }
 `;
 
-const host = new HostConnection<DatasetEventMethods>();
+const host = new HostConnection<DatasetEventMethods, DatasetEventNotifications>();
 
 interface FormState {
   preset: DatasetEventPreset | undefined;

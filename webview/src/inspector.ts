@@ -22,6 +22,7 @@ import type {
   InspectorContent,
   InspectorDetail,
   InspectorMethods,
+  InspectorNotifications,
   InspectorOptions,
   InspectorPreset,
   InspectorRow,
@@ -103,7 +104,7 @@ ${VIRTUAL_TABLE_CSS}
 ${VISIBLE_TEXT_CSS}
 `;
 
-const host = new HostConnection<InspectorMethods>();
+const host = new HostConnection<InspectorMethods, InspectorNotifications>();
 
 interface PageState {
   preset: InspectorPreset | undefined;

@@ -19,6 +19,7 @@ import { checkProducerForm, type FormProblem, type ProducerField } from '../../s
 import type {
   ProducerForm,
   ProducerMethods,
+  ProducerNotifications,
   ProducerPreset,
   ProducerRunProgress,
   ProducerRunResult,
@@ -63,7 +64,7 @@ td.err { color: var(--vscode-errorForeground); white-space: pre-wrap; }
 .buttons { display: flex; gap: 8px; margin-top: 6px; align-items: center; }
 `;
 
-const host = new HostConnection<ProducerMethods>();
+const host = new HostConnection<ProducerMethods, ProducerNotifications>();
 
 interface PageState {
   preset: ProducerPreset | undefined;
