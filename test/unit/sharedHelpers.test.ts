@@ -13,6 +13,7 @@ import { clearTaskBody, durationSeconds, sharedDecoders } from '../../src/airflo
 import { decodeV1 } from '../../src/airflow/v1';
 import { decodeV2 } from '../../src/airflow/v2';
 import { checkJson } from '../../src/kafka/producerForm';
+import { Disposable } from '../../src/shared/disposable';
 import { isRecord, sleep } from '../../src/shared/guards';
 import { parseJsonObject, parseJsonValue } from '../../src/shared/jsonObject';
 import { describeRaw, parseEnvelope } from '../../src/shared/webviewMessages';
@@ -138,5 +139,30 @@ describe('the shared record check and sleep', () => {
     started = Date.now();
     await sleep(10_000, controller.signal);
     assert.ok(Date.now() - started < 1_000, 'an already aborted signal does not wait');
+  });
+});
+
+describe('the Disposable base', () => {
+  class Owner extends Disposable {
+    readonly first = this._register({ dispose: () => { this.log.push('first'); } });
+    constructor(readonly log: string[]) {
+      super();
+      this._register({ dispose: () => { log.push('second'); } }, { dispose: () => { log.push('third'); } });
+    }
+    add(name: string): void {
+      this._register({ dispose: () => { this.log.push(name); } });
+    }
+  }
+
+  it('disposes what it registered, in order, once; a child registered later is disposed at once', () => {
+    const log: string[] = [];
+    const owner = new Owner(log);
+    owner.add('fourth');
+    assert.deepEqual(log, []);
+    owner.dispose();
+    owner.dispose();
+    assert.deepEqual(log, ['first', 'second', 'third', 'fourth']);
+    owner.add('late');
+    assert.deepEqual(log, ['first', 'second', 'third', 'fourth', 'late']);
   });
 });
