@@ -8,17 +8,16 @@
  * and secret keys share the prefix and are not commands.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { CommandId, COMMAND_PREFIX, ViewFocusCommandId } from '../../src/commands/ids';
-
-const ROOT = path.join(__dirname, '../..');
+import { REPO_ROOT, sourceFiles } from '../support/sourceFiles';
 const IDS_FILE = 'src/commands/ids.ts';
 
 function contributedCommands(): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
   return manifest.contributes.commands.map((c) => c.command);
 }
 
@@ -53,19 +52,6 @@ function commandLiterals(file: string, text: string, knownIds: ReadonlySet<strin
   return found;
 }
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
-      const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith('.ts')) out.push(child);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 describe('command ids', () => {
   const known = new Set([...contributedCommands(), ...Object.values(CommandId), ...Object.values(ViewFocusCommandId)]);
 
@@ -90,9 +76,9 @@ describe('command ids', () => {
   });
 
   it(`are written only in ${IDS_FILE}`, () => {
-    const files = [...sourceFiles('src'), ...sourceFiles('webview/src')].filter((f) => f !== IDS_FILE);
+    const files = [...sourceFiles('src'), ...sourceFiles('webview/src')].filter((f) => f.path !== IDS_FILE);
     assert.ok(files.length > 100, `read ${files.length} files`);
-    const found = files.flatMap((f) => commandLiterals(f, readFileSync(path.join(ROOT, f), 'utf8'), known));
+    const found = files.flatMap((f) => commandLiterals(f.path, f.text, known));
     assert.deepEqual(found, [], `name these as CommandId.x from ${IDS_FILE}`);
   });
 });

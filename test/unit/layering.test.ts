@@ -9,12 +9,10 @@
  * resolves paths, so it also catches what a pattern cannot see.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
-
-const ROOT = path.join(__dirname, '../..');
+import { sourceFiles, type SourceFile } from '../support/sourceFiles';
 
 /** Lowest first; a file may import its own layer and the ones below it. */
 const LAYERS = ['core', 'config', 'views', 'panels', 'commands', 'extension'] as const;
@@ -22,12 +20,6 @@ type Layer = (typeof LAYERS)[number] | 'webview';
 const CORE_FOLDERS = ['kafka', 'airflow', 'history', 'stack', 'trace', 'shared'];
 /** Importable from every layer of the extension: constants only, and it imports nothing. */
 const COMMAND_IDS = 'src/commands/ids.ts';
-
-interface SourceFile {
-  /** Relative to the repository root, with forward slashes. */
-  path: string;
-  text: string;
-}
 
 function layerOf(file: string): Layer | undefined {
   if (file === 'src/extension.ts') return 'extension';
@@ -82,19 +74,6 @@ function layeringViolations(files: readonly SourceFile[]): string[] {
       if (rank(targetLayer) > rank(layer)) out.push(`${file.path}: imports ${target} (${layer} may not import ${targetLayer}: arrows point down)`);
     }
   }
-  return out;
-}
-
-function sourceFiles(dir: string): SourceFile[] {
-  const out: SourceFile[] = [];
-  const walk = (rel: string): void => {
-    for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
-      const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith('.ts')) out.push({ path: child, text: readFileSync(path.join(ROOT, child), 'utf8') });
-    }
-  };
-  if (existsSync(path.join(ROOT, dir))) walk(dir);
   return out;
 }
 

@@ -4,11 +4,12 @@
  * every view has welcome content, tree-only commands are hidden from the palette).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CommandId, COMMAND_PREFIX } from '../../src/commands/ids';
 import { SettingKey } from '../../src/config/settings.keys';
+import { sourceFiles } from '../support/sourceFiles';
 
 interface Manifest {
   engines: { vscode: string };
@@ -32,16 +33,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 
 /** The text of every .ts file under src/, by path relative to the repository. */
 function sources(): Map<string, string> {
-  const found = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) found.set(path, readFileSync(join(root, path), 'utf8'));
-    }
-  };
-  walk('src');
-  return found;
+  return new Map(sourceFiles('src').map((f) => [f.path, f.text]));
 }
 
 /** Every `CommandId.x` that some module under src/ passes to registerCommand, as often as it does. */
