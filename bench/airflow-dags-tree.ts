@@ -3,7 +3,7 @@
  * Airflow 3. The view loads a connection's DAGs with AirflowClient.listAllDags (the latest
  * run state of each) together with the import errors, then sorts the DAGs, applies the
  * filter, and builds each row's description, tooltip and state icon
- * (src/views/airflow/presentation.ts). This benchmark:
+ * (src/airflow/presentation.ts). This benchmark:
  * - times that row work for made-up DAGs (1,000 by default, with tags and owners like real
  *   ones), without a server;
  * - switches on the DAG generator (bench/lib/manyDags.ts), gives every generated DAG one run
@@ -17,7 +17,7 @@
  */
 import type { AirflowClient } from '../src/airflow/airflowClient';
 import type { Dag } from '../src/airflow/types';
-import { dagDescription, dagMatchesFilter, dagTooltip, stateIcon } from '../src/views/airflow/presentation';
+import { dagDescription, dagMatchesFilter, dagTooltip, stateIcon } from '../src/airflow/presentation';
 import { argument, GENERATED_PREFIX, generateDags, giveRuns, newClient, SERVERS } from './lib/manyDags';
 import { figure, median, timeInterleaved, variant, type Variant } from './lib/scaleBench';
 

@@ -25,7 +25,7 @@ import { createWireCluster } from '../src/kafka/kafkajsInternals';
 import type { KafkaService } from '../src/kafka/kafkaService';
 import type { GroupDetails, GroupSummary } from '../src/kafka/types';
 import { WorkbenchError } from '../src/shared/errors';
-import { groupRowText, listedRows, MAX_TOPICS_SHOWN } from '../src/views/kafka/presentation';
+import { groupRowText, listedRows, MAX_TOPICS_SHOWN } from '../src/kafka/presentation';
 import { BROKER, flag, fmt, loadNote, localService, median } from './lib/kafkaBench';
 import {
   benchAdmin, brokerNote, CONSUMER_GROUP_COMMAND, createTopicsInBatches, deleteTopicsInBatches, figure, kafkaTool,

@@ -25,7 +25,7 @@
  */
 import type { KafkaService } from '../src/kafka/kafkaService';
 import type { TopicDetails, TopicSummary } from '../src/kafka/types';
-import { compareNames, listedRows, MAX_TOPICS_SHOWN, nameFilter, topicRowText } from '../src/views/kafka/presentation';
+import { compareNames, listedRows, MAX_TOPICS_SHOWN, nameFilter, topicRowText } from '../src/kafka/presentation';
 import { BROKER, flag, fmt, loadNote, localService, median } from './lib/kafkaBench';
 import {
   benchAdmin, brokerNote, createTopicsInBatches, deleteTopicsInBatches, figure, kafkaTool, kcat, speedRatio,

@@ -1,6 +1,6 @@
 /**
  * What showing invisible and bidirectional characters as escapes costs the Message Inspector
- * (src/shared/visibleText.ts, src/panels/inspectorDisplay.ts). No stack needed. Measured:
+ * (src/shared/visibleText.ts, src/shared/inspectorDisplay.ts). No stack needed. Measured:
  * a page of 1,000 rows made by the host (rowOf) and turned into key and value cells as the
  * webview does (cellOf), with no hidden character (the fast path) and with one in every key
  * and value; the detail pane's check of a 1 MiB value; the parts of a 1 MiB value holding
@@ -11,7 +11,7 @@
  */
 import { MessageBuffer } from '../src/kafka/messageBuffer';
 import type { KafkaRecord } from '../src/kafka/types';
-import { cellOf, MAX_STYLED_ESCAPES } from '../src/panels/inspectorDisplay';
+import { cellOf, MAX_STYLED_ESCAPES } from '../src/shared/inspectorDisplay';
 import { rowOf } from '../src/panels/inspectorSource';
 import { hasHiddenCharacters, visibleParts } from '../src/shared/visibleText';
 

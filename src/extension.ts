@@ -1,7 +1,9 @@
 /**
- * Entry point: wiring only. Creates the log channel and the settings/secrets access,
- * registers the views and commands, and returns. No network and no heavy work happens
- * during activation; trees load their data when they are first shown.
+ * Entry point: wiring only. Creates the log channel, the settings/secrets access and the
+ * objects several parts share (the connections, the stack health, the trace connections, the
+ * status bars), passes them to the views and to the register* functions of the commands, and
+ * returns. No network and no heavy work happens during activation; trees load their data when
+ * they are first shown.
  */
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
@@ -11,8 +13,8 @@ import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
 import { registerHistoryCommands } from './commands/history';
 import { registerKafkaCommands } from './commands/kafka';
-import { registerStackCommands, StackHealth } from './commands/stack';
-import { registerTraceCommands, TraceConnections } from './commands/trace';
+import { registerStackCommands } from './commands/stack';
+import { registerTraceCommands } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
 import { AirflowConnections } from './config/airflowConnections';
 import { HistoryDatabase } from './config/historyConnection';
@@ -20,6 +22,8 @@ import { KafkaConnections } from './config/kafkaConnections';
 import { Secrets } from './config/secrets';
 import { settings } from './config/settings';
 import { watchFolderSettings } from './config/folderSettings';
+import { StackHealth } from './config/stackHealth';
+import { TraceConnections } from './config/traceConnections';
 import { KafkaService } from './kafka/kafkaService';
 import { HistoryDocuments } from './views/history/historyDocuments';
 import { HistoryTreeProvider } from './views/history/historyTree';
@@ -36,6 +40,8 @@ import { WorkspaceDagFolders } from './views/airflow/workspaceDagFolders';
 import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
 import { StackStatusBar } from './views/stackStatusBar';
+import { AirflowStatusBar } from './views/airflowStatusBar';
+import { CommandId } from './commands/ids';
 import type { StackKind } from './stack/launcher';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
@@ -84,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
   const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const airflowStatusBar = new AirflowStatusBar(airflow, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
   const refreshAll = (): void => {
     for (const tree of trees) tree.refresh();
@@ -112,6 +119,7 @@ export function activate(context: vscode.ExtensionContext): void {
     historyTree.createView('kafkaAirflow.history'),
     stackHealth,
     stackStatusBar,
+    airflowStatusBar,
     stackTree.createView('kafkaAirflow.stack'),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
     ...registerConnectionCommands(deps),
@@ -124,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }, stackHealth),
     ...registerAirflowCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
-    }),
+    }, airflowStatusBar),
     ...registerDagGraphCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
     }),

@@ -5,19 +5,19 @@
  * All are WorkbenchErrors: their message is the sentence a user sees.
  */
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
+import { CommandId } from '../commands/ids';
 
 /**
  * The command that lets a user enter an Airflow connection's password or token again
  * (CommandId.reenterAirflowPassword; this layer does not import the command ids). Given the
  * connection's name it asks for that connection's secret; without it, it asks which one first.
  */
-export const REENTER_AIRFLOW_CREDENTIALS_COMMAND = 'kafkaAirflow.reenterAirflowPassword';
 
 /** The action "Re-enter Password" (or Token) for the connection named `connectionName`, when known. */
 export function reenterCredentialsAction(title: string, connectionName?: string): ErrorAction {
   return connectionName === undefined
-    ? { title, command: REENTER_AIRFLOW_CREDENTIALS_COMMAND }
-    : { title, command: REENTER_AIRFLOW_CREDENTIALS_COMMAND, args: [connectionName] };
+    ? { title, command: CommandId.reenterAirflowPassword }
+    : { title, command: CommandId.reenterAirflowPassword, args: [connectionName] };
 }
 
 /** Airflow answered 401 or 403: the password, token or user's permissions were refused. */

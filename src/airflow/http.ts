@@ -5,6 +5,7 @@
  * every failure to a WorkbenchError that names the server, the endpoint and what to do.
  */
 import { describeError, explainNetworkError, systemErrorCode, WorkbenchError } from '../shared/errors';
+import { sleep } from '../shared/guards';
 import type { Logger } from '../shared/logger';
 import { AirflowAuthError, AirflowNotFoundError, AirflowResponseError, reenterCredentialsAction } from './errors';
 
@@ -64,10 +65,6 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
 /** Failures where the request surely never reached the server, so even a POST may be repeated. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Exponential backoff with "equal jitter": a random wait in [c/2, c] where

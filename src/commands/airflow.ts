@@ -17,9 +17,9 @@ import { parseJsonObject } from '../shared/jsonObject';
 import { taggedLogger } from '../shared/logger';
 import type { DagNode, DagsNode, DagsTreeProvider, RunNode, TaskNode } from '../views/airflow/dagsTree';
 import type { DatasetsNode, DatasetsTreeProvider } from '../views/airflow/datasetsTree';
-import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../views/airflow/presentation';
+import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../airflow/presentation';
 import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
-import { AirflowStatusBar } from '../views/airflowStatusBar';
+import type { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
 
@@ -252,10 +252,10 @@ async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar)
 
 // ---------------------------------------------------------------- registration
 
-export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): unknown }[] {
+/** The status bar item is made (and disposed) in src/extension.ts; its click runs Airflow Server Status. */
+export function registerAirflowCommands(deps: AirflowCommandDeps, statusBar: AirflowStatusBar): { dispose(): unknown }[] {
   const { log, dagsTree, datasetsTree } = deps;
   const logs = new TaskLogDocuments(deps.connections, log);
-  const statusBar = new AirflowStatusBar(deps.connections, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const panelDeps: DatasetEventPanelDeps = {
     log: taggedLogger(log, 'airflow'),
     extensionUri: deps.extensionUri,
@@ -274,7 +274,6 @@ export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): 
 
   return [
     logs,
-    statusBar,
     registerCommand(log, CommandId.triggerDag, async (node) => { await triggerDag(deps, await resolveDag(deps, node, 'Trigger DAG')); }),
     registerCommand(log, CommandId.pauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Pause DAG'), true); }),
     registerCommand(log, CommandId.unpauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Unpause DAG'), false); }),

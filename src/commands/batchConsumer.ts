@@ -17,7 +17,8 @@ import { BatchConsumerService, describeSummary, type BatchSummary } from '../tra
 import { BATCH_CONSUMER_DAG_ID } from '../trace/traceModel';
 import { CommandId } from './ids';
 import { registerCommand } from './index';
-import { showTrace, type TraceCommandDeps, type TraceConnections } from './trace';
+import type { TraceConnections } from '../config/traceConnections';
+import { showTrace, type TraceCommandDeps } from './trace';
 
 export interface BatchConsumerCommandDeps extends TraceCommandDeps {
   kafka: KafkaConnections;

@@ -21,7 +21,7 @@ import type { DagDiagnostics } from '../views/airflow/dagDiagnostics';
 import type { DagServerState } from '../views/airflow/dagServerState';
 import type { DagSourceDocuments } from '../views/airflow/dagSourceDocuments';
 import type { DagsTreeProvider } from '../views/airflow/dagsTree';
-import { formatDuration } from '../views/airflow/presentation';
+import { formatDuration } from '../shared/durations';
 import type { WorkspaceDagFolders } from '../views/airflow/workspaceDagFolders';
 import { registerCommand } from './index';
 import { CommandId } from './ids';

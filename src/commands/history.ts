@@ -14,7 +14,7 @@ import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import type { HistoryDocuments } from '../views/history/historyDocuments';
 import type { HistoryNode, HistoryScope, HistoryTreeProvider, ListNode } from '../views/history/historyTree';
-import { scopeDescription, SEARCH_MODES } from '../views/history/presentation';
+import { scopeDescription, SEARCH_MODES } from '../history/presentation';
 import { settings } from '../config/settings';
 import { registerCommand } from './index';
 import { CommandId } from './ids';

@@ -14,9 +14,9 @@ import type { Logger } from '../shared/logger';
 import type { ProducerForm } from '../shared/protocol';
 import type { ProducerTarget } from '../panels/producerPanel';
 import { summarizeRun } from '../panels/producerMessages';
-import { formatCount, plural } from '../views/kafka/presentation';
+import { formatCount, plural } from '../kafka/presentation';
 import { CommandId } from './ids';
-import { pickConnection } from './kafka';
+import { pickConnection } from './kafkaPicks';
 
 export interface TemplateCommandDeps {
   log: Logger;

@@ -10,8 +10,9 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { COMPOSE_SERVICES } from '../stack/composePs';
-import { probeStack, StackHealthMonitor } from '../stack/healthMonitor';
-import { StackLauncher, type StackKind } from '../stack/launcher';
+import { probeStack } from '../stack/healthMonitor';
+import type { StackKind, StackLauncher } from '../stack/launcher';
+import { launcherFor, type StackHealth } from '../config/stackHealth';
 import { localStack } from '../stack/localStack';
 import { NATIVE_SERVICES, type ServiceHealth } from '../stack/serviceHealth';
 import { launchTimeoutMessage, progressMessage, summarizeStack } from '../stack/stackSummary';
@@ -34,46 +35,6 @@ export interface StackCommandDeps extends ConnectionCommandDeps {
   /** Remembers which kind of stack was launched, so Stop and Logs act on the same one. */
   lastKind: () => StackKind | undefined;
   setLastKind: (kind: StackKind | undefined) => Thenable<void>;
-}
-
-function launcherFor(deps: Pick<StackCommandDeps, 'extensionUri' | 'storageUri' | 'log'>): StackLauncher {
-  return new StackLauncher({
-    stackDir: vscode.Uri.joinPath(deps.extensionUri, 'stack').fsPath,
-    composeEnvFile: vscode.Uri.joinPath(deps.storageUri, 'compose.env').fsPath,
-  }, deps.log);
-}
-
-/**
- * The stack health the Stack view and the status bar show: the last launched kind, else
- * Compose when a Docker engine answers (asked once per session), else the native stack.
- */
-export class StackHealth implements vscode.Disposable {
-  readonly monitor: StackHealthMonitor;
-  private readonly launcher: StackLauncher;
-  private detected: Promise<StackKind> | undefined;
-  private knownKind: StackKind | undefined;
-
-  constructor(private readonly deps: Pick<StackCommandDeps, 'extensionUri' | 'storageUri' | 'log' | 'lastKind'>) {
-    this.launcher = launcherFor(deps);
-    this.monitor = new StackHealthMonitor(async () => probeStack(await this.kind(), this.launcher.stackPaths), deps.log);
-  }
-
-  async kind(): Promise<StackKind> {
-    const last = this.deps.lastKind();
-    if (last) return (this.knownKind = last);
-    this.detected ??= this.launcher.dockerEngineAnswers().then((docker) => (docker ? 'compose' : 'native'), () => 'native' as const);
-    return (this.knownKind = await this.detected);
-  }
-
-  /** "native stack" / "Compose stack" once known. */
-  kindLabel(): string {
-    const kind = this.deps.lastKind() ?? this.knownKind;
-    return kind === 'compose' ? 'Compose stack' : kind === 'native' ? 'native stack' : 'local stack';
-  }
-
-  dispose(): void {
-    this.monitor.dispose();
-  }
 }
 
 /** Show Logs for one service opens its log; the button names the first service that is not healthy. */

@@ -6,63 +6,13 @@
  * Airflow UI, task log in an editor, history row document).
  */
 import * as vscode from 'vscode';
-import type { AirflowApi, AirflowConnections } from '../config/airflowConnections';
-import { HistoryDatabase, type HistoryStoreFactory } from '../config/historyConnection';
-import type { Secrets } from '../config/secrets';
+import type { TraceConnectionDeps, TraceConnections } from '../config/traceConnections';
 import { TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
-import { WorkbenchError } from '../shared/errors';
-import { taggedLogger } from '../shared/logger';
-import { TraceHistoryStore } from '../trace/traceHistoryStore';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
-import { TraceService } from '../trace/traceService';
 import { CommandId } from './ids';
 import { registerCommand, showActionableError } from './index';
 
-export interface TraceCommandDeps {
-  log: vscode.LogOutputChannel;
-  extensionUri: vscode.Uri;
-  secrets: Secrets;
-  airflow: AirflowConnections;
-}
-
-/** The Airflow client, history store and trace service of the current connections. */
-export class TraceConnections implements vscode.Disposable {
-  private readonly history: HistoryDatabase;
-
-  constructor(private readonly deps: TraceCommandDeps) {
-    // Its own HistoryDatabase (same settings and secret) whose store also answers per-run questions.
-    const factory: HistoryStoreFactory = (config, logger) => new TraceHistoryStore(config, logger);
-    this.history = new HistoryDatabase(deps.secrets, taggedLogger(deps.log, 'trace'), factory);
-  }
-
-  async airflowClient(): Promise<{ name: string; client: AirflowApi }> {
-    const connection = this.deps.airflow.active();
-    if (!connection) {
-      throw new WorkbenchError('No Airflow connection is set up. Add one, or connect to the local stack.', {
-        actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
-      });
-    }
-    return { name: connection.name, client: await this.deps.airflow.client(connection.name) };
-  }
-
-  async historyStore(): Promise<TraceHistoryStore> {
-    const store = await this.history.store();
-    if (!(store instanceof TraceHistoryStore)) {
-      // Only if someone passed another factory; the default store cannot answer per-run questions.
-      throw new WorkbenchError('The history connection is not ready for tracing; reconnect it.', { actions: ['retry'] });
-    }
-    return store;
-  }
-
-  async traceService(): Promise<TraceService> {
-    const [{ client }, store] = await Promise.all([this.airflowClient(), this.historyStore()]);
-    return new TraceService(client, store, store, taggedLogger(this.deps.log, 'trace'));
-  }
-
-  dispose(): void {
-    this.history.dispose();
-  }
-}
+export type TraceCommandDeps = TraceConnectionDeps;
 
 async function openLink(deps: TraceCommandDeps, connections: TraceConnections, link: TraceLink): Promise<void> {
   switch (link.kind) {

@@ -9,9 +9,9 @@ import type { AirflowConnection } from '../shared/connections';
 import { airflowTarget } from '../shared/credentials';
 import { WorkbenchError } from '../shared/errors';
 import type { Secrets } from './secrets';
+import { CommandId } from '../commands/ids';
 
 /** The command that asks for an Airflow connection's password or token again (src/commands/airflow.ts). */
-export const REENTER_AIRFLOW_PASSWORD_COMMAND = 'kafkaAirflow.reenterAirflowPassword';
 
 /** The AirflowClient settings of one connection, signed in with its own secret. */
 export async function airflowClientConfig(connection: AirflowConnection, secrets: Secrets, requestTimeoutMs: number): Promise<AirflowConnectionConfig> {
@@ -20,7 +20,7 @@ export async function airflowClientConfig(connection: AirflowConnection, secrets
   if (lookup.kind !== 'found' || lookup.value === '') {
     const message = lookup.kind === 'targetChanged' ? lookup.message : `No ${what} is stored for the Airflow connection "${connection.name}". Enter it to connect.`;
     throw new WorkbenchError(message, {
-      actions: [{ title: `Enter ${what === 'token' ? 'Token' : 'Password'}`, command: REENTER_AIRFLOW_PASSWORD_COMMAND, args: [connection.name] }],
+      actions: [{ title: `Enter ${what === 'token' ? 'Token' : 'Password'}`, command: CommandId.reenterAirflowPassword, args: [connection.name] }],
     });
   }
   return {

@@ -7,8 +7,8 @@
  */
 import * as vscode from 'vscode';
 import { AirflowClient } from '../airflow/airflowClient';
-import type { ServerStatus } from '../views/airflow/presentation';
-import { checkServer } from '../views/airflow/serverCheck';
+import type { ServerStatus } from '../airflow/presentation';
+import { checkServer } from '../airflow/serverCheck';
 import type { AirflowConnection, Parsed } from '../shared/connections';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';

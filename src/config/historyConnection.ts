@@ -7,7 +7,6 @@
  */
 import * as vscode from 'vscode';
 import { MessageHistoryStore } from '../history/messageHistoryStore';
-import { SET_HISTORY_CONNECTION_COMMAND } from '../history/errors';
 import type { HistoryStoreConfig } from '../history/types';
 import type { HistoryConnection as HistoryConnectionSetting, Parsed } from '../shared/connections';
 import { describeError, WorkbenchError } from '../shared/errors';
@@ -15,6 +14,7 @@ import { taggedLogger, type Logger } from '../shared/logger';
 import { historyTarget } from '../shared/credentials';
 import { Secrets } from './secrets';
 import { settings } from './settings';
+import { CommandId } from '../commands/ids';
 
 /** What the editor layer calls on the history: the store's public surface. */
 export type HistoryApi = Pick<MessageHistoryStore, 'summary' | 'page' | 'pageRows' | 'partitions' | 'get' | 'findByCoordinates' | 'dispose' | 'timeZone'>;
@@ -75,7 +75,7 @@ export class HistoryDatabase implements vscode.Disposable {
     const connection = this.connection().value;
     if (!connection) {
       return Promise.reject(new WorkbenchError('No history database is set. Set one, or connect to the local stack.', {
-        actions: [{ title: 'Set History Database', command: SET_HISTORY_CONNECTION_COMMAND }],
+        actions: [{ title: 'Set History Database', command: CommandId.setHistoryConnection }],
       }));
     }
     const signature = this.signature(connection);
@@ -98,7 +98,7 @@ export class HistoryDatabase implements vscode.Disposable {
         ? lookup.message
         : `No password is stored for the history database ${connection.database} at ${connection.host}:${connection.port}. Enter it to connect.`;
       throw new WorkbenchError(message, {
-        actions: [{ title: 'Enter Password', command: SET_HISTORY_CONNECTION_COMMAND }],
+        actions: [{ title: 'Enter Password', command: CommandId.setHistoryConnection }],
       });
     }
     const password = lookup.value;

@@ -15,9 +15,9 @@ import { usesPassword } from '../shared/connections';
 import { kafkaKeyPassphraseTarget, kafkaPasswordTarget, kafkaTokenTarget } from '../shared/credentials';
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
 import type { Secrets } from './secrets';
+import { CommandId } from '../commands/ids';
 
 /** The command that asks for a connection's password, token or key passphrase again (src/commands/kafka.ts). */
-export const ENTER_KAFKA_PASSWORD_COMMAND = 'kafkaAirflow.enterKafkaPassword';
 
 export interface KafkaConfigContext {
   secrets: Secrets;
@@ -29,7 +29,7 @@ export interface KafkaConfigContext {
 }
 
 function enterAction(name: string, title: string): ErrorAction {
-  return { title, command: ENTER_KAFKA_PASSWORD_COMMAND, args: [name] };
+  return { title, command: CommandId.enterKafkaPassword, args: [name] };
 }
 
 /** The KafkaService settings of one connection, with its secrets and files read. */

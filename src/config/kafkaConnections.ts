@@ -28,7 +28,6 @@ export type KafkaApi = Pick<
 /** Makes the service of one connection; the extension passes `new KafkaService(...)`. */
 export type KafkaServiceFactory = (config: KafkaConnectionConfig, logger: Logger) => KafkaApi;
 
-export { ENTER_KAFKA_PASSWORD_COMMAND } from './kafkaConfig';
 
 /** Where a CA file named in the settings is: `~` is the home folder, a relative path is in the first workspace folder. */
 export function resolveCaPath(caFile: string, workspaceFolder: string | undefined): string {

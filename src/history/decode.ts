@@ -8,6 +8,7 @@ import { previewOf } from '../kafka/decode';
 import type { KafkaRecord } from '../kafka/types';
 import { PREVIEW_LENGTH } from './sql';
 import type { HistoryContent, HistoryContentKind, HistoryCursor, HistoryHeader, HistoryRow, HistoryRowSummary } from './types';
+import { isRecord } from '../shared/guards';
 
 /** A page row as selected by SUMMARY_COLUMNS. */
 export interface SummaryDbRow {
@@ -95,10 +96,6 @@ export function summaryFromDb(row: SummaryDbRow): HistoryRowSummary {
     processedAt: millis(row.processed_at),
     cursor,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The headers column: a list of {key, value} (UTF-8) or {key, value_base64} (bytes). */

@@ -5,12 +5,12 @@
  * their SQLSTATE code and Node errors by their system code.
  */
 import { explainNetworkError, WorkbenchError, type ErrorAction } from '../shared/errors';
+import { CommandId } from '../commands/ids';
 
 /** The command that asks for the history connection and password again (src/commands/connections.ts). */
-export const SET_HISTORY_CONNECTION_COMMAND = 'kafkaAirflow.setHistoryConnection';
 
-const REENTER: ErrorAction = { title: 'Re-enter Password', command: SET_HISTORY_CONNECTION_COMMAND };
-const SET_CONNECTION: ErrorAction = { title: 'Set History Database', command: SET_HISTORY_CONNECTION_COMMAND };
+const REENTER: ErrorAction = { title: 'Re-enter Password', command: CommandId.setHistoryConnection };
+const SET_CONNECTION: ErrorAction = { title: 'Set History Database', command: CommandId.setHistoryConnection };
 
 /** Where the store connects, for the sentences. */
 export interface HistoryErrorContext {

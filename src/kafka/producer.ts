@@ -17,6 +17,7 @@
  */
 import { Partitioners } from 'kafkajs';
 import { WorkbenchError } from '../shared/errors';
+import { sleep } from '../shared/guards';
 import type { Logger } from '../shared/logger';
 import { compressorFor } from './compression';
 import { MAX_IN_FLIGHT_PER_PARTITION, PartitionSequences, produceVerdict, retryBackoffMs, type ProduceVerdict, type SequencedBatch } from './idempotence';
@@ -122,18 +123,6 @@ function inInputOrder(records: ProducedRecord[]): void {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ProduceMessage> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Produces `messages` to `options.topic` and reports what happened to each of them. */

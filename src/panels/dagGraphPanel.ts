@@ -16,7 +16,7 @@ import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type { DagGraphMethods, DagGraphNotifications, DagGraphRunsView, DagGraphStructureView, DagGraphTaskRef } from '../shared/protocol';
 import { visibleLabel } from '../shared/visibleText';
-import { isActiveRunState, isActiveTaskState, newestFirst } from '../views/airflow/presentation';
+import { isActiveRunState, isActiveTaskState, newestFirst } from '../airflow/presentation';
 import { parseDagGraphMessage, runsView, structureView, taskDetail } from './dagGraphView';
 import { PanelHost } from './panelHost';
 

@@ -10,8 +10,9 @@ import type { DagRun, DagStructure, ServerInfo, TaskInstance } from '../airflow/
 import type {
   DagGraphMethods, DagGraphRunsView, DagGraphStateStyle, DagGraphStructureView, DagGraphTaskDetail, DagGraphTaskRef, RequestOf,
 } from '../shared/protocol';
-import { isRecord } from '../shared/webviewMessages';
-import { elapsedSeconds, formatDuration, formatTime, newestFirst, runDescription, runTooltip, stateIcon } from '../views/airflow/presentation';
+import { isRecord } from '../shared/guards';
+import { elapsedSeconds, formatTime, newestFirst, runDescription, runTooltip, stateIcon } from '../airflow/presentation';
+import { formatDuration } from '../shared/durations';
 
 /** The states the look table always carries; others are added as runs bring them. */
 const KNOWN_STATES = [

@@ -4,7 +4,8 @@
  * vscode), so it is unit-tested.
  */
 import type { DatasetEventMethods, ReadyMessage, RequestOf } from '../shared/protocol';
-import { isRecord, parseEnvelope } from '../shared/webviewMessages';
+import { isRecord } from '../shared/guards';
+import { parseEnvelope } from '../shared/webviewMessages';
 
 export type DatasetEventRequest = RequestOf<DatasetEventMethods>;
 

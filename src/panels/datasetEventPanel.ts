@@ -20,8 +20,8 @@ import type {
   FiredDatasetEvent,
   StartedRun,
 } from '../shared/protocol';
-import { Backoff } from '../views/airflow/backoff';
-import { isActiveRunState } from '../views/airflow/presentation';
+import { Backoff } from '../shared/backoff';
+import { isActiveRunState } from '../airflow/presentation';
 import { parseWebviewMessage } from './datasetEventMessages';
 import { PanelHost } from './panelHost';
 

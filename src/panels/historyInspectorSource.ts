@@ -12,7 +12,7 @@ import type { HistoryCursor, HistoryFilter, HistoryRow } from '../history/types'
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { InspectorOptions, InspectorPipeline, InspectorState, InspectorStatus } from '../shared/protocol';
-import { parseTimestamp, plural } from '../views/kafka/presentation';
+import { parseTimestamp, plural } from '../kafka/presentation';
 import { BufferedInspectorSource, type InspectorSourceDescription } from './inspectorSource';
 
 /** Rows per keyset page while filling the buffer. */

@@ -7,7 +7,8 @@ import { decodeBytes } from '../kafka/decode';
 import type { KafkaRecord } from '../kafka/types';
 import { WorkbenchError } from '../shared/errors';
 import type { InspectorFilter, InspectorMethods, InspectorOptions, InspectorStartKind, ProducerForm, ReadyMessage, RequestOf } from '../shared/protocol';
-import { isRecord, parseEnvelope } from '../shared/webviewMessages';
+import { isRecord } from '../shared/guards';
+import { parseEnvelope } from '../shared/webviewMessages';
 
 /** Most rows one page request may ask for. */
 export const MAX_PAGE_ROWS = 1000;

@@ -17,7 +17,7 @@ import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset } from '../shared/protocol';
 import { visibleLabel } from '../shared/visibleText';
-import { formatCount } from '../views/kafka/presentation';
+import { formatCount } from '../kafka/presentation';
 import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
 import { PanelHost } from './panelHost';

@@ -22,7 +22,7 @@ import type {
   InspectorState,
   InspectorStatus,
 } from '../shared/protocol';
-import { formatBytes, formatCount } from '../views/kafka/presentation';
+import { formatBytes, formatCount } from '../kafka/presentation';
 
 /** The setting that bounds the inspector's memory, as the status line names it. */
 export const MEMORY_SETTING = `${SECTION}.${SettingKey.kafkaInspectorMemoryMB}`;

@@ -16,7 +16,7 @@ import type { BrowseNotice, BrowseSummary, StartPosition } from '../kafka/types'
 import { describeError, userMessage, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
-import { formatCount, parseTimestamp, plural } from '../views/kafka/presentation';
+import { formatCount, parseTimestamp, plural } from '../kafka/presentation';
 import { BufferedInspectorSource, MEMORY_SETTING, type InspectorSourceDescription } from './inspectorSource';
 
 export interface KafkaInspectorSourceDeps {

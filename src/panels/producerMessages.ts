@@ -7,9 +7,10 @@ import { compileTemplate, parseTemplateFile, TemplateError, type CompiledTemplat
 import type { ProduceResult } from '../kafka/types';
 import { WorkbenchError } from '../shared/errors';
 import type { ProducerCompression, ProducerForm, ProducerMethods, ProducerRunResult, ReadyMessage, RequestOf } from '../shared/protocol';
-import { isRecord, parseEnvelope } from '../shared/webviewMessages';
-import { formatCount, plural } from '../views/kafka/presentation';
-import { problemInForm, templateText, type FormProblem, type ProducePlan } from './producerForm';
+import { isRecord } from '../shared/guards';
+import { parseEnvelope } from '../shared/webviewMessages';
+import { formatCount, plural } from '../kafka/presentation';
+import { problemInForm, templateText, type FormProblem, type ProducePlan } from '../kafka/producerForm';
 
 /** Records and errors listed in the result table; the counts cover all of them. */
 export const RESULT_ROWS = 100;

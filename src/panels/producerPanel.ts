@@ -1,7 +1,7 @@
 /**
  * The host side of the producer form. The webview (webview/src/producer.ts) asks for a
  * cluster's topics, a preview of the first message, and to send; this side checks every
- * field again (src/panels/producerForm.ts), turns the form into a template
+ * field again (src/kafka/producerForm.ts), turns the form into a template
  * (src/kafka/templates.ts), checks the topic and partition against the cluster, and runs
  * KafkaService.produce with progress notifications and a Cancel that stops the run and still
  * reports what was written. Only one form is open at a time; opening it again fills it anew.
@@ -24,8 +24,8 @@ import type {
   ProducerPreview,
   ProducerRunResult,
 } from '../shared/protocol';
-import { formatCount } from '../views/kafka/presentation';
-import { checkProducerForm, defaultForm, problemInForm, type ProducePlan } from './producerForm';
+import { formatCount } from '../kafka/presentation';
+import { checkProducerForm, defaultForm, problemInForm, type ProducePlan } from '../kafka/producerForm';
 import {
   COMPRESSIONS,
   compilePlan,

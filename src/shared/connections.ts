@@ -3,6 +3,7 @@
  * JSON, so they are checked here, at the boundary: a bad entry becomes a problem sentence
  * that says which entry and what to change, and the good entries are still used.
  */
+import { isRecord } from './guards';
 
 export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'oauthbearer';
 
@@ -49,10 +50,6 @@ const SASL_MECHANISMS: readonly SaslMechanism[] = ['none', 'plain', 'scram-sha-2
 /** Mechanisms that send a user name and a password. */
 export function usesPassword(mechanism: SaslMechanism): boolean {
   return mechanism === 'plain' || mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalString(value: unknown): string | undefined {

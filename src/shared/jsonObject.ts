@@ -3,7 +3,7 @@
  * and says where it is wrong: "line 3, column 7: a property name in double quotes was
  * expected". Used by the extension host before it sends anything to Airflow, by the
  * dataset-event form in the webview for instant feedback, and by the producer form's check of
- * its JSON value (src/panels/producerForm.ts). Pure: no vscode, no DOM.
+ * its JSON value (src/kafka/producerForm.ts). Pure: no vscode, no DOM.
  */
 // The ESM build: the package's "main" is a UMD bundle whose inner require() calls a bundler
 // cannot follow (the extension host would fail with "Cannot find module './impl/format'").

@@ -2,7 +2,9 @@
  * The typed messages between the extension host and its webview panels. Type-only: both
  * the host (src/panels) and the browser code (webview/src) import it. Three kinds, as in
  * the best extension codebases: a `ready` handshake, requests from the webview with an id
- * and a typed reply, and notifications from the host.
+ * and a typed reply, and notifications from the host. Each panel's `…Methods` and
+ * `…Notifications` type both ends, PanelHost<M, N> (src/panels/panelHost.ts) and
+ * HostConnection<M, N> (webview/src/lib/host.ts), so a renamed message fails to compile.
  */
 
 /** Every webview says this first; the host posts nothing before it. */
@@ -100,7 +102,7 @@ export type ProducerCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /**
  * The producer form as the user filled it in. Every field is the text typed, checked on both
- * sides by src/panels/producerForm.ts: in the webview as you type, in the host before sending.
+ * sides by src/kafka/producerForm.ts: in the webview as you type, in the host before sending.
  */
 export interface ProducerForm {
   connection: string;

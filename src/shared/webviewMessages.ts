@@ -4,10 +4,7 @@
  * parser then checks. Also a short text of a dropped message for the log. Pure: no vscode.
  */
 import type { ReadyMessage } from './protocol';
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from './guards';
 
 /** A request whose envelope is right; `method` and `params` are still unchecked. */
 export interface UncheckedRequest {

@@ -7,6 +7,7 @@
 import type { AirflowClient } from '../airflow/airflowClient';
 import type { DagRun, TaskInstance } from '../airflow/types';
 import { CancelledError, WorkbenchError } from '../shared/errors';
+import { sleep } from '../shared/guards';
 import type { Logger } from '../shared/logger';
 import type { RunHistoryApi, TraceService } from './traceService';
 import { BATCH_CONSUMER_DAG_ID, isFinalRunState } from './traceModel';
@@ -62,15 +63,6 @@ export function checkConf(conf: BatchConsumerConf): Record<string, unknown> {
   return out;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(new CancelledError()); return; }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = (): void => { clearTimeout(timer); reject(new CancelledError()); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export class BatchConsumerService {
   constructor(
     private readonly airflow: BatchAirflowApi,
@@ -106,6 +98,7 @@ export class BatchConsumerService {
         throw new WorkbenchError(`Run ${runId} of ${this.dagId} is still ${run.state} after ${Math.round((options.timeoutMs ?? 900_000) / 1000)} s; is the Airflow scheduler running? Follow it in the DAGs view.`, { actions: ['showLog'] });
       }
       await sleep(interval, options.signal);
+      if (options.signal?.aborted) throw new CancelledError();
       interval = Math.min(maxInterval, Math.round(interval * 1.5));
     }
   }
@@ -141,6 +134,7 @@ export class BatchConsumerService {
         };
       }
       await sleep(interval, options.signal);
+      if (options.signal?.aborted) throw new CancelledError();
       interval = Math.min(5_000, Math.round(interval * 1.5));
     }
   }

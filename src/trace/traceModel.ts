@@ -6,6 +6,7 @@
  */
 import type { DagRun, DatasetEvent, RunState, TaskInstance } from '../airflow/types';
 import type { HistoryRow } from '../history/types';
+import { formatDurationMs } from '../shared/durations';
 
 /** The consumer DAG of the bundled pipeline and its loading task. */
 export const BATCH_CONSUMER_DAG_ID = 'kafka_batch_consumer';
@@ -101,15 +102,6 @@ export function spanMs(from: number | null, to: number | null): number | null {
   return Math.max(0, to - from);
 }
 
-/** "1.2 s", "340 ms", "3 min 5 s". */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 function runStatus(state: RunState | null | undefined): TraceStepStatus {
   if (state === 'success') return 'done';
   if (state === 'failed') return 'failed';
@@ -195,7 +187,7 @@ export function deriveMessageTrace(input: MessageTraceInput): MessageTrace {
     const processedByThis = row.processedByRunId === run.runId ? ', processed this row' : '';
     steps.push({
       kind: 'downstream', status: runStatus(run.state), title: `Downstream run of ${run.dagId}`,
-      detail: `run ${run.runId}: ${run.state}, ${start === null ? 'not started yet' : `waited ${formatDuration(spanMs(eventAt, start))} after the event, ran ${formatDuration(runDurationMs(run))}`}${processedByThis}`,
+      detail: `run ${run.runId}: ${run.state}, ${start === null ? 'not started yet' : `waited ${formatDurationMs(spanMs(eventAt, start))} after the event, ran ${formatDurationMs(runDurationMs(run))}`}${processedByThis}`,
       at: start, durationMs: runDurationMs(run), links: [{ kind: 'run', dagId: run.dagId, runId: run.runId }],
     });
   }

@@ -6,7 +6,9 @@
  */
 import type { TraceLinkView, TraceMethods, TraceStepView, TraceView } from '../shared/protocol';
 import { countHiddenCharacters, hiddenCharactersNote } from '../shared/visibleText';
-import { formatDuration, type BatchTrace, type MessageTrace, type TraceLink, type TraceStep } from './traceModel';
+import { formatDurationMs } from '../shared/durations';
+import type { BatchTrace, MessageTrace, TraceLink, TraceStep } from './traceModel';
+import { isRecord } from '../shared/guards';
 
 export function linkView(link: TraceLink): TraceLinkView {
   switch (link.kind) {
@@ -23,7 +25,7 @@ function stepView(step: TraceStep): TraceStepView {
     title: step.title,
     detail: step.detail,
     at: step.at === null ? null : new Date(step.at).toISOString(),
-    duration: step.durationMs === null ? null : formatDuration(step.durationMs),
+    duration: step.durationMs === null ? null : formatDurationMs(step.durationMs),
     links: step.links.map(linkView),
   };
 }
@@ -70,9 +72,9 @@ export function batchTraceView(trace: BatchTrace, watching: boolean, error: stri
       { label: 'Rows processed downstream', value: String(counts.processedRows) },
       { label: 'Dataset events', value: String(counts.events) },
       { label: 'Downstream runs', value: `${counts.downstreamRuns}${states ? ` (${states})` : ''}` },
-      ...trace.phases.map((p) => ({ label: p.label, value: formatDuration(p.durationMs) })),
+      ...trace.phases.map((p) => ({ label: p.label, value: formatDurationMs(p.durationMs) })),
     ],
-    slowest: trace.slowest ? `${trace.slowest.label} took ${formatDuration(trace.slowest.durationMs)}` : null,
+    slowest: trace.slowest ? `${trace.slowest.label} took ${formatDurationMs(trace.slowest.durationMs)}` : null,
     watching,
     updatedAt: new Date().toISOString(),
     error,
@@ -80,10 +82,6 @@ export function batchTraceView(trace: BatchTrace, watching: boolean, error: stri
 }
 
 export type TraceRequest = { [M in keyof TraceMethods]: { kind: 'request'; id: number; method: M; params: TraceMethods[M][0] } }[keyof TraceMethods];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const isIndex = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 

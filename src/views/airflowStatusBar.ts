@@ -11,14 +11,14 @@
  */
 import * as vscode from 'vscode';
 import type { AirflowConnections } from '../config/airflowConnections';
-import { statusBarLook, statusRetryDelayMs } from './airflow/presentation';
+import { statusBarLook, statusRetryDelayMs } from '../airflow/presentation';
+import { Disposable } from '../shared/disposable';
 
 const FIRST_CHECK_DELAY_MS = 3000;
 const CHECK_EVERY_MS = 60_000;
 
-export class AirflowStatusBar implements vscode.Disposable {
+export class AirflowStatusBar extends Disposable implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private firstCheck: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   /** The next check after a failure, and when it fires. */
@@ -33,10 +33,11 @@ export class AirflowStatusBar implements vscode.Disposable {
     private readonly statusCommand: string,
     private readonly reenterCredentialsCommand: string,
   ) {
+    super();
     this.item = vscode.window.createStatusBarItem('kafkaAirflow.airflowStatus', vscode.StatusBarAlignment.Left, 40);
     this.item.name = 'Airflow Server';
     this.item.command = statusCommand;
-    this.disposables.push(
+    this._register(
       this.item,
       connections.onDidChangeStatus((name) => {
         if (name === this.connections.active()?.name) this.statusChanged();
@@ -129,10 +130,10 @@ export class AirflowStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.firstCheck) clearTimeout(this.firstCheck);
     this.stopPeriodic();
     this.clearRetryTimer();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

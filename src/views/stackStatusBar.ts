@@ -8,15 +8,15 @@
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import { statusBarText, statusBarTooltip, summarizeStack } from '../stack/stackSummary';
+import { ViewFocusCommandId } from '../commands/ids';
+import { Disposable } from '../shared/disposable';
 
 const FIRST_CHECK_DELAY_MS = 4000;
 const CHECK_EVERY_MS = 60_000;
 /** The command VS Code contributes for every view: focus it (opening its container). */
-const OPEN_STACK_VIEW = 'kafkaAirflow.stack.focus';
 
-export class StackStatusBar implements vscode.Disposable {
+export class StackStatusBar extends Disposable implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -24,10 +24,11 @@ export class StackStatusBar implements vscode.Disposable {
     private readonly localStackInUse: () => boolean,
     private readonly kindLabel: () => string,
   ) {
+    super();
     this.item = vscode.window.createStatusBarItem('kafkaAirflow.stackStatus', vscode.StatusBarAlignment.Left, 39);
     this.item.name = 'Kafka Airflow Stack';
-    this.item.command = OPEN_STACK_VIEW;
-    this.disposables.push(this.item, monitor.onDidChange(() => { this.update(); }));
+    this.item.command = ViewFocusCommandId.stack;
+    this._register(this.item, monitor.onDidChange(() => { this.update(); }));
     this.update();
     this.timers.push(
       setTimeout(() => { this.checkIfInUse(); }, FIRST_CHECK_DELAY_MS),
@@ -56,8 +57,8 @@ export class StackStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import type { ServiceHealth, ServiceState } from '../stack/serviceHealth';
+import { Disposable } from '../shared/disposable';
 
 const VISIBLE_POLL_MS = 15_000;
 
@@ -22,10 +23,9 @@ const ICONS: Record<ServiceState, vscode.ThemeIcon> = {
 /** The context value of a service row; package.json's menus match it for Show Logs. */
 export const STACK_SERVICE_CONTEXT = 'stackService';
 
-export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>, vscode.Disposable {
+export class StackTreeProvider extends Disposable implements vscode.TreeDataProvider<ServiceHealth>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ServiceHealth | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private visiblePolling: { dispose(): unknown } | undefined;
 
   constructor(
@@ -33,7 +33,8 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>
     private readonly localStackInUse: () => boolean,
     private readonly kindLabel: () => string,
   ) {
-    this.disposables.push(this.changed, monitor.onDidChange(() => { this.changed.fire(undefined); }));
+    super();
+    this._register(this.changed, monitor.onDidChange(() => { this.changed.fire(undefined); }));
   }
 
   private get shown(): boolean {
@@ -58,7 +59,7 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>
         this.visiblePolling = undefined;
       }
     };
-    this.disposables.push(view, view.onDidChangeVisibility((e) => { follow(e.visible); }));
+    this._register(view, view.onDidChangeVisibility((e) => { follow(e.visible); }));
     follow(view.visible);
     return view;
   }
@@ -80,8 +81,8 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>
     return item;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.visiblePolling?.dispose();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

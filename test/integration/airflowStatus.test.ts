@@ -11,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { AirflowClient } from '../../src/airflow/airflowClient';
 import type { AirflowConnectionConfig } from '../../src/airflow/types';
 import { silentLogger } from '../../src/shared/logger';
-import { connectionStatusText, statusBarLook, statusProblem } from '../../src/views/airflow/presentation';
-import { checkServer } from '../../src/views/airflow/serverCheck';
+import { connectionStatusText, statusBarLook, statusProblem } from '../../src/airflow/presentation';
+import { checkServer } from '../../src/airflow/serverCheck';
 
 const servers = [
   { label: 'Airflow 3 (API v2)', url: 'http://127.0.0.1:8080', version: /^3\.\d+\.\d+$/, start: 'airflow3' },

@@ -20,7 +20,7 @@ import type { TopicDetails } from '../../src/kafka/types';
 import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
 import type { InspectorStatus } from '../../src/shared/protocol';
 import { silentLogger } from '../../src/shared/logger';
-import { partitionReplicaHealth, topicReplicaHealth } from '../../src/views/kafka/presentation';
+import { partitionReplicaHealth, topicReplicaHealth } from '../../src/kafka/presentation';
 import { TestCluster } from './cluster';
 
 const RUN = `wb-cluster-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;

@@ -16,7 +16,7 @@ import { recordsToJson } from '../../src/kafka/export';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import { detailOf } from '../../src/panels/inspectorSource';
 import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
-import { checkProducerForm, defaultForm } from '../../src/panels/producerForm';
+import { checkProducerForm, defaultForm } from '../../src/kafka/producerForm';
 import { compilePlan, summarizeRun } from '../../src/panels/producerMessages';
 import type { InspectorOptions, InspectorStatus } from '../../src/shared/protocol';
 import { silentLogger } from '../../src/shared/logger';

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { recordsToJson, type ExportedRecord } from '../../src/kafka/export';
 import { KafkaService } from '../../src/kafka/kafkaService';
-import { cellOf, contentOf, detailNote, type ShownText } from '../../src/panels/inspectorDisplay';
+import { cellOf, contentOf, detailNote, type ShownText } from '../../src/shared/inspectorDisplay';
 import { detailOf } from '../../src/panels/inspectorSource';
 import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
 import { silentLogger } from '../../src/shared/logger';

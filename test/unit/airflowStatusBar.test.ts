@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { WorkbenchError } from '../../src/shared/errors';
-import { connectionStatusText, statusBarLook, statusProblem, statusRetryDelayMs } from '../../src/views/airflow/presentation';
+import { connectionStatusText, statusBarLook, statusProblem, statusRetryDelayMs } from '../../src/airflow/presentation';
 
 const URL = 'http://127.0.0.1:8080';
 

@@ -8,13 +8,12 @@ import { describe, it } from 'node:test';
 import type { Dag, DagRun, DatasetEvent, ServerHealth, TaskInstance } from '../../src/airflow/types';
 import { parseWebviewMessage } from '../../src/panels/datasetEventMessages';
 import { lineAndColumn, parseJsonObject } from '../../src/shared/jsonObject';
-import { Backoff } from '../../src/views/airflow/backoff';
+import { Backoff } from '../../src/shared/backoff';
 import { NodeStore, topmost, type KeyedNode } from '../../src/views/airflow/nodeStore';
 import {
   dagDescription,
   dagMatchesFilter,
   eventSource,
-  formatDuration,
   formatLogLines,
   formatTime,
   inRunOrder,
@@ -29,8 +28,9 @@ import {
   statusBarLook,
   summarizeExtra,
   taskDescription,
-} from '../../src/views/airflow/presentation';
+} from '../../src/airflow/presentation';
 import { addressFromQuery, addressToUriParts, type TaskLogAddress } from '../../src/views/airflow/taskLogAddress';
+import { formatDuration } from '../../src/shared/durations';
 
 function dag(overrides: Partial<Dag> = {}): Dag {
   return {

@@ -12,7 +12,7 @@ import { historyError } from '../../src/history/errors';
 import { checkDay, escapeLike, partitionsStatement, segmentsOf, segmentStatement, summaryStatement, tableName } from '../../src/history/sql';
 import { cursorIncluding, historyStartCursor } from '../../src/panels/historyInspectorSource';
 import { WorkbenchError } from '../../src/shared/errors';
-import { dayLabel, formatHistoryTime, rowDocument, rowLabel, rowTooltip, scopeDescription } from '../../src/views/history/presentation';
+import { dayLabel, formatHistoryTime, rowDocument, rowLabel, rowTooltip, scopeDescription } from '../../src/history/presentation';
 
 const table = tableName('scratch');
 const base = { table, timeZone: 'UTC', limit: 51 } as const;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rowAsKafkaRecord, rowFromDb, type FullDbRow } from '../../src/history/decode';
 import { pipelineOf } from '../../src/panels/historyInspectorSource';
-import { pipelineLines } from '../../src/panels/historyPipeline';
+import { pipelineLines } from '../../src/history/pipeline';
 import { detailOf } from '../../src/panels/inspectorSource';
 
 const consumedAt = new Date('2025-03-01T12:05:00Z');

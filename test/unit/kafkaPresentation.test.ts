@@ -10,7 +10,7 @@ import {
   compareNames,
   formatBytes,
   formatCount,
-  formatDuration,
+  formatPeriod,
   formatTimestamp,
   groupCanReset,
   groupRowText,
@@ -25,7 +25,7 @@ import {
   replicationProblem,
   topicNameProblem,
   topicRowText,
-} from '../../src/views/kafka/presentation';
+} from '../../src/kafka/presentation';
 
 describe('counts and sizes', () => {
   it('groups digits of 64-bit offsets given as strings, exactly', () => {
@@ -45,10 +45,10 @@ describe('counts and sizes', () => {
     assert.equal(formatBytes(512), '512 B');
     assert.equal(formatBytes(1536), '1.5 KB');
     assert.equal(formatBytes(5 * 1024 * 1024), '5.0 MB');
-    assert.equal(formatDuration(604_800_000), '7 days');
-    assert.equal(formatDuration(3_600_000), '1 hour');
-    assert.equal(formatDuration(-1), 'forever');
-    assert.equal(formatDuration(1500), '1,500 ms');
+    assert.equal(formatPeriod(604_800_000), '7 days');
+    assert.equal(formatPeriod(3_600_000), '1 hour');
+    assert.equal(formatPeriod(-1), 'forever');
+    assert.equal(formatPeriod(1500), '1,500 ms');
   });
 });
 

@@ -1,12 +1,12 @@
 /**
  * The marks the Kafka tree puts on topics and partitions whose replicas are out of sync or
- * that have no leader (src/views/kafka/presentation.ts). The integration test
+ * that have no leader (src/kafka/presentation.ts). The integration test
  * (test/integration/cluster.test.ts) checks the same functions against a real cluster with a
  * broker down; here the cases a three-broker test cluster cannot easily show.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { partitionReplicaHealth, replicaHealthIcon, topicReplicaHealth, type ReplicaState } from '../../src/views/kafka/presentation';
+import { partitionReplicaHealth, replicaHealthIcon, topicReplicaHealth, type ReplicaState } from '../../src/kafka/presentation';
 
 const healthy: ReplicaState = { partition: 0, leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3] };
 

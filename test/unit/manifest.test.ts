@@ -4,11 +4,12 @@
  * every view has welcome content, tree-only commands are hidden from the palette).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CommandId, COMMAND_PREFIX } from '../../src/commands/ids';
 import { SettingKey } from '../../src/config/settings.keys';
+import { sourceFiles } from '../support/sourceFiles';
 
 interface Manifest {
   engines: { vscode: string };
@@ -30,23 +31,25 @@ interface Manifest {
 const root = join(import.meta.dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 
-/** Every `CommandId.x` that some module under src/ passes to registerCommand. */
-function registeredIds(): Set<string> {
-  const found = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        for (const match of readFileSync(path, 'utf8').matchAll(/registerCommand\([^,]+,\s*CommandId\.(\w+)/g)) {
-          const key = match[1] as keyof typeof CommandId;
-          found.add(CommandId[key]);
-        }
-      }
+/** The text of every .ts file under src/, by path relative to the repository. */
+function sources(): Map<string, string> {
+  return new Map(sourceFiles('src').map((f) => [f.path, f.text]));
+}
+
+/** Every `CommandId.x` that some module under src/ passes to registerCommand, as often as it does. */
+function registrations(): string[] {
+  const found: string[] = [];
+  for (const text of sources().values()) {
+    for (const match of text.matchAll(/registerCommand\(\s*[^,()]+,\s*CommandId\.(\w+)/g)) {
+      const key = match[1] ?? '';
+      found.push(key in CommandId ? CommandId[key as keyof typeof CommandId] : `CommandId.${key} (not in ids.ts)`);
     }
-  };
-  walk(join(root, 'src'));
+  }
   return found;
+}
+
+function registeredIds(): Set<string> {
+  return new Set(registrations());
 }
 
 describe('package.json', () => {
@@ -54,6 +57,16 @@ describe('package.json', () => {
     const declared = manifest.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(declared, Object.values(CommandId).sort());
     assert.deepEqual([...registeredIds()].sort(), declared);
+  });
+
+  it('registers every command once, through the one wrapper, so the check above sees them all', () => {
+    const registered = registrations();
+    assert.deepEqual(registered.filter((id, i) => registered.indexOf(id) !== i), [], 'registered twice');
+    const direct = [...sources()].filter(([path, text]) => path !== 'src/commands/index.ts' && /commands\.registerCommand\(|registerTextEditorCommand\(/.test(text)).map(([path]) => path);
+    assert.deepEqual(direct, [], 'register commands with registerCommand from src/commands/index.ts');
+    const calls = [...sources().values()].reduce((n, text) => n + [...text.matchAll(/(?<!function )\bregisterCommand\(/g)].length, 0);
+    // One call per command, plus the wrapper's own call to vscode.commands.registerCommand.
+    assert.equal(calls, registered.length + 1, 'a registerCommand call whose id is not written as CommandId.x');
   });
 
   it('puts every command under the prefix and the "Kafka Airflow" category', () => {

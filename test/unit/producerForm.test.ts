@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkJson, checkProducerForm, defaultForm, problemInForm, templateText, type FormProblem, type ProducePlan } from '../../src/panels/producerForm';
+import { checkJson, checkProducerForm, defaultForm, problemInForm, templateText, type FormProblem, type ProducePlan } from '../../src/kafka/producerForm';
 import { compilePlan, FormProblemsError, isProducerForm, parseProducerMessage, summarizeRun } from '../../src/panels/producerMessages';
 import type { ProducerForm } from '../../src/shared/protocol';
 

@@ -2,7 +2,8 @@
  * The pieces that were written twice and now stand once: the first check of a webview
  * message (src/shared/webviewMessages.ts), the JSON check the producer form shares with the
  * dataset-event form (src/shared/jsonObject.ts), and what the Airflow 2 and 3 decoders share
- * (src/airflow/restShared.ts), checked on both versions' recorded answers.
+ * (src/airflow/restShared.ts), checked on both versions' recorded answers; the record check
+ * and the sleep that three services wrote each (src/shared/guards.ts).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { describe, it } from 'node:test';
 import { clearTaskBody, durationSeconds, sharedDecoders } from '../../src/airflow/restShared';
 import { decodeV1 } from '../../src/airflow/v1';
 import { decodeV2 } from '../../src/airflow/v2';
-import { checkJson } from '../../src/panels/producerForm';
+import { checkJson } from '../../src/kafka/producerForm';
+import { Disposable } from '../../src/shared/disposable';
+import { isRecord, sleep } from '../../src/shared/guards';
 import { parseJsonObject, parseJsonValue } from '../../src/shared/jsonObject';
 import { describeRaw, parseEnvelope } from '../../src/shared/webviewMessages';
 
@@ -115,5 +118,51 @@ describe('what the Airflow 2 and 3 decoders share', () => {
     assert.equal(body['only_failed'], false);
     assert.equal(body['dry_run'], false);
     assert.equal(clearTaskBody('r', 't', { downstream: false, onlyFailed: true })['include_downstream'], false);
+  });
+});
+
+describe('the shared record check and sleep', () => {
+  it('takes a parsed object and nothing else', () => {
+    assert.equal(isRecord(JSON.parse('{"a":1}')), true);
+    for (const other of [null, [], 'x', 1, undefined]) assert.equal(isRecord(other), false, JSON.stringify(other));
+  });
+
+  it('waits the time given, and ends at once when its signal aborts', async () => {
+    let started = Date.now();
+    await sleep(60);
+    assert.ok(Date.now() - started >= 55, 'waited the full time');
+    const controller = new AbortController();
+    started = Date.now();
+    setTimeout(() => { controller.abort(); }, 20);
+    await sleep(10_000, controller.signal);
+    assert.ok(Date.now() - started < 5_000, 'ended when the signal aborted');
+    started = Date.now();
+    await sleep(10_000, controller.signal);
+    assert.ok(Date.now() - started < 1_000, 'an already aborted signal does not wait');
+  });
+});
+
+describe('the Disposable base', () => {
+  class Owner extends Disposable {
+    readonly first = this._register({ dispose: () => { this.log.push('first'); } });
+    constructor(readonly log: string[]) {
+      super();
+      this._register({ dispose: () => { log.push('second'); } }, { dispose: () => { log.push('third'); } });
+    }
+    add(name: string): void {
+      this._register({ dispose: () => { this.log.push(name); } });
+    }
+  }
+
+  it('disposes what it registered, in order, once; a child registered later is disposed at once', () => {
+    const log: string[] = [];
+    const owner = new Owner(log);
+    owner.add('fourth');
+    assert.deepEqual(log, []);
+    owner.dispose();
+    owner.dispose();
+    assert.deepEqual(log, ['first', 'second', 'third', 'fourth']);
+    owner.add('late');
+    assert.deepEqual(log, ['first', 'second', 'third', 'fourth', 'late']);
   });
 });

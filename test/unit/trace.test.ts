@@ -10,7 +10,8 @@ import type { HistoryRow } from '../../src/history/types';
 import { WorkbenchError } from '../../src/shared/errors';
 import { checkConf, describeSummary } from '../../src/trace/batchConsumerService';
 import { statsFromGroups } from '../../src/trace/runHistory';
-import { batchPhases, deriveBatchTrace, EVENT_GRACE_MS, deriveMessageTrace, formatDuration, slowestPhase, type BatchPhaseDuration, type RunHistoryStats } from '../../src/trace/traceModel';
+import { batchPhases, deriveBatchTrace, EVENT_GRACE_MS, deriveMessageTrace, slowestPhase, type BatchPhaseDuration, type RunHistoryStats } from '../../src/trace/traceModel';
+import { formatDurationMs } from '../../src/shared/durations';
 
 const T0 = Date.parse('2025-05-01T10:00:00Z');
 const iso = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
@@ -165,6 +166,6 @@ describe('checkConf and describeSummary', () => {
   it('says what failed and how much was loaded', () => {
     const text = describeSummary({ run: run('kafka_batch_consumer', 'r', 'failed', 0, 1), loadedRows: 3, events: [], downstreamRuns: [], failure: { taskId: 'consume_and_load', log: '' } });
     assert.equal(text, 'Batch consumer run r failed in task consume_and_load; 3 message(s) were loaded before it stopped.');
-    assert.equal(formatDuration(65_000), '1 min 5 s');
+    assert.equal(formatDurationMs(65_000), '1 min 5 s');
   });
 });

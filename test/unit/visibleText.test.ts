@@ -15,7 +15,7 @@ import { previewOf } from '../../src/kafka/decode';
 import { MessageBuffer } from '../../src/kafka/messageBuffer';
 import { compileFilter } from '../../src/kafka/recordFilter';
 import type { KafkaRecord } from '../../src/kafka/types';
-import { cellOf, contentOf, detailNote, headerValueOf } from '../../src/panels/inspectorDisplay';
+import { cellOf, contentOf, detailNote, headerValueOf } from '../../src/shared/inspectorDisplay';
 import { detailOf, rowOf } from '../../src/panels/inspectorSource';
 import type { MessageTrace } from '../../src/trace/traceModel';
 import { messageTraceView } from '../../src/trace/traceView';
@@ -33,8 +33,8 @@ import {
   visibleTooltip,
   type HiddenCharacter,
 } from '../../src/shared/visibleText';
-import { dagTooltip, datasetTooltip, eventTooltip, runTooltip, taskTooltip } from '../../src/views/airflow/presentation';
-import { rowDocument, rowLabel, rowTooltip } from '../../src/views/history/presentation';
+import { dagTooltip, datasetTooltip, eventTooltip, runTooltip, taskTooltip } from '../../src/airflow/presentation';
+import { rowDocument, rowLabel, rowTooltip } from '../../src/history/presentation';
 
 // Built from code points so this file holds no invisible character itself.
 const RLO = String.fromCodePoint(0x202e);

@@ -17,7 +17,7 @@ import {
 } from '../../src/airflow/dagGraph';
 import type { DagStructure } from '../../src/airflow/types';
 import type {
-  DagGraphMethods, DagGraphRunsView, DagGraphStructureView, DagGraphTaskDetail, DagGraphTaskRef,
+  DagGraphMethods, DagGraphNotifications, DagGraphRunsView, DagGraphStructureView, DagGraphTaskDetail, DagGraphTaskRef,
 } from '../../src/shared/protocol';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { edgePath, layoutGraph, type GraphLayout } from './lib/dagLayout';
@@ -107,7 +107,7 @@ interface SavedState {
   graphRun: string | null;
 }
 
-const host = new HostConnection<DagGraphMethods>();
+const host = new HostConnection<DagGraphMethods, DagGraphNotifications>();
 let structureView: DagGraphStructureView | undefined;
 let model: GraphModel | undefined;
 let runsView: DagGraphRunsView | undefined;
@@ -144,7 +144,7 @@ function stateClass(state: string): string {
   if (known) return known;
   const name = `st-${stateClasses.size}`;
   const color = structureView?.stateStyles[state]?.color ?? null;
-  // Theme colour ids are ours (src/views/airflow/presentation.ts); anything else gets no colour.
+  // Theme colour ids are ours (src/airflow/presentation.ts); anything else gets no colour.
   const value = color !== null && /^[A-Za-z0-9.]+$/.test(color) ? `var(--vscode-${color.replace(/\./g, '-')})` : 'var(--vscode-descriptionForeground)';
   stateSheet.insertRule(`.${name} { --state: ${value}; }`, stateSheet.cssRules.length);
   stateClasses.set(state, name);
@@ -730,9 +730,9 @@ function onRuns(view: DagGraphRunsView): void {
   }
 }
 
-host.on('structure', (params) => { onStructure(params as DagGraphStructureView); });
-host.on('runs', (params) => { onRuns(params as DagGraphRunsView); });
-host.on('selectRun', (params) => { setGraphRun((params as { runId: string }).runId); });
+host.on('structure', onStructure);
+host.on('runs', onRuns);
+host.on('selectRun', (params) => { setGraphRun(params.runId); });
 
 runSelect.addEventListener('change', () => { setGraphRun(runSelect.value === '' ? null : runSelect.value); });
 triggerButton.addEventListener('click', () => { void request('trigger', {}); });

@@ -18,12 +18,13 @@ import { parseJsonObject } from '../../src/shared/jsonObject';
 import type {
   DatasetChoice,
   DatasetEventMethods,
+  DatasetEventNotifications,
   DatasetEventPreset,
   FiredDatasetEvent,
   StartedRun,
   StartedRunsUpdate,
 } from '../../src/shared/protocol';
-import { formatTime, stateIcon, summarizeExtra } from '../../src/views/airflow/presentation';
+import { formatTime, stateIcon, summarizeExtra } from '../../src/airflow/presentation';
 import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 
@@ -56,7 +57,7 @@ a.link { color: var(--vscode-textLink-foreground); cursor: pointer; text-decorat
 a.link:hover { text-decoration: underline; }
 `;
 
-const host = new HostConnection<DatasetEventMethods>();
+const host = new HostConnection<DatasetEventMethods, DatasetEventNotifications>();
 
 interface FormState {
   preset: DatasetEventPreset | undefined;

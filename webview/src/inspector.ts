@@ -8,7 +8,7 @@
  * pause and resume while following; export, copy and "Produce again". Every key, value and header is put in the page
  * with textContent, so a message holding <script> shows those characters and runs nothing;
  * bidirectional, zero-width and control characters show as styled `\u202E` escapes with a
- * note, and a missing key reads `(null)` as a missing value does (src/panels/inspectorDisplay.ts).
+ * note, and a missing key reads `(null)` as a missing value does (src/shared/inspectorDisplay.ts).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -22,6 +22,7 @@ import type {
   InspectorContent,
   InspectorDetail,
   InspectorMethods,
+  InspectorNotifications,
   InspectorOptions,
   InspectorPreset,
   InspectorRow,
@@ -29,10 +30,10 @@ import type {
   InspectorStatus,
   InspectorWhenFull,
 } from '../../src/shared/protocol';
-import { pipelineLines } from '../../src/panels/historyPipeline';
-import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES } from '../../src/panels/inspectorDisplay';
+import { pipelineLines } from '../../src/history/pipeline';
+import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES } from '../../src/shared/inspectorDisplay';
 import { visibleLabel } from '../../src/shared/visibleText';
-import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/views/kafka/presentation';
+import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/kafka/presentation';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 import { VIRTUAL_TABLE_CSS, VirtualTable, type Column } from './lib/virtualTable';
@@ -103,7 +104,7 @@ ${VIRTUAL_TABLE_CSS}
 ${VISIBLE_TEXT_CSS}
 `;
 
-const host = new HostConnection<InspectorMethods>();
+const host = new HostConnection<InspectorMethods, InspectorNotifications>();
 
 interface PageState {
   preset: InspectorPreset | undefined;

@@ -15,16 +15,17 @@ import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { checkProducerForm, type FormProblem, type ProducerField } from '../../src/panels/producerForm';
+import { checkProducerForm, type FormProblem, type ProducerField } from '../../src/kafka/producerForm';
 import type {
   ProducerForm,
   ProducerMethods,
+  ProducerNotifications,
   ProducerPreset,
   ProducerRunProgress,
   ProducerRunResult,
   ProducerTopicChoice,
 } from '../../src/shared/protocol';
-import { formatCount, plural } from '../../src/views/kafka/presentation';
+import { formatCount, plural } from '../../src/kafka/presentation';
 import { adoptStyles, el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 
@@ -63,7 +64,7 @@ td.err { color: var(--vscode-errorForeground); white-space: pre-wrap; }
 .buttons { display: flex; gap: 8px; margin-top: 6px; align-items: center; }
 `;
 
-const host = new HostConnection<ProducerMethods>();
+const host = new HostConnection<ProducerMethods, ProducerNotifications>();
 
 interface PageState {
   preset: ProducerPreset | undefined;

@@ -9,7 +9,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { TraceMethods, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
+import type { TraceMethods, TraceNotifications, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
@@ -43,7 +43,7 @@ ol.timeline li:last-child::before { display: none; }
 ${VISIBLE_TEXT_CSS}
 `;
 
-const host = new HostConnection<TraceMethods>();
+const host = new HostConnection<TraceMethods, TraceNotifications>();
 
 const ICONS: Record<TraceStepStatusView, string> = {
   done: 'pass-filled',
@@ -105,7 +105,7 @@ function render(view: TraceView): void {
   );
 }
 
-host.on('trace', (params) => { render(params as TraceView); });
+host.on('trace', render);
 
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(STYLES);

@@ -9,8 +9,9 @@ import * as vscode from 'vscode';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { connectionStatusText } from './presentation';
+import { connectionStatusText } from '../../airflow/presentation';
 import { AutoRefresh, CredentialsPrompt, NodeStore, type KeyedNode } from './treeSupport';
+import { Disposable } from '../../shared/disposable';
 
 /** What the base reads of a tree's nodes. */
 export interface AirflowTreeNode<N extends KeyedNode> extends KeyedNode {
@@ -36,21 +37,21 @@ export interface AirflowTreeOptions {
   connectionKey: (name: string) => string;
 }
 
-export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends Disposable implements vscode.TreeDataProvider<N>, vscode.Disposable {
   protected readonly changed = new vscode.EventEmitter<N | N[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   protected readonly store = new NodeStore<N>();
   protected readonly autoRefresh: AutoRefresh<N>;
   protected readonly credentials: CredentialsPrompt;
   protected readonly log: Logger;
-  protected readonly disposables: { dispose(): unknown }[] = [];
   protected view: vscode.TreeView<N> | undefined;
 
   protected constructor(protected readonly connections: AirflowConnections, log: Logger, options: AirflowTreeOptions) {
+    super();
     this.log = taggedLogger(log, options.logTag);
     this.credentials = new CredentialsPrompt(this.log);
     this.autoRefresh = new AutoRefresh((nodes) => { this.changed.fire(nodes); }, this.log, options.viewName);
-    this.disposables.push(
+    this._register(
       this.changed,
       this.autoRefresh,
       connections.onDidChange(() => { this.credentials.forget(); this.refresh(); }),
@@ -73,7 +74,7 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> implemen
     const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
     this.view = view;
     this.autoRefresh.attach(view);
-    this.disposables.push(view);
+    this._register(view);
     return view;
   }
 
@@ -123,8 +124,8 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> implemen
     return undefined;
   }
 
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
+  override dispose(): void {
+    super.dispose();
     this.store.clear();
   }
 }

@@ -17,10 +17,10 @@ import { taggedLogger, type Logger } from '../../shared/logger';
 import type { DagDiagnostics } from './dagDiagnostics';
 import type { DagServerState } from './dagServerState';
 import type { WorkspaceDagFolders } from './workspaceDagFolders';
+import { Disposable } from '../../shared/disposable';
 
-export class DagCheckOnSave implements vscode.Disposable {
+export class DagCheckOnSave extends Disposable implements vscode.Disposable {
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private readonly running = new Map<string, Promise<DagCheckResult | undefined>>();
   private readonly rerun = new Set<string>();
   private readonly dagIds = new Map<string, string[]>();
@@ -36,8 +36,9 @@ export class DagCheckOnSave implements vscode.Disposable {
     private readonly state: DagServerState,
     log: Logger,
   ) {
+    super();
     this.log = taggedLogger(log, 'dag check');
-    this.disposables.push(
+    this._register(
       this.found,
       vscode.workspace.onDidSaveTextDocument((document) => {
         if (this.wants(document)) void this.check(document, false);
@@ -129,9 +130,5 @@ export class DagCheckOnSave implements vscode.Disposable {
       return new WorkbenchError(error.message, { cause: error, actions: [{ title: 'Launch Stack', command: CommandId.launchStack }, 'showLog'] });
     }
     return error;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -11,7 +11,8 @@ import { mayDefineDag, outlineDagFile } from '../../airflow/dagSource';
 import type { TaskInstance } from '../../airflow/types';
 import { CommandId } from '../../commands/ids';
 import type { DagServerState, WatchedDag } from './dagServerState';
-import { stateIcon } from './presentation';
+import { stateIcon } from '../../airflow/presentation';
+import { Disposable } from '../../shared/disposable';
 
 /** "just now", "3 min ago", "2 h ago", "5 d ago". */
 export function timeAgo(iso: string | null | undefined, now: number): string {
@@ -29,14 +30,14 @@ function lens(line: number, title: string, command: string, args: unknown[] = []
   return new vscode.CodeLens(range, { title, command, arguments: args, ...(tooltip ? { tooltip } : {}) });
 }
 
-export class DagCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class DagCodeLensProvider extends Disposable implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly disposables: { dispose(): unknown }[] = [this.changed];
 
   /** `dagIdsOf` gives the DAG ids the local check found in a file, for DAGs whose id the text computes. */
   constructor(private readonly state: DagServerState, private readonly dagIdsOf: (file: string) => readonly string[] | undefined) {
-    this.disposables.push(
+    super();
+    this._register(
       state.onDidChange(() => { this.changed.fire(); }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => { this.changed.fire(); }),
     );
@@ -116,9 +117,5 @@ export class DagCodeLensProvider implements vscode.CodeLensProvider, vscode.Disp
       lenses.push(lens(line, '$(output) Logs', CommandId.openTaskLog, [{ kind: 'task', connectionName: connection, task: instance }], `Log of ${instance.taskId}, try ${instance.tryNumber}`));
     }
     return lenses;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

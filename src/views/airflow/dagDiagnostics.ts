@@ -17,6 +17,7 @@ import { taggedLogger, type Logger } from '../../shared/logger';
 import type { DagServerState } from './dagServerState';
 import { taskLogUri } from './taskLogDocuments';
 import type { WorkspaceDagFolders } from './workspaceDagFolders';
+import { Disposable } from '../../shared/disposable';
 
 const LOCAL_SOURCE = 'Airflow local check';
 
@@ -37,18 +38,18 @@ interface PlannedDiagnostic {
   connection: string;
 }
 
-export class DagDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('airflow-dags');
+export class DagDiagnostics extends Disposable implements vscode.Disposable {
+  private readonly collection = this._register(vscode.languages.createDiagnosticCollection('airflow-dags'));
   private readonly local = new Map<string, LocalEntry>();
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [this.collection];
   private shownFiles = new Set<string>();
   private candidates: { files: string[]; readAt: number } | undefined;
   private rendering: Promise<void> = Promise.resolve();
 
   constructor(private readonly state: DagServerState, private readonly folders: WorkspaceDagFolders, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'dag diagnostics');
-    this.disposables.push(
+    this._register(
       state.onDidChange(() => { this.render(); }),
       folders.onDidChange(() => { this.render(); }),
       vscode.workspace.onDidCreateFiles(() => { this.candidates = undefined; }),
@@ -244,9 +245,5 @@ export class DagDiagnostics implements vscode.Disposable {
     const serverFile = (dag.relativeFileLoc && dag.bundleName ? linkedWorkspaceFile({ path: dag.relativeFileLoc, bundleName: dag.bundleName }, links) : undefined)
       ?? (dag.fileLoc ? linkedWorkspaceFile({ path: dag.fileLoc }, links) : undefined);
     return serverFile !== undefined && serverFile !== file ? serverFile : undefined;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

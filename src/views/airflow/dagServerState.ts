@@ -14,6 +14,7 @@ import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import type { WorkspaceDagFolders } from './workspaceDagFolders';
+import { Disposable } from '../../shared/disposable';
 
 const FAST_MS = 2_000;
 const SLOW_MS = 10_000;
@@ -28,12 +29,11 @@ export interface WatchedDag {
   tasks: TaskInstance[];
 }
 
-export class DagServerState implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class DagServerState extends Disposable implements vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** Fires after each poll that read something. */
   readonly onDidChange = this.changed.event;
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [this.changed];
   private timer: NodeJS.Timeout | undefined;
   private fastUntil = 0;
   private polling: Promise<void> | undefined;
@@ -51,8 +51,9 @@ export class DagServerState implements vscode.Disposable {
   failure: string | undefined;
 
   constructor(private readonly connections: AirflowConnections, private readonly folders: WorkspaceDagFolders, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'dag state');
-    this.disposables.push(
+    this._register(
       vscode.window.onDidChangeVisibleTextEditors(() => { this.schedule(0); }),
       vscode.workspace.onDidSaveTextDocument((document) => { if (document.languageId === 'python') this.hurry(); }),
       connections.onDidChange(() => { this.hurry(); }),
@@ -63,7 +64,7 @@ export class DagServerState implements vscode.Disposable {
   /** Follows the DAGs view's visibility (polling while it is shown). */
   attachView(view: Pick<vscode.TreeView<unknown>, 'visible' | 'onDidChangeVisibility'>): void {
     this.view = view;
-    this.disposables.push(view.onDidChangeVisibility(() => { this.schedule(0); }));
+    this._register(view.onDidChangeVisibility(() => { this.schedule(0); }));
     this.schedule(0);
   }
 
@@ -168,8 +169,8 @@ export class DagServerState implements vscode.Disposable {
     this.changed.fire();
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -4,24 +4,27 @@
  * workspace (a remote Airflow). An import error is shown on it as a diagnostic at its line.
  */
 import * as vscode from 'vscode';
+import { Disposable } from '../../shared/disposable';
 
 export const SOURCE_SCHEME = 'kafkaAirflow-source';
 
-export class DagSourceDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class DagSourceDocuments extends Disposable implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection('airflow-dag-sources');
-  private readonly disposables: { dispose(): unknown }[] = [
-    this.changed,
-    this.diagnostics,
-    vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, this),
-    vscode.workspace.onDidCloseTextDocument((document) => {
-      if (document.uri.scheme !== SOURCE_SCHEME) return;
-      this.texts.delete(document.uri.toString());
-      this.diagnostics.delete(document.uri);
-    }),
-  ];
+  private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('airflow-dag-sources'));
+
+  constructor() {
+    super();
+    this._register(
+      vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, this),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document.uri.scheme !== SOURCE_SCHEME) return;
+        this.texts.delete(document.uri.toString());
+        this.diagnostics.delete(document.uri);
+      }),
+    );
+  }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '# The source is no longer loaded: open it again from the DAGs view.\n';
@@ -48,9 +51,5 @@ export class DagSourceDocuments implements vscode.TextDocumentContentProvider, v
       this.diagnostics.delete(uri);
     }
     return vscode.window.showTextDocument(python, { selection: new vscode.Range(position, position), preview: true });
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

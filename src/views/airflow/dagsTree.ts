@@ -32,8 +32,9 @@ import {
   taskDescription,
   taskLabel,
   taskTooltip,
-} from './presentation';
+} from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
+import { CommandId } from '../../commands/ids';
 
 /** How many recent runs a DAG lists. */
 export const RECENT_RUNS = 15;
@@ -223,7 +224,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         const firstLine = node.importError.stackTrace.trim().split('\n').pop() ?? '';
         item.tooltip = `${node.importError.filename}\n${formatTime(node.importError.timestamp)}\n\n${firstLine}\n\nClick to read the whole stack trace.`;
         item.contextValue = 'airflowImportError';
-        item.command = { title: 'Show Import Error', command: 'kafkaAirflow.showImportError', arguments: [node] };
+        item.command = { title: 'Show Import Error', command: CommandId.showImportError, arguments: [node] };
         return item;
       }
       case 'dag': {
@@ -256,7 +257,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         item.tooltip = taskTooltip(node.task, now);
         item.iconPath = themeIcon(node.task.state);
         item.contextValue = `airflowTask.${node.task.state ?? 'none'}`;
-        item.command = { title: 'Open Task Log', command: 'kafkaAirflow.openTaskLog', arguments: [node] };
+        item.command = { title: 'Open Task Log', command: CommandId.openTaskLog, arguments: [node] };
         return item;
       }
       case 'failure': return failureItem(node.message, node.retryTarget, node.key);

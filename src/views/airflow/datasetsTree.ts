@@ -11,8 +11,9 @@ import type { AirflowConnection } from '../../shared/connections';
 import type { Logger } from '../../shared/logger';
 import { visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { AirflowTreeProvider } from './airflowTreeProvider';
-import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from './presentation';
+import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
+import { CommandId } from '../../commands/ids';
 
 /** How many recent events a dataset lists. */
 export const RECENT_EVENTS = 10;
@@ -193,7 +194,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const item = new vscode.TreeItem(visibleLabel(`${node.dagId}.${node.taskId}`), None);
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.tooltip = visibleTooltip(`Task ${node.taskId} of DAG ${node.dagId} updates this dataset. Click to show the DAG.`);
-        item.command = { title: 'Show DAG', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId] };
+        item.command = { title: 'Show DAG', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetProducer';
         return item;
       }
@@ -201,7 +202,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const item = new vscode.TreeItem(visibleLabel(node.dagId), None);
         item.iconPath = new vscode.ThemeIcon('type-hierarchy-sub');
         item.tooltip = visibleTooltip(`DAG ${node.dagId} is scheduled on this dataset. Click to show it.`);
-        item.command = { title: 'Show DAG', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId] };
+        item.command = { title: 'Show DAG', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetConsumer';
         return item;
       }
@@ -221,7 +222,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const { icon, color } = stateIcon(node.state);
         item.iconPath = color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
         item.tooltip = visibleTooltip(`Run ${node.runId} of ${node.dagId}, created by this event.\nState: ${node.state ?? '—'}\nClick to show it in the DAGs view.`);
-        item.command = { title: 'Show Run', command: 'kafkaAirflow.revealInDagsTree', arguments: [node.connectionName, node.dagId, node.runId] };
+        item.command = { title: 'Show Run', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId, node.runId] };
         item.contextValue = 'airflowCreatedRun';
         return item;
       }

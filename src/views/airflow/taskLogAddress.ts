@@ -4,6 +4,8 @@
  * The path is for people (the tab title reads "hello · try 1.log"); the query carries the
  * identity. Pure, so the round trip is unit-tested with awkward run ids.
  */
+import { isRecord } from '../../shared/guards';
+
 export const LOG_SCHEME = 'kafkaAirflow-log';
 
 export interface TaskLogAddress {
@@ -47,10 +49,6 @@ export function addressToUriParts(address: LogDocumentAddress): { path: string; 
     path: `/${readable(address.connection)}/import errors/${readable(base)}.log`,
     query: JSON.stringify({ k: 'i', c: address.connection, f: address.filename, s: address.stackTrace }),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads an address back from a URI's query; undefined when it is not one of ours. */

@@ -9,9 +9,10 @@ import type { LogLine } from '../../airflow/types';
 import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { Backoff } from './backoff';
-import { formatLogLines, formatTime } from './presentation';
+import { Backoff } from '../../shared/backoff';
+import { formatLogLines, formatTime } from '../../airflow/presentation';
 import { addressFromQuery, addressToUriParts, LOG_SCHEME, type LogDocumentAddress, type TaskLogAddress } from './taskLogAddress';
+import { Disposable } from '../../shared/disposable';
 
 /** Following stops after this long even if the task still runs (reopen the log to go on). */
 const FOLLOW_LIMIT_MS = 30 * 60_000;
@@ -34,16 +35,16 @@ export function taskLogUri(address: LogDocumentAddress): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, ...addressToUriParts(address) });
 }
 
-export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class TaskLogDocuments extends Disposable implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly logs = new Map<string, FollowedLog>();
-  private readonly disposables: { dispose(): unknown }[] = [];
   private readonly log: Logger;
 
   constructor(private readonly connections: AirflowConnections, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'task log');
-    this.disposables.push(
+    this._register(
       this.changed,
       vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, this),
       vscode.workspace.onDidCloseTextDocument((document) => {
@@ -184,9 +185,9 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
     return this.logs.get(taskLogUri(address).toString())?.following ?? false;
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const followed of this.logs.values()) this.stop(followed, undefined);
     this.logs.clear();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

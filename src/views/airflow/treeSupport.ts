@@ -10,8 +10,9 @@ import * as vscode from 'vscode';
 import { AirflowAuthError } from '../../airflow/errors';
 import { describeError, userMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import { topmost, type KeyedNode } from './nodeStore';
+import { CommandId } from '../../commands/ids';
 
 export { NodeStore, type KeyedNode } from './nodeStore';
 
@@ -125,9 +126,9 @@ export class CredentialsPrompt {
     void vscode.window.showErrorMessage(message, reenter, 'Show Log').then(
       async (picked) => {
         if (picked === reenter) {
-          await vscode.commands.executeCommand('kafkaAirflow.reenterAirflowPassword', connectionName);
+          await vscode.commands.executeCommand(CommandId.reenterAirflowPassword, connectionName);
         } else if (picked === 'Show Log') {
-          await vscode.commands.executeCommand('kafkaAirflow.showLog');
+          await vscode.commands.executeCommand(CommandId.showLog);
         }
       },
       (failure: unknown) => { this.log.error(`Could not show the credentials notification: ${describeError(failure)}`); },
@@ -148,6 +149,6 @@ export function failureItem(message: string, retryTarget: KeyedNode, key: string
   item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
   item.tooltip = `${message}\n\nClick to try again.`;
   item.contextValue = 'airflowFailure';
-  item.command = { title: 'Retry', command: 'kafkaAirflow.retryAirflowLoad', arguments: [retryTarget] };
+  item.command = { title: 'Retry', command: CommandId.retryAirflowLoad, arguments: [retryTarget] };
   return item;
 }

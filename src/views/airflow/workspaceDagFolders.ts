@@ -18,6 +18,7 @@ import { taggedLogger, type Logger } from '../../shared/logger';
 import {
   applySlotPlan, planSlots, readSlots, readStackDagPaths, slotLinks, type Slot, type StackDagPaths,
 } from '../../stack/workspaceDags';
+import { Disposable } from '../../shared/disposable';
 
 /** One folder of this window that the stack reads. */
 export interface LinkedFolder {
@@ -48,12 +49,11 @@ function inside(file: string, folder: string): string | undefined {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
 }
 
-export class WorkspaceDagFolders implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class WorkspaceDagFolders extends Disposable implements vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   /** Fires after a sync changed what is linked or what the view should say. */
   readonly onDidChange = this.changed.event;
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [this.changed];
   private paths: StackDagPaths | undefined;
   private pathsError: string | undefined;
   /** When `stack.sh env` was last asked (it is asked again after a minute: the stack may have restarted). */
@@ -68,8 +68,9 @@ export class WorkspaceDagFolders implements vscode.Disposable {
   private restrictedFolders = false;
 
   constructor(private readonly stackScript: string, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'dag folders');
-    this.disposables.push(
+    this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('kafkaAirflow.stack.dagFolders')) void this.sync();
       }),
@@ -227,9 +228,5 @@ export class WorkspaceDagFolders implements vscode.Disposable {
     this.lastSignature = signature;
     for (const problem of problems) this.log.warn(problem);
     this.changed.fire();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,6 +5,7 @@
  * carries the identity. Pure, so both are unit-tested.
  */
 import type { XComEntry } from '../../airflow/types';
+import { isRecord } from '../../shared/guards';
 
 export const XCOM_SCHEME = 'kafkaAirflow-xcom';
 
@@ -38,8 +39,8 @@ export function xcomAddressFromQuery(query: string): XComAddress | undefined {
   } catch {
     return undefined;
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const { c, d, r, t, m } = raw as Record<string, unknown>;
+  if (!isRecord(raw)) return undefined;
+  const { c, d, r, t, m } = raw;
   if (typeof c !== 'string' || typeof d !== 'string' || typeof r !== 'string' || typeof t !== 'string' || typeof m !== 'number') return undefined;
   return { connection: c, dagId: d, runId: r, taskId: t, mapIndex: m };
 }

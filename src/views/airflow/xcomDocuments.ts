@@ -8,16 +8,17 @@ import type { AirflowConnections } from '../../config/airflowConnections';
 import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { XCOM_SCHEME, xcomAddressFromQuery, xcomAddressToUriParts, xcomDocumentText, type XComAddress } from './xcomAddress';
+import { Disposable } from '../../shared/disposable';
 
-export class XComDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class XComDocuments extends Disposable implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private readonly log: Logger;
 
   constructor(private readonly connections: AirflowConnections, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'xcoms');
-    this.disposables.push(this.changed, vscode.workspace.registerTextDocumentContentProvider(XCOM_SCHEME, this));
+    this._register(this.changed, vscode.workspace.registerTextDocumentContentProvider(XCOM_SCHEME, this));
   }
 
   /** Opens (or reads again and shows) the XComs of a task instance in an editor tab. */
@@ -41,9 +42,5 @@ export class XComDocuments implements vscode.TextDocumentContentProvider, vscode
       this.log.warn(`Reading the XComs of ${address.dagId}/${address.runId}/${address.taskId} failed: ${describeError(error)}`);
       return `// Could not read the XComs of ${address.taskId} in run ${address.runId}: ${userMessage(error)}\n// Open them again from the DAG graph to retry.\n`;
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -10,7 +10,9 @@ import type { HistoryDatabase } from '../../config/historyConnection';
 import type { HistoryRow } from '../../history/types';
 import { describeError, userMessage, WorkbenchError } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { rowDocument, rowDocumentName } from './presentation';
+import { rowDocument, rowDocumentName } from '../../history/presentation';
+import { CommandId } from '../../commands/ids';
+import { Disposable } from '../../shared/disposable';
 
 export const HISTORY_DOCUMENT_SCHEME = 'kafkaAirflow-history';
 
@@ -18,14 +20,14 @@ export function historyRowUri(row: Pick<HistoryRow, 'id' | 'topic' | 'partition'
   return vscode.Uri.from({ scheme: HISTORY_DOCUMENT_SCHEME, path: `/${rowDocumentName(row)}`, query: new URLSearchParams({ id: row.id }).toString() });
 }
 
-export class HistoryDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class HistoryDocuments extends Disposable implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly texts = new Map<string, string>();
-  private readonly disposables: { dispose(): unknown }[] = [];
   private readonly log: Logger;
 
   constructor(private readonly database: HistoryDatabase, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'history row');
-    this.disposables.push(
+    this._register(
       vscode.workspace.registerTextDocumentContentProvider(HISTORY_DOCUMENT_SCHEME, this),
       vscode.workspace.onDidCloseTextDocument((document) => {
         if (document.uri.scheme === HISTORY_DOCUMENT_SCHEME) this.texts.delete(document.uri.toString());
@@ -39,7 +41,7 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider, vsc
     const row = await store.get(id);
     if (!row) {
       throw new WorkbenchError(`History row ${id} is not in the database any more (deleted or the table was reset). Refresh the Message History view.`, {
-        actions: [{ title: 'Refresh', command: 'kafkaAirflow.refreshAll' }],
+        actions: [{ title: 'Refresh', command: CommandId.refreshAll }],
       });
     }
     await this.open(row);
@@ -71,8 +73,8 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider, vsc
     }
   }
 
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
+  override dispose(): void {
+    super.dispose();
     this.texts.clear();
   }
 }

@@ -25,7 +25,8 @@ import {
   rowTooltip,
   scopeDescription,
   searchDescription,
-} from './presentation';
+} from '../../history/presentation';
+import { Disposable } from '../../shared/disposable';
 
 /** Rows per page in the tree. */
 export const HISTORY_PAGE_SIZE = 50;
@@ -80,11 +81,10 @@ function key(...parts: (string | null)[]): string {
   return `history:${JSON.stringify(parts)}`;
 }
 
-export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
+export class HistoryTreeProvider extends Disposable implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<HistoryNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private summary: Promise<Loaded<HistorySummary>> | undefined;
   private readonly lists = new Map<string, RowList>();
   private readonly nodes = new Map<string, HistoryNode>();
@@ -105,13 +105,14 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
   private activeSearch: ActiveSearch | undefined;
 
   constructor(private readonly database: HistoryDatabase, log: Logger) {
+    super();
     this.log = taggedLogger(log, 'history view');
-    this.disposables.push(this.changed, database.onDidChange(() => { this.refresh(); }));
+    this._register(this.changed, database.onDidChange(() => { this.refresh(); }));
   }
 
   createView(id: string): vscode.TreeView<HistoryNode> {
     this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true });
-    this.disposables.push(this.view);
+    this._register(this.view);
     this.showSearch();
     return this.view;
   }
@@ -462,10 +463,6 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         return item;
       }
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

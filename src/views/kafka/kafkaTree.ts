@@ -29,7 +29,8 @@ import {
   plural,
   replicaHealthIcon,
   topicRowText,
-} from './presentation';
+} from '../../kafka/presentation';
+import { Disposable } from '../../shared/disposable';
 
 /** Extra time on top of the request timeout before a load is reported as hanging. */
 const TIMEOUT_MARGIN_MS = 5_000;
@@ -93,7 +94,7 @@ function entryOf<T>(batch: Loaded<Map<string, T | WorkbenchError>>, key: string,
   return value instanceof WorkbenchError ? { state: 'error', error: value } : { state: 'ok', value };
 }
 
-export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vscode.Disposable {
+export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProvider<KafkaNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<KafkaNode | KafkaNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly caches = new Map<string, ClusterCache>();
@@ -105,7 +106,6 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
   private readonly nodes = new Map<string, KafkaNode>();
   private readonly parents = new Map<string, KafkaNode | undefined>();
   private readonly log: Logger;
-  private readonly disposables: { dispose(): unknown }[] = [];
   private view: vscode.TreeView<KafkaNode> | undefined;
   private filterText = '';
 
@@ -115,8 +115,9 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     private readonly timeoutMs: () => number,
     private readonly showInternalTopics: () => boolean,
   ) {
+    super();
     this.log = taggedLogger(log, 'kafka view');
-    this.disposables.push(
+    this._register(
       this.changed,
       connections.onDidChange((name) => {
         if (name === undefined) this.refresh();
@@ -128,7 +129,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
   /** Creates the tree view; the provider keeps it to show the filter in its description. */
   createView(id: string): vscode.TreeView<KafkaNode> {
     this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true });
-    this.disposables.push(this.view);
+    this._register(this.view);
     this.showFilter();
     return this.view;
   }
@@ -656,10 +657,6 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     item.iconPath = new vscode.ThemeIcon(behind ? 'arrow-down' : 'check', new vscode.ThemeColor(behind ? 'charts.orange' : 'testing.iconPassed'));
     item.contextValue = 'kafkaGroupPartition';
     return item;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import { compileTemplate, parseTemplateFile, TemplateError, type TemplateProblem } from '../../kafka/templates';
 import { CommandId } from '../../commands/ids';
-import { formatCount } from './presentation';
+import { formatCount } from '../../kafka/presentation';
+import { Disposable } from '../../shared/disposable';
 
 export const TEMPLATE_GLOB = '**/*.kafka.json';
 
@@ -38,15 +39,15 @@ export function templateProblems(text: string): TemplateProblem[] {
   return problems;
 }
 
-export class KafkaTemplateCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class KafkaTemplateCodeLensProvider extends Disposable implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection('Kafka message templates');
-  private readonly disposables: { dispose(): unknown }[] = [this.changed, this.diagnostics];
+  private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('Kafka message templates'));
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor() {
-    this.disposables.push(
+    super();
+    this._register(
       vscode.workspace.onDidOpenTextDocument((d) => { this.check(d); }),
       vscode.workspace.onDidChangeTextDocument((e) => { this.schedule(e.document); }),
       vscode.workspace.onDidCloseTextDocument((d) => { this.diagnostics.delete(d.uri); }),
@@ -116,9 +117,9 @@ export class KafkaTemplateCodeLensProvider implements vscode.CodeLensProvider, v
     }));
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    for (const d of this.disposables) d.dispose();
+    super.dispose();
   }
 }

@@ -1,6 +1,9 @@
 /**
  * The webview side of the host protocol (src/shared/protocol.ts): sends `ready`, makes
- * typed requests that resolve with the host's reply, and dispatches notifications.
+ * typed requests that resolve with the host's reply, and dispatches notifications. Typed by
+ * the same two types as the panel's PanelHost (src/panels/panelHost.ts), the panel's
+ * `…Methods` and `…Notifications`, so a request or notification renamed on one side fails to
+ * compile on the other (hostTypes.check.ts shows it).
  */
 import type { HostToWebview, Methods, NotificationMessage, WebviewToHost } from '../../../src/shared/protocol';
 
@@ -12,7 +15,7 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-export class HostConnection<M extends Methods> {
+export class HostConnection<M extends Methods, N extends object> {
   private readonly api = acquireVsCodeApi();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -46,9 +49,10 @@ export class HostConnection<M extends Methods> {
     });
   }
 
-  on(type: string, listener: (params: unknown) => void): void {
+  /** Calls `listener` with the params of every notification of this type the host posts. */
+  on<K extends keyof N & string>(type: K, listener: (params: N[K]) => void): void {
     const list = this.listeners.get(type) ?? [];
-    list.push(listener);
+    list.push(listener as (params: unknown) => void);
     this.listeners.set(type, list);
   }
 

@@ -10,7 +10,7 @@
  */
 import { parseJsonValue, type JsonValueResult } from '../shared/jsonObject';
 import type { ProducerCompression, ProducerForm } from '../shared/protocol';
-import { formatCount } from '../views/kafka/presentation';
+import { formatCount } from './presentation';
 
 export const MAX_COUNT = 10_000_000;
 export const MAX_RATE = 10_000_000;

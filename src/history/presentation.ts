@@ -7,9 +7,9 @@
  * it still parses to the same data), and a missing key reads `(null)` as a missing value does.
  * Pure: no vscode, so the unit tests check every string.
  */
-import { hexDump } from '../../kafka/decode';
-import type { HistoryContent, HistoryRow, HistoryRowSummary, HistorySearch, HistorySearchMode } from '../../history/types';
-import { oneLine, visibleJson, visibleLabel, visibleTooltip } from '../../shared/visibleText';
+import { hexDump } from '../kafka/decode';
+import type { HistoryContent, HistoryRow, HistoryRowSummary, HistorySearch, HistorySearchMode } from './types';
+import { oneLine, visibleJson, visibleLabel, visibleTooltip } from '../shared/visibleText';
 import { formatBytes, formatCount } from '../kafka/presentation';
 
 export { formatCount };

@@ -6,10 +6,11 @@
  * note (src/shared/visibleText.ts). Pure (no vscode), so the trees, the status bar and the
  * log documents share one vocabulary and unit tests pin it down.
  */
-import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from '../../airflow/types';
-import { REENTER_AIRFLOW_CREDENTIALS_COMMAND } from '../../airflow/errors';
-import { systemErrorCode, userMessage, WorkbenchError } from '../../shared/errors';
-import { visibleTooltip } from '../../shared/visibleText';
+import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerHealth, ServerInfo, TaskInstance } from './types';
+import { systemErrorCode, userMessage, WorkbenchError } from '../shared/errors';
+import { visibleTooltip } from '../shared/visibleText';
+import { formatDuration } from '../shared/durations';
+import { CommandId } from '../commands/ids';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {
@@ -53,16 +54,6 @@ export function isActiveRunState(state: string | null | undefined): boolean {
 /** A task that will still change state on its own. */
 export function isActiveTaskState(state: string | null | undefined): boolean {
   return state !== null && state !== undefined && ACTIVE_TASK_STATES.has(state);
-}
-
-/** "0.4 s", "12 s", "3 min 05 s", "2 h 07 min"; an em dash when unknown. */
-export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 10) return `${(Math.round(seconds * 10) / 10).toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  if (whole < 60) return `${whole} s`;
-  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
-  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 function parseTime(iso: string | null | undefined): Date | undefined {
@@ -324,7 +315,7 @@ export const PROBLEM_WORDS: Readonly<Record<StatusProblem, string>> = {
 };
 
 export function statusProblem(error: unknown): StatusProblem {
-  if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === REENTER_AIRFLOW_CREDENTIALS_COMMAND)) {
+  if (error instanceof WorkbenchError && error.actions.some((a) => typeof a === 'object' && a.command === CommandId.reenterAirflowPassword)) {
     return 'credentials';
   }
   if (systemErrorCode(error) !== undefined) return 'unreachable';

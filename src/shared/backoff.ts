@@ -1,5 +1,5 @@
 /**
- * The delays of the views' own refreshing while runs are active: 2 s, 4 s, 8 s ... up to
+ * The delays of the views' and panels' own refreshing while runs are active: 2 s, 4 s, 8 s ... up to
  * 30 s, back to 2 s after a user action. Pure, so the schedule is unit-tested.
  */
 export interface BackoffOptions {

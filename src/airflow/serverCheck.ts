@@ -4,10 +4,10 @@
  * password shows as a credentials problem and not as a healthy server, then the health of the
  * components. Pure (no vscode): it takes the client, so tests run it against the real stack.
  */
-import type { AirflowClient } from '../../airflow/airflowClient';
-import type { ServerHealth } from '../../airflow/types';
-import { describeError } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
+import type { AirflowClient } from './airflowClient';
+import type { ServerHealth } from './types';
+import { describeError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
 import type { ServerStatus } from './presentation';
 
 /** What a check needs of a client. */

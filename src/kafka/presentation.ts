@@ -5,8 +5,8 @@
  * the tree, the commands, the webviews and the unit tests share it. The texts of the tree's
  * topic and group rows are made here too, so bench/kafka-tree.ts times what the tree computes.
  */
-import { userMessage } from '../../shared/errors';
-import { hiddenCharactersNote, visibleText } from '../../shared/visibleText';
+import { userMessage } from '../shared/errors';
+import { hiddenCharactersNote, visibleText } from '../shared/visibleText';
 
 /** "1234567" → "1,234,567". Accepts offsets as decimal strings (64-bit) or numbers. */
 export function formatCount(value: string | number | bigint): string {
@@ -36,8 +36,8 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit] ?? 'TB'}`;
 }
 
-/** Milliseconds in a short human form: 7 days, 12 hours, 30 minutes, 1500 ms, forever (-1). */
-export function formatDuration(ms: number): string {
+/** A Kafka setting's period in milliseconds, in a short human form: 7 days, 12 hours, 30 minutes, 1500 ms, forever (-1). */
+export function formatPeriod(ms: number): string {
   if (ms < 0) return 'forever';
   const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second']];
   for (const [size, name] of units) {
@@ -379,7 +379,7 @@ export function topicRowText(topic: TopicRowSource, details: TopicRowDetails | u
     parts.push(plural(details.messageEstimate, 'msg'));
     tooltip += `\nAbout ${plural(details.messageEstimate, 'message')} (end offset minus start offset)`;
     const retention = details.configs.find((c) => c.name === 'retention.ms');
-    if (retention?.value) tooltip += `\nRetention: ${formatDuration(Number(retention.value))}${retention.isDefault ? ' (broker default)' : ''}`;
+    if (retention?.value) tooltip += `\nRetention: ${formatPeriod(Number(retention.value))}${retention.isDefault ? ' (broker default)' : ''}`;
     const overrides = details.configs.filter((c) => !c.isDefault && !c.isSensitive && c.name !== 'retention.ms');
     for (const c of overrides.slice(0, 12)) tooltip += `\n${c.name} = ${c.value ?? ''}`;
     const replicas = topicReplicaHealth(details.partitionInfo);

@@ -6,8 +6,8 @@
  * style; an empty one `(empty)`. Pure, no DOM: the webview renders the parts with
  * textContent (webview/src/lib/visibleText.ts), and unit and integration tests check them.
  */
-import { hiddenCharactersNote, visibleParts, visibleTooltip, type VisiblePart } from '../shared/visibleText';
-import type { InspectorContent, InspectorContentKind, InspectorRow } from '../shared/protocol';
+import { hiddenCharactersNote, visibleParts, visibleTooltip, type VisiblePart } from './visibleText';
+import type { InspectorContent, InspectorContentKind, InspectorRow } from './protocol';
 
 /** Escapes styled one by one in a text; after these the rest are escaped plain text. */
 export const MAX_STYLED_ESCAPES = 2000;
