@@ -122,7 +122,18 @@ airflow2_migrate() {
 
 airflow2_start() {
   mkdir -p "$AIRFLOW2_HOME"
-  airflow2_dags_links
+  # A running Airflow 2 keeps the DAG links it was started with, as a running Airflow 3 keeps
+  # its DAG folder: an `up` from another copy of stack/ (the extension's Launch Stack runs the
+  # one inside the installed extension) must not point them into a folder that may vanish.
+  local linked
+  linked="$(readlink "$AIRFLOW2_DAGS_DIR/stack" 2>/dev/null || true)"
+  if is_running airflow2-scheduler && [[ -e "$AIRFLOW2_DAGS_DIR/stack" ]]; then
+    if [[ "$linked" != "$KAW_NATIVE_DIR/airflow2-dags" ]]; then
+      log "note: the running Airflow 2 reads DAGs from $linked (started from another checkout); 'stack.sh down airflow2' then 'up' switches it to $KAW_NATIVE_DIR/airflow2-dags"
+    fi
+  else
+    airflow2_dags_links
+  fi
   airflow2_migrate
   if is_running airflow2-webserver; then
     log "airflow2-webserver already running (pid $(service_pid airflow2-webserver))"
