@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import type { AirflowApi, AirflowConnections } from '../config/airflowConnections';
 import { HistoryDatabase, type HistoryStoreFactory } from '../config/historyConnection';
 import type { Secrets } from '../config/secrets';
-import { TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import { registerPanelRestorer } from '../panels/panelRestore';
+import { TRACE_VIEW_TYPE, TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import { traceRestoreOf } from '../shared/panelState';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import { TraceHistoryStore } from '../trace/traceHistoryStore';
@@ -137,5 +139,11 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
   return [
     registerCommand(deps.log, CommandId.traceMessage, traceMessage),
     registerCommand(deps.log, CommandId.traceHistoryRow, traceMessage),
+    // After a window reload: each trace opens again and loads afresh.
+    registerPanelRestorer(TRACE_VIEW_TYPE, 'trace', deps.log, (panel, state) => {
+      const target = traceRestoreOf(state);
+      if (!target) throw new WorkbenchError('This tab was kept from an earlier session without saying what it traced. Run Trace Message again.');
+      TracePanel.show(tracePanelDeps(deps, connections), target, panel);
+    }),
   ];
 }

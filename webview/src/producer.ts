@@ -19,6 +19,7 @@ import { checkProducerForm, type FormProblem, type ProducerField } from '../../s
 import type {
   ProducerForm,
   ProducerMethods,
+  ProducerPageState,
   ProducerPreset,
   ProducerRunProgress,
   ProducerRunResult,
@@ -257,6 +258,8 @@ function check(): boolean {
 
 let previewTimer = 0;
 function onChange(): void {
+  // The form as typed, kept so it comes back after a window reload (the host's restorer reads it).
+  if (state.preset) host.state = { form: readForm() } satisfies ProducerPageState;
   const ok = check();
   window.clearTimeout(previewTimer);
   if (!ok) {
@@ -488,6 +491,7 @@ function start(): void {
 
   connectionSelect.addEventListener('change', () => {
     chosen.connection = connectionSelect.value;
+    onChange();
     void loadTopics();
   });
   topicPick.addEventListener('change', () => {

@@ -9,7 +9,8 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { TraceMethods, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
+import { tracePageStateOf } from '../../src/shared/panelState';
+import type { TraceMethods, TracePageState, TraceRestore, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
@@ -105,7 +106,38 @@ function render(view: TraceView): void {
   );
 }
 
-host.on('trace', (params) => { render(params as TraceView); });
+// Kept with setState, so the panel opens again after a window reload (src/panels/panelRestore.ts)
+// at the place it was scrolled to.
+let kept: TracePageState | undefined = tracePageStateOf(host.state);
+/** The scroll position to go back to once the first trace is drawn (after a reload). */
+let pendingScroll = kept?.scrollY;
+let scrollTimer = 0;
+
+function keep(): void {
+  if (kept) host.state = kept;
+}
+
+host.on('restore', (params) => {
+  const restore = params as TraceRestore;
+  if (kept && JSON.stringify(kept.restore) !== JSON.stringify(restore)) pendingScroll = undefined;
+  kept = { ...kept, restore };
+  keep();
+});
+host.on('trace', (params) => {
+  render(params as TraceView);
+  if (pendingScroll !== undefined && (params as TraceView).steps.length > 0) {
+    window.scrollTo(0, pendingScroll);
+    pendingScroll = undefined;
+  }
+});
+window.addEventListener('scroll', () => {
+  window.clearTimeout(scrollTimer);
+  scrollTimer = window.setTimeout(() => {
+    if (!kept) return;
+    kept = { ...kept, scrollY: Math.round(window.scrollY) };
+    keep();
+  }, 150);
+}, { passive: true });
 
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(STYLES);
