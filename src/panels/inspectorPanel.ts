@@ -8,17 +8,17 @@
  * (src/panels/panelHost.ts). One panel per topic: opening the same topic again brings its
  * panel to the front.
  */
-import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { CommandId } from '../commands/ids';
-import { exportRecord, recordsToCsv, recordsToJson } from '../kafka/export';
+import { csvChunks, exportRecord, jsonChunks } from '../kafka/export';
+import { writeChunks } from '../kafka/exportFile';
 import type { KafkaRecord } from '../kafka/types';
-import { describeError, userMessage, WorkbenchError } from '../shared/errors';
+import { CancelledError, describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import { inspectorRestoreOf } from '../shared/panelState';
 import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset, InspectorRestore } from '../shared/protocol';
 import { visibleLabel } from '../shared/visibleText';
-import { formatCount } from '../views/kafka/presentation';
+import { formatBytes, formatCount } from '../views/kafka/presentation';
 import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
 import { PanelHost } from './panelHost';
@@ -248,9 +248,32 @@ export class InspectorPanel implements vscode.Disposable {
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return null;
-    const text = format === 'json' ? recordsToJson(records) : recordsToCsv(records);
-    if (target.scheme === 'file') await writeFile(target.fsPath, text, 'utf8');
-    else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    const chunks = format === 'json' ? jsonChunks(records) : csvChunks(records);
+    if (target.scheme === 'file') {
+      // Streamed chunk by chunk: a million rows export in the memory of one chunk, not of the whole file.
+      await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification,
+        title: `Exporting ${formatCount(records.length)} message${records.length === 1 ? '' : 's'} to ${target.fsPath}`,
+        cancellable: true,
+      }, async (progress, token) => {
+        const controller = new AbortController();
+        const cancel = token.onCancellationRequested(() => { controller.abort(); });
+        try {
+          await writeChunks(target.fsPath, chunks, {
+            signal: controller.signal,
+            onProgress: ({ bytes }) => { progress.report({ message: `${formatBytes(bytes)} written` }); },
+          });
+        } catch (error) {
+          if (error instanceof CancelledError) throw new WorkbenchError('The export was cancelled; the partial file was removed.');
+          throw error;
+        } finally {
+          cancel.dispose();
+        }
+      });
+    } else {
+      // Another file system (remote, virtual): vscode.workspace.fs takes the whole file at once.
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode([...chunks].join('')));
+    }
     this.log.info(`Exported ${records.length} messages to ${target.fsPath || target.toString()}`);
     return { written: records.length, file: target.fsPath || target.toString() };
   }
