@@ -46,7 +46,8 @@ const ROW_HEIGHT = 22;
 const STYLES = `
 [hidden] { display: none !important; }
 html, body { height: 100%; }
-body { margin: 0; padding: 0; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); overflow: hidden; }
+/* The editor's background, said outright: the page is otherwise transparent over it, and contrast checks (axe) would measure text against white. */
+body { margin: 0; padding: 0; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); overflow: hidden; }
 #root { height: 100%; }
 main { display: flex; flex-direction: column; height: 100%; box-sizing: border-box; padding: 8px 12px 6px; gap: 8px; }
 header h1 { font-size: 1.3em; font-weight: 600; margin: 0; display: flex; gap: 8px; align-items: center; }

@@ -31,7 +31,7 @@ import { HostConnection } from './lib/host';
 
 const STYLES = `
 [hidden] { display: none !important; }
-body { padding: 0 20px 24px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+body { padding: 0 20px 24px; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 main { max-width: 900px; }
 h1 { font-size: 1.5em; font-weight: 600; margin: 18px 0 4px; }
 h2 { font-size: 1.15em; font-weight: 600; margin: 14px 0 6px; }

@@ -17,7 +17,7 @@ import { HostConnection } from './lib/host';
 import { VISIBLE_TEXT_CSS, visibleNodes } from './lib/visibleText';
 
 const STYLES = `
-body { padding: 0 20px 24px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+body { padding: 0 20px 24px; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 main { max-width: 860px; }
 h1 { font-size: 1.4em; font-weight: 600; margin: 18px 0 4px; overflow-wrap: anywhere; }
 .lead { color: var(--vscode-descriptionForeground); margin: 0 0 12px; }
