@@ -10,9 +10,10 @@
  *
  * Each prints the time of the export and the extra peak memory it took: the process's RSS
  * high-water mark (VmHWM) after the export less the one before it, when only the rows were held.
- * Beside them, when the native stack's PostgreSQL answers and `bench/history-pages.ts --keep`
- * left its scratch table of 1,000,000 rows (history_bench.message_history), `psql \copy` writes
- * the same number of rows to CSV, with its time and peak RSS (from /usr/bin/time).
+ * Beside them, when the native stack's PostgreSQL answers, `psql \copy` writes the same number
+ * of rows to CSV, with its time and peak RSS (from /usr/bin/time): from the scratch table that
+ * `bench/history-pages.ts --keep` leaves (history_bench.message_history), or else from the same
+ * rows made by generate_series.
  *
  *   node --import tsx bench/export.ts [--rows=1000000] [--format=csv|json]
  *
@@ -109,7 +110,19 @@ async function psqlCopy(file: string): Promise<{ ms: number; peakBytes: number; 
     console.log(`psql \\copy: skipped, PostgreSQL at ${host}:${port} does not answer (bash stack/native/stack.sh up postgres).`);
     return undefined;
   }
-  const query = `SELECT topic, "partition", "offset", message_timestamp, key, value_json, data_type FROM history_bench.message_history ORDER BY id LIMIT ${ROWS}`;
+  // The scratch table of bench/history-pages.ts --keep when it is there; else the same rows made
+  // by generate_series as that benchmark fills them (PostgreSQL still encodes and sends every row).
+  const table = await new Promise<boolean>((resolve) => {
+    execFile('psql', ['-X', '-qtA', '-h', host, '-p', String(port), '-U', user, '-d', database, '-c', "SELECT to_regclass('history_bench.message_history') IS NOT NULL"],
+      { env: { ...process.env, PGPASSWORD: localStack.historyPassword } }, (error, stdout) => { resolve(!error && stdout.trim() === 't'); });
+  });
+  const query = table
+    ? `SELECT topic, "partition", "offset", message_timestamp, key, value_json, data_type FROM history_bench.message_history ORDER BY id LIMIT ${ROWS}`
+    : `SELECT 'bench-' || (g % 5) AS topic, g % 6 AS "partition", g AS "offset", timestamptz '2025-01-01 00:00:00+00' + g * interval '2 seconds' AS message_timestamp,
+        'key-' || g AS key, jsonb_build_object('data_type', (ARRAY['order','payment','page_view','sensor_reading'])[1 + g % 4], 'seq', g, 'amount', (g::bigint * 7919) % 10000, 'note', md5(g::text)) AS value_json,
+        (ARRAY['order','payment','page_view','sensor_reading'])[1 + g % 4] AS data_type
+       FROM generate_series(1, ${ROWS}) AS g`.replace(/\s+/g, ' ');
+  console.log(`psql \\copy reads ${table ? 'history_bench.message_history' : 'rows made by generate_series (no scratch table)'}.`);
   const env = { ...process.env, PGPASSWORD: localStack.historyPassword };
   const started = performance.now();
   return new Promise((resolve) => {
@@ -117,7 +130,7 @@ async function psqlCopy(file: string): Promise<{ ms: number; peakBytes: number; 
       '-c', `\\copy (${query}) TO '${file}' WITH (FORMAT csv, HEADER)`], { env }, (error, _stdout, stderr) => {
       const ms = performance.now() - started;
       if (error) {
-        console.log(`psql \\copy: skipped, ${stderr.trim().split('\n')[0] ?? error.message} (fill the scratch table with node --import tsx bench/history-pages.ts --keep).`);
+        console.log(`psql \\copy: failed, ${stderr.trim().split('\n')[0] ?? error.message}`);
         resolve(undefined);
         return;
       }
