@@ -3,7 +3,8 @@
 // messages is a grid that the keyboard walks (arrows, End, Home, Enter) with the row under the
 // cursor as its aria-activedescendant, and axe-core finds no serious or critical violation in
 // its page; after Developer: Reload Window the inspector is back, on the same topic, with its
-// rows, its search and the row that was open in the detail pane.
+// rows, its search and the row that was open in the detail pane; the producer form comes back
+// with what was typed.
 // Needs `bash stack/native/stack.sh up kafka`; skipped (with the reason) when Kafka does not
 // answer, failed under CI.
 import { AxeBuilder } from '@axe-core/playwright';
@@ -146,6 +147,30 @@ test.describe('Panels: accessible, and back after a reload', () => {
       await expect(restored.locator('#status-text')).toContainText(`Read all ${COUNT} messages`);
     });
 
+    await wb.runCommand('View: Close All Editors');
+  });
+
+  test('the producer form comes back after Reload Window with what was typed', async ({ page }) => {
+    test.setTimeout(300_000);
+    const wb = await openWorkbench(page);
+    await wb.openContainer(CONTAINER);
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('Kafka Airflow: Produce Test Messages');
+    const form = wb.activeWebview();
+    await expect(form.locator('h1')).toHaveText('Produce Test Messages', { timeout: 60_000 });
+    await form.locator('#topic input').fill(topic);
+    await form.locator('#key input').fill('order-{{seq}}');
+    await form.locator('#count input').fill('25');
+    await expect(form.locator('#send')).toHaveText('Send 25 messages');
+
+    await wb.runCommand('Developer: Reload Window');
+    await wb.waitReady(CONTAINER);
+    const restored = wb.activeWebview();
+    await expect(restored.locator('h1')).toHaveText('Produce Test Messages', { timeout: 120_000 });
+    await expect(restored.locator('#topic input')).toHaveValue(topic);
+    await expect(restored.locator('#key input')).toHaveValue('order-{{seq}}');
+    await expect(restored.locator('#count input')).toHaveValue('25');
+    await expect(restored.locator('#send')).toHaveText('Send 25 messages');
     await wb.runCommand('View: Close All Editors');
   });
 });
