@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { HistoryDatabase } from '../config/historyConnection';
-import type { HistoryFilter, HistorySearchMode } from '../history/types';
+import type { HistoryCursor, HistoryFilter, HistorySearchMode } from '../history/types';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { HistoryInspectorSource } from '../panels/historyInspectorSource';
 import { CancelledError, WorkbenchError } from '../shared/errors';
@@ -124,13 +124,18 @@ function openInInspector(deps: HistoryCommandDeps, arg: unknown): void {
   const scope: HistoryFilter = scopeNode?.kind === 'search'
     ? { ...scopeNode.active.scope, search: scopeNode.active.search }
     : scopeOf(scopeNode);
+  const startAt = node?.kind === 'row' ? node.row.cursor : undefined;
+  openHistoryInspector(deps, scope, startAt);
+}
+
+/** Opens (or, after a window reload, reopens in `restoredPanel`) the inspector of a history scope. */
+function openHistoryInspector(deps: HistoryCommandDeps, scope: HistoryFilter, startAt: HistoryCursor | undefined, restoredPanel?: vscode.WebviewPanel): void {
   const connection = deps.database.connection().value;
   if (!connection) {
     throw new WorkbenchError('No history database is set. Set one, or connect to the local stack.', {
       actions: [{ title: 'Set History Database', command: CommandId.setHistoryConnection }],
     });
   }
-  const startAt = node?.kind === 'row' ? node.row.cursor : undefined;
   const title = inspectorTitle(scope);
   const { log, extensionUri, database } = deps;
   InspectorPanel.show(
@@ -156,7 +161,13 @@ function openInInspector(deps: HistoryCommandDeps, arg: unknown): void {
       // History is read newest first whatever the start kind; 'beginning' needs no value, so the form starts at once.
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
+      restore: {
+        kind: 'history',
+        scope,
+        ...(startAt ? { startAt: { timestamp: startAt.timestamp, id: startAt.id } } : {}),
+      },
     },
+    restoredPanel,
   );
 }
 
@@ -177,5 +188,12 @@ export function registerHistoryCommands(deps: HistoryCommandDeps): vscode.Dispos
     }),
     registerCommand(log, CommandId.openHistoryMessage, (arg) => openHistoryMessage(deps, arg)),
     registerCommand(log, CommandId.openHistoryInInspector, (arg) => { openInInspector(deps, arg); }),
+    // After a window reload: the history inspectors open then, each with its scope.
+    InspectorPanel.registerRestorer('history', log, (restore, panel) => {
+      if (!deps.database.connection().value) {
+        throw new WorkbenchError('This inspector read the message history, and no history database is set any more. Set one (Kafka Airflow: Set History Database) or connect to the local stack, then open the history again from the Message History view.');
+      }
+      openHistoryInspector(deps, restore.scope, restore.startAt, panel);
+    }),
   ];
 }

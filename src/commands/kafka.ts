@@ -12,7 +12,10 @@ import type { OffsetResetTarget } from '../kafka/types';
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import { InspectorPanel } from '../panels/inspectorPanel';
 import { KafkaInspectorSource } from '../panels/kafkaInspectorSource';
-import { ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
+import { registerPanelRestorer } from '../panels/panelRestore';
+import { PRODUCER_VIEW_TYPE, ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
+import { producerFormOf, producerRestoreTarget } from '../shared/panelState';
+import { visibleLabel } from '../shared/visibleText';
 import { settings } from '../config/settings';
 import { taggedLogger } from '../shared/logger';
 import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
@@ -51,8 +54,9 @@ export interface KafkaCommandDeps {
 
 /** What the command handlers use besides the deps: the panel openers. */
 interface KafkaActions extends KafkaCommandDeps {
-  openProducer: (target: ProducerTarget) => void;
-  openInspector: (target: Required<TopicTarget>) => Promise<void>;
+  openProducer: (target: ProducerTarget, restoredPanel?: vscode.WebviewPanel) => void;
+  /** `restoredPanel`: the tab VS Code kept across a window reload, to open the inspector in. */
+  openInspector: (target: Required<TopicTarget>, restoredPanel?: vscode.WebviewPanel) => Promise<void>;
 }
 
 // ---------------------------------------------------------------- arguments from tree rows
@@ -313,7 +317,7 @@ async function openInspectorFromPalette(deps: KafkaActions, arg: unknown): Promi
 function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer' | 'openInspector'> & { produced: (connection: string, topic: string) => void } {
   const { log, extensionUri, connections, tree } = deps;
   const produced = (connection: string, topic: string): void => { tree.topicChanged(connection, topic); };
-  const openInspector = async ({ connection, topic }: Required<TopicTarget>): Promise<void> => {
+  const openInspector = async ({ connection, topic }: Required<TopicTarget>, restoredPanel?: vscode.WebviewPanel): Promise<void> => {
     await pickConnection(connections, connection);
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
@@ -322,10 +326,11 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
       connection,
-    });
+      restore: { kind: 'kafka', connection, topic },
+    }, restoredPanel);
   };
-  const openProducer = (target: ProducerTarget): void => {
-    ProducerPanel.show({ log, extensionUri, connections, openInspector, produced }, target);
+  const openProducer = (target: ProducerTarget, restoredPanel?: vscode.WebviewPanel): void => {
+    ProducerPanel.show({ log, extensionUri, connections, openInspector, produced }, target, restoredPanel);
   };
   return { openProducer, openInspector, produced };
 }
@@ -340,6 +345,16 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
   };
   const codeLens = new KafkaTemplateCodeLensProvider();
   return [
+    // After a window reload: the inspectors of topics and the producer form open again.
+    InspectorPanel.registerRestorer('kafka', log, async ({ connection, topic }, panel) => {
+      if (!deps.connections.find(connection)) {
+        throw new WorkbenchError(`This inspector read the topic ${visibleLabel(topic)} on the Kafka connection "${visibleLabel(connection)}", which is no longer in the settings. Add the connection again, or open the topic from another connection in the Kafka view.`);
+      }
+      await deps.openInspector({ connection, topic }, panel);
+    }),
+    registerPanelRestorer(PRODUCER_VIEW_TYPE, 'producer form', log, (panel, state) => {
+      deps.openProducer(producerRestoreTarget(producerFormOf(state), deps.connections.list().value.map((c) => c.name)), panel);
+    }),
     registerCommand(log, CommandId.produceTestMessages, (arg) => {
       const target: ProducerTarget = {};
       if (isRecord(arg)) {

@@ -7,7 +7,10 @@
  */
 import * as vscode from 'vscode';
 import type { TraceConnectionDeps, TraceConnections } from '../config/traceConnections';
-import { TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import { registerPanelRestorer } from '../panels/panelRestore';
+import { TRACE_VIEW_TYPE, TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import { WorkbenchError } from '../shared/errors';
+import { traceRestoreOf } from '../shared/panelState';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
 import { CommandId } from './ids';
 import { registerCommand, showActionableError } from './index';
@@ -87,5 +90,11 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
   return [
     registerCommand(deps.log, CommandId.traceMessage, traceMessage),
     registerCommand(deps.log, CommandId.traceHistoryRow, traceMessage),
+    // After a window reload: each trace opens again and loads afresh.
+    registerPanelRestorer(TRACE_VIEW_TYPE, 'trace', deps.log, (panel, state) => {
+      const target = traceRestoreOf(state);
+      if (!target) throw new WorkbenchError('This tab was kept from an earlier session without saying what it traced. Run Trace Message again.');
+      TracePanel.show(tracePanelDeps(deps, connections), target, panel);
+    }),
   ];
 }

@@ -73,11 +73,32 @@ export function exportRecord(record: KafkaRecord): ExportedRecord {
   };
 }
 
-/** A JSON array of exported records, pretty-printed. */
+/** Text chunks are cut at about this many characters (1 MiB of ASCII). */
+export const EXPORT_CHUNK_CHARS = 1 << 20;
+
+/**
+ * The JSON export (an array of exported records, pretty-printed) in chunks of about
+ * `chunkChars` characters, so a writer can put a million records in a file without holding
+ * the whole text: memory stays at one chunk whatever the count.
+ */
+export function* jsonChunks(records: Iterable<KafkaRecord>, chunkChars = EXPORT_CHUNK_CHARS): Generator<string> {
+  let chunk = '[';
+  let first = true;
+  for (const r of records) {
+    // Each element indented as JSON.stringify(rows, null, 2) indents it.
+    chunk += `${first ? '' : ','}\n  ${JSON.stringify(exportRecord(r), null, 2).replace(/\n/g, '\n  ')}`;
+    first = false;
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield `${chunk}${first ? ']' : '\n]'}\n`;
+}
+
+/** A JSON array of exported records, pretty-printed, as one string (small exports and tests). */
 export function recordsToJson(records: Iterable<KafkaRecord>): string {
-  const rows: ExportedRecord[] = [];
-  for (const r of records) rows.push(exportRecord(r));
-  return `${JSON.stringify(rows, null, 2)}\n`;
+  return [...jsonChunks(records)].join('');
 }
 
 /** Quotes one CSV field when RFC 4180 requires it. */
@@ -93,25 +114,43 @@ function cellText(value: unknown, encoding: ExportEncoding): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** CSV with a header row; JSON keys and values are written as compact JSON text, headers as a JSON object. */
-export function recordsToCsv(records: Iterable<KafkaRecord>): string {
-  const lines: string[] = [CSV_COLUMNS.join(',')];
+/** One record as a CSV line (without its line end). */
+function csvLine(record: KafkaRecord): string {
+  const r = exportRecord(record);
+  const headers = JSON.stringify(r.headers.map((h) => (h.encoding === 'text' ? { [h.key]: h.value } : { [h.key]: h.value, encoding: h.encoding })));
+  const cells = [
+    r.topic,
+    String(r.partition),
+    r.offset,
+    r.timestamp,
+    cellText(r.key, r.keyEncoding),
+    r.keyEncoding,
+    cellText(r.value, r.valueEncoding),
+    r.valueEncoding,
+    r.headers.length > 0 ? headers : '',
+    String(r.size),
+  ];
+  return cells.map(csvField).join(',');
+}
+
+/**
+ * The CSV export (a header row, then one line per record; JSON keys and values as compact JSON
+ * text, headers as a JSON object) in chunks of about `chunkChars` characters, for a writer that
+ * streams it to a file in bounded memory.
+ */
+export function* csvChunks(records: Iterable<KafkaRecord>, chunkChars = EXPORT_CHUNK_CHARS): Generator<string> {
+  let chunk = `${CSV_COLUMNS.join(',')}\r\n`;
   for (const record of records) {
-    const r = exportRecord(record);
-    const headers = JSON.stringify(r.headers.map((h) => (h.encoding === 'text' ? { [h.key]: h.value } : { [h.key]: h.value, encoding: h.encoding })));
-    const cells = [
-      r.topic,
-      String(r.partition),
-      r.offset,
-      r.timestamp,
-      cellText(r.key, r.keyEncoding),
-      r.keyEncoding,
-      cellText(r.value, r.valueEncoding),
-      r.valueEncoding,
-      r.headers.length > 0 ? headers : '',
-      String(r.size),
-    ];
-    lines.push(cells.map(csvField).join(','));
+    chunk += `${csvLine(record)}\r\n`;
+    if (chunk.length >= chunkChars) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  return `${lines.join('\r\n')}\r\n`;
+  if (chunk !== '') yield chunk;
+}
+
+/** The CSV export as one string (small exports and tests). */
+export function recordsToCsv(records: Iterable<KafkaRecord>): string {
+  return [...csvChunks(records)].join('');
 }

@@ -8,22 +8,28 @@
  * (src/panels/panelHost.ts). One panel per topic: opening the same topic again brings its
  * panel to the front.
  */
-import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { CommandId } from '../commands/ids';
-import { exportRecord, recordsToCsv, recordsToJson } from '../kafka/export';
+import { csvChunks, exportRecord, jsonChunks } from '../kafka/export';
+import { writeChunks } from '../kafka/exportFile';
 import type { KafkaRecord } from '../kafka/types';
-import { describeError, userMessage, WorkbenchError } from '../shared/errors';
+import { CancelledError, describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset } from '../shared/protocol';
+import { inspectorRestoreOf } from '../shared/panelState';
+import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset, InspectorRestore } from '../shared/protocol';
 import { visibleLabel } from '../shared/visibleText';
-import { formatCount } from '../kafka/presentation';
+import { formatBytes, formatCount } from '../kafka/presentation';
 import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
 import { PanelHost } from './panelHost';
+import { registerPanelRestorer } from './panelRestore';
 import type { ProducerTarget } from './producerPanel';
 
 const STATUS_INTERVAL_MS = 100;
+export const INSPECTOR_VIEW_TYPE = 'kafkaAirflow.inspector';
+
+/** Reopens an inspector of one kind (Kafka topic, history scope) in a panel kept across a window reload. */
+export type InspectorRestorer<K extends InspectorRestore['kind']> = (restore: Extract<InspectorRestore, { kind: K }>, panel: vscode.WebviewPanel) => void | Promise<void>;
 
 export interface InspectorPanelDeps {
   log: Logger;
@@ -41,6 +47,8 @@ export interface InspectorOpenOptions {
   autoStart: boolean;
   /** The Kafka connection "Produce again" writes to. */
   connection?: string;
+  /** What reopens the panel after a window reload (kept by the page). */
+  restore: InspectorRestore;
 }
 
 export class InspectorPanel implements vscode.Disposable {
@@ -53,16 +61,45 @@ export class InspectorPanel implements vscode.Disposable {
   private lastStatusAt = 0;
   private topicOfPanel = '';
 
-  /** Opens the inspector for `open.key`, or brings the open one to the front. */
-  static show(deps: InspectorPanelDeps, open: InspectorOpenOptions): InspectorPanel {
+  private static readonly restorers = new Map<InspectorRestore['kind'], (restore: InspectorRestore, panel: vscode.WebviewPanel) => void | Promise<void>>();
+  private static serializer: vscode.Disposable | undefined;
+
+  /**
+   * Opens the inspector for `open.key`, or brings the open one to the front. `restoredPanel`:
+   * the tab VS Code kept across a window reload, to open it in.
+   */
+  static show(deps: InspectorPanelDeps, open: InspectorOpenOptions, restoredPanel?: vscode.WebviewPanel): InspectorPanel {
     const existing = InspectorPanel.panels.get(open.key);
     if (existing) {
+      restoredPanel?.dispose();
       existing.host.reveal();
       return existing;
     }
-    const panel = new InspectorPanel(deps, open);
+    const panel = new InspectorPanel(deps, open, restoredPanel);
     InspectorPanel.panels.set(open.key, panel);
     return panel;
+  }
+
+  /**
+   * Gives the restorer of one kind (Kafka topic, history scope) to the one serializer of the
+   * inspector's view type, registered with the first restorer; both are given during
+   * activation, before VS Code restores panels.
+   */
+  static registerRestorer<K extends InspectorRestore['kind']>(kind: K, log: Logger, restorer: InspectorRestorer<K>): vscode.Disposable {
+    InspectorPanel.restorers.set(kind, restorer as (restore: InspectorRestore, panel: vscode.WebviewPanel) => void | Promise<void>);
+    InspectorPanel.serializer ??= registerPanelRestorer(INSPECTOR_VIEW_TYPE, 'inspector', taggedLogger(log, 'inspector'), async (panel, state) => {
+      const restore = inspectorRestoreOf(state);
+      const restorer = restore ? InspectorPanel.restorers.get(restore.kind) : undefined;
+      if (!restore || !restorer) throw new WorkbenchError('This tab was kept from an earlier session without saying what it read. Open the topic or the history again.');
+      await restorer(restore, panel);
+    });
+    return new vscode.Disposable(() => {
+      InspectorPanel.restorers.delete(kind);
+      if (InspectorPanel.restorers.size === 0) {
+        InspectorPanel.serializer?.dispose();
+        InspectorPanel.serializer = undefined;
+      }
+    });
   }
 
   /** The open inspector panels, for tests and for closing them when a topic is deleted. */
@@ -70,11 +107,12 @@ export class InspectorPanel implements vscode.Disposable {
     return [...InspectorPanel.panels.keys()];
   }
 
-  private constructor(private readonly deps: InspectorPanelDeps, private readonly open: InspectorOpenOptions) {
+  private constructor(private readonly deps: InspectorPanelDeps, private readonly open: InspectorOpenOptions, restoredPanel?: vscode.WebviewPanel) {
     this.log = taggedLogger(deps.log, 'inspector');
     this.source = open.createSource();
     this.host = new PanelHost<InspectorMethods, InspectorNotifications>({
-      viewType: 'kafkaAirflow.inspector',
+      viewType: INSPECTOR_VIEW_TYPE,
+      ...(restoredPanel ? { restoredPanel } : {}),
       title: visibleLabel(open.title),
       entry: 'inspector',
       extensionUri: deps.extensionUri,
@@ -151,6 +189,7 @@ export class InspectorPanel implements vscode.Disposable {
         maxMessagesLimit: MAX_MESSAGES_LIMIT,
         canProduceAgain: description.canProduceAgain,
         autoStart: this.open.autoStart,
+        restore: this.open.restore,
       };
       this.host.notify('preset', preset);
       this.host.notify('status', this.source.status());
@@ -165,6 +204,7 @@ export class InspectorPanel implements vscode.Disposable {
         maxMessagesLimit: MAX_MESSAGES_LIMIT,
         canProduceAgain: false,
         autoStart: false,
+        restore: this.open.restore,
       });
       this.host.notify('status', { ...this.source.status(), state: 'error', message: userMessage(error) });
     }
@@ -208,9 +248,32 @@ export class InspectorPanel implements vscode.Disposable {
       filters: format === 'json' ? { JSON: ['json'] } : { CSV: ['csv'] },
     });
     if (!target) return null;
-    const text = format === 'json' ? recordsToJson(records) : recordsToCsv(records);
-    if (target.scheme === 'file') await writeFile(target.fsPath, text, 'utf8');
-    else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    const chunks = format === 'json' ? jsonChunks(records) : csvChunks(records);
+    if (target.scheme === 'file') {
+      // Streamed chunk by chunk: a million rows export in the memory of one chunk, not of the whole file.
+      await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification,
+        title: `Exporting ${formatCount(records.length)} message${records.length === 1 ? '' : 's'} to ${target.fsPath}`,
+        cancellable: true,
+      }, async (progress, token) => {
+        const controller = new AbortController();
+        const cancel = token.onCancellationRequested(() => { controller.abort(); });
+        try {
+          await writeChunks(target.fsPath, chunks, {
+            signal: controller.signal,
+            onProgress: ({ bytes }) => { progress.report({ message: `${formatBytes(bytes)} written` }); },
+          });
+        } catch (error) {
+          if (error instanceof CancelledError) throw new WorkbenchError('The export was cancelled; the partial file was removed.');
+          throw error;
+        } finally {
+          cancel.dispose();
+        }
+      });
+    } else {
+      // Another file system (remote, virtual): vscode.workspace.fs takes the whole file at once.
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode([...chunks].join('')));
+    }
     this.log.info(`Exported ${records.length} messages to ${target.fsPath || target.toString()}`);
     return { written: records.length, file: target.fsPath || target.toString() };
   }

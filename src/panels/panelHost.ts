@@ -48,6 +48,11 @@ export interface PanelHostOptions<M extends Methods> {
   onFailure?: (error: unknown) => void;
   /** The panel was closed (by the user or by dispose()): stop the owner's work. */
   onDispose: () => void;
+  /**
+   * A panel VS Code kept across a window reload (given to a WebviewPanelSerializer): it is
+   * adopted, given this page anew, instead of creating a new one.
+   */
+  restoredPanel?: vscode.WebviewPanel;
 }
 
 /** `N` is the panel's notification table: type → params. */
@@ -58,11 +63,18 @@ export class PanelHost<M extends Methods, N extends object> implements vscode.Di
   private disposed = false;
 
   constructor(private readonly options: PanelHostOptions<M>) {
-    this.panel = vscode.window.createWebviewPanel(options.viewType, options.title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: options.retainContextWhenHidden,
-      localResourceRoots: [vscode.Uri.joinPath(options.extensionUri, 'dist', 'webview')],
-    });
+    const localResourceRoots = [vscode.Uri.joinPath(options.extensionUri, 'dist', 'webview')];
+    if (options.restoredPanel) {
+      this.panel = options.restoredPanel;
+      this.panel.webview.options = { enableScripts: true, localResourceRoots };
+      this.panel.title = options.title;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(options.viewType, options.title, vscode.ViewColumn.Active, {
+        enableScripts: true,
+        retainContextWhenHidden: options.retainContextWhenHidden,
+        localResourceRoots,
+      });
+    }
     this.panel.webview.html = panelHtml(this.panel.webview, options.extensionUri, options.entry, options.title);
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((raw: unknown) => { this.receive(raw); }),

@@ -36,6 +36,8 @@ import {
 } from './producerMessages';
 import { PanelHost } from './panelHost';
 
+export const PRODUCER_VIEW_TYPE = 'kafkaAirflow.producer';
+
 /** Runs of up to this many messages are rendered up front; longer ones stream. */
 const RENDER_UP_FRONT = 100_000;
 
@@ -66,23 +68,28 @@ export class ProducerPanel implements vscode.Disposable {
   /** Partition counts of topics seen, per connection: for the partition check. */
   private readonly partitionCounts = new Map<string, number>();
 
-  /** Opens the form (or brings it to the front) filled in for `target`. */
-  static show(deps: ProducerPanelDeps, target: ProducerTarget = {}): ProducerPanel {
+  /**
+   * Opens the form (or brings it to the front) filled in for `target`. `restoredPanel`: the tab
+   * VS Code kept across a window reload, to open the form in.
+   */
+  static show(deps: ProducerPanelDeps, target: ProducerTarget = {}, restoredPanel?: vscode.WebviewPanel): ProducerPanel {
     const existing = ProducerPanel.current;
     if (existing) {
+      restoredPanel?.dispose();
       existing.applyTarget(target);
       existing.host.reveal();
       return existing;
     }
-    ProducerPanel.current = new ProducerPanel(deps, target);
+    ProducerPanel.current = new ProducerPanel(deps, target, restoredPanel);
     return ProducerPanel.current;
   }
 
-  private constructor(private readonly deps: ProducerPanelDeps, target: ProducerTarget) {
+  private constructor(private readonly deps: ProducerPanelDeps, target: ProducerTarget, restoredPanel?: vscode.WebviewPanel) {
     this.log = taggedLogger(deps.log, 'producer');
     this.preset = this.presetFor(target);
     this.host = new PanelHost<ProducerMethods, ProducerNotifications>({
-      viewType: 'kafkaAirflow.producer',
+      viewType: PRODUCER_VIEW_TYPE,
+      ...(restoredPanel ? { restoredPanel } : {}),
       title: 'Produce Test Messages',
       entry: 'producer',
       extensionUri: deps.extensionUri,

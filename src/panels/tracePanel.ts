@@ -15,6 +15,8 @@ import type { TraceService } from '../trace/traceService';
 import { batchTraceView, messageTraceView, parseTraceMessage } from '../trace/traceView';
 import { PanelHost } from './panelHost';
 
+export const TRACE_VIEW_TYPE = 'kafkaAirflow.trace';
+
 /** How long a panel keeps polling active runs. */
 export const WATCH_LIMIT_MS = 30 * 60_000;
 const FIRST_INTERVAL_MS = 2_000;
@@ -54,24 +56,29 @@ export class TracePanel implements vscode.Disposable {
   private interval = FIRST_INTERVAL_MS;
   private loading: Promise<void> | undefined;
 
-  /** Opens the trace of `target`, or brings its panel to the front and refreshes it. */
-  static show(deps: TracePanelDeps, target: TraceTarget): TracePanel {
+  /**
+   * Opens the trace of `target`, or brings its panel to the front and refreshes it.
+   * `restoredPanel`: the tab VS Code kept across a window reload, to open the trace in.
+   */
+  static show(deps: TracePanelDeps, target: TraceTarget, restoredPanel?: vscode.WebviewPanel): TracePanel {
     const key = keyOf(target);
     const existing = TracePanel.open.get(key);
     if (existing) {
+      restoredPanel?.dispose();
       existing.host.reveal();
       existing.restartWatch();
       return existing;
     }
-    const panel = new TracePanel(deps, target, key);
+    const panel = new TracePanel(deps, target, key, restoredPanel);
     TracePanel.open.set(key, panel);
     return panel;
   }
 
-  private constructor(private readonly deps: TracePanelDeps, private readonly target: TraceTarget, private readonly key: string) {
+  private constructor(private readonly deps: TracePanelDeps, private readonly target: TraceTarget, private readonly key: string, restoredPanel?: vscode.WebviewPanel) {
     this.log = taggedLogger(deps.log, 'trace');
     this.host = new PanelHost<TraceMethods, TraceNotifications>({
-      viewType: 'kafkaAirflow.trace',
+      viewType: TRACE_VIEW_TYPE,
+      ...(restoredPanel ? { restoredPanel } : {}),
       title: target.kind === 'message'
         ? `Trace ${target.coordinates.topic}[${target.coordinates.partition}]@${target.coordinates.offset}`
         : `Batch Trace ${visibleLabel(target.runId)}`,
@@ -96,6 +103,7 @@ export class TracePanel implements vscode.Disposable {
         },
       },
       onReady: () => {
+        this.host.notify('restore', this.target);
         if (this.view) this.host.notify('trace', this.view);
         // First shown, or shown again after being hidden: load afresh and poll while active.
         this.restartWatch();

@@ -41,3 +41,35 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, ent
 </body>
 </html>`;
 }
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A page without script that only says something: shown in place of a panel that cannot be
+ * reopened after a window reload (its connection was removed), so the tab is not left blank.
+ */
+export function notePageHtml(webview: vscode.Webview, title: string, heading: string, lines: readonly string[]): string {
+  const nonce = newNonce();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${cspFor(webview, nonce)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">
+body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 16px 20px; }
+h1 { font-size: 1.3em; font-weight: 600; margin: 0 0 10px; }
+p { margin: 6px 0; max-width: 70ch; }
+</style>
+</head>
+<body>
+<main id="restore-note" role="alert">
+<h1>${escapeHtml(heading)}</h1>
+${lines.map((line) => `<p>${escapeHtml(line)}</p>`).join('\n')}
+</main>
+</body>
+</html>`;
+}

@@ -6,7 +6,7 @@
  * style; an empty one `(empty)`. Pure, no DOM: the webview renders the parts with
  * textContent (webview/src/lib/visibleText.ts), and unit and integration tests check them.
  */
-import { hiddenCharactersNote, visibleParts, visibleTooltip, type VisiblePart } from './visibleText';
+import { hiddenCharactersNote, visibleLabel, visibleParts, visibleTooltip, type VisiblePart } from './visibleText';
 import type { InspectorContent, InspectorContentKind, InspectorRow } from './protocol';
 
 /** Escapes styled one by one in a text; after these the rest are escaped plain text. */
@@ -66,4 +66,25 @@ export function headerValueOf(value: InspectorContent): ShownText {
 export function detailNote(count: number): string {
   if (count === 0) return '';
   return `${hiddenCharactersNote(count)}. Copy and export keep the characters themselves, and search finds them as typed or as \\uXXXX.`;
+}
+
+/** How much of a key or value a row's screen-reader label reads. */
+const LABEL_PREVIEW = 120;
+
+function labelPart(text: string, kind: InspectorContentKind): string {
+  if (kind === 'null') return 'none';
+  if (kind === 'empty') return 'empty';
+  const visible = visibleLabel(text);
+  const cut = visible.length > LABEL_PREVIEW ? `${visible.slice(0, LABEL_PREVIEW)}…` : visible;
+  return kind === 'binary' ? `bytes ${cut}` : cut;
+}
+
+/**
+ * What a screen reader reads for a row of the table: every column by name, the key and value
+ * cut to a preview, hidden characters as escapes (never read as nothing).
+ * `formatted` are the table's own texts of offset, timestamp and size.
+ */
+export function rowLabelOf(row: InspectorRow, formatted: { offset: string; timestamp: string; size: string }): string {
+  const headers = row.headers === 0 ? 'no headers' : row.headers === 1 ? '1 header' : `${row.headers} headers`;
+  return `Partition ${row.partition}, offset ${formatted.offset}, ${formatted.timestamp}, key ${labelPart(row.key, row.keyKind)}, value ${labelPart(row.value, row.valueKind)}, ${headers}, ${formatted.size}`;
 }

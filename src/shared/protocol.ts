@@ -193,6 +193,11 @@ export type ProducerMethods = {
   traceMessage: [{ topic: string; partition: number; offset: string }, null];
 };
 
+/** What the producer page keeps with setState: the form as typed. */
+export interface ProducerPageState {
+  form: ProducerForm;
+}
+
 export interface ProducerNotifications {
   preset: ProducerPreset;
   progress: ProducerRunProgress;
@@ -233,7 +238,27 @@ export interface InspectorPreset {
   canProduceAgain: boolean;
   /** Start reading at once (opened from a tree row or after producing). */
   autoStart: boolean;
+  /** What reopens this panel after a window reload; the webview keeps it with setState. */
+  restore?: InspectorRestore;
 }
+
+/** The search of a history scope, as src/history/types.ts's HistorySearch. */
+export interface InspectorHistorySearch {
+  mode: 'keyEquals' | 'keyStartsWith' | 'valueContains' | 'keyOrValueContains';
+  text: string;
+}
+
+/**
+ * What an inspector reads, in a form that survives a window reload (plain JSON): a topic of a
+ * named Kafka connection, or a scope of the message history (as HistoryFilter) and its start row.
+ */
+export type InspectorRestore =
+  | { kind: 'kafka'; connection: string; topic: string }
+  | {
+    kind: 'history';
+    scope: { topic?: string; dataType?: string; day?: string | null; partitions?: readonly number[]; search?: InspectorHistorySearch };
+    startAt?: { timestamp: string | null; id: string };
+  };
 
 /** How a key or value reads: absent, empty, UTF-8 text, JSON, or bytes shown as hex. */
 export type InspectorContentKind = 'null' | 'empty' | 'text' | 'json' | 'binary';
@@ -332,6 +357,23 @@ export type InspectorMethods = {
   openRun: [{ dagId: string; runId: string }, null];
 };
 
+/**
+ * What the inspector's page keeps with setState (and VS Code keeps across a window reload):
+ * what it reads, and where the user was (start options, filter, scroll, selection, detail tab).
+ */
+export interface InspectorPageState {
+  restore: InspectorRestore;
+  options?: InspectorOptions;
+  filterText?: string;
+  /** Partitions shown; absent or empty for all. */
+  showPartitions?: number[];
+  scrollTop?: number;
+  /** Row index of the keyboard cursor, -1 for none. */
+  cursor?: number;
+  tab?: 'value' | 'key' | 'headers';
+  view?: 'pretty' | 'text' | 'hex';
+}
+
 export interface InspectorNotifications {
   preset: InspectorPreset;
   status: InspectorStatus;
@@ -385,6 +427,19 @@ export type TraceMethods = {
 
 export interface TraceNotifications {
   trace: TraceView;
+  /** What reopens the panel after a window reload (posted once after `ready`). */
+  restore: TraceRestore;
+}
+
+/** The traced message or consumer run, as plain JSON. */
+export type TraceRestore =
+  | { kind: 'message'; coordinates: { topic: string; partition: number; offset: string }; producedAt?: number | null }
+  | { kind: 'batch'; dagId: string; runId: string };
+
+/** What the trace page keeps with setState. */
+export interface TracePageState {
+  restore: TraceRestore;
+  scrollY?: number;
 }
 
 // ---------------------------------------------------------------- DAG Graph panel

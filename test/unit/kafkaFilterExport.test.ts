@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { csvField, exportRecord, recordsToCsv, recordsToJson } from '../../src/kafka/export';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { csvChunks, csvField, exportRecord, jsonChunks, recordsToCsv, recordsToJson } from '../../src/kafka/export';
+import { writeChunks } from '../../src/kafka/exportFile';
+import { CancelledError } from '../../src/shared/errors';
 import { compileFilter, compileSearchPattern } from '../../src/kafka/recordFilter';
 import type { KafkaRecord } from '../../src/kafka/types';
 import { WorkbenchError } from '../../src/shared/errors';
@@ -84,5 +89,42 @@ describe('export', () => {
     assert.equal(csvField('a,b'), '"a,b"');
     assert.equal(csvField('plain'), 'plain');
     assert.equal(csvField('x\ry'), '"x\ry"');
+  });
+
+  it('streams the same JSON and CSV in chunks of about the size asked for', () => {
+    // As JSON.stringify(rows, null, 2) writes the whole array at once.
+    assert.equal(recordsToJson(rows), `${JSON.stringify(rows.map(exportRecord), null, 2)}\n`);
+    assert.equal(recordsToJson([]), '[]\n');
+    const many = Array.from({ length: 200 }, (_, i) => rows[i % rows.length] as KafkaRecord);
+    for (const [chunks, whole] of [[jsonChunks(many, 2000), recordsToJson(many)], [csvChunks(many, 2000), recordsToCsv(many)]] as const) {
+      const list = [...chunks];
+      assert.ok(list.length > 5, `${list.length} chunks`);
+      // A chunk ends after the record that took it past the size: never much more.
+      for (const chunk of list) assert.ok(chunk.length < 2000 + 600, `a chunk of ${chunk.length} characters`);
+      assert.equal(list.join(''), whole);
+    }
+  });
+
+  it('writes the chunks to a file, and removes the partial file when cancelled', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kaw-export-'));
+    try {
+      const file = path.join(dir, 'orders.csv');
+      const many = Array.from({ length: 500 }, (_, i) => rows[i % rows.length] as KafkaRecord);
+      const progress: number[] = [];
+      const bytes = await writeChunks(file, csvChunks(many, 4096), { onProgress: (p) => { progress.push(p.bytes); } });
+      assert.equal(readFileSync(file, 'utf8'), recordsToCsv(many));
+      assert.equal(bytes, Buffer.byteLength(recordsToCsv(many)));
+      assert.ok(progress.length > 3 && progress.at(-1) === bytes);
+
+      const cancelled = path.join(dir, 'cancelled.csv');
+      const controller = new AbortController();
+      await assert.rejects(writeChunks(cancelled, csvChunks(many, 4096), {
+        signal: controller.signal,
+        onProgress: () => { controller.abort(); },
+      }), CancelledError);
+      assert.equal(existsSync(cancelled), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -92,11 +92,18 @@ describe('package.json', () => {
     }
   });
 
-  it('activates only on its own views and commands (generated from contributions), on template files and on Python files', () => {
+  it('activates only on its own views and commands (generated from contributions), on template files, on Python files and to restore its panels', () => {
     // Views and commands activate the extension on their own (VS Code derives those events);
     // the explicit events let the Produce CodeLens appear in a workspace with templates, and the
     // DAG CodeLens, the local check and the workspace DAG folders work once a Python file opens.
-    assert.deepEqual(manifest.activationEvents, ['workspaceContains:**/*.kafka.json', 'onLanguage:python']);
+    assert.deepEqual(manifest.activationEvents, [
+      'workspaceContains:**/*.kafka.json',
+      'onLanguage:python',
+      // Panels kept across a window reload wake the extension to restore them (src/panels/panelRestore.ts).
+      'onWebviewPanel:kafkaAirflow.inspector',
+      'onWebviewPanel:kafkaAirflow.trace',
+      'onWebviewPanel:kafkaAirflow.producer',
+    ]);
   });
 
   it('hides context-menu-only commands from the palette', () => {

@@ -24,14 +24,17 @@ import type {
   InspectorMethods,
   InspectorNotifications,
   InspectorOptions,
+  InspectorPageState,
   InspectorPreset,
+  InspectorRestore,
   InspectorRow,
   InspectorStartKind,
   InspectorStatus,
   InspectorWhenFull,
 } from '../../src/shared/protocol';
 import { pipelineLines } from '../../src/history/pipeline';
-import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES } from '../../src/shared/inspectorDisplay';
+import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES, rowLabelOf } from '../../src/shared/inspectorDisplay';
+import { inspectorPageStateOf } from '../../src/shared/panelState';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/kafka/presentation';
 import { el, replaceChildren } from './lib/dom';
@@ -44,7 +47,8 @@ const ROW_HEIGHT = 22;
 const STYLES = `
 [hidden] { display: none !important; }
 html, body { height: 100%; }
-body { margin: 0; padding: 0; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); overflow: hidden; }
+/* The editor's background, said outright: the page is otherwise transparent over it, and contrast checks (axe) would measure text against white. */
+body { margin: 0; padding: 0; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); overflow: hidden; }
 #root { height: 100%; }
 main { display: flex; flex-direction: column; height: 100%; box-sizing: border-box; padding: 8px 12px 6px; gap: 8px; }
 header h1 { font-size: 1.3em; font-weight: 600; margin: 0; display: flex; gap: 8px; align-items: center; }
@@ -126,6 +130,42 @@ const chosen = { start: 'beginning' as InspectorStartKind, read: [] as number[],
 const state: PageState = {
   preset: undefined, status: undefined, paused: false, frozenTotal: 0, detail: undefined, tab: 'value', view: 'pretty', selectedIds: [],
 };
+
+// ---------------------------------------------------------------- kept state (window reload)
+
+/**
+ * What the page keeps with setState: what it reads (from the host's preset) and where the user
+ * was. VS Code keeps it across a window reload and the host's serializer reopens the panel from
+ * it (src/panels/panelRestore.ts); this page then applies the rest when the preset arrives.
+ */
+let kept: InspectorPageState | undefined = inspectorPageStateOf(host.state, Number.MAX_SAFE_INTEGER);
+/** The scroll position and cursor row to go back to once the restored read has its rows. */
+let pendingPosition: { scrollTop: number; cursor: number } | undefined;
+/** Set once the restored read started and its filter is applied: the position may be restored. */
+let positionDue = false;
+let scrollKeepTimer = 0;
+
+function keep(patch: Partial<InspectorPageState>): void {
+  if (!kept) return;
+  kept = { ...kept, ...patch };
+  host.state = kept;
+}
+
+function sameRestore(a: InspectorRestore, b: InspectorRestore): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Goes back to the kept scroll position and row once the rows are there (or the read ended). */
+function restorePositionWhenReady(): void {
+  const position = pendingPosition;
+  const status = state.status;
+  if (!positionDue || !position || !status) return;
+  const settled = status.state !== 'loading';
+  const enough = table.length * ROW_HEIGHT >= position.scrollTop + 2000 && table.length > position.cursor;
+  if (!settled && !enough) return;
+  pendingPosition = undefined;
+  table.restorePosition(position.scrollTop, position.cursor);
+}
 
 // ---------------------------------------------------------------- controls
 
@@ -237,9 +277,16 @@ const table = new VirtualTable<InspectorRow>({
     return { rows: page.rows, total: state.paused ? Math.min(page.matched, state.frozenTotal) : page.matched, generation: page.generation };
   },
   rowId: (row) => row.id,
+  label: 'Messages',
+  rowLabel: (r) => rowLabelOf(r, { offset: formatCount(r.offset), timestamp: formatTimestamp(r.timestamp), size: formatBytes(r.size) }),
+  onScroll: (scrollTop) => {
+    window.clearTimeout(scrollKeepTimer);
+    scrollKeepTimer = window.setTimeout(() => { if (!pendingPosition) keep({ scrollTop: Math.round(scrollTop) }); }, 200);
+  },
   onSelectionChange: (row, ids) => {
     state.selectedIds = ids;
     updateButtons();
+    if (!pendingPosition) keep({ cursor: table.cursorIndex });
     if (row) void showDetail(row.id);
   },
   onOpen: (row) => { void showDetail(row.id); },
@@ -360,7 +407,8 @@ function checkOptions(): boolean {
   return result.ok;
 }
 
-async function startReading(): Promise<void> {
+/** Starts a read; `restoring`: the first read after a window reload, which applies the kept filter and position. */
+async function startReading(restoring = false): Promise<void> {
   const result = readOptions();
   if (!result.ok) {
     optionsProblem.textContent = result.message;
@@ -370,7 +418,12 @@ async function startReading(): Promise<void> {
   closeDetail();
   try {
     await host.request('start', result.options);
-    if (result.options.follow) table.followEnd();
+    keep({ options: result.options });
+    if (restoring) {
+      if (searchField.value !== '' || chosen.show.length !== (state.preset?.partitions.length ?? 0)) await applyFilter();
+      positionDue = true;
+      restorePositionWhenReady();
+    } else if (result.options.follow) table.followEnd();
   } catch (error) {
     setStatusError(errorText(error));
   }
@@ -390,10 +443,12 @@ async function applyFilter(): Promise<void> {
   const partitions = chosen.show;
   const all = state.preset?.partitions.length ?? 0;
   try {
-    const result = await host.request('setFilter', { text: searchField.value, partitions: partitions.length === all ? [] : partitions });
+    const shown = partitions.length === all ? [] : partitions;
+    const result = await host.request('setFilter', { text: searchField.value, partitions: shown });
     state.frozenTotal = result.matched;
     table.setTotal(result.matched, result.generation);
     closeDetail();
+    keep({ filterText: searchField.value, showPartitions: shown });
   } catch (error) {
     setStatusError(errorText(error));
   }
@@ -437,6 +492,7 @@ function applyStatus(status: InspectorStatus): void {
     table.setTotal(status.matched, status.generation, status.state === 'following');
   }
   updateButtons();
+  restorePositionWhenReady();
 }
 
 function updatePauseButton(): void {
@@ -602,25 +658,39 @@ async function run(action: () => Promise<unknown>): Promise<void> {
 
 function applyPreset(preset: InspectorPreset): void {
   state.preset = preset;
+  // After a window reload the page's kept state names the same source: its options, filter and
+  // position win over the preset's defaults.
+  const previous = kept && preset.restore && sameRestore(kept.restore, preset.restore) ? kept : undefined;
+  kept = preset.restore ? { ...previous, restore: preset.restore } : undefined;
+  if (kept) host.state = kept;
+  const options = previous?.options ?? preset.options;
   setVisibleText(title, preset.title);
   setVisibleText(subtitle, preset.subtitle);
   document.title = visibleLabel(preset.title);
-  const picked = new Set(preset.options.partitions);
-  const all = preset.options.partitions.length === 0;
+  const picked = new Set(options.partitions);
+  const all = options.partitions.length === 0;
+  const shown = new Set(previous?.showPartitions ?? []);
+  const showAll = shown.size === 0;
   replaceChildren(readPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: all || picked.has(p) }, `Partition ${p}`)));
-  replaceChildren(showPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: true }, `Partition ${p}`)));
-  chosen.start = preset.options.start;
+  replaceChildren(showPartitions, ...preset.partitions.map((p) => el('vscode-option', { value: String(p), selected: showAll || shown.has(p) }, `Partition ${p}`)));
+  chosen.start = options.start;
   chosen.read = all ? [...preset.partitions] : preset.partitions.filter((p) => picked.has(p));
-  chosen.show = [...preset.partitions];
-  startKind.value = preset.options.start;
+  chosen.show = showAll ? [...preset.partitions] : preset.partitions.filter((p) => shown.has(p));
+  startKind.value = options.start;
   updateStartValue();
-  if (preset.options.startValue !== '') startValue.value = preset.options.startValue;
-  maxField.value = String(preset.options.maxMessages);
-  followBox.checked = preset.options.follow;
-  chosen.whenFull = preset.options.whenFull ?? 'keepNewest';
+  if (options.startValue !== '') startValue.value = options.startValue;
+  maxField.value = String(options.maxMessages);
+  followBox.checked = options.follow;
+  chosen.whenFull = options.whenFull ?? 'keepNewest';
   whenFullSelect.value = chosen.whenFull;
+  if (previous) {
+    searchField.value = previous.filterText ?? '';
+    state.tab = previous.tab ?? state.tab;
+    state.view = previous.view ?? state.view;
+    pendingPosition = { scrollTop: previous.scrollTop ?? 0, cursor: previous.cursor ?? -1 };
+  }
   checkOptions();
-  if (preset.autoStart) void startReading();
+  if (preset.autoStart || previous?.options) void startReading(previous !== undefined);
 }
 
 function isPreset(value: unknown): value is InspectorPreset {
@@ -681,12 +751,14 @@ function start(): void {
   for (const [name, button] of Object.entries(tabButtons)) {
     button.addEventListener('click', () => {
       state.tab = name as PageState['tab'];
+      keep({ tab: state.tab });
       renderDetail();
     });
   }
   for (const [name, button] of Object.entries(viewButtons)) {
     button.addEventListener('click', () => {
       state.view = name as PageState['view'];
+      keep({ view: state.view });
       renderDetail();
     });
   }

@@ -20,6 +20,7 @@ import type {
   ProducerForm,
   ProducerMethods,
   ProducerNotifications,
+  ProducerPageState,
   ProducerPreset,
   ProducerRunProgress,
   ProducerRunResult,
@@ -31,7 +32,7 @@ import { HostConnection } from './lib/host';
 
 const STYLES = `
 [hidden] { display: none !important; }
-body { padding: 0 20px 24px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+body { padding: 0 20px 24px; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 main { max-width: 900px; }
 h1 { font-size: 1.5em; font-weight: 600; margin: 18px 0 4px; }
 h2 { font-size: 1.15em; font-weight: 600; margin: 14px 0 6px; }
@@ -258,6 +259,8 @@ function check(): boolean {
 
 let previewTimer = 0;
 function onChange(): void {
+  // The form as typed, kept so it comes back after a window reload (the host's restorer reads it).
+  if (state.preset) host.state = { form: readForm() } satisfies ProducerPageState;
   const ok = check();
   window.clearTimeout(previewTimer);
   if (!ok) {
@@ -489,6 +492,7 @@ function start(): void {
 
   connectionSelect.addEventListener('change', () => {
     chosen.connection = connectionSelect.value;
+    onChange();
     void loadTopics();
   });
   topicPick.addEventListener('change', () => {

@@ -9,14 +9,15 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { TraceMethods, TraceNotifications, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
+import { tracePageStateOf } from '../../src/shared/panelState';
+import type { TraceMethods, TraceNotifications, TracePageState, TraceStepStatusView, TraceStepView, TraceView } from '../../src/shared/protocol';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { el, replaceChildren } from './lib/dom';
 import { HostConnection } from './lib/host';
 import { VISIBLE_TEXT_CSS, visibleNodes } from './lib/visibleText';
 
 const STYLES = `
-body { padding: 0 20px 24px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+body { padding: 0 20px 24px; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 main { max-width: 860px; }
 h1 { font-size: 1.4em; font-weight: 600; margin: 18px 0 4px; overflow-wrap: anywhere; }
 .lead { color: var(--vscode-descriptionForeground); margin: 0 0 12px; }
@@ -105,7 +106,38 @@ function render(view: TraceView): void {
   );
 }
 
-host.on('trace', render);
+// Kept with setState, so the panel opens again after a window reload (src/panels/panelRestore.ts)
+// at the place it was scrolled to.
+let kept: TracePageState | undefined = tracePageStateOf(host.state);
+/** The scroll position to go back to once the first trace is drawn (after a reload). */
+let pendingScroll = kept?.scrollY;
+let scrollTimer = 0;
+
+function keep(): void {
+  if (kept) host.state = kept;
+}
+
+host.on('restore', (params) => {
+  const restore = params;
+  if (kept && JSON.stringify(kept.restore) !== JSON.stringify(restore)) pendingScroll = undefined;
+  kept = { ...kept, restore };
+  keep();
+});
+host.on('trace', (params) => {
+  render(params);
+  if (pendingScroll !== undefined && (params).steps.length > 0) {
+    window.scrollTo(0, pendingScroll);
+    pendingScroll = undefined;
+  }
+});
+window.addEventListener('scroll', () => {
+  window.clearTimeout(scrollTimer);
+  scrollTimer = window.setTimeout(() => {
+    if (!kept) return;
+    kept = { ...kept, scrollY: Math.round(window.scrollY) };
+    keep();
+  }, 150);
+}, { passive: true });
 
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(STYLES);

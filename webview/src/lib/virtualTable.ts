@@ -3,9 +3,16 @@
  * rows in view plus a margin (`fetch(from, to)`), and only those exist in the DOM and in this
  * page's memory. Row elements are pooled and moved, so scrolling a million rows costs what
  * scrolling forty does. Cells are filled with textContent only: data is never parsed as HTML.
- * Keyboard: arrows, Page Up/Down, Home/End move the selection; Enter opens; Ctrl/Cmd-click and
- * Shift-click select several rows. A column may fill its cells itself (styled parts of text),
- * still only through DOM nodes and textContent.
+ * Keyboard: arrows, Page Up/Down, Home/End move the selection; Enter opens; Space adds or
+ * removes the row; Ctrl/Cmd-click and Shift-click select several rows. A column may fill its
+ * cells itself (styled parts of text), still only through DOM nodes and textContent.
+ *
+ * For screen readers it is an ARIA grid: the focusable viewport is the `grid` (its header row
+ * inside it, sticky), `aria-rowcount` counts every row of the set and each pooled row carries the
+ * `aria-rowindex` of the row it shows, so the virtual rows read as "row 5,001 of 100,001"; the row
+ * under the keyboard cursor is the grid's `aria-activedescendant`, and each row has a label that
+ * reads its cells with their column names. Focus shows with the theme's focus border, and in
+ * high-contrast themes with the contrast border as well.
  */
 import { el } from './dom';
 
@@ -44,7 +51,15 @@ export interface VirtualTableOptions<R> {
   onOpen: (row: R) => void;
   onError: (error: unknown) => void;
   emptyText: () => string;
+  /** The grid's accessible name, e.g. "Messages". */
+  label: string;
+  /** What a screen reader reads for a row; by default each column's title and text. */
+  rowLabel?: (row: R) => string;
+  /** The user scrolled (to keep the position, e.g. with setState). */
+  onScroll?: (scrollTop: number) => void;
 }
+
+let tableCount = 0;
 
 export class VirtualTable<R> {
   readonly element: HTMLElement;
@@ -65,21 +80,29 @@ export class VirtualTable<R> {
   private wanted: { from: number; to: number } | undefined;
   private frame = 0;
   private stickToBottom = false;
+  private readonly idPrefix = `vt${++tableCount}`;
+  /** A position to go back to once its rows exist (after a window reload). */
+  private pendingCursor = -1;
 
   constructor(private readonly options: VirtualTableOptions<R>) {
     const template = options.columns.map((c) => c.width).join(' ');
-    this.header = el('div', { class: 'vt-header', role: 'row' },
-      ...options.columns.map((c) => el('div', { class: `vt-cell ${c.className ?? ''}`, role: 'columnheader', title: c.title }, c.title)));
+    this.header = el('div', { class: 'vt-header', role: 'row', 'aria-rowindex': 1 },
+      ...options.columns.map((c, i) => el('div', { class: `vt-cell ${c.className ?? ''}`, role: 'columnheader', title: c.title, 'aria-colindex': i + 1 }, c.title)));
     this.header.style.gridTemplateColumns = template;
     this.sizer = el('div', { class: 'vt-sizer' });
     this.empty = el('div', { class: 'vt-empty' });
-    this.viewport = el('div', { class: 'vt-viewport', tabindex: 0, role: 'grid', 'aria-rowcount': 0, 'aria-multiselectable': 'true' }, this.sizer, this.empty);
-    this.element = el('div', { class: 'vt' }, this.header, this.viewport);
+    // The header row is the grid's row 1: the data rows' aria-rowindex start at 2.
+    this.viewport = el('div', {
+      class: 'vt-viewport', tabindex: 0, role: 'grid', 'aria-label': options.label,
+      'aria-rowcount': 1, 'aria-colcount': options.columns.length, 'aria-multiselectable': 'true',
+    }, this.header, this.sizer, this.empty);
+    this.element = el('div', { class: 'vt' }, this.viewport);
     // Cells are as tall as a row, so descenders (the underscore of "order_id") are not clipped.
     this.element.style.setProperty('--vt-row-height', `${options.rowHeight}px`);
     this.viewport.addEventListener('scroll', () => {
       this.stickToBottom = this.atBottom();
       this.schedule();
+      this.options.onScroll?.(this.viewport.scrollTop);
     }, { passive: true });
     this.viewport.addEventListener('keydown', (event) => { this.onKey(event); });
     new ResizeObserver(() => { this.schedule(); }).observe(this.viewport);
@@ -96,6 +119,36 @@ export class VirtualTable<R> {
     return [...this.selected];
   }
 
+  /** Index of the row with the keyboard cursor; -1 for none. */
+  get cursorIndex(): number {
+    return this.cursor;
+  }
+
+  get scrollTop(): number {
+    return this.viewport.scrollTop;
+  }
+
+  /**
+   * Goes back to a kept position: scrolls to `scrollTop` and, when `cursor` is a row, selects
+   * it once it has loaded (which opens it, as a click does).
+   */
+  restorePosition(scrollTop: number, cursor: number): void {
+    this.stickToBottom = false;
+    this.viewport.scrollTop = Math.min(scrollTop, Math.max(0, this.contentHeight() - this.viewport.clientHeight));
+    this.pendingCursor = cursor >= 0 && cursor < this.total ? cursor : -1;
+    this.schedule(true);
+  }
+
+  /** The height of the rows plus the header row. */
+  private contentHeight(): number {
+    return (this.total + 1) * this.options.rowHeight;
+  }
+
+  /** The height the rows are seen in: the viewport less its sticky header row. */
+  private rowsHeight(): number {
+    return Math.max(0, this.viewport.clientHeight - this.options.rowHeight);
+  }
+
   /** Sets the row count; a new generation drops the cache, the selection and the scroll position. */
   setTotal(total: number, generation: number, follow = false): void {
     if (generation !== this.generation) {
@@ -104,13 +157,14 @@ export class VirtualTable<R> {
       this.selected.clear();
       this.cursor = -1;
       this.anchor = -1;
+      this.pendingCursor = -1;
       this.viewport.scrollTop = 0;
       this.options.onSelectionChange(undefined, []);
     }
     const grew = total > this.total;
     this.total = total;
     this.sizer.style.height = `${total * this.options.rowHeight}px`;
-    this.viewport.setAttribute('aria-rowcount', String(total));
+    this.viewport.setAttribute('aria-rowcount', String(total + 1));
     this.updateEmpty();
     if (follow && grew && this.stickToBottom) this.scrollToEnd();
     this.schedule(true);
@@ -123,7 +177,7 @@ export class VirtualTable<R> {
   }
 
   scrollToEnd(): void {
-    this.viewport.scrollTop = Math.max(0, this.total * this.options.rowHeight - this.viewport.clientHeight);
+    this.viewport.scrollTop = Math.max(0, this.contentHeight() - this.viewport.clientHeight);
   }
 
   focus(): void {
@@ -149,7 +203,7 @@ export class VirtualTable<R> {
   private window(): { first: number; last: number; from: number; to: number } {
     const { rowHeight, margin } = this.options;
     const first = Math.floor(this.viewport.scrollTop / rowHeight);
-    const visible = Math.ceil(this.viewport.clientHeight / rowHeight) + 1;
+    const visible = Math.ceil(this.rowsHeight() / rowHeight) + 1;
     const last = Math.min(this.total, first + visible);
     return { first, last, from: Math.max(0, first - margin), to: Math.min(this.total, last + margin) };
   }
@@ -202,6 +256,7 @@ export class VirtualTable<R> {
         });
         if (page.total !== this.total) this.setTotal(page.total, page.generation);
         this.render();
+        this.selectPending();
       }
     } catch (error) {
       this.options.onError(error);
@@ -217,9 +272,23 @@ export class VirtualTable<R> {
     return this.wanted !== undefined;
   }
 
+  /** Selects the kept cursor row once it has loaded. */
+  private selectPending(): void {
+    if (this.pendingCursor < 0 || !this.cache.has(this.pendingCursor)) return;
+    const index = this.pendingCursor;
+    this.pendingCursor = -1;
+    this.select(index);
+  }
+
+  private rowLabel(row: R): string {
+    if (this.options.rowLabel) return this.options.rowLabel(row);
+    return this.options.columns.map((c) => `${c.title} ${c.text(row) || 'empty'}`).join(', ');
+  }
+
   /** Places pooled row elements on the visible rows. */
   private render(): void {
     const { first, last } = this.window();
+    let active: string | undefined;
     const needed = Math.max(0, last - first);
     while (this.pool.length < needed) this.pool.push(this.makeRow());
     for (let i = 0; i < this.pool.length; i++) {
@@ -234,13 +303,15 @@ export class VirtualTable<R> {
       rowEl.style.transform = `translateY(${index * this.options.rowHeight}px)`;
       rowEl.dataset['index'] = String(index);
       rowEl.classList.toggle('odd', index % 2 === 1);
-      rowEl.setAttribute('aria-rowindex', String(index + 1));
+      rowEl.setAttribute('aria-rowindex', String(index + 2));
+      rowEl.id = `${this.idPrefix}-row-${index}`;
       const row = this.cache.get(index);
       const cells = rowEl.children;
       if (!row) {
         rowEl.classList.add('loading');
         rowEl.classList.remove('selected', 'cursor');
         rowEl.removeAttribute('aria-selected');
+        rowEl.setAttribute('aria-label', `Row ${index + 1}, loading`);
         for (let c = 0; c < cells.length; c++) {
           const cell = cells[c] as HTMLElement;
           cell.textContent = c === 0 ? '…' : '';
@@ -254,7 +325,9 @@ export class VirtualTable<R> {
       const isSelected = this.selected.has(id);
       rowEl.classList.toggle('selected', isSelected);
       rowEl.classList.toggle('cursor', index === this.cursor);
+      if (index === this.cursor) active = rowEl.id;
       rowEl.setAttribute('aria-selected', String(isSelected));
+      rowEl.setAttribute('aria-label', this.rowLabel(row));
       this.options.columns.forEach((column, c) => {
         const cell = cells[c] as HTMLElement | undefined;
         if (!cell) return;
@@ -267,11 +340,14 @@ export class VirtualTable<R> {
         else cell.removeAttribute('title');
       });
     }
+    // The row under the keyboard cursor, for screen readers; none when it is scrolled away.
+    if (active) this.viewport.setAttribute('aria-activedescendant', active);
+    else this.viewport.removeAttribute('aria-activedescendant');
   }
 
   private makeRow(): HTMLElement {
     const row = el('div', { class: 'vt-row', role: 'row' },
-      ...this.options.columns.map((c) => el('div', { class: `vt-cell ${c.className ?? ''}`, role: 'gridcell' })));
+      ...this.options.columns.map((c, i) => el('div', { class: `vt-cell ${c.className ?? ''}`, role: 'gridcell', 'aria-colindex': i + 1 })));
     row.style.gridTemplateColumns = this.options.columns.map((c) => c.width).join(' ');
     row.style.height = `${this.options.rowHeight}px`;
     row.addEventListener('click', (event) => {
@@ -312,7 +388,7 @@ export class VirtualTable<R> {
   }
 
   private onKey(event: KeyboardEvent): void {
-    const pageRows = Math.max(1, Math.floor(this.viewport.clientHeight / this.options.rowHeight) - 1);
+    const pageRows = Math.max(1, Math.floor(this.rowsHeight() / this.options.rowHeight) - 1);
     const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: pageRows, PageUp: -pageRows };
     let target: number | undefined;
     if (event.key in moves) target = Math.max(0, this.cursor + (moves[event.key] ?? 0));
@@ -321,6 +397,10 @@ export class VirtualTable<R> {
     else if (event.key === 'Enter') {
       const row = this.cache.get(this.cursor);
       if (row) this.options.onOpen(row);
+      return;
+    } else if (event.key === ' ' && this.cursor >= 0) {
+      event.preventDefault();
+      this.select(this.cursor, true);
       return;
     } else return;
     event.preventDefault();
@@ -340,8 +420,8 @@ export class VirtualTable<R> {
     const { rowHeight } = this.options;
     const top = index * rowHeight;
     if (top < this.viewport.scrollTop) this.viewport.scrollTop = top;
-    else if (top + rowHeight > this.viewport.scrollTop + this.viewport.clientHeight) {
-      this.viewport.scrollTop = top + rowHeight - this.viewport.clientHeight;
+    else if (top + rowHeight > this.viewport.scrollTop + this.rowsHeight()) {
+      this.viewport.scrollTop = top + rowHeight - this.rowsHeight();
     }
     this.schedule();
   }
@@ -350,21 +430,30 @@ export class VirtualTable<R> {
 /** The table's styles; the panel adds them to its stylesheet. */
 export const VIRTUAL_TABLE_CSS = `
 .vt { display: flex; flex-direction: column; min-height: 0; min-width: 0; flex: 1; overflow: hidden; border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); }
-.vt-header { display: grid; background: var(--vscode-editorGroupHeader-tabsBackground, var(--vscode-sideBar-background)); border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); font-weight: 600; }
+.vt-header { display: grid; position: sticky; top: 0; z-index: 1; box-sizing: border-box; height: var(--vt-row-height, 22px); background: var(--vscode-editorGroupHeader-tabsBackground, var(--vscode-sideBar-background, var(--vscode-editor-background))); border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent)); font-weight: 600; }
+.vt-header .vt-cell { line-height: calc(var(--vt-row-height, 22px) - 1px); }
 .vt-viewport { position: relative; overflow: auto; flex: 1; min-height: 120px; outline: none; }
 .vt-viewport:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
 .vt-sizer { width: 1px; }
-.vt-row { position: absolute; top: 0; left: 0; right: 0; display: grid; align-items: center; cursor: default; will-change: transform; }
+/* Below the sticky header row: row i is at header + i × row height. */
+.vt-row { position: absolute; top: var(--vt-row-height, 22px); left: 0; right: 0; display: grid; align-items: center; cursor: default; will-change: transform; }
 .vt-row[hidden] { display: none; }
 .vt-row.odd { background: var(--vscode-tree-tableOddRowsBackground, transparent); }
 .vt-row:hover { background: var(--vscode-list-hoverBackground); }
 .vt-row.selected { background: var(--vscode-list-inactiveSelectionBackground); color: var(--vscode-list-inactiveSelectionForeground, inherit); }
 .vt-viewport:focus .vt-row.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground, inherit); }
 .vt-row.cursor { outline: 1px solid var(--vscode-list-focusOutline, transparent); outline-offset: -1px; }
+.vt-viewport:focus .vt-row.cursor { outline: 1px solid var(--vscode-list-focusOutline, var(--vscode-focusBorder)); }
+/* High-contrast themes draw focus and selection as borders, not as background colours. */
+body.vscode-high-contrast .vt-viewport:focus-visible, body.vscode-high-contrast-light .vt-viewport:focus-visible { outline: 1px solid var(--vscode-contrastActiveBorder, var(--vscode-focusBorder)); }
+body.vscode-high-contrast .vt-row.selected, body.vscode-high-contrast-light .vt-row.selected { outline: 1px dotted var(--vscode-contrastActiveBorder, var(--vscode-focusBorder)); outline-offset: -1px; }
+body.vscode-high-contrast .vt-row.cursor, body.vscode-high-contrast-light .vt-row.cursor { outline: 1px dashed var(--vscode-contrastActiveBorder, var(--vscode-focusBorder)); outline-offset: -1px; }
+body.vscode-high-contrast .vt-viewport:focus .vt-row.cursor, body.vscode-high-contrast-light .vt-viewport:focus .vt-row.cursor { outline: 2px solid var(--vscode-focusBorder); outline-offset: -2px; }
+@media (forced-colors: active) { .vt-viewport:focus .vt-row.cursor { outline: 2px solid Highlight; } .vt-row.selected { outline: 1px dotted Highlight; } }
 .vt-row.loading { color: var(--vscode-descriptionForeground); }
 .vt-cell { padding: 0 6px; overflow: hidden; white-space: pre; text-overflow: ellipsis; min-width: 0; line-height: var(--vt-row-height, 22px); }
 .vt-cell.num { text-align: right; font-variant-numeric: tabular-nums; }
 .vt-cell.mono { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size, inherit); }
-.vt-empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; color: var(--vscode-descriptionForeground); padding: 20px; text-align: center; white-space: pre-wrap; }
+.vt-empty { position: absolute; inset: var(--vt-row-height, 22px) 0 0 0; display: flex; align-items: center; justify-content: center; color: var(--vscode-descriptionForeground); padding: 20px; text-align: center; white-space: pre-wrap; }
 .vt-empty[hidden] { display: none; }
 `;
