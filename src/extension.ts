@@ -37,6 +37,9 @@ import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
 import { StackStatusBar } from './views/stackStatusBar';
 import type { StackKind } from './stack/launcher';
+import { summarizeStack } from './stack/stackSummary';
+import { ContextKey } from './shared/contextKeys';
+import { openWalkthroughOnFirstInstall, setContextKey, syncContextKey } from './views/contextKeys';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
 const LAST_STACK_KIND = 'kafkaAirflow.lastStackKind';
@@ -95,8 +98,16 @@ export function activate(context: vscode.ExtensionContext): void {
     refreshAll,
     setLocalStackInUse: async (inUse) => {
       await context.globalState.update(LOCAL_STACK_IN_USE, inUse);
+      setContextKey(ContextKey.localStackInUse, localStackInUse(), log);
       stackStatusBar.update();
+      // The Stack view, the status bar and the walkthrough's first step follow the new answer.
+      if (inUse) void stackHealth.monitor.check();
     },
+  };
+  const onSettings: vscode.Event<unknown> = (listener) => settings.onDidChange(() => { listener(undefined); });
+  const onStackHealth: vscode.Event<unknown> = (listener) => {
+    const handle = stackHealth.monitor.onDidChange(listener);
+    return new vscode.Disposable(() => { handle.dispose(); });
   };
 
   context.subscriptions.push(
@@ -113,7 +124,7 @@ export function activate(context: vscode.ExtensionContext): void {
     stackHealth,
     stackStatusBar,
     stackTree.createView('kafkaAirflow.stack'),
-    ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
+    ...registerGeneralCommands({ log, extensionUri: context.extensionUri, extensionId: context.extension.id, refreshAll }),
     ...registerConnectionCommands(deps),
     ...registerStackCommands({
       ...deps,
@@ -141,7 +152,17 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     settings.onDidChange(refreshAll),
     watchFolderSettings(log, refreshAll),
+    // Context keys for enablement, menus and the walkthrough's completion events (no network).
+    syncContextKey(ContextKey.kafkaConfigured, () => kafka.list().value.length > 0, [kafka.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.airflowConfigured, () => airflow.list().value.length > 0, [airflow.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.historyConfigured, () => history.connection().value !== undefined, [history.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.localStackInUse, localStackInUse, [onSettings], log),
+    syncContextKey(ContextKey.stackHealthy, () => {
+      const services = stackHealth.monitor.latest;
+      return services !== undefined && services.length > 0 && summarizeStack(services).overall === 'healthy';
+    }, [onStackHealth], log),
   );
+  openWalkthroughOnFirstInstall(context, log);
 
   if (settings.connectOnStartup() && settings.kafkaConnections().value.length === 0) {
     void runWithErrorHandling(log, 'Connect to local stack on startup', () => connectLocalStack(deps, true));

@@ -22,6 +22,8 @@ import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 
 export interface AirflowCommandDeps {
   log: vscode.LogOutputChannel;
@@ -261,7 +263,10 @@ export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): 
     extensionUri: deps.extensionUri,
     connections: deps.connections,
     revealRun: (connection, dagId, runId) => onServer(deps, connection, () => dagsTree.revealRun(connection, dagId, runId)),
-    eventFired: (connection, uri) => { datasetsTree.eventFired(connection, uri); },
+    eventFired: (connection, uri) => {
+      datasetsTree.eventFired(connection, uri);
+      markDone(ContextKey.datasetEventFired);
+    },
   };
   const fireDatasetEvent = (node: unknown): void => {
     if (isNodeOf(node, 'dataset')) {

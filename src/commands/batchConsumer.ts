@@ -16,6 +16,8 @@ import { taggedLogger } from '../shared/logger';
 import { BatchConsumerService, describeSummary, type BatchSummary } from '../trace/batchConsumerService';
 import { BATCH_CONSUMER_DAG_ID } from '../trace/traceModel';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 import { registerCommand } from './index';
 import { showTrace, type TraceCommandDeps, type TraceConnections } from './trace';
 
@@ -73,6 +75,7 @@ async function runBatchConsumer(
   const trace = await connections.traceService();
   const service = new BatchConsumerService(client, trace, store, log);
   const run = await service.start(conf);
+  markDone(ContextKey.batchConsumerStarted);
   const summary = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Batch consumer ${run.runId}`, cancellable: true },
     async (progress, token) => {
@@ -187,6 +190,7 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
   if (result.failed > 0) {
     throw new WorkbenchError(`${result.failed} of ${messages.length} message(s) were not written to ${topic.trim()}: ${result.errors[0]?.message ?? 'unknown reason'}. Fix that and try again.`, { actions: ['retry', 'showLog'] });
   }
+  markDone(ContextKey.produced);
   deps.log.info(`[batch consumer] Produced ${result.sent} message(s) to ${topic.trim()} in ${Math.round(result.elapsedMs)} ms`);
   await runBatchConsumer(deps, connections, { topics: [topic.trim()], maxMessages: Math.max(10_000, result.sent * 2) }, 'openTrace');
 }

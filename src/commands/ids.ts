@@ -7,6 +7,7 @@ export const CommandId = {
   showLog: 'kafkaAirflow.showLog',
   openSettings: 'kafkaAirflow.openSettings',
   openReadme: 'kafkaAirflow.openReadme',
+  openWalkthrough: 'kafkaAirflow.openWalkthrough',
   refreshAll: 'kafkaAirflow.refreshAll',
   addKafkaConnection: 'kafkaAirflow.addKafkaConnection',
   addAirflowConnection: 'kafkaAirflow.addAirflowConnection',

@@ -33,6 +33,8 @@ import {
 } from '../views/kafka/presentation';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 
 /** Where the producer form or the inspector should point when it opens. */
 export interface TopicTarget {
@@ -371,7 +373,10 @@ async function openInspectorFromPalette(deps: KafkaActions, arg: unknown): Promi
 /** The producer form and the inspector, opened from commands, tree rows, CodeLens and each other. */
 function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer' | 'openInspector'> & { produced: (connection: string, topic: string) => void } {
   const { log, extensionUri, connections, tree } = deps;
-  const produced = (connection: string, topic: string): void => { tree.topicChanged(connection, topic); };
+  const produced = (connection: string, topic: string): void => {
+    tree.topicChanged(connection, topic);
+    markDone(ContextKey.produced);
+  };
   const openInspector = async ({ connection, topic }: Required<TopicTarget>): Promise<void> => {
     await pickConnection(connections, connection);
     InspectorPanel.show({ log, extensionUri, openProducer }, {

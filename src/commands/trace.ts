@@ -16,6 +16,8 @@ import { TraceHistoryStore } from '../trace/traceHistoryStore';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
 import { TraceService } from '../trace/traceService';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 import { registerCommand, showActionableError } from './index';
 
 export interface TraceCommandDeps {
@@ -133,6 +135,7 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
     const coordinates = coordinatesFromArgs(args) ?? await askCoordinates();
     if (!coordinates) return;
     showTrace(deps, connections, { kind: 'message', coordinates });
+    markDone(ContextKey.traced);
   };
   return [
     registerCommand(deps.log, CommandId.traceMessage, traceMessage),

@@ -4,11 +4,12 @@
  * every view has welcome content, tree-only commands are hidden from the palette).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CommandId, COMMAND_PREFIX } from '../../src/commands/ids';
 import { SettingKey } from '../../src/config/settings.keys';
+import { ContextKey, WALKTHROUGH_ID } from '../../src/shared/contextKeys';
 
 interface Manifest {
   engines: { vscode: string };
@@ -17,11 +18,18 @@ interface Manifest {
     virtualWorkspaces?: boolean | { supported: boolean | 'limited'; description?: string };
   };
   activationEvents: string[];
+  files: string[];
   devDependencies: Record<string, string>;
   contributes: {
     commands: { command: string; title: string; category: string }[];
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
+    walkthroughs: {
+      id: string;
+      title: string;
+      description: string;
+      steps: { id: string; title: string; description: string; media: { image?: string; markdown?: string; altText?: string }; completionEvents?: string[] }[];
+    }[];
     configuration: { properties: Record<string, { description?: string; markdownDescription?: string; scope?: string }> };
     menus: { commandPalette: { command: string; when: string }[]; 'view/item/context': { command: string }[] };
   };
@@ -121,5 +129,50 @@ describe('package.json', () => {
     for (const key of restricted) assert.ok(key in manifest.contributes.configuration.properties, `${key} is not a declared setting`);
     const virtual = manifest.capabilities?.virtualWorkspaces;
     assert.ok(typeof virtual === 'object' && virtual.supported === 'limited' && (virtual.description ?? '') !== '', 'virtual workspaces declared with a description');
+  });
+
+  describe('walkthrough', () => {
+    const walkthrough = manifest.contributes.walkthroughs.find((w) => w.id === WALKTHROUGH_ID);
+    const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+    const contextKeys = new Set<string>(Object.values(ContextKey));
+
+    it('walks launch stack → produce → batch consumer → trace → dataset event', () => {
+      assert.ok(walkthrough, `no walkthrough with the id ${WALKTHROUGH_ID} (the code opens that one)`);
+      assert.deepEqual(walkthrough.steps.map((s) => s.id), ['launchStack', 'produceTestMessages', 'startBatchConsumer', 'traceMessage', 'fireDatasetEvent']);
+    });
+
+    it('gives every step a button that runs a contributed command', () => {
+      for (const step of walkthrough?.steps ?? []) {
+        const links = [...step.description.matchAll(/\]\(command:([\w.]+)\)/g)].map((m) => m[1] ?? '');
+        assert.ok(links.length > 0, `step ${step.id} has no command link`);
+        for (const id of links) assert.ok(commands.has(id), `step ${step.id} links to ${id}, which is not a contributed command`);
+      }
+    });
+
+    it('completes every step on a command that exists or a context key the extension sets', () => {
+      for (const step of walkthrough?.steps ?? []) {
+        assert.ok((step.completionEvents ?? []).length > 0, `step ${step.id} has no completion event (it would complete on a button click only)`);
+        for (const event of step.completionEvents ?? []) {
+          const [kind, value = ''] = event.split(/:(.*)/s);
+          if (kind === 'onCommand') assert.ok(commands.has(value), `step ${step.id}: ${value} is not a contributed command`);
+          else if (kind === 'onContext') assert.ok(contextKeys.has(value), `step ${step.id}: ${value} is not a key in src/shared/contextKeys.ts`);
+          else assert.fail(`step ${step.id}: unexpected completion event ${event}`);
+        }
+      }
+    });
+
+    it('shows an image that exists and is packaged, with a text for screen readers', () => {
+      for (const step of walkthrough?.steps ?? []) {
+        const image = step.media.image ?? '';
+        assert.ok(existsSync(join(root, image)), `step ${step.id}: ${image} does not exist`);
+        const packaged = manifest.files.some((glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`).test(image));
+        assert.ok(packaged, `step ${step.id}: ${image} is not in package.json "files", so the .vsix would lack it`);
+        assert.ok((step.media.altText ?? '').length > 20, `step ${step.id} has no altText`);
+      }
+    });
+
+    it('has a command that opens it again', () => {
+      assert.ok(commands.has(CommandId.openWalkthrough));
+    });
   });
 });

@@ -6,6 +6,7 @@
  * with the cause and Retry; a DAG that disappeared makes its connection reload.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import { DagNotFoundError } from '../../airflow/errors';
 import type { Dag, DagRun, ImportError, TaskInstance } from '../../airflow/types';
 import type { AirflowApi, AirflowConnections } from '../../config/airflowConnections';
@@ -60,7 +61,7 @@ export interface InfoNode extends Base { kind: 'info'; text: string; icon: strin
 export type DagsNode =
   | ConnectionNode | SettingsProblemNode | ImportErrorNode | DagNode | RunNode | TaskNode | FailureNode | InfoNode;
 
-const FILTER_CONTEXT_KEY = 'kafkaAirflow.dagsFiltered';
+const FILTER_CONTEXT_KEY = ContextKey.dagsFiltered;
 
 export function connectionKey(name: string): string {
   return `airflow/${name}`;

@@ -8,6 +8,7 @@
  * for ever.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import { CommandId } from '../../commands/ids';
 import type { HistoryApi, HistoryDatabase } from '../../config/historyConnection';
 import type { HistoryCount, HistoryCursor, HistoryFilter, HistoryRowSummary, HistorySearch, HistorySummary } from '../../history/types';
@@ -29,7 +30,7 @@ import {
 
 /** Rows per page in the tree. */
 export const HISTORY_PAGE_SIZE = 50;
-const SEARCH_CONTEXT_KEY = 'kafkaAirflow.historySearched';
+const SEARCH_CONTEXT_KEY = ContextKey.historySearched;
 
 /** Where a search looks: the whole history, or one topic, data type or day. */
 export interface HistoryScope {

@@ -8,6 +8,7 @@
  * requests whatever the number of rows) and fill in the rows at once.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import type { KafkaApi, KafkaConnections } from '../../config/kafkaConnections';
 import type { GroupDetails, GroupPartitionLag, GroupSummary, PartitionInfo, TopicDetails, TopicSummary } from '../../kafka/types';
 import type { KafkaConnection } from '../../shared/connections';
@@ -54,7 +55,7 @@ export type KafkaNode =
   | SettingsProblemNode | ConnectionNode | FailureNode | TopicsFolderNode | GroupsFolderNode
   | TopicNode | PartitionNode | GroupNode | GroupPartitionNode | InfoNode;
 
-const FILTER_CONTEXT_KEY = 'kafkaAirflow.kafkaFiltered';
+const FILTER_CONTEXT_KEY = ContextKey.kafkaFiltered;
 
 type Loaded<T> = { state: 'ok'; value: T } | { state: 'error'; error: unknown };
 
