@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
   // Writing DAGs: the workspace's DAG folders on the stack, the server's word on them (polled
   // while the DAGs view or a DAG file is visible), diagnostics, the local check and CodeLens.
-  const dagsView = dagsTree.createView('kafkaAirflow.dags');
+  const dagsView = dagsTree.createView('kafkaAirflow.dags', { canSelectMany: true });
   const stackNative = vscode.Uri.joinPath(context.extensionUri, 'stack', 'native');
   const dagFolders = new WorkspaceDagFolders(vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, log);
   const dagState = new DagServerState(airflow, dagFolders, log);

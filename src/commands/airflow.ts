@@ -22,6 +22,7 @@ import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+import { nameList, rowsToActOn } from '../shared/selection';
 import { ContextKey } from '../shared/contextKeys';
 import { markDone } from '../views/contextKeys';
 
@@ -119,6 +120,45 @@ async function setPaused(deps: AirflowCommandDeps, node: DagNode, paused: boolea
   const dag = await onServer(deps, node.connectionName, () => client.setPaused(node.dag.dagId, paused));
   deps.log.info(`${paused ? 'Paused' : 'Unpaused'} ${node.dag.dagId} on "${node.connectionName}"`);
   deps.dagsTree.dagChanged(node, dag);
+}
+
+const isDagNode = (value: unknown): value is DagNode => isNodeOf(value, 'dag');
+
+/**
+ * Pauses or unpauses the DAG of the row, or every selected DAG when the row is part of a
+ * selection: one question naming how many and which, then one call per DAG not already so.
+ */
+async function setPausedOfSelection(deps: AirflowCommandDeps, arg: unknown, selected: unknown, paused: boolean): Promise<void> {
+  const action = paused ? 'Pause DAG' : 'Unpause DAG';
+  if (!isDagNode(arg)) {
+    await setPaused(deps, await resolveDag(deps, arg, action), paused);
+    return;
+  }
+  const rows = rowsToActOn(arg, selected, isDagNode).filter((row) => row.dag.isPaused !== paused);
+  if (rows.length <= 1) {
+    await setPaused(deps, rows[0] ?? arg, paused);
+    return;
+  }
+  const verb = paused ? 'Pause' : 'Unpause';
+  const answer = await vscode.window.showWarningMessage(
+    `${verb} ${rows.length} DAGs?`,
+    {
+      modal: true,
+      detail: `${nameList(rows.map((r) => r.dag.dagId), 20)}\n\n${paused ? 'Airflow starts no new runs of them until they are unpaused; runs under way go on.' : 'Airflow schedules them again from now on.'}`,
+    },
+    `${verb} ${rows.length} DAGs`,
+  );
+  if (answer !== `${verb} ${rows.length} DAGs`) throw new CancelledError();
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${paused ? 'Pausing' : 'Unpausing'} ${rows.length} DAGs`, cancellable: true },
+    async (progress, token) => {
+      for (const row of rows) {
+        if (token.isCancellationRequested) throw new CancelledError();
+        progress.report({ message: row.dag.dagId, increment: 100 / rows.length });
+        await setPaused(deps, row, paused);
+      }
+    },
+  );
 }
 
 async function openInAirflowUi(deps: AirflowCommandDeps, node: DagNode | RunNode | TaskNode): Promise<void> {
@@ -281,8 +321,8 @@ export function registerAirflowCommands(deps: AirflowCommandDeps): { dispose(): 
     logs,
     statusBar,
     registerCommand(log, CommandId.triggerDag, async (node) => { await triggerDag(deps, await resolveDag(deps, node, 'Trigger DAG')); }),
-    registerCommand(log, CommandId.pauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Pause DAG'), true); }),
-    registerCommand(log, CommandId.unpauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Unpause DAG'), false); }),
+    registerCommand(log, CommandId.pauseDag, (node, selected) => setPausedOfSelection(deps, node, selected, true)),
+    registerCommand(log, CommandId.unpauseDag, (node, selected) => setPausedOfSelection(deps, node, selected, false)),
     registerCommand(log, CommandId.openDagInAirflowUi, (node) => {
       if (isNodeOf(node, 'dag') || isNodeOf(node, 'run') || isNodeOf(node, 'task')) return openInAirflowUi(deps, node as DagNode | RunNode | TaskNode);
       return undefined;

@@ -16,6 +16,7 @@ import { KafkaInspectorSource } from '../panels/kafkaInspectorSource';
 import { ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
 import { settings } from '../config/settings';
 import { taggedLogger } from '../shared/logger';
+import { nameList, rowsToActOn } from '../shared/selection';
 import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
 import { produceFromTemplate } from './kafkaTemplates';
 import type { KafkaNode, KafkaTreeProvider } from '../views/kafka/kafkaTree';
@@ -197,30 +198,70 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
   });
 }
 
-async function deleteTopic(deps: KafkaCommandDeps, arg: unknown): Promise<void> {
-  const node = asNode(arg);
-  if (node?.kind !== 'topic') return;
-  const { connectionName, topic } = node;
-  const service = await deps.connections.service(connectionName);
-  // The count only adds to the question; without it the question is still right.
-  const details = await service.describeTopic(topic.name).catch((error: unknown) => {
-    deps.log.warn(`Could not count the messages of ${topic.name} before deleting it: ${describeError(error)}`);
-    return undefined;
-  });
-  const messages = details ? ` and its ${plural(details.messageEstimate, 'message')}` : '';
-  const answer = await vscode.window.showWarningMessage(
-    `Delete the topic "${topic.name}" from ${connectionName}?`,
-    { modal: true, detail: `The topic${messages} will be removed from the cluster for good. Consumers reading it will fail.` },
-    'Delete Topic',
+type TopicNode = KafkaNode & { kind: 'topic' };
+const isTopicNode = (value: unknown): value is TopicNode => asNode(value)?.kind === 'topic';
+
+/**
+ * Deletes the topic of the row, or every selected topic when the row is part of a selection
+ * (one question naming how many and which; per cluster, with their message counts when known).
+ */
+async function deleteTopics(deps: KafkaCommandDeps, arg: unknown, selected: unknown): Promise<void> {
+  if (!isTopicNode(arg)) return;
+  const rows = rowsToActOn(arg, selected, isTopicNode);
+  const byConnection = new Map<string, string[]>();
+  for (const row of rows) byConnection.set(row.connectionName, [...(byConnection.get(row.connectionName) ?? []), row.topic.name]);
+  const services = new Map<string, Awaited<ReturnType<KafkaConnections['service']>>>();
+  for (const connection of byConnection.keys()) services.set(connection, await deps.connections.service(connection));
+  const [firstConnection = ''] = byConnection.keys();
+  const firstTopic = rows[0]?.topic.name ?? '';
+  let question: string;
+  let detail: string;
+  if (rows.length === 1) {
+    // The count only adds to the question; without it the question is still right.
+    const details = await services.get(firstConnection)?.describeTopic(firstTopic).catch((error: unknown) => {
+      deps.log.warn(`Could not count the messages of ${firstTopic} before deleting it: ${describeError(error)}`);
+      return undefined;
+    });
+    const messages = details ? ` and its ${plural(details.messageEstimate, 'message')}` : '';
+    question = `Delete the topic "${firstTopic}" from ${firstConnection}?`;
+    detail = `The topic${messages} will be removed from the cluster for good. Consumers reading it will fail.`;
+  } else {
+    const where = [...byConnection].map(([connection, topics]) => `${connection}: ${nameList(topics, 20)}`);
+    question = byConnection.size === 1
+      ? `Delete ${rows.length} topics from ${firstConnection}?`
+      : `Delete ${rows.length} topics from ${byConnection.size} clusters?`;
+    detail = `${where.join('\n')}\n\nThe topics and their messages will be removed for good. Consumers reading them will fail.`;
+  }
+  const action = rows.length === 1 ? 'Delete Topic' : `Delete ${rows.length} Topics`;
+  const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, action);
+  if (answer !== action) return;
+  const deleted: string[] = [];
+  try {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: rows.length === 1 ? `Deleting topic ${firstTopic}…` : `Deleting ${rows.length} topics…`, cancellable: rows.length > 1 },
+      async (progress, token) => {
+        for (const [connection, topics] of byConnection) {
+          const service = services.get(connection);
+          for (const topic of topics) {
+            if (token.isCancellationRequested) return;
+            progress.report({ message: topic, increment: 100 / rows.length });
+            await service?.deleteTopic(topic);
+            deps.log.info(`Deleted topic ${topic} on ${connection}`);
+            deleted.push(topic);
+          }
+        }
+      },
+    );
+  } catch (error) {
+    if (deleted.length === 0) throw error;
+    throw new WorkbenchError(`Deleted ${nameList(deleted)}, then: ${describeError(error)}`, { cause: error, actions: ['showLog'] });
+  } finally {
+    for (const connection of byConnection.keys()) deps.tree.refreshTopics(connection);
+  }
+  const left = rows.length - deleted.length;
+  void vscode.window.showInformationMessage(
+    rows.length === 1 ? `Deleted the topic ${firstTopic}.` : `Deleted ${plural(deleted.length, 'topic')}${left > 0 ? `; stopped before the other ${left}` : ''}.`,
   );
-  if (answer !== 'Delete Topic') return;
-  await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Deleting topic ${topic.name}…` },
-    () => service.deleteTopic(topic.name),
-  );
-  deps.log.info(`Deleted topic ${topic.name} on ${connectionName}`);
-  deps.tree.refreshTopics(connectionName);
-  void vscode.window.showInformationMessage(`Deleted the topic ${topic.name}.`);
 }
 
 // ---------------------------------------------------------------- consumer groups
@@ -420,7 +461,7 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
     }),
     registerCommand(log, CommandId.createTopic, () => createTopic(deps)),
     registerCommand(log, CommandId.createTopicOnCluster, (arg) => createTopic(deps, connectionOf(asNode(arg)))),
-    registerCommand(log, CommandId.deleteTopic, (arg) => deleteTopic(deps, arg)),
+    registerCommand(log, CommandId.deleteTopic, (arg, selected) => deleteTopics(deps, arg, selected)),
     registerCommand(log, CommandId.resetGroupOffsets, (arg) => resetGroupOffsets(deps, arg)),
     registerCommand(log, CommandId.copyKafkaName, (arg) => copyName(arg)),
     registerCommand(log, CommandId.filterKafka, () => filterTree(tree)),

@@ -21,7 +21,8 @@ interface Manifest {
   files: string[];
   devDependencies: Record<string, string>;
   contributes: {
-    commands: { command: string; title: string; category: string }[];
+    commands: { command: string; title: string; category: string; enablement?: string }[];
+    keybindings: { command: string; key: string; mac?: string; when?: string }[];
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
     walkthroughs: {
@@ -31,7 +32,7 @@ interface Manifest {
       steps: { id: string; title: string; description: string; media: { image?: string; markdown?: string; altText?: string }; completionEvents?: string[] }[];
     }[];
     configuration: { properties: Record<string, { description?: string; markdownDescription?: string; scope?: string }> };
-    menus: { commandPalette: { command: string; when: string }[]; 'view/item/context': { command: string }[] };
+    menus: Record<string, { command: string; when?: string }[]> & { commandPalette: { command: string; when: string }[]; 'view/item/context': { command: string; when?: string }[] };
   };
 }
 
@@ -173,6 +174,66 @@ describe('package.json', () => {
 
     it('has a command that opens it again', () => {
       assert.ok(commands.has(CommandId.openWalkthrough));
+    });
+  });
+
+  describe('enablement, menus and keybindings', () => {
+    /** Commands that work in every state: they set things up, open what is there, or say what is wrong. */
+    const ALWAYS_AVAILABLE = new Set<string>([
+      CommandId.showLog, CommandId.openSettings, CommandId.openReadme, CommandId.openWalkthrough, CommandId.refreshAll,
+      CommandId.addKafkaConnection, CommandId.addAirflowConnection, CommandId.setHistoryConnection, CommandId.connectLocalStack,
+      // The stack commands act on the stack on this machine, which may run without being connected here.
+      CommandId.launchStack, CommandId.stopStack, CommandId.stackLogs, CommandId.openAirflowUi,
+    ]);
+    const paletteWhen = new Map(manifest.contributes.menus.commandPalette.map((c) => [c.command, c.when]));
+
+    it('gives every command an enablement or a palette "when", except the few that work in every state', () => {
+      for (const command of manifest.contributes.commands) {
+        const gated = command.enablement !== undefined || paletteWhen.has(command.command);
+        if (ALWAYS_AVAILABLE.has(command.command)) assert.ok(!gated, `${command.command} is listed as always available but is gated`);
+        else assert.ok(gated, `${command.command} has neither "enablement" nor a commandPalette "when": where can it work?`);
+      }
+    });
+
+    it('gates the commands that need a connection on the context key for it', () => {
+      const enablement = new Map(manifest.contributes.commands.map((c) => [c.command, c.enablement ?? '']));
+      for (const id of [CommandId.produceTestMessages, CommandId.openMessageInspector, CommandId.createTopic, CommandId.filterKafka]) {
+        assert.match(enablement.get(id) ?? '', new RegExp(ContextKey.kafkaConfigured.replace(/\./g, '\\.')), id);
+      }
+      for (const id of [CommandId.filterDags, CommandId.fireDatasetEvent]) assert.match(enablement.get(id) ?? '', /kafkaAirflow\.airflowConfigured/, id);
+      for (const id of [CommandId.searchHistory, CommandId.openHistoryMessage]) assert.match(enablement.get(id) ?? '', /kafkaAirflow\.historyConfigured/, id);
+      for (const id of [CommandId.startBatchConsumer, CommandId.produceAndRun]) {
+        for (const key of [ContextKey.kafkaConfigured, ContextKey.airflowConfigured, ContextKey.historyConfigured]) assert.ok(enablement.get(id)?.includes(key), `${id} needs ${key}`);
+      }
+    });
+
+    it('reads only context keys the extension sets (or VS Code\'s own)', () => {
+      const ours = new Set<string>(Object.values(ContextKey));
+      const clauses = [
+        ...manifest.contributes.commands.map((c) => c.enablement ?? ''),
+        ...Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? ''),
+        ...manifest.contributes.keybindings.map((k) => k.when ?? ''),
+      ];
+      for (const clause of clauses) {
+        // `view == kafkaAirflow.kafka` names a view (a value), not a key.
+        const keys = clause.replace(/\b(view|focusedView)\s*(==|=~)\s*\S+/g, '').match(/kafkaAirflow\.[\w.]+/g) ?? [];
+        for (const key of keys) assert.ok(ours.has(key), `"${clause}" reads ${key}, which src/shared/contextKeys.ts does not list`);
+      }
+    });
+
+    it('binds open inspector, produce and refresh to chords under Ctrl+Alt+K, only while a view of ours has focus', () => {
+      const bound = new Map(manifest.contributes.keybindings.map((k) => [k.command, k]));
+      for (const id of [CommandId.openMessageInspector, CommandId.produceTestMessages, CommandId.refreshAll]) {
+        const binding = bound.get(id);
+        assert.ok(binding, `${id} has no keybinding`);
+        assert.match(binding.key, /^ctrl\+alt\+k [a-z]$/, `${id}: ${binding.key}`);
+        assert.match(binding.mac ?? '', /^cmd\+alt\+k [a-z]$/, `${id}: mac ${String(binding.mac)}`);
+        assert.match(binding.when ?? '', /focusedView (==|=~) /, `${id} is bound outside our views`);
+      }
+      const keys = manifest.contributes.keybindings.map((k) => k.key);
+      assert.equal(new Set(keys).size, keys.length, 'two commands share a chord');
+      const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+      for (const binding of manifest.contributes.keybindings) assert.ok(commands.has(binding.command), `${binding.command} is bound but not contributed`);
     });
   });
 });

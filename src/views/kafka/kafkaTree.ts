@@ -128,7 +128,8 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
 
   /** Creates the tree view; the provider keeps it to show the filter in its description. */
   createView(id: string): vscode.TreeView<KafkaNode> {
-    this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true });
+    // Several topics can be selected for Delete Topics; other row commands act on the row they are run on.
+    this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true });
     this.disposables.push(this.view);
     this.showFilter();
     return this.view;
