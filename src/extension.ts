@@ -14,6 +14,8 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerStackCommands, StackHealth } from './commands/stack';
 import { registerTraceCommands, TraceConnections } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
+import { CommandId } from './commands/ids';
+import { registerStatusCommands } from './commands/status';
 import { AirflowConnections } from './config/airflowConnections';
 import { HistoryDatabase } from './config/historyConnection';
 import { KafkaConnections } from './config/kafkaConnections';
@@ -86,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): void {
     lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
   });
   const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
-  const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), CommandId.showConnections);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
   const refreshAll = (): void => {
     for (const tree of trees) tree.refresh();
@@ -126,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): void {
     stackTree.createView('kafkaAirflow.stack'),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, extensionId: context.extension.id, refreshAll }),
     ...registerConnectionCommands(deps),
+    ...registerStatusCommands({ log, kafka, airflow, history, monitor: stackHealth.monitor, localStackInUse, refreshAll }),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,

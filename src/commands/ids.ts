@@ -9,6 +9,7 @@ export const CommandId = {
   openReadme: 'kafkaAirflow.openReadme',
   openWalkthrough: 'kafkaAirflow.openWalkthrough',
   refreshAll: 'kafkaAirflow.refreshAll',
+  showConnections: 'kafkaAirflow.showConnections',
   addKafkaConnection: 'kafkaAirflow.addKafkaConnection',
   addAirflowConnection: 'kafkaAirflow.addAirflowConnection',
   setHistoryConnection: 'kafkaAirflow.setHistoryConnection',

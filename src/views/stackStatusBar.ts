@@ -1,7 +1,7 @@
 /**
  * The status bar item of the bundled stack: "$(server) Stack: 7/7 healthy", a spinner while
- * Launch Stack runs, a warning background when a service is unhealthy or down. A click opens
- * the Stack view. It shows once the local stack is in use (launched or connected) and
+ * Launch Stack runs, a warning background when a service is unhealthy or down. A click runs
+ * `clickCommand` (Show Connections: what is connected, with actions). It shows once the local stack is in use (launched or connected) and
  * rechecks once a minute while the window has focus (the Stack view polls faster while it
  * is visible; both read the same monitor).
  */
@@ -23,10 +23,11 @@ export class StackStatusBar implements vscode.Disposable {
     private readonly monitor: StackHealthMonitor,
     private readonly localStackInUse: () => boolean,
     private readonly kindLabel: () => string,
+    clickCommand: string = OPEN_STACK_VIEW,
   ) {
     this.item = vscode.window.createStatusBarItem('kafkaAirflow.stackStatus', vscode.StatusBarAlignment.Left, 39);
     this.item.name = 'Kafka Airflow Stack';
-    this.item.command = OPEN_STACK_VIEW;
+    this.item.command = clickCommand;
     this.disposables.push(this.item, monitor.onDidChange(() => { this.update(); }));
     this.update();
     this.timers.push(

@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import type { ServiceHealth, ServiceState } from '../stack/serviceHealth';
+import { unhealthyServicesBadge } from '../stack/stackSummary';
 
 const VISIBLE_POLL_MS = 15_000;
 
@@ -58,7 +59,11 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>
         this.visiblePolling = undefined;
       }
     };
-    this.disposables.push(view, view.onDidChangeVisibility((e) => { follow(e.visible); }));
+    const showBadge = (): void => {
+      view.badge = this.shown ? unhealthyServicesBadge(this.monitor.latest, this.monitor.launching) : undefined;
+    };
+    this.disposables.push(view, view.onDidChangeVisibility((e) => { follow(e.visible); }), this.monitor.onDidChange(showBadge));
+    showBadge();
     follow(view.visible);
     return view;
   }

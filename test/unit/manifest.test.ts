@@ -180,7 +180,7 @@ describe('package.json', () => {
   describe('enablement, menus and keybindings', () => {
     /** Commands that work in every state: they set things up, open what is there, or say what is wrong. */
     const ALWAYS_AVAILABLE = new Set<string>([
-      CommandId.showLog, CommandId.openSettings, CommandId.openReadme, CommandId.openWalkthrough, CommandId.refreshAll,
+      CommandId.showLog, CommandId.openSettings, CommandId.openReadme, CommandId.openWalkthrough, CommandId.refreshAll, CommandId.showConnections,
       CommandId.addKafkaConnection, CommandId.addAirflowConnection, CommandId.setHistoryConnection, CommandId.connectLocalStack,
       // The stack commands act on the stack on this machine, which may run without being connected here.
       CommandId.launchStack, CommandId.stopStack, CommandId.stackLogs, CommandId.openAirflowUi,

@@ -35,6 +35,7 @@ import {
   taskTooltip,
 } from './presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
+import { failedRunsBadge } from '../../airflow/badge';
 
 /** How many recent runs a DAG lists. */
 export const RECENT_RUNS = 15;
@@ -78,6 +79,16 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
 
   constructor(connections: AirflowConnections, log: Logger) {
     super(connections, log, { logTag: 'dags view', viewName: 'DAGs view', connectionKey });
+    // A row that goes away (connection removed, DAG deleted) takes its count with it.
+    this.disposables.push(this.onDidChangeTreeData(() => { setTimeout(() => { this.updateBadge(); }, 0); }));
+  }
+
+  /** The view's badge: how many of the DAGs loaded so far have a failed latest run. */
+  private updateBadge(): void {
+    if (!this.view) return;
+    const failed = [...this.store.values()].filter((n): n is DagNode => n.kind === 'dag' && n.latestState === 'failed');
+    const badge = failedRunsBadge(failed.map((n) => n.dag.dagId));
+    if (badge?.value !== this.view.badge?.value || badge?.tooltip !== this.view.badge?.tooltip) this.view.badge = badge;
   }
 
   protected failureNode(key: string, parent: DagsNode, message: string): FailureNode {
@@ -168,7 +179,9 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     }
     if (dags.length === 0) nodes.push(this.info(parent, 'empty', 'No DAGs on this server yet: put a DAG file in its DAGs folder.', 'info'));
     else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', `No DAG matches "${this.filterText}" (of ${dags.length}). Clear the filter to see all.`, 'filter'));
-    return this.store.setChildren(parent.key, nodes);
+    const children = this.store.setChildren(parent.key, nodes);
+    this.updateBadge();
+    return children;
   }
 
   private async dagChildren(parent: DagNode): Promise<DagsNode[]> {
@@ -184,6 +197,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       parent.latestState = latest;
       // The DAG row shows the latest state as its icon: redraw it (its children are loaded already).
       setTimeout(() => { this.changed.fire(parent); }, 0);
+      this.updateBadge();
     }
     if (runs.some((run) => isActiveRunState(run.state))) this.autoRefresh.markActive(parent);
     if (runs.length === 0) nodes.push(this.info(parent, 'empty', 'No runs yet: trigger it with the ▷ button.', 'info'));
