@@ -16,9 +16,16 @@ export function setContextKey(key: ContextKey, value: boolean, log?: Logger): vo
   });
 }
 
-/** Marks something the walkthrough waits for as done in this window. */
+/**
+ * Marks something the walkthrough waits for as done in this window. The key goes false and
+ * back to true, so a step the user unchecked by hand checks itself again when they redo it
+ * (VS Code completes an `onContext` step when the key changes, not while it stays true).
+ */
 export function markDone(key: ContextKey): void {
-  setContextKey(key, true);
+  vscode.commands.executeCommand('setContext', key, false).then(
+    () => { setContextKey(key, true); },
+    () => { setContextKey(key, true); },
+  );
 }
 
 /** Keeps a context key equal to `value()`, now and whenever one of `events` fires. */
