@@ -37,7 +37,31 @@ interface Manifest {
 }
 
 const root = join(import.meta.dirname, '..', '..');
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
+/** package.json as written: user-facing strings are `%key%` references into package.nls.json. */
+const raw: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+const NLS_REF = /^%([\w.-]+)%$/;
+/** Every `%key%` string of a value, with where it is. */
+function nlsRefs(value: unknown, at = ''): { key: string; at: string }[] {
+  if (typeof value === 'string') {
+    const key = NLS_REF.exec(value)?.[1];
+    return key === undefined ? [] : [{ key, at }];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => nlsRefs(v, `${at}[${i}]`));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => nlsRefs(v, `${at}.${k}`));
+  return [];
+}
+/** package.json as VS Code shows it: each `%key%` replaced by its English text. */
+function resolveNls(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const key = NLS_REF.exec(value)?.[1];
+    return key === undefined ? value : nls[key] ?? value;
+  }
+  if (Array.isArray(value)) return value.map(resolveNls);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveNls(v)]));
+  return value;
+}
+const manifest = resolveNls(raw) as Manifest;
 
 /** Every `CommandId.x` that some module under src/ passes to registerCommand. */
 function registeredIds(): Set<string> {
@@ -234,6 +258,35 @@ describe('package.json', () => {
       assert.equal(new Set(keys).size, keys.length, 'two commands share a chord');
       const commands = new Set(manifest.contributes.commands.map((c) => c.command));
       for (const binding of manifest.contributes.keybindings) assert.ok(commands.has(binding.command), `${binding.command} is bound but not contributed`);
+    });
+  });
+
+  describe('localisation (package.nls.json)', () => {
+    const refs = nlsRefs(raw);
+
+    it('resolves every %key% of package.json in package.nls.json, and has no unused key', () => {
+      const missing = refs.filter((r) => !(r.key in nls)).map((r) => `${r.at}: %${r.key}%`);
+      assert.deepEqual(missing, [], 'references with no English text');
+      const used = new Set(refs.map((r) => r.key));
+      assert.deepEqual(Object.keys(nls).filter((k) => !used.has(k)), [], 'keys in package.nls.json nothing uses');
+      for (const [key, text] of Object.entries(nls)) assert.ok(text.trim() !== '', `${key} is empty`);
+    });
+
+    it('writes no hard-coded user-facing text in the manifest: titles, names, descriptions and welcome texts are all keys', () => {
+      const c = (raw as { contributes: Manifest['contributes'] & { viewsContainers: Record<string, { title: string }[]> } }).contributes;
+      const texts: [string, string | undefined][] = [
+        ...c.commands.flatMap((x): [string, string | undefined][] => [[`${x.command} title`, x.title], [`${x.command} category`, x.category]]),
+        ...Object.values(c.views).flat().map((v): [string, string] => [`view ${v.id}`, v.name]),
+        ...Object.values(c.viewsContainers).flat().map((v): [string, string] => ['view container', v.title]),
+        ...c.viewsWelcome.map((w): [string, string] => [`welcome of ${w.view}`, w.contents]),
+        ...c.walkthroughs.flatMap((w) => [[`walkthrough ${w.id}`, w.title], ...w.steps.flatMap((st) => [[`step ${st.id}`, st.title], [`step ${st.id}`, st.description], [`step ${st.id} altText`, st.media.altText]])] as [string, string | undefined][]),
+        ...Object.entries(c.configuration.properties).map(([k, v]): [string, string | undefined] => [k, v.markdownDescription ?? v.description]),
+      ];
+      for (const [what, text] of texts) assert.match(text ?? '', NLS_REF, `${what} is hard-coded: "${String(text)}"`);
+    });
+
+    it('ships package.nls.json in the .vsix', () => {
+      assert.ok(manifest.files.includes('package.nls.json'));
     });
   });
 });
