@@ -183,8 +183,33 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
     ...(retention.ok && retention.value !== undefined ? { retentionMs: retention.value } : {}),
   };
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating topic ${options.name} on ${connection.name}…` },
-    () => service.createTopic(options),
+    { location: vscode.ProgressLocation.Notification, title: `Creating topic ${options.name} on ${connection.name}…`, cancellable: true },
+    async (progress, token) => {
+      // Cancel stops waiting for the partitions' leaders (minutes for thousands of partitions on
+      // a busy cluster); the broker has the topic by then, so the view is refreshed either way.
+      const abort = new AbortController();
+      const cancel = token.onCancellationRequested(() => { abort.abort(); });
+      let reported = 0;
+      try {
+        await service.createTopic({
+          ...options,
+          signal: abort.signal,
+          onLeaders: (led, total) => {
+            const percent = Math.floor((100 * led) / total);
+            progress.report({ message: `${formatCount(led)} of ${plural(total, 'partition')} have a leader`, increment: Math.max(0, percent - reported) });
+            reported = Math.max(reported, percent);
+          },
+        });
+      } catch (error) {
+        if (error instanceof CancelledError) {
+          deps.tree.refreshTopics(connection.name);
+          void vscode.window.showInformationMessage(`The topic ${options.name} is created; stopped waiting for its partitions' leaders. Refresh the Kafka view in a moment to see them.`);
+        }
+        throw error;
+      } finally {
+        cancel.dispose();
+      }
+    },
   );
   deps.log.info(`Created topic ${options.name} on ${connection.name} (${options.partitions} partitions, replication ${options.replicationFactor})`);
   deps.tree.refreshTopics(connection.name);
