@@ -139,18 +139,18 @@ async function setPausedOfSelection(deps: AirflowCommandDeps, arg: unknown, sele
     await setPaused(deps, rows[0] ?? arg, paused);
     return;
   }
-  const verb = paused ? 'Pause' : 'Unpause';
+  const button = paused ? vscode.l10n.t('Pause {0} DAGs', rows.length) : vscode.l10n.t('Unpause {0} DAGs', rows.length);
   const answer = await vscode.window.showWarningMessage(
-    `${verb} ${rows.length} DAGs?`,
+    paused ? vscode.l10n.t('Pause {0} DAGs?', rows.length) : vscode.l10n.t('Unpause {0} DAGs?', rows.length),
     {
       modal: true,
-      detail: `${nameList(rows.map((r) => r.dag.dagId), 20)}\n\n${paused ? 'Airflow starts no new runs of them until they are unpaused; runs under way go on.' : 'Airflow schedules them again from now on.'}`,
+      detail: `${nameList(rows.map((r) => r.dag.dagId), 20)}\n\n${paused ? vscode.l10n.t('Airflow starts no new runs of them until they are unpaused; runs under way go on.') : vscode.l10n.t('Airflow schedules them again from now on.')}`,
     },
-    `${verb} ${rows.length} DAGs`,
+    button,
   );
-  if (answer !== `${verb} ${rows.length} DAGs`) throw new CancelledError();
+  if (answer !== button) throw new CancelledError();
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `${paused ? 'Pausing' : 'Unpausing'} ${rows.length} DAGs`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: paused ? vscode.l10n.t('Pausing {0} DAGs', rows.length) : vscode.l10n.t('Unpausing {0} DAGs', rows.length), cancellable: true },
     async (progress, token) => {
       for (const row of rows) {
         if (token.isCancellationRequested) throw new CancelledError();

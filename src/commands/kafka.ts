@@ -183,7 +183,7 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
     ...(retention.ok && retention.value !== undefined ? { retentionMs: retention.value } : {}),
   };
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating topic ${options.name} on ${connection.name}…`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating topic {0} on {1}…', options.name, connection.name), cancellable: true },
     async (progress, token) => {
       // Cancel stops waiting for the partitions' leaders (minutes for thousands of partitions on
       // a busy cluster); the broker has the topic by then, so the view is refreshed either way.
@@ -196,14 +196,14 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
           signal: abort.signal,
           onLeaders: (led, total) => {
             const percent = Math.floor((100 * led) / total);
-            progress.report({ message: `${formatCount(led)} of ${plural(total, 'partition')} have a leader`, increment: Math.max(0, percent - reported) });
+            progress.report({ message: vscode.l10n.t('{0} of {1} have a leader', formatCount(led), plural(total, 'partition')), increment: Math.max(0, percent - reported) });
             reported = Math.max(reported, percent);
           },
         });
       } catch (error) {
         if (error instanceof CancelledError) {
           deps.tree.refreshTopics(connection.name);
-          void vscode.window.showInformationMessage(`The topic ${options.name} is created; stopped waiting for its partitions' leaders. Refresh the Kafka view in a moment to see them.`);
+          void vscode.window.showInformationMessage(vscode.l10n.t("The topic {0} is created; stopped waiting for its partitions' leaders. Refresh the Kafka view in a moment to see them.", options.name));
         }
         throw error;
       } finally {
@@ -247,23 +247,24 @@ async function deleteTopics(deps: KafkaCommandDeps, arg: unknown, selected: unkn
       deps.log.warn(`Could not count the messages of ${firstTopic} before deleting it: ${describeError(error)}`);
       return undefined;
     });
-    const messages = details ? ` and its ${plural(details.messageEstimate, 'message')}` : '';
-    question = `Delete the topic "${firstTopic}" from ${firstConnection}?`;
-    detail = `The topic${messages} will be removed from the cluster for good. Consumers reading it will fail.`;
+    question = vscode.l10n.t('Delete the topic "{0}" from {1}?', firstTopic, firstConnection);
+    detail = details
+      ? vscode.l10n.t('The topic and its {0} will be removed from the cluster for good. Consumers reading it will fail.', plural(details.messageEstimate, 'message'))
+      : vscode.l10n.t('The topic will be removed from the cluster for good. Consumers reading it will fail.');
   } else {
     const where = [...byConnection].map(([connection, topics]) => `${connection}: ${nameList(topics, 20)}`);
     question = byConnection.size === 1
-      ? `Delete ${rows.length} topics from ${firstConnection}?`
-      : `Delete ${rows.length} topics from ${byConnection.size} clusters?`;
-    detail = `${where.join('\n')}\n\nThe topics and their messages will be removed for good. Consumers reading them will fail.`;
+      ? vscode.l10n.t('Delete {0} topics from {1}?', rows.length, firstConnection)
+      : vscode.l10n.t('Delete {0} topics from {1} clusters?', rows.length, byConnection.size);
+    detail = `${where.join('\n')}\n\n${vscode.l10n.t('The topics and their messages will be removed for good. Consumers reading them will fail.')}`;
   }
-  const action = rows.length === 1 ? 'Delete Topic' : `Delete ${rows.length} Topics`;
+  const action = rows.length === 1 ? vscode.l10n.t('Delete Topic') : vscode.l10n.t('Delete {0} Topics', rows.length);
   const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, action);
   if (answer !== action) return;
   const deleted: string[] = [];
   try {
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: rows.length === 1 ? `Deleting topic ${firstTopic}…` : `Deleting ${rows.length} topics…`, cancellable: rows.length > 1 },
+      { location: vscode.ProgressLocation.Notification, title: rows.length === 1 ? vscode.l10n.t('Deleting topic {0}…', firstTopic) : vscode.l10n.t('Deleting {0} topics…', rows.length), cancellable: rows.length > 1 },
       async (progress, token) => {
         for (const [connection, topics] of byConnection) {
           const service = services.get(connection);
@@ -279,13 +280,15 @@ async function deleteTopics(deps: KafkaCommandDeps, arg: unknown, selected: unkn
     );
   } catch (error) {
     if (deleted.length === 0) throw error;
-    throw new WorkbenchError(`Deleted ${nameList(deleted)}, then: ${describeError(error)}`, { cause: error, actions: ['showLog'] });
+    throw new WorkbenchError(vscode.l10n.t('Deleted {0}, then: {1}', nameList(deleted), describeError(error)), { cause: error, actions: ['showLog'] });
   } finally {
     for (const connection of byConnection.keys()) deps.tree.refreshTopics(connection);
   }
   const left = rows.length - deleted.length;
   void vscode.window.showInformationMessage(
-    rows.length === 1 ? `Deleted the topic ${firstTopic}.` : `Deleted ${plural(deleted.length, 'topic')}${left > 0 ? `; stopped before the other ${left}` : ''}.`,
+    rows.length === 1
+      ? vscode.l10n.t('Deleted the topic {0}.', firstTopic)
+      : left > 0 ? vscode.l10n.t('Deleted {0}; stopped before the other {1}.', plural(deleted.length, 'topic'), left) : vscode.l10n.t('Deleted {0}.', plural(deleted.length, 'topic')),
   );
 }
 

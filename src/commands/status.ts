@@ -64,10 +64,10 @@ async function run(deps: StatusCommandDeps, action: StatusAction): Promise<unkno
 
 async function showConnections(deps: StatusCommandDeps): Promise<void> {
   type Item = vscode.QuickPickItem & { action?: StatusAction };
-  const items: Item[] = statusRows(snapshot(deps)).map((row): Item => 'separator' in row
+  const items: Item[] = statusRows(snapshot(deps), vscode.l10n.t).map((row): Item => 'separator' in row
     ? { label: row.separator, kind: vscode.QuickPickItemKind.Separator }
     : { label: row.label, description: row.description, detail: row.detail, action: row.action });
-  const picked = await vscode.window.showQuickPick(items, { title: 'Kafka Airflow: Connections', placeHolder: 'What is connected; pick one for its action', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Kafka Airflow: Connections'), placeHolder: vscode.l10n.t('What is connected; pick one for its action'), matchOnDescription: true });
   if (picked?.action) await run(deps, picked.action);
 }
 

@@ -40,8 +40,8 @@ export class TraceConnections implements vscode.Disposable {
   async airflowClient(): Promise<{ name: string; client: AirflowApi }> {
     const connection = this.deps.airflow.active();
     if (!connection) {
-      throw new WorkbenchError('No Airflow connection is set up. Add one, or connect to the local stack.', {
-        actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+      throw new WorkbenchError(vscode.l10n.t('No Airflow connection is set up. Add one, or connect to the local stack.'), {
+        actions: [{ title: vscode.l10n.t('Add Airflow Connection'), command: CommandId.addAirflowConnection }, { title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack }],
       });
     }
     return { name: connection.name, client: await this.deps.airflow.client(connection.name) };
@@ -51,7 +51,7 @@ export class TraceConnections implements vscode.Disposable {
     const store = await this.history.store();
     if (!(store instanceof TraceHistoryStore)) {
       // Only if someone passed another factory; the default store cannot answer per-run questions.
-      throw new WorkbenchError('The history connection is not ready for tracing; reconnect it.', { actions: ['retry'] });
+      throw new WorkbenchError(vscode.l10n.t('The history connection is not ready for tracing; reconnect it.'), { actions: ['retry'] });
     }
     return store;
   }
@@ -121,11 +121,11 @@ export function coordinatesFromArgs(args: readonly unknown[]): MessageCoordinate
 }
 
 async function askCoordinates(): Promise<MessageCoordinates | undefined> {
-  const topic = await vscode.window.showInputBox({ title: 'Trace Message (1/3)', prompt: 'Topic of the message', value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Give a topic name.' : undefined) });
+  const topic = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 1, 3), prompt: vscode.l10n.t('Topic of the message'), value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Give a topic name.') : undefined) });
   if (topic === undefined) return undefined;
-  const partition = await vscode.window.showInputBox({ title: 'Trace Message (2/3)', prompt: 'Partition', value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A partition is a whole number, 0 or more.') });
+  const partition = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 2, 3), prompt: vscode.l10n.t('Partition'), value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : vscode.l10n.t('A partition is a whole number, 0 or more.')) });
   if (partition === undefined) return undefined;
-  const offset = await vscode.window.showInputBox({ title: 'Trace Message (3/3)', prompt: 'Offset', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'An offset is a whole number, 0 or more.') });
+  const offset = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 3, 3), prompt: vscode.l10n.t('Offset'), ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : vscode.l10n.t('An offset is a whole number, 0 or more.')) });
   if (offset === undefined) return undefined;
   return { topic: topic.trim(), partition: Number(partition.trim()), offset: offset.trim() };
 }

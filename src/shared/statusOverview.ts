@@ -19,55 +19,63 @@ export interface StatusSnapshot {
   stack: { inUse: boolean; summary: string | undefined };
 }
 
+/**
+ * Translates a message (vscode.l10n.t in the editor; `{0}`-style placeholders). This module
+ * imports no vscode, so the caller passes it; tests use the English default.
+ */
+export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
+
+export const english: Translate = (message, ...args) => message.replace(/\{(\d+)\}/g, (whole, i: string) => String(args[Number(i)] ?? whole));
+
 export type StatusRow =
   | { separator: string }
   | { label: string; description?: string; detail?: string; action: StatusAction };
 
-export function statusRows(snapshot: StatusSnapshot): StatusRow[] {
-  const rows: StatusRow[] = [{ separator: 'Kafka' }];
+export function statusRows(snapshot: StatusSnapshot, t: Translate = english): StatusRow[] {
+  const rows: StatusRow[] = [{ separator: t('Kafka') }];
   for (const k of snapshot.kafka) {
     rows.push({
       label: `$(${k.connected ? 'plug' : 'debug-disconnect'}) ${k.name}`,
       description: k.brokers.join(', '),
-      detail: k.connected ? 'Connected. Pick to connect again (drops the client, the next read reconnects).' : 'Not connected yet: it connects when a view or command needs it. Pick to connect afresh.',
+      detail: k.connected ? t('Connected. Pick to connect again (drops the client, the next read reconnects).') : t('Not connected yet: it connects when a view or command needs it. Pick to connect afresh.'),
       action: { kind: 'reconnectKafka', name: k.name },
     });
   }
-  if (snapshot.kafka.length === 0) rows.push({ label: '$(add) Add Kafka Connection…', detail: 'No Kafka cluster is configured.', action: { kind: 'addKafka' } });
+  if (snapshot.kafka.length === 0) rows.push({ label: `$(add) ${t('Add Kafka Connection…')}`, detail: t('No Kafka cluster is configured.'), action: { kind: 'addKafka' } });
 
-  rows.push({ separator: 'Airflow' });
+  rows.push({ separator: t('Airflow') });
   for (const a of snapshot.airflow) {
     rows.push({
       label: `$(${a.active ? 'pulse' : 'circle-outline'}) ${a.name}`,
-      description: `${a.url}${a.active ? ' · active' : ''}`,
-      detail: `${a.status}. Pick for the server status and to choose the active server.`,
+      description: a.active ? t('{0} · active', a.url) : a.url,
+      detail: t('{0}. Pick for the server status and to choose the active server.', a.status),
       action: { kind: 'airflowStatus' },
     });
   }
-  if (snapshot.airflow.length === 0) rows.push({ label: '$(add) Add Airflow Connection…', detail: 'No Airflow server is configured.', action: { kind: 'addAirflow' } });
+  if (snapshot.airflow.length === 0) rows.push({ label: `$(add) ${t('Add Airflow Connection…')}`, detail: t('No Airflow server is configured.'), action: { kind: 'addAirflow' } });
 
-  rows.push({ separator: 'Message history' });
+  rows.push({ separator: t('Message history') });
   if (snapshot.history) {
     rows.push({
       label: `$(database) ${snapshot.history.address}`,
-      detail: snapshot.history.connected ? 'Connected. Pick to connect again.' : 'Not connected yet: it connects when the Message History view or a search needs it. Pick to connect afresh.',
+      detail: snapshot.history.connected ? t('Connected. Pick to connect again.') : t('Not connected yet: it connects when the Message History view or a search needs it. Pick to connect afresh.'),
       action: { kind: 'reconnectHistory' },
     });
   } else {
-    rows.push({ label: '$(database) Set History Database…', detail: 'No history database is configured.', action: { kind: 'setHistory' } });
+    rows.push({ label: `$(database) ${t('Set History Database…')}`, detail: t('No history database is configured.'), action: { kind: 'setHistory' } });
   }
 
-  rows.push({ separator: 'Local stack' });
+  rows.push({ separator: t('Local stack') });
   if (snapshot.stack.inUse) {
-    rows.push({ label: `$(server) ${snapshot.stack.summary ?? 'Stack: not checked yet'}`, detail: 'Pick to open the Stack view (services, health, logs).', action: { kind: 'openStackView' } });
-    rows.push({ label: '$(debug-stop) Stop Stack', action: { kind: 'stopStack' } });
+    rows.push({ label: `$(server) ${snapshot.stack.summary ?? t('Stack: not checked yet')}`, detail: t('Pick to open the Stack view (services, health, logs).'), action: { kind: 'openStackView' } });
+    rows.push({ label: `$(debug-stop) ${t('Stop Stack')}`, action: { kind: 'stopStack' } });
   } else {
-    rows.push({ label: '$(plug) Connect to Local Stack', detail: 'Adds the local Kafka, Airflow and history database as connections.', action: { kind: 'connectLocalStack' } });
-    rows.push({ label: '$(rocket) Launch Stack', detail: 'Starts Kafka, PostgreSQL and Airflow on this machine.', action: { kind: 'launchStack' } });
+    rows.push({ label: `$(plug) ${t('Connect to Local Stack')}`, detail: t('Adds the local Kafka, Airflow and history database as connections.'), action: { kind: 'connectLocalStack' } });
+    rows.push({ label: `$(rocket) ${t('Launch Stack')}`, detail: t('Starts Kafka, PostgreSQL and Airflow on this machine.'), action: { kind: 'launchStack' } });
   }
 
   rows.push({ separator: '' });
-  rows.push({ label: '$(refresh) Refresh All Views', action: { kind: 'refreshAll' } });
-  rows.push({ label: '$(output) Show Log', action: { kind: 'showLog' } });
+  rows.push({ label: `$(refresh) ${t('Refresh All Views')}`, action: { kind: 'refreshAll' } });
+  rows.push({ label: `$(output) ${t('Show Log')}`, action: { kind: 'showLog' } });
   return rows;
 }

@@ -1,0 +1,38 @@
+/**
+ * Localisation ready: in the modules converted so far, what a user reads goes through
+ * vscode.l10n.t (English is the only language shipped, but nothing there is hard-coded).
+ * The list grows as modules are converted; a module on it that gains a plain string literal
+ * in a notification, an error, a title or a prompt fails here.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = join(import.meta.dirname, '..', '..');
+const CONVERTED = [
+  'src/commands/index.ts', 'src/commands/general.ts', 'src/commands/stack.ts', 'src/commands/trace.ts',
+  'src/commands/dagGraph.ts', 'src/commands/status.ts',
+];
+/** A user-facing call or option written with a string literal instead of vscode.l10n.t(…). */
+const HARD_CODED = [
+  /show(Information|Warning|Error)Message\(\s*[`'"]/,
+  /\b(title|prompt|placeHolder|saveLabel|detail): [`'"]/,
+  /new WorkbenchError\(\s*[`'"]/,
+  /progress\.report\(\{ message: [`'"]/,
+];
+
+describe('vscode.l10n', () => {
+  for (const file of CONVERTED) {
+    it(`${file} passes what users read through vscode.l10n.t`, () => {
+      const lines = readFileSync(join(root, file), 'utf8').split('\n');
+      const found = lines.flatMap((line, i) => (HARD_CODED.some((re) => re.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : []));
+      assert.deepEqual(found, []);
+    });
+  }
+
+  it('the check finds a hard-coded notification', () => {
+    assert.ok(HARD_CODED.some((re) => re.test("void vscode.window.showInformationMessage('Done.');")));
+    assert.ok(!HARD_CODED.some((re) => re.test("void vscode.window.showInformationMessage(vscode.l10n.t('Done.'));")));
+  });
+});
