@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 const root = join(import.meta.dirname, '..', '..');
 const CONVERTED = [
   'src/commands/index.ts', 'src/commands/general.ts', 'src/commands/stack.ts', 'src/commands/trace.ts',
-  'src/commands/dagGraph.ts', 'src/commands/status.ts',
+  'src/commands/dagGraph.ts', 'src/commands/status.ts', 'src/commands/history.ts', 'src/commands/batchConsumer.ts',
 ];
 /** A user-facing call or option written with a string literal instead of vscode.l10n.t(…). */
 const HARD_CODED = [
