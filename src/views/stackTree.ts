@@ -78,8 +78,8 @@ export class StackTreeProvider implements vscode.TreeDataProvider<ServiceHealth>
     item.id = `stack:${service.id}`;
     item.description = `${service.state} · ${service.detail}`;
     item.iconPath = ICONS[service.state];
-    const since = service.since ? ` since ${service.since.toLocaleTimeString()}` : '';
-    item.tooltip = `${service.name} (${this.kindLabel()}): ${service.state}${since}\n${service.detail}\nShow Logs on this row opens its log.`;
+    const state = service.since ? vscode.l10n.t('{0} since {1}', service.state, service.since.toLocaleTimeString()) : service.state;
+    item.tooltip = `${service.name} (${this.kindLabel()}): ${state}\n${service.detail}\n${vscode.l10n.t('Show Logs on this row opens its log.')}`;
     item.accessibilityInformation = { label: `${service.name}: ${service.state}. ${service.detail}` };
     item.contextValue = STACK_SERVICE_CONTEXT;
     return item;

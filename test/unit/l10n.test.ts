@@ -13,13 +13,18 @@ const root = join(import.meta.dirname, '..', '..');
 const CONVERTED = [
   'src/commands/index.ts', 'src/commands/general.ts', 'src/commands/stack.ts', 'src/commands/trace.ts',
   'src/commands/dagGraph.ts', 'src/commands/status.ts', 'src/commands/history.ts', 'src/commands/batchConsumer.ts',
+  'src/views/settingsProblemItem.ts', 'src/views/airflow/treeSupport.ts', 'src/views/kafka/templateCodeLens.ts', 'src/views/stackTree.ts',
 ];
-/** A user-facing call or option written with a string literal instead of vscode.l10n.t(…). */
+/**
+ * A user-facing call or option whose text starts as a plain literal instead of vscode.l10n.t(…)
+ * (a template that only joins translated parts and data, `${…}` or `$(icon) ${…}`, is fine).
+ */
 const HARD_CODED = [
-  /show(Information|Warning|Error)Message\(\s*[`'"]/,
-  /\b(title|prompt|placeHolder|saveLabel|detail): [`'"]/,
-  /new WorkbenchError\(\s*[`'"]/,
-  /progress\.report\(\{ message: [`'"]/,
+  /show(Information|Warning|Error)Message\(\s*[`'"][A-Za-z]/,
+  /\b(title|prompt|placeHolder|saveLabel|detail): [`'"][A-Za-z]/,
+  /new WorkbenchError\(\s*[`'"][A-Za-z]/,
+  /progress\.report\(\{ message: [`'"][A-Za-z]/,
+  /\b(item\.)?tooltip( =|:) [`'"][A-Za-z]/,
 ];
 
 describe('vscode.l10n', () => {
@@ -33,6 +38,8 @@ describe('vscode.l10n', () => {
 
   it('the check finds a hard-coded notification', () => {
     assert.ok(HARD_CODED.some((re) => re.test("void vscode.window.showInformationMessage('Done.');")));
+    assert.ok(HARD_CODED.some((re) => re.test('item.tooltip = `Click to retry ${name}`;')));
     assert.ok(!HARD_CODED.some((re) => re.test("void vscode.window.showInformationMessage(vscode.l10n.t('Done.'));")));
+    assert.ok(!HARD_CODED.some((re) => re.test("item.tooltip = `${text}\\n\\n${vscode.l10n.t('Click to retry.')}`;")));
   });
 });
