@@ -71,7 +71,7 @@ async function onServer<T>(deps: AirflowCommandDeps, connection: string, action:
  */
 export async function resolveDag(deps: AirflowCommandDeps, arg: unknown, action: string): Promise<DagNode> {
   if (isNodeOf(arg, 'dag')) return arg as DagNode;
-  const connection = await pickConnection(deps, `${action}: which Airflow connection?`);
+  const connection = await pickConnection(deps, vscode.l10n.t('{0}: which Airflow connection?', action));
   const client = await deps.connections.client(connection);
   const dags = await onServer(deps, connection, () => client.listAllDags({ latestRunState: false }));
   const picked = await vscode.window.showQuickPick(
