@@ -86,10 +86,10 @@ export async function pickConnection(connections: KafkaConnections, preferred?: 
     if (found) return found;
   }
   if (all.length === 0) {
-    throw new WorkbenchError('No Kafka connection is configured. Connect to the local stack or add a connection first.', {
+    throw new WorkbenchError(vscode.l10n.t('No Kafka connection is configured. Connect to the local stack or add a connection first.'), {
       actions: [
-        { title: 'Connect to Local Stack', command: CommandId.connectLocalStack },
-        { title: 'Add Kafka Connection', command: CommandId.addKafkaConnection },
+        { title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack },
+        { title: vscode.l10n.t('Add Kafka Connection'), command: CommandId.addKafkaConnection },
       ],
     });
   }
@@ -97,7 +97,7 @@ export async function pickConnection(connections: KafkaConnections, preferred?: 
   if (all.length === 1 && first) return first;
   const picked = await vscode.window.showQuickPick(
     all.map((c) => ({ label: c.name, description: c.brokers.join(', '), connection: c })),
-    { placeHolder: 'Which Kafka cluster?', ignoreFocusOut: true },
+    { placeHolder: vscode.l10n.t('Which Kafka cluster?'), ignoreFocusOut: true },
   );
   if (!picked) throw new CancelledError();
   return picked.connection;
@@ -107,7 +107,7 @@ export async function pickConnection(connections: KafkaConnections, preferred?: 
 export async function pickTopic(connections: KafkaConnections, connection: string, placeHolder: string): Promise<TopicSummary> {
   const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { topic?: TopicSummary }>();
   quickPick.placeholder = placeHolder;
-  quickPick.title = `Topics of ${connection}`;
+  quickPick.title = vscode.l10n.t('Topics of {0}', connection);
   quickPick.busy = true;
   quickPick.ignoreFocusOut = true;
   quickPick.matchOnDescription = true;
@@ -125,7 +125,7 @@ export async function pickTopic(connections: KafkaConnections, connection: strin
         const visible = list.filter((t) => !t.internal);
         quickPick.items = visible.length > 0
           ? visible.map((topic) => ({ label: topic.name, description: plural(topic.partitions, 'partition'), topic }))
-          : [{ label: 'This cluster has no topics yet.', description: 'Create one with "Create Kafka Topic…"' }];
+          : [{ label: vscode.l10n.t('This cluster has no topics yet.'), description: vscode.l10n.t('Create one with "Create Kafka Topic…"') }];
       }, reject);
     });
     return await chosen;
@@ -146,33 +146,33 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
   const connection = await pickConnection(deps.connections, preferred);
   const service = await deps.connections.service(connection.name);
   const [existing, cluster] = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Reading ${connection.name}` },
+    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reading {0}', connection.name) },
     () => Promise.all([service.listTopics(), service.describeCluster()]),
   );
   const names = existing.map((t) => t.name);
   const brokers = cluster.brokers.length;
-  const step = (n: number): string => `Create Topic on ${connection.name} (${n}/4)`;
+  const step = (n: number): string => vscode.l10n.t('Create Topic on {0} ({1}/{2})', connection.name, n, 4);
   const name = await ask({
     title: step(1),
-    prompt: 'Topic name (letters, digits, ".", "_" and "-")',
+    prompt: vscode.l10n.t('Topic name (letters, digits, ".", "_" and "-")'),
     validateInput: (v) => topicNameProblem(v, names),
   });
   const partitions = await ask({
     title: step(2),
-    prompt: `Number of partitions (1 to ${formatCount(MAX_PARTITIONS)}); more partitions let more consumers read in parallel`,
+    prompt: vscode.l10n.t('Number of partitions (1 to {0}); more partitions let more consumers read in parallel', formatCount(MAX_PARTITIONS)),
     value: '3',
     validateInput: (v) => { const r = parseWholeNumber(v, 'The number of partitions', 1, MAX_PARTITIONS); return r.ok ? undefined : r.message; },
   });
   const replication = await ask({
     title: step(3),
-    prompt: `Replication factor (1 to ${brokers}: the cluster has ${plural(brokers, 'broker')})`,
+    prompt: vscode.l10n.t('Replication factor (1 to {0}: the cluster has {1})', brokers, plural(brokers, 'broker')),
     value: String(Math.min(3, Math.max(1, brokers))),
     validateInput: (v) => replicationProblem(v, brokers),
   });
   const retentionText = await ask({
     title: step(4),
-    prompt: 'Retention: how long messages are kept, e.g. 7d, 12h, 30m, "forever"; empty for the broker default',
-    placeHolder: 'broker default',
+    prompt: vscode.l10n.t('Retention: how long messages are kept, e.g. 7d, 12h, 30m, "forever"; empty for the broker default'),
+    placeHolder: vscode.l10n.t('broker default'),
     validateInput: (v) => { const r = parseRetention(v); return r.ok ? undefined : r.message; },
   });
   const retention = parseRetention(retentionText);
@@ -213,10 +213,10 @@ async function createTopic(deps: KafkaActions, preferred?: string): Promise<void
   );
   deps.log.info(`Created topic ${options.name} on ${connection.name} (${options.partitions} partitions, replication ${options.replicationFactor})`);
   deps.tree.refreshTopics(connection.name);
-  const produce = 'Produce Test Messages';
-  const inspect = 'Open Message Inspector';
+  const produce = vscode.l10n.t('Produce Test Messages');
+  const inspect = vscode.l10n.t('Open Message Inspector');
   void vscode.window.showInformationMessage(
-    `Created the topic ${options.name} with ${plural(options.partitions, 'partition')}.`, produce, inspect,
+    vscode.l10n.t('Created the topic {0} with {1}.', options.name, plural(options.partitions, 'partition')), produce, inspect,
   ).then((picked) => {
     if (picked === produce) deps.openProducer({ connection: connection.name, topic: options.name });
     else if (picked === inspect) void deps.openInspector({ connection: connection.name, topic: options.name });
@@ -303,8 +303,8 @@ async function resetGroupOffsets(deps: KafkaCommandDeps, arg: unknown): Promise<
   const details = await service.describeGroup(groupId);
   if (!groupCanReset(details.state)) {
     throw new WorkbenchError(
-      `The group "${groupId}" is ${details.state} with ${plural(details.members.length, 'member')}. Stop its consumers first: Kafka resets the offsets only of a group with no running consumer.`,
-      { actions: [{ title: 'Refresh', command: CommandId.refreshKafkaItem, args: [node] }] },
+      vscode.l10n.t('The group "{0}" is {1} with {2}. Stop its consumers first: Kafka resets the offsets only of a group with no running consumer.', groupId, details.state, plural(details.members.length, 'member')),
+      { actions: [{ title: vscode.l10n.t('Refresh'), command: CommandId.refreshKafkaItem, args: [node] }] },
     );
   }
   const topics = [...new Set(details.partitions.map((p) => p.topic))].sort();
@@ -312,53 +312,54 @@ async function resetGroupOffsets(deps: KafkaCommandDeps, arg: unknown): Promise<
   if (topics.length === 1 && topics[0] !== undefined) {
     topic = topics[0];
   } else if (topics.length > 1) {
-    const picked = await vscode.window.showQuickPick(topics, { title: `Reset Offsets of ${groupId}`, placeHolder: 'Which topic?', ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(topics, { title: vscode.l10n.t('Reset Offsets of {0}', groupId), placeHolder: vscode.l10n.t('Which topic?'), ignoreFocusOut: true });
     if (picked === undefined) throw new CancelledError();
     topic = picked;
   } else {
-    topic = (await pickTopic(deps.connections, connectionName, `The group ${groupId} has committed nothing yet: which topic should it start on?`)).name;
+    topic = (await pickTopic(deps.connections, connectionName, vscode.l10n.t('The group {0} has committed nothing yet: which topic should it start on?', groupId))).name;
   }
   const lagNow = details.partitions.filter((p) => p.topic === topic).reduce((sum, p) => sum + BigInt(p.lag), 0n);
   const choice = await vscode.window.showQuickPick(
     [
-      { label: 'Earliest', description: 'read everything still in the topic again', target: 'earliest' as const },
-      { label: 'Latest', description: 'skip every message written so far', target: 'latest' as const },
-      { label: 'Timestamp…', description: 'the first message at or after a point in time', target: 'timestamp' as const },
+      { label: vscode.l10n.t('Earliest'), description: vscode.l10n.t('read everything still in the topic again'), target: 'earliest' as const },
+      { label: vscode.l10n.t('Latest'), description: vscode.l10n.t('skip every message written so far'), target: 'latest' as const },
+      { label: vscode.l10n.t('Timestamp…'), description: vscode.l10n.t('the first message at or after a point in time'), target: 'timestamp' as const },
     ],
-    { title: `Reset Offsets of ${groupId} on ${topic}`, placeHolder: `Where should the group start? (lag now: ${formatCount(lagNow.toString())})`, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Reset Offsets of {0} on {1}', groupId, topic), placeHolder: vscode.l10n.t('Where should the group start? (lag now: {0})', formatCount(lagNow.toString())), ignoreFocusOut: true },
   );
   if (!choice) throw new CancelledError();
   let target: OffsetResetTarget;
   let where: string;
   if (choice.target === 'timestamp') {
     const text = await ask({
-      title: `Reset Offsets of ${groupId} on ${topic}`,
-      prompt: 'Point in time: 2024-05-01 12:00 (local), 2024-05-01T10:00:00Z, milliseconds since 1970, or "2h ago"',
+      title: vscode.l10n.t('Reset Offsets of {0} on {1}', groupId, topic),
+      prompt: vscode.l10n.t('Point in time: 2024-05-01 12:00 (local), 2024-05-01T10:00:00Z, milliseconds since 1970, or "2h ago"'),
       value: '1h ago',
       validateInput: (v) => { const r = parseTimestamp(v); return r.ok ? undefined : r.message; },
     });
     const parsed = parseTimestamp(text);
     if (!parsed.ok) throw new WorkbenchError(parsed.message);
     target = { kind: 'timestamp', timestamp: parsed.value };
-    where = `the first message at or after ${formatTimestamp(parsed.value)}`;
+    where = vscode.l10n.t('the first message at or after {0}', formatTimestamp(parsed.value));
   } else {
     target = { kind: choice.target };
-    where = choice.target === 'earliest' ? 'the earliest offsets' : 'the latest offsets';
+    where = choice.target === 'earliest' ? vscode.l10n.t('the earliest offsets') : vscode.l10n.t('the latest offsets');
   }
+  const reset = vscode.l10n.t('Reset Offsets');
   const answer = await vscode.window.showWarningMessage(
-    `Reset the offsets of "${groupId}" on ${topic} to ${where}?`,
-    { modal: true, detail: 'Its consumers will continue from there the next time they start.' },
-    'Reset Offsets',
+    vscode.l10n.t('Reset the offsets of "{0}" on {1} to {2}?', groupId, topic, where),
+    { modal: true, detail: vscode.l10n.t('Its consumers will continue from there the next time they start.') },
+    reset,
   );
-  if (answer !== 'Reset Offsets') return;
+  if (answer !== reset) return;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Resetting ${groupId} on ${topic}…` },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Resetting {0} on {1}…', groupId, topic) },
     () => service.resetGroupOffsets(groupId, topic, target),
   );
   const summary = result.map((p) => `${p.partition} → ${formatCount(p.offset)}`).join(', ');
   deps.log.info(`Reset ${groupId} on ${topic} to ${where}: ${summary}`);
   deps.tree.refreshNode(node);
-  void vscode.window.showInformationMessage(`The group ${groupId} now starts ${topic} at: ${summary || 'no partitions'}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('The group {0} now starts {1} at: {2}.', groupId, topic, summary || vscode.l10n.t('no partitions')));
 }
 
 // ---------------------------------------------------------------- small actions
@@ -377,15 +378,15 @@ async function copyName(arg: unknown): Promise<void> {
   }
   if (text === undefined) return;
   await vscode.env.clipboard.writeText(text);
-  vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', text), 3000);
 }
 
 async function filterTree(tree: KafkaTreeProvider): Promise<void> {
   const value = await vscode.window.showInputBox({
-    title: 'Filter Topics and Consumer Groups',
-    prompt: 'Part of a name, or a pattern with * and ?; several terms separated by spaces match any of them. Empty clears the filter.',
+    title: vscode.l10n.t('Filter Topics and Consumer Groups'),
+    prompt: vscode.l10n.t('Part of a name, or a pattern with * and ?; several terms separated by spaces match any of them. Empty clears the filter.'),
     value: tree.filter,
-    placeHolder: 'e.g. orders  or  sensor.*',
+    placeHolder: vscode.l10n.t('e.g. orders  or  sensor.*'),
   });
   if (value === undefined) return;
   tree.setFilter(value);
@@ -401,19 +402,21 @@ async function enterPassword(deps: KafkaCommandDeps, arg: unknown): Promise<void
   let connection = typeof arg === 'string' ? withSecrets.find((c) => c.name === arg) : undefined;
   if (!connection) {
     if (withSecrets.length === 0) {
-      throw new WorkbenchError('None of the Kafka connections needs a password, token or key passphrase. Add "saslMechanism" and "saslUsername" (or "clientKeyFile") to a connection in the settings.', { actions: ['openSettings'] });
+      throw new WorkbenchError(vscode.l10n.t('None of the Kafka connections needs a password, token or key passphrase. Add "saslMechanism" and "saslUsername" (or "clientKeyFile") to a connection in the settings.'), { actions: ['openSettings'] });
     }
     const picked = await vscode.window.showQuickPick(
       withSecrets.map((c) => ({ label: c.name, description: c.brokers.join(', '), detail: kafkaSecretNeeds(c).map((n) => n.what).join(', '), connection: c })),
-      { placeHolder: 'Which connection?', ignoreFocusOut: true },
+      { placeHolder: vscode.l10n.t('Which connection?'), ignoreFocusOut: true },
     );
     if (!picked) throw new CancelledError();
     connection = picked.connection;
   }
   for (const need of kafkaSecretNeeds(connection)) {
     const value = await ask({
-      title: `${need.what[0]?.toUpperCase() ?? ''}${need.what.slice(1)} for ${connection.name}`,
-      prompt: `For ${need.target.description}. Kept in the editor's secret storage, bound to this target, never in the settings.${need.optional ? ' Leave empty if the key is not encrypted.' : ''}`,
+      title: vscode.l10n.t('{0} for {1}', `${need.what[0]?.toUpperCase() ?? ''}${need.what.slice(1)}`, connection.name),
+      prompt: need.optional
+        ? vscode.l10n.t("For {0}. Kept in the editor's secret storage, bound to this target, never in the settings. Leave empty if the key is not encrypted.", need.target.description)
+        : vscode.l10n.t("For {0}. Kept in the editor's secret storage, bound to this target, never in the settings.", need.target.description),
       password: true,
     });
     if (value === '' && need.optional) {
@@ -450,7 +453,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     await pickConnection(connections, connection);
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
-      title: `${topic} · Inspector`,
+      title: vscode.l10n.t('{0} · Inspector', topic),
       createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes() }),
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
