@@ -177,8 +177,8 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       if (isActiveRunState(node.latestState)) this.autoRefresh.markActive(parent);
       nodes.push(node);
     }
-    if (dags.length === 0) nodes.push(this.info(parent, 'empty', 'No DAGs on this server yet: put a DAG file in its DAGs folder.', 'info'));
-    else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', `No DAG matches "${this.filterText}" (of ${dags.length}). Clear the filter to see all.`, 'filter'));
+    if (dags.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No DAGs on this server yet: put a DAG file in its DAGs folder.'), 'info'));
+    else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', vscode.l10n.t('No DAG matches "{0}" (of {1}). Clear the filter to see all.', this.filterText, dags.length), 'filter'));
     const children = this.store.setChildren(parent.key, nodes);
     this.updateBadge();
     return children;
@@ -200,9 +200,9 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       this.updateBadge();
     }
     if (runs.some((run) => isActiveRunState(run.state))) this.autoRefresh.markActive(parent);
-    if (runs.length === 0) nodes.push(this.info(parent, 'empty', 'No runs yet: trigger it with the ▷ button.', 'info'));
+    if (runs.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No runs yet: trigger it with the ▷ button.'), 'info'));
     else if (page.totalEntries > runs.length) {
-      nodes.push(this.info(parent, 'more', `${page.totalEntries - runs.length} older runs: open the DAG in the Airflow UI to see them`, 'ellipsis'));
+      nodes.push(this.info(parent, 'more', vscode.l10n.t('{0} older runs: open the DAG in the Airflow UI to see them', page.totalEntries - runs.length), 'ellipsis'));
     }
     return this.store.setChildren(parent.key, nodes);
   }
@@ -218,7 +218,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       // The run row itself (state, duration) lives in the DAG's children: refresh from there.
       this.autoRefresh.markActive(parent.parent ?? parent);
     }
-    if (tasks.length === 0) nodes.push(this.info(parent, 'empty', 'No task instances yet: the scheduler has not created them.', 'info'));
+    if (tasks.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No task instances yet: the scheduler has not created them.'), 'info'));
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -238,7 +238,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         const firstLine = node.importError.stackTrace.trim().split('\n').pop() ?? '';
         item.tooltip = `${node.importError.filename}\n${formatTime(node.importError.timestamp)}\n\n${firstLine}\n\nClick to read the whole stack trace.`;
         item.contextValue = 'airflowImportError';
-        item.command = { title: 'Show Import Error', command: 'kafkaAirflow.showImportError', arguments: [node] };
+        item.command = { title: vscode.l10n.t('Show Import Error'), command: 'kafkaAirflow.showImportError', arguments: [node] };
         return item;
       }
       case 'dag': {
@@ -271,7 +271,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         item.tooltip = taskTooltip(node.task, now);
         item.iconPath = themeIcon(node.task.state);
         item.contextValue = `airflowTask.${node.task.state ?? 'none'}`;
-        item.command = { title: 'Open Task Log', command: 'kafkaAirflow.openTaskLog', arguments: [node] };
+        item.command = { title: vscode.l10n.t('Open Task Log'), command: 'kafkaAirflow.openTaskLog', arguments: [node] };
         return item;
       }
       case 'failure': return failureItem(node.message, node.retryTarget, node.key);
@@ -299,15 +299,15 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     if (shown.kind === 'ok') {
       item.description = serverDescription(shown.info, shown.health);
       item.iconPath = new vscode.ThemeIcon('cloud');
-      item.tooltip = `${connection.url}\nAirflow ${shown.info.version} (REST API ${shown.info.apiVersion})\n${item.description}\nSigns in with ${signIn}`;
+      item.tooltip = `${connection.url}\n${vscode.l10n.t('Airflow {0} (REST API {1})', shown.info.version, shown.info.apiVersion)}\n${item.description}\n${vscode.l10n.t('Signs in with {0}', signIn)}`;
     } else if (shown.kind === 'error') {
       item.description = node.shownStatus;
       item.iconPath = new vscode.ThemeIcon('cloud', new vscode.ThemeColor('errorForeground'));
       item.tooltip = `${connection.url}\n${userMessage(shown.error)}`;
     } else {
-      item.description = 'connecting…';
+      item.description = vscode.l10n.t('connecting…');
       item.iconPath = new vscode.ThemeIcon('cloud');
-      item.tooltip = `${connection.url}\nSigns in with ${signIn}`;
+      item.tooltip = `${connection.url}\n${vscode.l10n.t('Signs in with {0}', signIn)}`;
     }
     return item;
   }

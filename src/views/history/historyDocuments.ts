@@ -38,8 +38,8 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider, vsc
     const store = await this.database.store();
     const row = await store.get(id);
     if (!row) {
-      throw new WorkbenchError(`History row ${id} is not in the database any more (deleted or the table was reset). Refresh the Message History view.`, {
-        actions: [{ title: 'Refresh', command: 'kafkaAirflow.refreshAll' }],
+      throw new WorkbenchError(vscode.l10n.t('History row {0} is not in the database any more (deleted or the table was reset). Refresh the Message History view.', id), {
+        actions: [{ title: vscode.l10n.t('Refresh'), command: 'kafkaAirflow.refreshAll' }],
       });
     }
     await this.open(row);

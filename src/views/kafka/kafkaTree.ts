@@ -78,7 +78,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new WorkbenchError(`${what} did not answer within ${Math.round(ms / 1000)} s. Check that the brokers run and are reachable, or raise kafkaAirflow.requestTimeoutSeconds.`, {
+      reject(new WorkbenchError(vscode.l10n.t('{0} did not answer within {1} s. Check that the brokers run and are reachable, or raise kafkaAirflow.requestTimeoutSeconds.', what, Math.round(ms / 1000)), {
         actions: ['retry', 'openSettings'],
       }));
     }, ms);
@@ -90,7 +90,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 function entryOf<T>(batch: Loaded<Map<string, T | WorkbenchError>>, key: string, what: string): Loaded<T> {
   if (batch.state === 'error') return batch;
   const value = batch.value.get(key);
-  if (value === undefined) return { state: 'error', error: new WorkbenchError(`The cluster did not answer for ${what}. Refresh the view to ask again.`, { actions: ['retry'] }) };
+  if (value === undefined) return { state: 'error', error: new WorkbenchError(vscode.l10n.t('The cluster did not answer for {0}. Refresh the view to ask again.', what), { actions: ['retry'] }) };
   return value instanceof WorkbenchError ? { state: 'error', error: value } : { state: 'ok', value };
 }
 
@@ -290,18 +290,18 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const loaded = await this.loadTopics(name);
     if (loaded.state === 'error') return [this.failure(name, loaded.error, folder)];
     if (loaded.value.length === 0) {
-      return [this.info(`${folder.key}#empty`, 'No topics yet. Create one from this row\'s context menu, or produce to a new topic.', 'info')];
+      return [this.info(`${folder.key}#empty`, vscode.l10n.t("No topics yet. Create one from this row's context menu, or produce to a new topic."), 'info')];
     }
     const { shown, matching } = listedRows(loaded.value, (t) => t.name, this.filterText, MAX_TOPICS_SHOWN);
     if (matching === 0) {
-      return [this.info(`${folder.key}#nomatch`, `No topic matches "${this.filterText}".`, 'filter')];
+      return [this.info(`${folder.key}#nomatch`, vscode.l10n.t('No topic matches "{0}".', this.filterText), 'filter')];
     }
     const topicRows = shown.map((topic) => this.intern<TopicNode>({
       kind: 'topic', key: `${folder.key}/${topic.name}`, connectionName: name, topic,
     }));
     const rows: KafkaNode[] = [...topicRows];
     if (matching > shown.length) {
-      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more topics: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+      rows.push(this.info(`${folder.key}#more`, vscode.l10n.t('{0} more topics: use the filter (title bar) to narrow the list.', formatCount(matching - shown.length)), 'ellipsis'));
     }
     this.loadTopicDetailsInBackground(name, topicRows);
     return rows;
@@ -312,16 +312,16 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const loaded = await this.loadGroups(name);
     if (loaded.state === 'error') return [this.failure(name, loaded.error, folder)];
     if (loaded.value.length === 0) {
-      return [this.info(`${folder.key}#empty`, 'No consumer groups. A group appears once a consumer commits offsets.', 'info')];
+      return [this.info(`${folder.key}#empty`, vscode.l10n.t('No consumer groups. A group appears once a consumer commits offsets.'), 'info')];
     }
     const { shown, matching } = listedRows(loaded.value, (g) => g.groupId, this.filterText, MAX_TOPICS_SHOWN);
-    if (matching === 0) return [this.info(`${folder.key}#nomatch`, `No consumer group matches "${this.filterText}".`, 'filter')];
+    if (matching === 0) return [this.info(`${folder.key}#nomatch`, vscode.l10n.t('No consumer group matches "{0}".', this.filterText), 'filter')];
     const groupRows = shown.map((group) => this.intern<GroupNode>({
       kind: 'group', key: `${folder.key}/${group.groupId}`, connectionName: name, group,
     }));
     const rows: KafkaNode[] = [...groupRows];
     if (matching > shown.length) {
-      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more consumer groups: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+      rows.push(this.info(`${folder.key}#more`, vscode.l10n.t('{0} more consumer groups: use the filter (title bar) to narrow the list.', formatCount(matching - shown.length)), 'ellipsis'));
     }
     this.loadGroupDetailsInBackground(name, groupRows);
     return rows;
@@ -339,7 +339,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const details = await this.loadGroupDetails(node.connectionName, node.group.groupId);
     if (details.state === 'error') return [this.failure(node.connectionName, details.error, node)];
     if (details.value.partitions.length === 0) {
-      return [this.info(`${node.key}#none`, 'This group has committed no offsets.', 'info')];
+      return [this.info(`${node.key}#none`, vscode.l10n.t('This group has committed no offsets.'), 'info')];
     }
     return details.value.partitions.map((lag) => this.intern<GroupPartitionNode>({
       kind: 'groupPartition', key: `${node.key}/${lag.topic}/${lag.partition}`, connectionName: node.connectionName, groupId: node.group.groupId, lag,
@@ -529,7 +529,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
         const commandAction = node.actions.find((a): a is Exclude<ErrorAction, string> => typeof a !== 'string');
         item.command = commandAction
           ? { title: commandAction.title, command: commandAction.command, arguments: [...(commandAction.args ?? [])] }
-          : { title: 'Retry', command: CommandId.retryKafkaConnection, arguments: [node] };
+          : { title: vscode.l10n.t('Retry'), command: CommandId.retryKafkaConnection, arguments: [node] };
         return item;
       }
       case 'topics': return this.topicsFolderItem(node);
@@ -570,7 +570,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
   }
 
   private topicsFolderItem(node: TopicsFolderNode): vscode.TreeItem {
-    const item = new vscode.TreeItem('Topics', vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(vscode.l10n.t('Topics'), vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.key;
     item.iconPath = new vscode.ThemeIcon('list-unordered', new vscode.ThemeColor('charts.blue'));
     const topics = this.peekTopics(node.connectionName);
@@ -584,7 +584,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
   }
 
   private groupsFolderItem(node: GroupsFolderNode): vscode.TreeItem {
-    const item = new vscode.TreeItem('Consumer Groups', vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(vscode.l10n.t('Consumer Groups'), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.key;
     item.iconPath = new vscode.ThemeIcon('organization', new vscode.ThemeColor('charts.purple'));
     item.contextValue = 'kafkaGroups';
@@ -624,7 +624,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
       .appendMarkdown(`**${escapeMd(node.topic)} / partition ${info.partition}**\n\n`)
       .appendText(`Leader: ${info.leader >= 0 ? `broker ${info.leader}` : 'none (offline)'}\nReplicas: ${info.replicas.join(', ')}\nIn sync: ${info.isr.join(', ')}\n${health.explanation}\n`)
       .appendText(health.health === 'offline'
-        ? 'Offsets: unknown while the partition has no leader'
+        ? vscode.l10n.t('Offsets: unknown while the partition has no leader')
         : `Start offset (low): ${formatCount(info.low)}\nEnd offset (high): ${formatCount(info.high)}\nMessages (estimate): ${formatCount(info.messages)}`);
     const mark = replicaHealthIcon(health.health);
     item.iconPath = mark
