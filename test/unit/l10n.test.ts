@@ -15,7 +15,7 @@ const CONVERTED = [
   'src/commands/dagGraph.ts', 'src/commands/status.ts', 'src/commands/history.ts', 'src/commands/batchConsumer.ts', 'src/commands/airflow.ts',
   'src/commands/dagAuthoring.ts', 'src/commands/kafka.ts',
   'src/views/airflow/dagsTree.ts', 'src/views/airflow/datasetsTree.ts', 'src/views/airflow/dagCheckOnSave.ts',
-  'src/views/history/historyTree.ts', 'src/views/history/historyDocuments.ts',
+  'src/views/history/historyTree.ts', 'src/views/history/historyDocuments.ts', 'src/views/kafka/kafkaTree.ts',
   'src/views/settingsProblemItem.ts', 'src/views/airflow/treeSupport.ts', 'src/views/kafka/templateCodeLens.ts', 'src/views/stackTree.ts',
 ];
 /**

@@ -653,8 +653,13 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<KafkaNode>, vs
     const item = new vscode.TreeItem(`${lag.topic} / ${lag.partition}`, vscode.TreeItemCollapsibleState.None);
     item.id = node.key;
     const { text, behind } = lagText(lag.lag);
-    item.description = `committed ${lag.committed === null ? 'none' : formatCount(lag.committed)} · end ${formatCount(lag.high)} · ${text}`;
-    item.tooltip = `${lag.topic}, partition ${lag.partition}\nCommitted offset: ${lag.committed === null ? 'none (the group has not committed here)' : formatCount(lag.committed)}\nEnd offset: ${formatCount(lag.high)}\nLag: ${formatCount(lag.lag)}`;
+    item.description = vscode.l10n.t('committed {0} · end {1} · {2}', lag.committed === null ? vscode.l10n.t('none') : formatCount(lag.committed), formatCount(lag.high), text);
+    item.tooltip = [
+      vscode.l10n.t('{0}, partition {1}', lag.topic, lag.partition),
+      vscode.l10n.t('Committed offset: {0}', lag.committed === null ? vscode.l10n.t('none (the group has not committed here)') : formatCount(lag.committed)),
+      vscode.l10n.t('End offset: {0}', formatCount(lag.high)),
+      vscode.l10n.t('Lag: {0}', formatCount(lag.lag)),
+    ].join('\n');
     item.iconPath = new vscode.ThemeIcon(behind ? 'arrow-down' : 'check', new vscode.ThemeColor(behind ? 'charts.orange' : 'testing.iconPassed'));
     item.contextValue = 'kafkaGroupPartition';
     return item;
