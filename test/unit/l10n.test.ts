@@ -13,7 +13,7 @@ const root = join(import.meta.dirname, '..', '..');
 const CONVERTED = [
   'src/commands/index.ts', 'src/commands/general.ts', 'src/commands/stack.ts', 'src/commands/trace.ts',
   'src/commands/dagGraph.ts', 'src/commands/status.ts', 'src/commands/history.ts', 'src/commands/batchConsumer.ts', 'src/commands/airflow.ts',
-  'src/commands/dagAuthoring.ts', 'src/commands/kafka.ts',
+  'src/commands/dagAuthoring.ts', 'src/commands/kafka.ts', 'src/commands/kafkaTemplates.ts',
   'src/views/airflow/dagsTree.ts', 'src/views/airflow/datasetsTree.ts', 'src/views/airflow/dagCheckOnSave.ts',
   'src/views/history/historyTree.ts', 'src/views/history/historyDocuments.ts', 'src/views/kafka/kafkaTree.ts',
   'src/views/settingsProblemItem.ts', 'src/views/airflow/treeSupport.ts', 'src/views/kafka/templateCodeLens.ts', 'src/views/stackTree.ts',
