@@ -382,6 +382,13 @@ cmd_start() {
   local data="$profile/data" exts="$profile/extensions" lf
   mkdir -p "$data" "$exts"
   write_settings "$data/User" "$settings"
+  # Machine-scoped settings (workbench.welcomePage.walkthroughs.openOnInstall is one) are read
+  # from the server's Machine settings by the extension host, which in code-server is remote:
+  # the extension opens its walkthrough on its first start unless this is off.
+  if [[ ! -e "$data/Machine/settings.json" ]]; then
+    mkdir -p "$data/Machine"
+    printf '%s\n' '{ "workbench.welcomePage.walkthroughs.openOnInstall": false }' >"$data/Machine/settings.json"
+  fi
   if [[ $trust == 1 ]]; then
     # Workspace trust on, as in a default VS Code: a folder not trusted opens in Restricted
     # Mode, without the start-up dialog (the tests read the mode from the views).

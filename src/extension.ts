@@ -16,6 +16,8 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerStackCommands } from './commands/stack';
 import { registerTraceCommands } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
+import { CommandId } from './commands/ids';
+import { registerStatusCommands } from './commands/status';
 import { AirflowConnections } from './config/airflowConnections';
 import { HistoryDatabase } from './config/historyConnection';
 import { KafkaConnections } from './config/kafkaConnections';
@@ -41,8 +43,10 @@ import { DatasetsTreeProvider } from './views/airflow/datasetsTree';
 import { StackTreeProvider } from './views/stackTree';
 import { StackStatusBar } from './views/stackStatusBar';
 import { AirflowStatusBar } from './views/airflowStatusBar';
-import { CommandId } from './commands/ids';
 import type { StackKind } from './stack/launcher';
+import { summarizeStack } from './stack/stackSummary';
+import { ContextKey } from './shared/contextKeys';
+import { openWalkthroughOnFirstInstall, setContextKey, syncContextKey } from './views/contextKeys';
 
 const LOCAL_STACK_IN_USE = 'kafkaAirflow.localStackInUse';
 const LAST_STACK_KIND = 'kafkaAirflow.lastStackKind';
@@ -65,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
   // Writing DAGs: the workspace's DAG folders on the stack, the server's word on them (polled
   // while the DAGs view or a DAG file is visible), diagnostics, the local check and CodeLens.
-  const dagsView = dagsTree.createView('kafkaAirflow.dags');
+  const dagsView = dagsTree.createView('kafkaAirflow.dags', { canSelectMany: true });
   const stackNative = vscode.Uri.joinPath(context.extensionUri, 'stack', 'native');
   const dagFolders = new WorkspaceDagFolders(vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, log);
   const dagState = new DagServerState(airflow, dagFolders, log);
@@ -89,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): void {
     lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
   });
   const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
-  const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), CommandId.showConnections);
   const airflowStatusBar = new AirflowStatusBar(airflow, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
   const refreshAll = (): void => {
@@ -102,8 +106,16 @@ export function activate(context: vscode.ExtensionContext): void {
     refreshAll,
     setLocalStackInUse: async (inUse) => {
       await context.globalState.update(LOCAL_STACK_IN_USE, inUse);
+      setContextKey(ContextKey.localStackInUse, localStackInUse(), log);
       stackStatusBar.update();
+      // The Stack view, the status bar and the walkthrough's first step follow the new answer.
+      if (inUse) void stackHealth.monitor.check();
     },
+  };
+  const onSettings: vscode.Event<unknown> = (listener) => settings.onDidChange(() => { listener(undefined); });
+  const onStackHealth: vscode.Event<unknown> = (listener) => {
+    const handle = stackHealth.monitor.onDidChange(listener);
+    return new vscode.Disposable(() => { handle.dispose(); });
   };
 
   context.subscriptions.push(
@@ -121,8 +133,9 @@ export function activate(context: vscode.ExtensionContext): void {
     stackStatusBar,
     airflowStatusBar,
     stackTree.createView('kafkaAirflow.stack'),
-    ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
+    ...registerGeneralCommands({ log, extensionUri: context.extensionUri, extensionId: context.extension.id, refreshAll }),
     ...registerConnectionCommands(deps),
+    ...registerStatusCommands({ log, kafka, airflow, history, monitor: stackHealth.monitor, localStackInUse, refreshAll }),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,
@@ -149,7 +162,17 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     settings.onDidChange(refreshAll),
     watchFolderSettings(log, refreshAll),
+    // Context keys for enablement, menus and the walkthrough's completion events (no network).
+    syncContextKey(ContextKey.kafkaConfigured, () => kafka.list().value.length > 0, [kafka.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.airflowConfigured, () => airflow.list().value.length > 0, [airflow.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.historyConfigured, () => history.connection().value !== undefined, [history.onDidChange, onSettings], log),
+    syncContextKey(ContextKey.localStackInUse, localStackInUse, [onSettings], log),
+    syncContextKey(ContextKey.stackHealthy, () => {
+      const services = stackHealth.monitor.latest;
+      return services !== undefined && services.length > 0 && summarizeStack(services).overall === 'healthy';
+    }, [onStackHealth], log),
   );
+  openWalkthroughOnFirstInstall(context, log);
 
   if (settings.connectOnStartup() && settings.kafkaConnections().value.length === 0) {
     void runWithErrorHandling(log, 'Connect to local stack on startup', () => connectLocalStack(deps, true));

@@ -22,6 +22,9 @@ import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import type { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+import { nameList, rowsToActOn } from '../shared/selection';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 
 export interface AirflowCommandDeps {
   log: vscode.LogOutputChannel;
@@ -68,16 +71,16 @@ async function onServer<T>(deps: AirflowCommandDeps, connection: string, action:
  */
 export async function resolveDag(deps: AirflowCommandDeps, arg: unknown, action: string): Promise<DagNode> {
   if (isNodeOf(arg, 'dag')) return arg as DagNode;
-  const connection = await pickConnection(deps, `${action}: which Airflow connection?`);
+  const connection = await pickConnection(deps, vscode.l10n.t('{0}: which Airflow connection?', action));
   const client = await deps.connections.client(connection);
   const dags = await onServer(deps, connection, () => client.listAllDags({ latestRunState: false }));
   const picked = await vscode.window.showQuickPick(
     dags.map((dag) => ({ label: dag.dagId, description: [dag.isPaused ? 'paused' : '', dag.tags.join(', ')].filter((t) => t !== '').join(' · '), dag })),
-    { title: `${action}: which DAG?`, matchOnDescription: true, ignoreFocusOut: true },
+    { title: vscode.l10n.t('{0}: which DAG?', action), matchOnDescription: true, ignoreFocusOut: true },
   );
   if (!picked) throw new CancelledError();
   const node = deps.dagsTree.dagNodeFor(connection, picked.dag);
-  if (!node) throw new WorkbenchError(`The Airflow connection "${connection}" is no longer in the settings.`, { actions: ['openSettings'] });
+  if (!node) throw new WorkbenchError(vscode.l10n.t('The Airflow connection "{0}" is no longer in the settings.', connection), { actions: ['openSettings'] });
   return node;
 }
 
@@ -86,8 +89,8 @@ async function triggerDag(deps: AirflowCommandDeps, node: DagNode): Promise<void
   const remembered = deps.state.get<Record<string, string>>(LAST_CONF_KEY, {});
   const key = `${node.connectionName}\u0000${dagId}`;
   const confText = await vscode.window.showInputBox({
-    title: `Trigger ${dagId}`,
-    prompt: 'conf for the run, as a JSON object (leave {} for none). Enter triggers the DAG.',
+    title: vscode.l10n.t('Trigger {0}', dagId),
+    prompt: vscode.l10n.t('conf for the run, as a JSON object (leave {} for none). Enter triggers the DAG.'),
     value: remembered[key] ?? '{}',
     ignoreFocusOut: true,
     validateInput: (text) => {
@@ -102,10 +105,11 @@ async function triggerDag(deps: AirflowCommandDeps, node: DagNode): Promise<void
   const client = await deps.connections.client(node.connectionName);
   const run = await onServer(deps, node.connectionName, () => client.trigger(dagId, { conf: conf.value, logicalDate: null }));
   deps.log.info(`Triggered ${dagId} on "${node.connectionName}": run ${run.runId} (${run.state})`);
-  vscode.window.setStatusBarMessage(`$(play) Triggered ${dagId}: ${run.runId}`, 5000);
+  vscode.window.setStatusBarMessage(`$(play) ${vscode.l10n.t('Triggered {0}: {1}', dagId, run.runId)}`, 5000);
   if (node.dag.isPaused) {
-    void vscode.window.showWarningMessage(`${dagId} is paused: its run ${run.runId} stays queued until you unpause the DAG.`, 'Unpause').then(async (picked) => {
-      if (picked === 'Unpause') await vscode.commands.executeCommand(CommandId.unpauseDag, node);
+    const unpause = vscode.l10n.t('Unpause');
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} is paused: its run {1} stays queued until you unpause the DAG.', dagId, run.runId), unpause).then(async (picked) => {
+      if (picked === unpause) await vscode.commands.executeCommand(CommandId.unpauseDag, node);
     });
   }
   deps.dagsTree.dagChanged(node);
@@ -119,6 +123,45 @@ async function setPaused(deps: AirflowCommandDeps, node: DagNode, paused: boolea
   deps.dagsTree.dagChanged(node, dag);
 }
 
+const isDagNode = (value: unknown): value is DagNode => isNodeOf(value, 'dag');
+
+/**
+ * Pauses or unpauses the DAG of the row, or every selected DAG when the row is part of a
+ * selection: one question naming how many and which, then one call per DAG not already so.
+ */
+async function setPausedOfSelection(deps: AirflowCommandDeps, arg: unknown, selected: unknown, paused: boolean): Promise<void> {
+  const action = paused ? 'Pause DAG' : 'Unpause DAG';
+  if (!isDagNode(arg)) {
+    await setPaused(deps, await resolveDag(deps, arg, action), paused);
+    return;
+  }
+  const rows = rowsToActOn(arg, selected, isDagNode).filter((row) => row.dag.isPaused !== paused);
+  if (rows.length <= 1) {
+    await setPaused(deps, rows[0] ?? arg, paused);
+    return;
+  }
+  const button = paused ? vscode.l10n.t('Pause {0} DAGs', rows.length) : vscode.l10n.t('Unpause {0} DAGs', rows.length);
+  const answer = await vscode.window.showWarningMessage(
+    paused ? vscode.l10n.t('Pause {0} DAGs?', rows.length) : vscode.l10n.t('Unpause {0} DAGs?', rows.length),
+    {
+      modal: true,
+      detail: `${nameList(rows.map((r) => r.dag.dagId), 20)}\n\n${paused ? vscode.l10n.t('Airflow starts no new runs of them until they are unpaused; runs under way go on.') : vscode.l10n.t('Airflow schedules them again from now on.')}`,
+    },
+    button,
+  );
+  if (answer !== button) throw new CancelledError();
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: paused ? vscode.l10n.t('Pausing {0} DAGs', rows.length) : vscode.l10n.t('Unpausing {0} DAGs', rows.length), cancellable: true },
+    async (progress, token) => {
+      for (const row of rows) {
+        if (token.isCancellationRequested) throw new CancelledError();
+        progress.report({ message: row.dag.dagId, increment: 100 / rows.length });
+        await setPaused(deps, row, paused);
+      }
+    },
+  );
+}
+
 async function openInAirflowUi(deps: AirflowCommandDeps, node: DagNode | RunNode | TaskNode): Promise<void> {
   const client = await deps.connections.client(node.connectionName);
   const url = await onServer(deps, node.connectionName, () => node.kind === 'dag'
@@ -127,29 +170,30 @@ async function openInAirflowUi(deps: AirflowCommandDeps, node: DagNode | RunNode
       ? client.uiUrlForRun(node.run.dagId, node.run.runId)
       : client.uiUrlForRun(node.task.dagId, node.task.runId));
   const opened = await vscode.env.openExternal(vscode.Uri.parse(url));
-  if (!opened) throw new WorkbenchError(`The editor could not open ${url}. Copy it into a browser.`);
+  if (!opened) throw new WorkbenchError(vscode.l10n.t('The editor could not open {0}. Copy it into a browser.', url));
 }
 
 async function clearTask(deps: AirflowCommandDeps, node: TaskNode): Promise<void> {
   const { task } = node;
+  const clear = vscode.l10n.t('Clear');
   const answer = await vscode.window.showWarningMessage(
-    `Clear task ${task.taskId} of run ${task.runId}?`,
-    { modal: true, detail: 'Airflow runs it again, and the tasks downstream of it, as the Clear button of the Airflow UI does.' },
-    'Clear',
+    vscode.l10n.t('Clear task {0} of run {1}?', task.taskId, task.runId),
+    { modal: true, detail: vscode.l10n.t('Airflow runs it again, and the tasks downstream of it, as the Clear button of the Airflow UI does.') },
+    clear,
   );
-  if (answer !== 'Clear') throw new CancelledError();
+  if (answer !== clear) throw new CancelledError();
   const client = await deps.connections.client(node.connectionName);
   const cleared = await onServer(deps, node.connectionName, () => client.clearTask(task.dagId, task.runId, task.taskId, { downstream: true }));
   deps.log.info(`Cleared ${task.dagId}/${task.runId}/${task.taskId}: ${cleared.length} task instance(s)`);
-  vscode.window.setStatusBarMessage(`$(debug-restart) Cleared ${cleared.length} task instance(s) of ${task.runId}`, 5000);
+  vscode.window.setStatusBarMessage(`$(debug-restart) ${vscode.l10n.t('Cleared {0} task instance(s) of {1}', cleared.length, task.runId)}`, 5000);
   const dagNode = node.parent?.parent;
   if (dagNode?.kind === 'dag') deps.dagsTree.dagChanged(dagNode);
 }
 
 async function filterDags(deps: AirflowCommandDeps): Promise<void> {
   const text = await vscode.window.showInputBox({
-    title: 'Filter DAGs',
-    prompt: 'Words that the DAG id, a tag or an owner contains (all must match); tag:x or owner:x look only there. Empty shows all.',
+    title: vscode.l10n.t('Filter DAGs'),
+    prompt: vscode.l10n.t('Words that the DAG id, a tag or an owner contains (all must match); tag:x or owner:x look only there. Empty shows all.'),
     value: deps.dagsTree.filter,
     ignoreFocusOut: true,
   });
@@ -160,7 +204,7 @@ async function filterDags(deps: AirflowCommandDeps): Promise<void> {
 async function openTaskLog(deps: AirflowCommandDeps, logs: TaskLogDocuments, node: TaskNode): Promise<void> {
   const { task } = node;
   if (task.tryNumber < 1) {
-    void vscode.window.showInformationMessage(`Task ${task.taskId} has not run yet (state: ${task.state ?? 'none'}), so it has no log.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Task {0} has not run yet (state: {1}), so it has no log.', task.taskId, task.state ?? 'none'));
     return;
   }
   await logs.open({
@@ -174,8 +218,8 @@ async function openTaskLog(deps: AirflowCommandDeps, logs: TaskLogDocuments, nod
 async function pickConnection(deps: AirflowCommandDeps, title: string): Promise<string> {
   const connections = deps.connections.list().value;
   if (connections.length === 0) {
-    throw new WorkbenchError('No Airflow connection is configured. Add one first.', {
-      actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }],
+    throw new WorkbenchError(vscode.l10n.t('No Airflow connection is configured. Add one first.'), {
+      actions: [{ title: vscode.l10n.t('Add Airflow Connection'), command: CommandId.addAirflowConnection }],
     });
   }
   if (connections.length === 1 && connections[0]) return connections[0].name;
@@ -188,16 +232,16 @@ async function pickConnection(deps: AirflowCommandDeps, title: string): Promise<
 }
 
 async function reenterPassword(deps: AirflowCommandDeps, nameArg: unknown): Promise<void> {
-  const name = typeof nameArg === 'string' ? nameArg : await pickConnection(deps, 'Re-enter the password of which Airflow connection?');
+  const name = typeof nameArg === 'string' ? nameArg : await pickConnection(deps, vscode.l10n.t('Re-enter the password of which Airflow connection?'));
   const connection = deps.connections.find(name);
-  if (!connection) throw new WorkbenchError(`There is no Airflow connection named "${name}" in the settings.`, { actions: ['openSettings'] });
+  if (!connection) throw new WorkbenchError(vscode.l10n.t('There is no Airflow connection named "{0}" in the settings.', name), { actions: ['openSettings'] });
   const isToken = connection.auth === 'token';
   const secret = await vscode.window.showInputBox({
-    title: isToken ? `Token for Airflow "${name}"` : `Password of ${connection.username ?? 'the user'} on Airflow "${name}"`,
-    prompt: 'Kept in the editor\'s secret storage, never in the settings.',
+    title: isToken ? vscode.l10n.t('Token for Airflow "{0}"', name) : vscode.l10n.t('Password of {0} on Airflow "{1}"', connection.username ?? vscode.l10n.t('the user'), name),
+    prompt: vscode.l10n.t("Kept in the editor's secret storage, never in the settings."),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v === '' ? `Enter the ${isToken ? 'token' : 'password'}.` : undefined),
+    validateInput: (v) => (v === '' ? (isToken ? vscode.l10n.t('Enter the token.') : vscode.l10n.t('Enter the password.')) : undefined),
   });
   if (secret === undefined) throw new CancelledError();
   await deps.secrets.store(airflowTarget(connection), secret);
@@ -229,11 +273,11 @@ async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar)
   });
   items.push(
     { label: '', kind: vscode.QuickPickItemKind.Separator, run: () => Promise.resolve() },
-    { label: '$(refresh) Check Again', description: 'ask the server for its version and health now', run: () => { statusBar.checkActive(); return Promise.resolve(); } },
+    { label: `$(refresh) ${vscode.l10n.t('Check Again')}`, description: vscode.l10n.t('ask the server for its version and health now'), run: () => { statusBar.checkActive(); return Promise.resolve(); } },
   );
   if (active) {
     items.push({
-      label: '$(link-external) Open Airflow UI',
+      label: `$(link-external) ${vscode.l10n.t('Open Airflow UI')}`,
       description: deps.connections.find(active)?.url ?? '',
       run: async () => {
         const client = await deps.connections.client(active);
@@ -243,7 +287,7 @@ async function showStatus(deps: AirflowCommandDeps, statusBar: AirflowStatusBar)
     });
   }
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'Airflow Servers: pick the one the status bar shows',
+    title: vscode.l10n.t('Airflow Servers: pick the one the status bar shows'),
     matchOnDescription: true,
     matchOnDetail: true,
   });
@@ -261,7 +305,10 @@ export function registerAirflowCommands(deps: AirflowCommandDeps, statusBar: Air
     extensionUri: deps.extensionUri,
     connections: deps.connections,
     revealRun: (connection, dagId, runId) => onServer(deps, connection, () => dagsTree.revealRun(connection, dagId, runId)),
-    eventFired: (connection, uri) => { datasetsTree.eventFired(connection, uri); },
+    eventFired: (connection, uri) => {
+      datasetsTree.eventFired(connection, uri);
+      markDone(ContextKey.datasetEventFired);
+    },
   };
   const fireDatasetEvent = (node: unknown): void => {
     if (isNodeOf(node, 'dataset')) {
@@ -275,8 +322,8 @@ export function registerAirflowCommands(deps: AirflowCommandDeps, statusBar: Air
   return [
     logs,
     registerCommand(log, CommandId.triggerDag, async (node) => { await triggerDag(deps, await resolveDag(deps, node, 'Trigger DAG')); }),
-    registerCommand(log, CommandId.pauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Pause DAG'), true); }),
-    registerCommand(log, CommandId.unpauseDag, async (node) => { await setPaused(deps, await resolveDag(deps, node, 'Unpause DAG'), false); }),
+    registerCommand(log, CommandId.pauseDag, (node, selected) => setPausedOfSelection(deps, node, selected, true)),
+    registerCommand(log, CommandId.unpauseDag, (node, selected) => setPausedOfSelection(deps, node, selected, false)),
     registerCommand(log, CommandId.openDagInAirflowUi, (node) => {
       if (isNodeOf(node, 'dag') || isNodeOf(node, 'run') || isNodeOf(node, 'task')) return openInAirflowUi(deps, node as DagNode | RunNode | TaskNode);
       return undefined;
@@ -311,8 +358,8 @@ export function registerAirflowCommands(deps: AirflowCommandDeps, statusBar: Air
       const runId = row ? row.runId : third;
       if (typeof dagId !== 'string') return;
       if (typeof connection !== 'string') {
-        throw new WorkbenchError(`No Airflow connection is active, so the DAGs view cannot show ${dagId}${typeof runId === 'string' ? ` / ${runId}` : ''}. Connect to Airflow first.`, {
-          actions: [{ title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+        throw new WorkbenchError(vscode.l10n.t('No Airflow connection is active, so the DAGs view cannot show {0}. Connect to Airflow first.', typeof runId === 'string' ? `${dagId} / ${runId}` : dagId), {
+          actions: [{ title: vscode.l10n.t('Add Airflow Connection'), command: CommandId.addAirflowConnection }, { title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack }],
         });
       }
       await onServer(deps, connection, () =>

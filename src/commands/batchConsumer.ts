@@ -16,6 +16,8 @@ import { taggedLogger } from '../shared/logger';
 import { BatchConsumerService, describeSummary, type BatchSummary } from '../trace/batchConsumerService';
 import { BATCH_CONSUMER_DAG_ID } from '../trace/traceModel';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 import { registerCommand } from './index';
 import type { TraceConnections } from '../config/traceConnections';
 import { showTrace, type TraceCommandDeps } from './trace';
@@ -40,11 +42,11 @@ async function pickKafkaConnection(deps: BatchConsumerCommandDeps, preferred?: s
   let name = preferred ?? (names.length === 1 ? names[0] : undefined);
   if (name === undefined) {
     if (names.length === 0) {
-      throw new WorkbenchError('No Kafka connection is set up. Add one, or connect to the local stack.', {
-        actions: [{ title: 'Add Kafka Connection', command: CommandId.addKafkaConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+      throw new WorkbenchError(vscode.l10n.t('No Kafka connection is set up. Add one, or connect to the local stack.'), {
+        actions: [{ title: vscode.l10n.t('Add Kafka Connection'), command: CommandId.addKafkaConnection }, { title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack }],
       });
     }
-    name = await vscode.window.showQuickPick(names, { title: 'Kafka connection', ignoreFocusOut: true });
+    name = await vscode.window.showQuickPick(names, { title: vscode.l10n.t('Kafka connection'), ignoreFocusOut: true });
     if (name === undefined) return undefined;
   }
   return { name, service: await deps.kafka.service(name) };
@@ -53,7 +55,7 @@ async function pickKafkaConnection(deps: BatchConsumerCommandDeps, preferred?: s
 function wholeNumber(min: number, max: number): (value: string) => string | undefined {
   return (value) => {
     const n = Number(value.trim());
-    return /^\d+$/.test(value.trim()) && n >= min && n <= max ? undefined : `A whole number from ${min} to ${max}.`;
+    return /^\d+$/.test(value.trim()) && n >= min && n <= max ? undefined : vscode.l10n.t('A whole number from {0} to {1}.', min, max);
   };
 }
 
@@ -74,8 +76,9 @@ async function runBatchConsumer(
   const trace = await connections.traceService();
   const service = new BatchConsumerService(client, trace, store, log);
   const run = await service.start(conf);
+  markDone(ContextKey.batchConsumerStarted);
   const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Batch consumer ${run.runId}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Batch consumer {0}', run.runId), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       const cancel = token.onCancellationRequested(() => {
@@ -88,10 +91,10 @@ async function runBatchConsumer(
           onProgress: (current, tasks) => {
             const running = tasks.filter((t) => t.state === 'running').map((t) => t.taskId);
             const done = tasks.filter((t) => t.state === 'success').length;
-            progress.report({ message: `${current.state}: ${done}/${tasks.length} task(s) done${running.length > 0 ? `, running ${running.join(', ')}` : ''}` });
+            progress.report({ message: running.length > 0 ? vscode.l10n.t('{0}: {1}/{2} task(s) done, running {3}', current.state, done, tasks.length, running.join(', ')) : vscode.l10n.t('{0}: {1}/{2} task(s) done', current.state, done, tasks.length) });
           },
         });
-        progress.report({ message: `${result.run.state}; waiting for the downstream runs to start…` });
+        progress.report({ message: vscode.l10n.t('{0}; waiting for the downstream runs to start…', result.run.state) });
         return await service.summarize(result, { signal: abort.signal });
       } finally {
         cancel.dispose();
@@ -112,10 +115,12 @@ async function runBatchConsumer(
   }
   if (then === 'openTrace') openTrace();
   const show = summary.run.state === 'success' ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
-  show(text, 'Open Trace', 'Show Run').then(
+  const openTraceButton = vscode.l10n.t('Open Trace');
+  const showRunButton = vscode.l10n.t('Show Run');
+  show(text, openTraceButton, showRunButton).then(
     async (picked) => {
-      if (picked === 'Open Trace') openTrace();
-      else if (picked === 'Show Run') await showRun();
+      if (picked === openTraceButton) openTrace();
+      else if (picked === showRunButton) await showRun();
     },
     (error: unknown) => { log.warn(`The summary notification failed: ${String(error)}`); },
   );
@@ -130,12 +135,12 @@ async function startBatchConsumer(deps: BatchConsumerCommandDeps, connections: T
   const preselected = from?.topic ?? (topics.includes(DEFAULT_EVENTS_TOPIC) ? DEFAULT_EVENTS_TOPIC : undefined);
   const picked = await vscode.window.showQuickPick(
     topics.map((name) => ({ label: name, picked: name === preselected })),
-    { title: 'Start Batch Consumer: topics to read', canPickMany: true, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Start Batch Consumer: topics to read'), canPickMany: true, ignoreFocusOut: true },
   );
   if (!picked || picked.length === 0) return;
-  const batchSize = await askNumber('Start Batch Consumer: batch size', 'Messages per database transaction and offset commit', 1000, 1, 100_000);
+  const batchSize = await askNumber(vscode.l10n.t('Start Batch Consumer: batch size'), vscode.l10n.t('Messages per database transaction and offset commit'), 1000, 1, 100_000);
   if (batchSize === undefined) return;
-  const maxMessages = await askNumber('Start Batch Consumer: max messages', 'Stop after this many messages', 10_000, 1, 10_000_000);
+  const maxMessages = await askNumber(vscode.l10n.t('Start Batch Consumer: max messages'), vscode.l10n.t('Stop after this many messages'), 10_000, 1, 10_000_000);
   if (maxMessages === undefined) return;
   await runBatchConsumer(deps, connections, { topics: picked.map((p) => p.label), batchSize, maxMessages }, 'notify');
 }
@@ -146,13 +151,13 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
   if (!kafka) return;
   const types = await vscode.window.showQuickPick(
     DATA_TYPES.map((t) => ({ label: t.id, description: t.label, detail: t.description, picked: t.id === 'order' })),
-    { title: 'Produce and Run: data types', canPickMany: true, ignoreFocusOut: true },
+    { title: vscode.l10n.t('Produce and Run: data types'), canPickMany: true, ignoreFocusOut: true },
   );
   if (!types || types.length === 0) return;
-  const count = await askNumber('Produce and Run: messages', 'Messages to produce per data type', 10, 1, 100_000);
+  const count = await askNumber(vscode.l10n.t('Produce and Run: messages'), vscode.l10n.t('Messages to produce per data type'), 10, 1, 100_000);
   if (count === undefined) return;
   const topic = await vscode.window.showInputBox({
-    title: 'Produce and Run: topic', prompt: 'Topic to produce to; the batch consumer reads it', value: from?.topic ?? DEFAULT_EVENTS_TOPIC,
+    title: vscode.l10n.t('Produce and Run: topic'), prompt: vscode.l10n.t('Topic to produce to; the batch consumer reads it'), value: from?.topic ?? DEFAULT_EVENTS_TOPIC,
     ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Give a topic name.' : undefined),
   });
   if (topic === undefined) return;
@@ -161,8 +166,8 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
   const topicName = topic.trim();
   const existing = await kafka.service.listTopics();
   if (!existing.some((t) => t.name === topicName)) {
-    throw new WorkbenchError(`Topic "${topicName}" does not exist on ${kafka.name}. Create it with Create Topic, then run Produce and Run again.`, {
-      actions: [{ title: 'Create Topic', command: CommandId.createTopic }, 'showLog'],
+    throw new WorkbenchError(vscode.l10n.t('Topic "{0}" does not exist on {1}. Create it with Create Topic, then run Produce and Run again.', topicName, kafka.name), {
+      actions: [{ title: vscode.l10n.t('Create Topic'), command: CommandId.createTopic }, 'showLog'],
     });
   }
   const messages: ProduceMessage[] = types.flatMap((t) => {
@@ -170,14 +175,14 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
     return type ? testDataMessages(type.id, count) : [];
   });
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Producing ${messages.length} message(s) to ${topic.trim()}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Producing {0} message(s) to {1}', messages.length, topic.trim()), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       const cancel = token.onCancellationRequested(() => { abort.abort(); });
       try {
         return await kafka.service.produce(messages, {
           topic: topic.trim(), signal: abort.signal, idempotent: settings.kafkaIdempotentProducer(),
-          onProgress: (p) => { progress.report({ message: `${p.sent}/${p.total} sent` }); },
+          onProgress: (p) => { progress.report({ message: vscode.l10n.t('{0}/{1} sent', p.sent, p.total) }); },
         });
       } finally {
         cancel.dispose();
@@ -186,8 +191,9 @@ async function produceAndRun(deps: BatchConsumerCommandDeps, connections: TraceC
   );
   if (result.cancelled) throw new CancelledError();
   if (result.failed > 0) {
-    throw new WorkbenchError(`${result.failed} of ${messages.length} message(s) were not written to ${topic.trim()}: ${result.errors[0]?.message ?? 'unknown reason'}. Fix that and try again.`, { actions: ['retry', 'showLog'] });
+    throw new WorkbenchError(vscode.l10n.t('{0} of {1} message(s) were not written to {2}: {3}. Fix that and try again.', result.failed, messages.length, topic.trim(), result.errors[0]?.message ?? vscode.l10n.t('unknown reason')), { actions: ['retry', 'showLog'] });
   }
+  markDone(ContextKey.produced);
   deps.log.info(`[batch consumer] Produced ${result.sent} message(s) to ${topic.trim()} in ${Math.round(result.elapsedMs)} ms`);
   await runBatchConsumer(deps, connections, { topics: [topic.trim()], maxMessages: Math.max(10_000, result.sent * 2) }, 'openTrace');
 }

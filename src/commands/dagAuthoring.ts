@@ -37,19 +37,22 @@ export interface DagAuthoringDeps {
   sources: DagSourceDocuments;
 }
 
-const TRUST_ACTION = { title: 'Manage Workspace Trust', command: 'workbench.trust.manage' } as const;
-
-function requireTrust(what: string): void {
+function requireTrust(what: 'run' | 'test' | 'parse'): void {
   if (!vscode.workspace.isTrusted) {
-    throw new WorkbenchError(`Restricted Mode: the workbench does not ${what} the workspace's DAGs. Trust the folder to enable it.`, { actions: [TRUST_ACTION] });
+    const message = {
+      run: vscode.l10n.t("Restricted Mode: the workbench does not run the workspace's DAGs. Trust the folder to enable it."),
+      test: vscode.l10n.t("Restricted Mode: the workbench does not test the workspace's DAGs. Trust the folder to enable it."),
+      parse: vscode.l10n.t("Restricted Mode: the workbench does not parse the workspace's DAGs. Trust the folder to enable it."),
+    }[what];
+    throw new WorkbenchError(message, { actions: [{ title: vscode.l10n.t('Manage Workspace Trust'), command: 'workbench.trust.manage' }] });
   }
 }
 
 function activeConnection(deps: DagAuthoringDeps): string {
   const connection = deps.connections.active();
   if (!connection) {
-    throw new WorkbenchError('No Airflow connection is configured. Connect to the local stack or add a connection first.', {
-      actions: [{ title: 'Connect to Local Stack', command: CommandId.connectLocalStack }, { title: 'Add Airflow Connection', command: CommandId.addAirflowConnection }],
+    throw new WorkbenchError(vscode.l10n.t('No Airflow connection is configured. Connect to the local stack or add a connection first.'), {
+      actions: [{ title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack }, { title: vscode.l10n.t('Add Airflow Connection'), command: CommandId.addAirflowConnection }],
     });
   }
   return connection.name;
@@ -65,12 +68,12 @@ async function triggerFromCode(deps: DagAuthoringDeps, dagId: unknown): Promise<
     dag = await client.getDag(dagId);
   } catch (error) {
     if (!(error instanceof DagNotFoundError)) throw error;
-    throw new WorkbenchError(`Airflow "${connection}" has no DAG ${dagId} yet. It appears once Airflow parses its file without errors: keep the file in a folder of kafkaAirflow.stack.dagFolders (for the local stack), save it and wait a few seconds.`, {
+    throw new WorkbenchError(vscode.l10n.t('Airflow "{0}" has no DAG {1} yet. It appears once Airflow parses its file without errors: keep the file in a folder of kafkaAirflow.stack.dagFolders (for the local stack), save it and wait a few seconds.', connection, dagId), {
       cause: error, actions: ['openSettings', 'showLog'],
     });
   }
   const node = deps.dagsTree.dagNodeFor(connection, dag);
-  if (!node) throw new WorkbenchError(`The Airflow connection "${connection}" is no longer in the settings.`, { actions: ['openSettings'] });
+  if (!node) throw new WorkbenchError(vscode.l10n.t('The Airflow connection "{0}" is no longer in the settings.', connection), { actions: ['openSettings'] });
   await vscode.commands.executeCommand(CommandId.triggerDag, node);
   deps.state.hurry();
 }
@@ -82,27 +85,29 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
   requireTrust('test');
   const editor = vscode.window.activeTextEditor;
   const uri = uriArg instanceof vscode.Uri ? uriArg : editor?.document.uri;
-  if (!uri || uri.scheme !== 'file') throw new WorkbenchError('Test runs a DAG of a saved Python file: open the DAG file first.', { actions: [] });
+  if (!uri || uri.scheme !== 'file') throw new WorkbenchError(vscode.l10n.t('Test runs a DAG of a saved Python file: open the DAG file first.'), { actions: [] });
   const file = uri.fsPath;
   let dagId = typeof dagIdArg === 'string' ? dagIdArg : undefined;
   const document = await vscode.workspace.openTextDocument(uri);
   if (dagId === undefined) {
     const ids = outlineDagFile(document.getText()).dags.flatMap((d) => (d.dagId ? [d.dagId] : []));
-    dagId = ids.length === 1 ? ids[0] : await vscode.window.showQuickPick(ids, { title: 'Test which DAG?' });
+    dagId = ids.length === 1 ? ids[0] : await vscode.window.showQuickPick(ids, { title: vscode.l10n.t('Test which DAG?') });
     if (dagId === undefined) throw new CancelledError();
   }
   const stackFile = deps.folders.stackFile(file);
   if (!stackFile) {
-    throw new WorkbenchError(`Test runs a DAG from the local stack's DAG folders, and ${vscode.workspace.asRelativePath(file)} is not in one. Add its folder to kafkaAirflow.stack.dagFolders.`, { actions: ['openSettings'] });
+    throw new WorkbenchError(vscode.l10n.t("Test runs a DAG from the local stack's DAG folders, and {0} is not in one. Add its folder to kafkaAirflow.stack.dagFolders.", vscode.workspace.asRelativePath(file)), { actions: ['openSettings'] });
   }
   const paths = deps.folders.stackPaths;
   if (!paths || !existsSync(join(paths.airflow3Venv, 'bin', 'airflow'))) {
-    throw new WorkbenchError(`Test runs in the stack's Airflow 3 venv, which is not installed yet${paths ? ` (${paths.airflow3Venv})` : ''}. Launch the stack once to install it.`, {
-      actions: [{ title: 'Launch Stack', command: CommandId.launchStack }, 'showLog'],
+    throw new WorkbenchError(paths
+      ? vscode.l10n.t("Test runs in the stack's Airflow 3 venv, which is not installed yet ({0}). Launch the stack once to install it.", paths.airflow3Venv)
+      : vscode.l10n.t("Test runs in the stack's Airflow 3 venv, which is not installed yet. Launch the stack once to install it."), {
+      actions: [{ title: vscode.l10n.t('Launch Stack'), command: CommandId.launchStack }, 'showLog'],
     });
   }
   if (document.isDirty) await document.save();
-  if (testsRunning.has(dagId)) throw new WorkbenchError(`A test of ${dagId} is already running: see the "Airflow DAG Test" output.`, { actions: [] });
+  if (testsRunning.has(dagId)) throw new WorkbenchError(vscode.l10n.t('A test of {0} is already running: see the "Airflow DAG Test" output.', dagId), { actions: [] });
   testsRunning.add(dagId);
   testOutput ??= vscode.window.createOutputChannel('Airflow DAG Test');
   const output = testOutput;
@@ -110,7 +115,7 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
   output.show(true);
   const testedDag = dagId;
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${testedDag}`, cancellable: true }, async (progress, token) => {
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing {0}', testedDag), cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => { abort.abort(); });
       output.appendLine(`$ stack.sh exec airflow3 airflow dags test ${testedDag} --bundle-name ${stackFile.linked.bundleName} --dagfile-path ${stackFile.serverPath}`);
@@ -123,7 +128,7 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
         onLine: (line) => {
           output.appendLine(line);
           const started = /\[DAG TEST\] starting task_id=(\S+)/.exec(line);
-          if (started?.[1]) progress.report({ message: `task ${started[1]}` });
+          if (started?.[1]) progress.report({ message: vscode.l10n.t('task {0}', started[1]) });
         },
       });
     });
@@ -143,14 +148,21 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
       }
     }
     const seconds = formatDuration(result.durationMs / 1000);
-    const show = (picked: string | undefined): void => { if (picked === 'Show Output') output.show(); };
+    const showOutput = vscode.l10n.t('Show Output');
+    const show = (picked: string | undefined): void => { if (picked === showOutput) output.show(); };
     if (result.outcome === 'success') {
       const succeeded = result.tasks.filter((t) => t.state === 'success').length;
-      void vscode.window.showInformationMessage(`Test of ${testedDag} succeeded in ${seconds}: ${succeeded} task${succeeded === 1 ? '' : 's'} succeeded.`, 'Show Output').then(show);
+      void vscode.window.showInformationMessage(succeeded === 1
+        ? vscode.l10n.t('Test of {0} succeeded in {1}: 1 task succeeded.', testedDag, seconds)
+        : vscode.l10n.t('Test of {0} succeeded in {1}: {2} tasks succeeded.', testedDag, seconds, succeeded), showOutput).then(show);
     } else if (result.outcome === 'failed') {
-      void vscode.window.showErrorMessage(`Test of ${testedDag} failed in ${seconds}${result.error ? `: ${result.error}` : ''}.`, 'Show Output').then(show);
+      void vscode.window.showErrorMessage(result.error
+        ? vscode.l10n.t('Test of {0} failed in {1}: {2}.', testedDag, seconds, result.error)
+        : vscode.l10n.t('Test of {0} failed in {1}.', testedDag, seconds), showOutput).then(show);
     } else {
-      void vscode.window.showWarningMessage(`Test of ${testedDag} ${result.outcome === 'timeout' ? 'took longer than 10 minutes and was stopped' : 'was cancelled'} after ${seconds}.`, 'Show Output').then(show);
+      void vscode.window.showWarningMessage(result.outcome === 'timeout'
+        ? vscode.l10n.t('Test of {0} took longer than 10 minutes and was stopped after {1}.', testedDag, seconds)
+        : vscode.l10n.t('Test of {0} was cancelled after {1}.', testedDag, seconds), showOutput).then(show);
     }
     return result;
   } finally {
@@ -206,7 +218,7 @@ async function openDagSource(deps: DagAuthoringDeps, node: unknown): Promise<voi
     const dags = await client.listAllDags({ latestRunState: false, onlyActive: false });
     const fromFile = dags.find((dag) => (error.bundleName ? dag.bundleName === error.bundleName && dag.relativeFileLoc === error.filename : dag.fileLoc === error.filename));
     if (!fromFile) {
-      void vscode.window.showInformationMessage(`Airflow "${connection}" has no copy of ${error.filename}: it never parsed a DAG from that file. Its stack trace opens instead.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Airflow "{0}" has no copy of {1}: it never parsed a DAG from that file. Its stack trace opens instead.', connection, error.filename));
       await vscode.commands.executeCommand(CommandId.showImportError, node);
       return;
     }
@@ -225,16 +237,23 @@ async function openDagSource(deps: DagAuthoringDeps, node: unknown): Promise<voi
 async function checkActiveFile(deps: DagAuthoringDeps): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
   if (!document || document.languageId !== 'python' || document.uri.scheme !== 'file') {
-    throw new WorkbenchError('Check DAG File parses the Python file in the active editor: open a DAG file first.', { actions: [] });
+    throw new WorkbenchError(vscode.l10n.t('Check DAG File parses the Python file in the active editor: open a DAG file first.'), { actions: [] });
   }
   requireTrust('parse');
   if (document.isDirty) await document.save();
   const result = await deps.checkOnSave.check(document, true);
   if (!result) return;
   const ids = result.dags.map((d) => d.dagId);
-  const message = result.errors.length > 0
-    ? `${basename(document.uri.fsPath)}: ${result.errors.length} import error${result.errors.length === 1 ? '' : 's'} (see Problems); checked in ${result.elapsedMs} ms.`
-    : `${basename(document.uri.fsPath)} parses: ${ids.length > 0 ? `DAG${ids.length === 1 ? '' : 's'} ${ids.join(', ')}` : 'no DAG'}; checked in ${result.elapsedMs} ms.`;
+  const file = basename(document.uri.fsPath);
+  const message = result.errors.length === 1
+    ? vscode.l10n.t('{0}: 1 import error (see Problems); checked in {1} ms.', file, result.elapsedMs)
+    : result.errors.length > 1
+      ? vscode.l10n.t('{0}: {1} import errors (see Problems); checked in {2} ms.', file, result.errors.length, result.elapsedMs)
+      : ids.length === 0
+        ? vscode.l10n.t('{0} parses: no DAG; checked in {1} ms.', file, result.elapsedMs)
+        : ids.length === 1
+          ? vscode.l10n.t('{0} parses: DAG {1}; checked in {2} ms.', file, ids.join(', '), result.elapsedMs)
+          : vscode.l10n.t('{0} parses: DAGs {1}; checked in {2} ms.', file, ids.join(', '), result.elapsedMs);
   void vscode.window.showInformationMessage(message);
 }
 

@@ -30,8 +30,8 @@ async function pickInstance(instances: readonly TaskInstance[]): Promise<TaskIns
   const only = instances.length === 1 ? instances[0] : undefined;
   if (only) return only;
   const picked = await vscode.window.showQuickPick(
-    instances.map((ti) => ({ label: `[${ti.mapIndex}]`, description: `${ti.state ?? 'no state yet'} · try ${ti.tryNumber}`, ti })),
-    { title: `${instances[0]?.taskId ?? 'Task'}: the log of which map index?`, ignoreFocusOut: true },
+    instances.map((ti) => ({ label: `[${ti.mapIndex}]`, description: vscode.l10n.t('{0} · try {1}', ti.state ?? vscode.l10n.t('no state yet'), ti.tryNumber), ti })),
+    { title: vscode.l10n.t('{0}: the log of which map index?', instances[0]?.taskId ?? vscode.l10n.t('Task')), ignoreFocusOut: true },
   );
   if (!picked) throw new CancelledError();
   return picked.ti;
@@ -55,7 +55,7 @@ export function registerDagGraphCommands(deps: AirflowCommandDeps): { dispose():
     trigger: async (connection, dagId) => {
       const client = await connections.client(connection);
       const node = dagsTree.dagNodeFor(connection, await client.getDag(dagId));
-      if (!node) throw new WorkbenchError(`The Airflow connection "${connection}" is no longer in the settings.`, { actions: ['openSettings'] });
+      if (!node) throw new WorkbenchError(vscode.l10n.t('The Airflow connection "{0}" is no longer in the settings.', connection), { actions: ['openSettings'] });
       await vscode.commands.executeCommand(CommandId.triggerDag, node);
     },
     showError: (error) => { showActionableError(log, error); },

@@ -1,15 +1,18 @@
-/** Commands that belong to no single system: the log, settings, README and refreshing every view. */
+/** Commands that belong to no single system: the log, settings, README, the walkthrough and refreshing every view. */
 import * as vscode from 'vscode';
 import { registerCommand } from './index';
 import { CommandId } from './ids';
+import { openWalkthrough } from '../views/contextKeys';
 
 export interface GeneralCommandDeps {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  /** `<publisher>.<name>`, which the walkthrough's id starts with. */
+  extensionId: string;
   refreshAll: () => void;
 }
 
-export function registerGeneralCommands({ log, extensionUri, refreshAll }: GeneralCommandDeps): vscode.Disposable[] {
+export function registerGeneralCommands({ log, extensionUri, extensionId, refreshAll }: GeneralCommandDeps): vscode.Disposable[] {
   return [
     registerCommand(log, CommandId.showLog, () => {
       log.show();
@@ -20,6 +23,7 @@ export function registerGeneralCommands({ log, extensionUri, refreshAll }: Gener
     registerCommand(log, CommandId.openReadme, () =>
       vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(extensionUri, 'README.md')),
     ),
+    registerCommand(log, CommandId.openWalkthrough, () => openWalkthrough(extensionId)),
     registerCommand(log, CommandId.refreshAll, () => {
       refreshAll();
     }),

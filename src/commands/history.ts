@@ -49,22 +49,27 @@ function scopeOf(node: HistoryNode | undefined): HistoryScope {
 
 let lastMode: HistorySearchMode = 'keyOrValueContains';
 
+/** "Search the message history in orders (1/2)": the steps' title. */
+function searchTitle(where: string | undefined, step: number): string {
+  return where ? vscode.l10n.t('Search the message history {0} ({1}/{2})', where, step, 2) : vscode.l10n.t('Search the message history ({0}/{1})', step, 2);
+}
+
 async function search({ tree }: HistoryCommandDeps, arg: unknown): Promise<void> {
   const scope = scopeOf(asNode(arg));
   const where = scopeDescription(scope);
   const modes = [...SEARCH_MODES].sort((a, b) => Number(b.mode === lastMode) - Number(a.mode === lastMode));
   const mode = await vscode.window.showQuickPick(
     modes.map((m) => ({ label: m.label, detail: m.detail, mode: m.mode })),
-    { title: `Search the message history${where ? ` ${where}` : ''} (1/2)`, placeHolder: 'How to match', ignoreFocusOut: true },
+    { title: searchTitle(where, 1), placeHolder: vscode.l10n.t('How to match'), ignoreFocusOut: true },
   );
   if (!mode) throw new CancelledError();
   const previous = tree.search?.search.mode === mode.mode ? tree.search.search.text : '';
   const text = await vscode.window.showInputBox({
-    title: `Search the message history${where ? ` ${where}` : ''} (2/2)`,
-    prompt: `${mode.label}: the text is taken literally (% and _ are not wildcards)`,
+    title: searchTitle(where, 2),
+    prompt: vscode.l10n.t('{0}: the text is taken literally (% and _ are not wildcards)', mode.label),
     value: previous,
     ignoreFocusOut: true,
-    validateInput: (value) => (value === '' ? 'Type the key or the text to search for.' : undefined),
+    validateInput: (value) => (value === '' ? vscode.l10n.t('Type the key or the text to search for.') : undefined),
   });
   if (text === undefined) throw new CancelledError();
   lastMode = mode.mode;
@@ -77,23 +82,23 @@ async function openByCoordinates({ database, documents }: HistoryCommandDeps): P
   const summary = await store.summary();
   const topics = [...new Set(summary.counts.map((c) => c.topic))];
   if (topics.length === 0) {
-    throw new WorkbenchError('The message history is empty. Start the batch consumer: it loads every message it reads.');
+    throw new WorkbenchError(vscode.l10n.t('The message history is empty. Start the batch consumer: it loads every message it reads.'));
   }
-  const topic = await vscode.window.showQuickPick(topics, { title: 'Open History Message (1/3)', placeHolder: 'Topic', ignoreFocusOut: true });
+  const topic = await vscode.window.showQuickPick(topics, { title: vscode.l10n.t('Open History Message ({0}/{1})', 1, 3), placeHolder: vscode.l10n.t('Topic'), ignoreFocusOut: true });
   if (topic === undefined) throw new CancelledError();
   const partition = await vscode.window.showInputBox({
-    title: 'Open History Message (2/3)', prompt: `Partition of ${topic}`, value: '0', ignoreFocusOut: true,
-    validateInput: (v) => (/^\d{1,9}$/.test(v.trim()) ? undefined : 'A partition is a whole number from 0.'),
+    title: vscode.l10n.t('Open History Message ({0}/{1})', 2, 3), prompt: vscode.l10n.t('Partition of {0}', topic), value: '0', ignoreFocusOut: true,
+    validateInput: (v) => (/^\d{1,9}$/.test(v.trim()) ? undefined : vscode.l10n.t('A partition is a whole number from 0.')),
   });
   if (partition === undefined) throw new CancelledError();
   const offset = await vscode.window.showInputBox({
-    title: 'Open History Message (3/3)', prompt: `Offset in ${topic} partition ${partition.trim()}`, ignoreFocusOut: true,
-    validateInput: (v) => (/^\d{1,19}$/.test(v.trim()) ? undefined : 'An offset is a whole number from 0.'),
+    title: vscode.l10n.t('Open History Message ({0}/{1})', 3, 3), prompt: vscode.l10n.t('Offset in {0} partition {1}', topic, partition.trim()), ignoreFocusOut: true,
+    validateInput: (v) => (/^\d{1,19}$/.test(v.trim()) ? undefined : vscode.l10n.t('An offset is a whole number from 0.')),
   });
   if (offset === undefined) throw new CancelledError();
   const row = await store.findByCoordinates(topic, Number(partition.trim()), offset.trim());
   if (!row) {
-    throw new WorkbenchError(`The history has no row for ${topic} partition ${partition.trim()} offset ${offset.trim()}: the batch consumer has not loaded that message (yet). Start the batch consumer, or check the coordinates.`);
+    throw new WorkbenchError(vscode.l10n.t('The history has no row for {0} partition {1} offset {2}: the batch consumer has not loaded that message (yet). Start the batch consumer, or check the coordinates.', topic, partition.trim(), offset.trim()));
   }
   await documents.open(row);
 }
@@ -132,8 +137,8 @@ function openInInspector(deps: HistoryCommandDeps, arg: unknown): void {
 function openHistoryInspector(deps: HistoryCommandDeps, scope: HistoryFilter, startAt: HistoryCursor | undefined, restoredPanel?: vscode.WebviewPanel): void {
   const connection = deps.database.connection().value;
   if (!connection) {
-    throw new WorkbenchError('No history database is set. Set one, or connect to the local stack.', {
-      actions: [{ title: 'Set History Database', command: CommandId.setHistoryConnection }],
+    throw new WorkbenchError(vscode.l10n.t('No history database is set. Set one, or connect to the local stack.'), {
+      actions: [{ title: vscode.l10n.t('Set History Database'), command: CommandId.setHistoryConnection }],
     });
   }
   const title = inspectorTitle(scope);
@@ -143,12 +148,12 @@ function openHistoryInspector(deps: HistoryCommandDeps, scope: HistoryFilter, st
       log,
       extensionUri,
       openProducer: () => {
-        throw new WorkbenchError('Produce again works from a topic\'s inspector: open the topic from the Kafka view.');
+        throw new WorkbenchError(vscode.l10n.t("Produce again works from a topic's inspector: open the topic from the Kafka view."));
       },
     },
     {
       key: `history/${JSON.stringify(scope)}/${startAt?.id ?? ''}`,
-      title: `${title} · History`,
+      title: vscode.l10n.t('{0} · History', title),
       createSource: () => new HistoryInspectorSource({
         store: () => database.store(),
         scope,
@@ -191,7 +196,7 @@ export function registerHistoryCommands(deps: HistoryCommandDeps): vscode.Dispos
     // After a window reload: the history inspectors open then, each with its scope.
     InspectorPanel.registerRestorer('history', log, (restore, panel) => {
       if (!deps.database.connection().value) {
-        throw new WorkbenchError('This inspector read the message history, and no history database is set any more. Set one (Kafka Airflow: Set History Database) or connect to the local stack, then open the history again from the Message History view.');
+        throw new WorkbenchError(vscode.l10n.t('This inspector read the message history, and no history database is set any more. Set one (Kafka Airflow: Set History Database) or connect to the local stack, then open the history again from the Message History view.'));
       }
       openHistoryInspector(deps, restore.scope, restore.startAt, panel);
     }),

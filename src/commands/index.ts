@@ -10,7 +10,9 @@ import { COMMAND_PREFIX, type CommandId } from './ids';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 
-const ACTION_TITLES = { retry: 'Retry', openSettings: 'Open Settings', showLog: 'Show Log' } as const;
+/** The buttons of an error notification, in the display language. */
+const actionTitle = (action: 'retry' | 'openSettings' | 'showLog'): string =>
+  ({ retry: vscode.l10n.t('Retry'), openSettings: vscode.l10n.t('Open Settings'), showLog: vscode.l10n.t('Show Log') })[action];
 
 /** Shows an error with its actions and carries out the one the user picks. Never rejects. */
 export function showActionableError(
@@ -21,7 +23,7 @@ export function showActionableError(
   const actions: readonly ErrorAction[] =
     error instanceof WorkbenchError ? error.actions : ['showLog'];
   const offered = actions.filter((a) => a !== 'retry' || retry !== undefined);
-  const titles = offered.map((a) => (typeof a === 'string' ? ACTION_TITLES[a] : a.title));
+  const titles = offered.map((a) => (typeof a === 'string' ? actionTitle(a) : a.title));
   vscode.window.showErrorMessage(userMessage(error), ...titles).then(
     async (picked) => {
       const action = offered[titles.indexOf(picked ?? '')];

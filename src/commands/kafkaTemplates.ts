@@ -73,7 +73,7 @@ async function documentText(uri: vscode.Uri): Promise<string> {
 export async function produceFromTemplate(deps: TemplateCommandDeps, args: readonly unknown[]): Promise<void> {
   const parsedArgs = parseTemplateArgs(args);
   if (!parsedArgs) {
-    throw new WorkbenchError('Run "Produce" from the CodeLens above a template in a *.kafka.json file.');
+    throw new WorkbenchError(vscode.l10n.t('Run "Produce" from the CodeLens above a template in a *.kafka.json file.'));
   }
   const { uri, index, count } = parsedArgs;
   const fileName = basename(uri.fsPath || uri.path);
@@ -82,14 +82,14 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
   const problem = parsed.problems[0];
   if (problem) {
     throw new WorkbenchError(`${fileName}:${problem.line}:${problem.column}: ${problem.message}`, {
-      actions: [{ title: 'Show Problems', command: 'workbench.actions.view.problems' }],
+      actions: [{ title: vscode.l10n.t('Show Problems'), command: 'workbench.actions.view.problems' }],
     });
   }
   const template = parsed.templates.find((t) => t.index === index);
-  if (!template) throw new WorkbenchError(`${fileName} changed: its template #${index + 1} is gone. Run the CodeLens again.`);
+  if (!template) throw new WorkbenchError(vscode.l10n.t('{0} changed: its template #{1} is gone. Run the CodeLens again.', fileName, index + 1));
 
   if (count === 'form') {
-    deps.openProducer({ topic: template.topic, form: formFromTemplate(template), note: `Copied from ${fileName}${parsed.templates.length > 1 ? ` (template ${index + 1})` : ''}.` });
+    deps.openProducer({ topic: template.topic, form: formFromTemplate(template), note: parsed.templates.length > 1 ? vscode.l10n.t('Copied from {0} (template {1}).', fileName, index + 1) : vscode.l10n.t('Copied from {0}.', fileName) });
     return;
   }
 
@@ -97,7 +97,7 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
   try {
     compiled = compileTemplate(source, template, { fileName });
   } catch (error) {
-    if (error instanceof TemplateError) throw new WorkbenchError(error.message, { actions: [{ title: 'Show Problems', command: 'workbench.actions.view.problems' }] });
+    if (error instanceof TemplateError) throw new WorkbenchError(error.message, { actions: [{ title: vscode.l10n.t('Show Problems'), command: 'workbench.actions.view.problems' }] });
     throw error;
   }
   const connection = await pickConnection(deps.connections);
@@ -105,13 +105,13 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
   await service.describeTopic(template.topic).catch((error: unknown) => {
     throw new WorkbenchError(userMessage(error), {
       cause: error,
-      actions: [{ title: 'Create Topic', command: CommandId.createTopic }, 'retry'],
+      actions: [{ title: vscode.l10n.t('Create Topic'), command: CommandId.createTopic }, 'retry'],
     });
   });
   const messages = compiled.renderMany(count);
   const controller = new AbortController();
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Producing ${plural(count, 'message')} to ${template.topic}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Producing {0} to {1}', plural(count, 'message'), template.topic), cancellable: true },
     async (progress, token) => {
       token.onCancellationRequested(() => { controller.abort(); });
       let reported = 0;
@@ -125,7 +125,9 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
           const done = p.sent + p.failed;
           progress.report({
             increment: ((done - reported) / Math.max(1, p.total)) * 100,
-            message: `${formatCount(p.sent)} of ${formatCount(p.total)} sent${p.failed > 0 ? `, ${formatCount(p.failed)} failed` : ''} · ${formatCount(Math.round(p.ratePerSecond))} msgs/s`,
+            message: p.failed > 0
+              ? vscode.l10n.t('{0} of {1} sent, {2} failed · {3} msgs/s', formatCount(p.sent), formatCount(p.total), formatCount(p.failed), formatCount(Math.round(p.ratePerSecond)))
+              : vscode.l10n.t('{0} of {1} sent · {2} msgs/s', formatCount(p.sent), formatCount(p.total), formatCount(Math.round(p.ratePerSecond))),
           });
           reported = done;
         },
@@ -139,13 +141,15 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
   if (result.sent > 0) deps.produced(connection.name, template.topic);
   deps.log.info(`${fileName}: ${summary.summary}`);
   const where = summary.partitions
-    .map((p) => `partition ${p.partition}: ${formatCount(p.count)} (offsets ${formatCount(p.firstOffset)}–${formatCount(p.lastOffset)})`)
+    .map((p) => vscode.l10n.t('partition {0}: {1} (offsets {2}–{3})', p.partition, formatCount(p.count), formatCount(p.firstOffset), formatCount(p.lastOffset)))
     .join('; ');
-  const inspect = 'Open Message Inspector';
-  const message = `${summary.summary}${where ? ` ${where}.` : ''}${result.errors.length > 0 ? ` First error: ${result.errors[0]?.message ?? ''}` : ''}`;
-  const show = result.failed > 0 ? vscode.window.showWarningMessage(message, inspect, 'Show Log') : vscode.window.showInformationMessage(message, inspect);
+  const inspect = vscode.l10n.t('Open Message Inspector');
+  const showLog = vscode.l10n.t('Show Log');
+  const firstError = result.errors.length > 0 ? ` ${vscode.l10n.t('First error: {0}', result.errors[0]?.message ?? '')}` : '';
+  const message = `${summary.summary}${where ? ` ${where}.` : ''}${firstError}`;
+  const show = result.failed > 0 ? vscode.window.showWarningMessage(message, inspect, showLog) : vscode.window.showInformationMessage(message, inspect);
   void show.then((picked) => {
     if (picked === inspect) void deps.openInspector({ connection: connection.name, topic: template.topic });
-    else if (picked === 'Show Log') void vscode.commands.executeCommand(CommandId.showLog);
+    else if (picked === showLog) void vscode.commands.executeCommand(CommandId.showLog);
   });
 }

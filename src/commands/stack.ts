@@ -40,14 +40,14 @@ export interface StackCommandDeps extends ConnectionCommandDeps {
 /** Show Logs for one service opens its log; the button names the first service that is not healthy. */
 function showLogsAction(services: readonly ServiceHealth[]): ErrorAction[] {
   const first = summarizeStack(services).notHealthy[0];
-  return first ? [{ title: `Show ${first.name} Logs`, command: CommandId.stackServiceLogs, args: [first.logsTarget] }, 'showLog'] : ['showLog'];
+  return first ? [{ title: vscode.l10n.t('Show {0} Logs', first.name), command: CommandId.stackServiceLogs, args: [first.logsTarget] }, 'showLog'] : ['showLog'];
 }
 
 async function launchStack(deps: StackCommandDeps, health: StackHealth): Promise<void> {
   const launcher = launcherFor(deps);
   const choice = await launcher.choose();
   if (choice.kind === undefined) {
-    throw new WorkbenchError(`The bundled stack cannot start on this machine. ${choice.reasons.join(' ')}`, { actions: ['showLog'] });
+    throw new WorkbenchError(vscode.l10n.t('The bundled stack cannot start on this machine. {0}', choice.reasons.join(' ')), { actions: ['showLog'] });
   }
   const kind = choice.kind;
   if (kind === 'native') {
@@ -59,7 +59,7 @@ async function launchStack(deps: StackCommandDeps, health: StackHealth): Promise
   await deps.setLastKind(kind);
   const { monitor } = health;
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Launching the ${kind} stack`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Launching the {0} stack', kind), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       const launchTimer = { expired: false };
@@ -104,11 +104,11 @@ async function launchStack(deps: StackCommandDeps, health: StackHealth): Promise
         const notHealthy = summarizeStack(services).notHealthy.map((s) => `${s.name} (${s.state}: ${s.detail})`);
         const message = failure instanceof Error ? failure.message : describeError(failure);
         throw new WorkbenchError(
-          notHealthy.length > 0 ? `${message} Not healthy: ${notHealthy.join(', ')}.` : message,
+          notHealthy.length > 0 ? vscode.l10n.t('{0} Not healthy: {1}.', message, notHealthy.join(', ')) : message,
           { cause: failure, actions: [...showLogsAction(services).filter((a) => a !== 'showLog'), 'showLog', 'retry'] },
         );
       }
-      progress.report({ message: 'confirming every service answers…' });
+      progress.report({ message: vscode.l10n.t('confirming every service answers…') });
       const services = await confirmHealthy(kind, launcher, token);
       report(services);
     },
@@ -117,17 +117,22 @@ async function launchStack(deps: StackCommandDeps, health: StackHealth): Promise
   const summary = summarizeStack(services);
   if (summary.notHealthy.length > 0) {
     const names = summary.notHealthy.map((s) => `${s.name} (${s.state}: ${s.detail})`).join(', ');
-    const message = `The ${kind} stack script finished, but ${names} ${summary.notHealthy.length === 1 ? 'is' : 'are'} not healthy. The other services are connected.`;
+    const message = summary.notHealthy.length === 1
+      ? vscode.l10n.t('The {0} stack script finished, but {1} is not healthy. The other services are connected.', kind, names)
+      : vscode.l10n.t('The {0} stack script finished, but {1} are not healthy. The other services are connected.', kind, names);
     deps.log.warn(message);
     const first = summary.notHealthy[0];
-    void vscode.window.showWarningMessage(message, 'Show Logs').then((pick) => {
+    void vscode.window.showWarningMessage(message, vscode.l10n.t('Show Logs')).then((pick) => {
       if (pick && first) void vscode.commands.executeCommand(CommandId.stackServiceLogs, first.logsTarget);
     });
   }
   await connectLocalStack(deps, true);
   const open = await vscode.window.showInformationMessage(
-    `The ${kind} stack is up (${summary.healthy}/${summary.total} services healthy): Kafka ${localStack.kafka.brokers.join(', ')}, Airflow ${localStack.airflow.url}, PostgreSQL ${localStack.history.host}:${localStack.history.port}. The extension is connected to it.`,
-    'Open Airflow UI',
+    vscode.l10n.t(
+      'The {0} stack is up ({1}/{2} services healthy): Kafka {3}, Airflow {4}, PostgreSQL {5}. The extension is connected to it.',
+      kind, summary.healthy, summary.total, localStack.kafka.brokers.join(', '), localStack.airflow.url, `${localStack.history.host}:${localStack.history.port}`,
+    ),
+    vscode.l10n.t('Open Airflow UI'),
   );
   if (open) await vscode.env.openExternal(vscode.Uri.parse(localStack.airflow.url));
 }
@@ -146,7 +151,7 @@ async function stopStack(deps: StackCommandDeps, health: StackHealth): Promise<v
   const launcher = launcherFor(deps);
   const kind = deps.lastKind() ?? (await launcher.choose()).kind ?? 'native';
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Stopping the ${kind} stack` },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Stopping the {0} stack', kind) },
     (progress) => launcher.down(kind, (line) => {
       deps.log.info(`[stack] ${line}`);
       // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes the scripts print
@@ -156,12 +161,12 @@ async function stopStack(deps: StackCommandDeps, health: StackHealth): Promise<v
   );
   deps.refreshAll();
   void health.monitor.check();
-  void vscode.window.showInformationMessage(`The ${kind} stack is stopped.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('The {0} stack is stopped.', kind));
 }
 
 function openLogTerminal(launcher: StackLauncher, kind: StackKind, title: string, service?: string): void {
   const spec = launcher.commandFor(kind, 'logs', service);
-  if (!existsSync(spec.cwd)) throw new WorkbenchError(`The stack files are missing at ${spec.cwd}. Reinstall the extension.`);
+  if (!existsSync(spec.cwd)) throw new WorkbenchError(vscode.l10n.t('The stack files are missing at {0}. Reinstall the extension.', spec.cwd));
   const terminal = vscode.window.createTerminal({ name: title, shellPath: spec.command, shellArgs: spec.args, cwd: spec.cwd });
   terminal.show();
 }
@@ -192,14 +197,14 @@ async function serviceLogs(deps: StackCommandDeps, health: StackHealth, arg: unk
     const services = health.monitor.latest ?? (await health.monitor.check());
     const picked = await vscode.window.showQuickPick(
       services.map((s) => ({ label: s.name, description: `${s.state} · ${s.detail}`, target: s.logsTarget })),
-      { title: 'Show the log of which service?' },
+      { title: vscode.l10n.t('Show the log of which service?') },
     );
     if (!picked) throw new CancelledError();
     target = picked.target;
   }
   const known = knownLogTarget(kind, target);
-  if (!known) throw new WorkbenchError(`"${target}" is not a service of the ${kind} stack, so it has no log to show. Use Stack Logs for all of them.`);
-  openLogTerminal(launcherFor(deps), kind, `Logs: ${known.name} (${kind})`, known.target);
+  if (!known) throw new WorkbenchError(vscode.l10n.t('"{0}" is not a service of the {1} stack, so it has no log to show. Use Stack Logs for all of them.', target, kind));
+  openLogTerminal(launcherFor(deps), kind, vscode.l10n.t('Logs: {0} ({1})', known.name, kind), known.target);
 }
 
 export function registerStackCommands(deps: StackCommandDeps, health: StackHealth): vscode.Disposable[] {

@@ -13,6 +13,8 @@ import { WorkbenchError } from '../shared/errors';
 import { traceRestoreOf } from '../shared/panelState';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
 import { CommandId } from './ids';
+import { ContextKey } from '../shared/contextKeys';
+import { markDone } from '../views/contextKeys';
 import { registerCommand, showActionableError } from './index';
 
 export type TraceCommandDeps = TraceConnectionDeps;
@@ -72,11 +74,11 @@ export function coordinatesFromArgs(args: readonly unknown[]): MessageCoordinate
 }
 
 async function askCoordinates(): Promise<MessageCoordinates | undefined> {
-  const topic = await vscode.window.showInputBox({ title: 'Trace Message (1/3)', prompt: 'Topic of the message', value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? 'Give a topic name.' : undefined) });
+  const topic = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 1, 3), prompt: vscode.l10n.t('Topic of the message'), value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Give a topic name.') : undefined) });
   if (topic === undefined) return undefined;
-  const partition = await vscode.window.showInputBox({ title: 'Trace Message (2/3)', prompt: 'Partition', value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A partition is a whole number, 0 or more.') });
+  const partition = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 2, 3), prompt: vscode.l10n.t('Partition'), value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : vscode.l10n.t('A partition is a whole number, 0 or more.')) });
   if (partition === undefined) return undefined;
-  const offset = await vscode.window.showInputBox({ title: 'Trace Message (3/3)', prompt: 'Offset', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'An offset is a whole number, 0 or more.') });
+  const offset = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 3, 3), prompt: vscode.l10n.t('Offset'), ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : vscode.l10n.t('An offset is a whole number, 0 or more.')) });
   if (offset === undefined) return undefined;
   return { topic: topic.trim(), partition: Number(partition.trim()), offset: offset.trim() };
 }
@@ -86,6 +88,7 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
     const coordinates = coordinatesFromArgs(args) ?? await askCoordinates();
     if (!coordinates) return;
     showTrace(deps, connections, { kind: 'message', coordinates });
+    markDone(ContextKey.traced);
   };
   return [
     registerCommand(deps.log, CommandId.traceMessage, traceMessage),
@@ -93,7 +96,7 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
     // After a window reload: each trace opens again and loads afresh.
     registerPanelRestorer(TRACE_VIEW_TYPE, 'trace', deps.log, (panel, state) => {
       const target = traceRestoreOf(state);
-      if (!target) throw new WorkbenchError('This tab was kept from an earlier session without saying what it traced. Run Trace Message again.');
+      if (!target) throw new WorkbenchError(vscode.l10n.t('This tab was kept from an earlier session without saying what it traced. Run Trace Message again.'));
       TracePanel.show(tracePanelDeps(deps, connections), target, panel);
     }),
   ];

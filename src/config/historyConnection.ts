@@ -109,6 +109,11 @@ export class HistoryDatabase implements vscode.Disposable {
     );
   }
 
+  /** Whether a store was made (and not dropped since): it connected or is connecting. */
+  get connected(): boolean {
+    return this.current !== undefined;
+  }
+
   /** Closes the store so the next call connects afresh (Retry after a failure). */
   reconnect(): void {
     this.drop();

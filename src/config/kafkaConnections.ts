@@ -129,6 +129,11 @@ export class KafkaConnections implements vscode.Disposable {
   }
 
   /** Drops the service of one connection so the next call connects afresh (Retry). */
+  /** Whether a client for `name` was made (and not dropped since): it connected or is connecting. */
+  connected(name: string): boolean {
+    return this.services.has(name);
+  }
+
   reconnect(name: string): void {
     this.drop(name);
     this.changed.fire(name);

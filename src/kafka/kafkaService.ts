@@ -7,7 +7,7 @@
  * and every wait is bounded by the connection's request timeout.
  */
 import { ConfigResourceTypes, Kafka, type Admin, type KafkaConfig } from 'kafkajs';
-import { describeError, WorkbenchError } from '../shared/errors';
+import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { kafkajsConfig, requestTimeoutOf } from './clientConfig';
 import { registerKafkajsCodecs } from './compression';
@@ -162,7 +162,7 @@ export class KafkaService {
         timeout: this.timeoutMs,
         topics: [{ topic: options.name, numPartitions: options.partitions, replicationFactor: options.replicationFactor, configEntries }],
       });
-      if (made) await this.waitForLeaders(admin, options.name, options.partitions);
+      if (made) await this.waitForLeaders(admin, options.name, options.partitions, options);
       return made;
     });
     if (!created) throw new WorkbenchError(`Topic "${options.name}" exists already on ${this.config.brokers.join(', ')}. Choose another name.`);
@@ -174,16 +174,26 @@ export class KafkaService {
    * leader; a topic still unknown to the broker asked is asked again. Gives up after the
    * request timeout with a sentence saying what was seen.
    */
-  private async waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  private async waitForLeaders(
+    admin: Admin,
+    topic: string,
+    partitions: number,
+    { signal, onLeaders }: Pick<CreateTopicOptions, 'signal' | 'onLeaders'> = {},
+  ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     let seen = 'the topic was not known yet';
     for (;;) {
+      if (signal?.aborted) {
+        this.logger.info(`Stopped waiting for the leaders of ${topic} (${seen}); the topic is created`);
+        throw new CancelledError(`Stopped waiting for the leaders of ${topic}; the topic is created`);
+      }
       try {
         const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
         const found = metadata.topics.find((t) => t.name === topic);
         const led = found?.partitions.filter((p) => p.leader >= 0).length ?? 0;
         if (found !== undefined && found.partitions.length === partitions && led === partitions) return;
         seen = `${led} of ${partitions} partitions had a leader`;
+        onLeaders?.(led, partitions);
       } catch (error) {
         if (kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
       }
@@ -371,6 +381,8 @@ export class KafkaService {
       const admin = await this.deadline(this.connectAdmin(), `connecting to ${this.config.brokers.join(', ')}`);
       return await this.deadline(call(admin), context.action);
     } catch (error) {
+      // The user stopped waiting: nothing failed, and the admin client stays usable.
+      if (error instanceof CancelledError) throw error;
       const mapped = toKafkaError(error, this.config, context);
       if (!(error instanceof WorkbenchError)) {
         this.logger.warn(`${context.action} failed: ${mapped.message}`);

@@ -71,6 +71,13 @@ export interface CreateTopicOptions {
   retentionMs?: number;
   /** Further topic configs, e.g. { "max.message.bytes": "1000" }. */
   configs?: Record<string, string>;
+  /**
+   * Stops waiting for the partitions' leaders (a topic of many partitions takes a while); the
+   * topic stays created. createTopic then rejects with CancelledError.
+   */
+  signal?: AbortSignal;
+  /** Called while waiting: how many partitions have a leader so far. */
+  onLeaders?: (led: number, partitions: number) => void;
 }
 
 export interface GroupSummary {

@@ -66,3 +66,14 @@ export function launchTimeoutMessage(services: readonly ServiceHealth[], timeout
   const named = summary.notHealthy.map((s) => `${s.name} is ${STATE_WORDS[s.state].replace('…', '')} (${s.detail})`).join('; ');
   return `The stack did not become healthy within ${timeoutMinutes} minutes: ${named}. Open its log with "Show Logs" on its row in the Stack view, or run "Kafka Airflow: Stack Logs".`;
 }
+
+/**
+ * The number on the Stack view's icon (TreeView.badge): services that are unhealthy or down
+ * (not those still starting), none while a launch is under way; undefined means no badge.
+ */
+export function unhealthyServicesBadge(services: readonly ServiceHealth[] | undefined, launching: boolean): { value: number; tooltip: string } | undefined {
+  if (!services || launching) return undefined;
+  const bad = services.filter((s) => s.state === 'unhealthy' || s.state === 'stopped');
+  if (bad.length === 0) return undefined;
+  return { value: bad.length, tooltip: `${bad.length === 1 ? '1 service' : `${bad.length} services`} not healthy: ${bad.map((s) => `${s.name} (${s.state})`).join(', ')}` };
+}

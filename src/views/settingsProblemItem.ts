@@ -13,14 +13,14 @@ export function settingsProblemItem(text: string, id?: string): vscode.TreeItem 
   if (text.startsWith(RESTRICTED_MODE_PREFIX)) {
     // An untrusted folder's connections: shown, not used; trusting the folder enables them.
     item.iconPath = new vscode.ThemeIcon('shield', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-    item.tooltip = `${text}\n\nIn Restricted Mode the workbench uses only the connections of your user settings, so a folder you opened cannot send your saved passwords elsewhere or run anything. Trusting the folder lets its connections be used; each still asks for its own password.\n\nClick to manage workspace trust.`;
-    item.command = { title: 'Manage Workspace Trust', command: 'workbench.trust.manage' };
+    item.tooltip = `${text}\n\n${vscode.l10n.t('In Restricted Mode the workbench uses only the connections of your user settings, so a folder you opened cannot send your saved passwords elsewhere or run anything. Trusting the folder lets its connections be used; each still asks for its own password.')}\n\n${vscode.l10n.t('Click to manage workspace trust.')}`;
+    item.command = { title: vscode.l10n.t('Manage Workspace Trust'), command: 'workbench.trust.manage' };
     item.contextValue = 'restrictedMode';
     return item;
   }
   item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-  item.tooltip = `${text}\n\nClick to open the settings.`;
-  item.command = { title: 'Open Settings', command: CommandId.openSettings };
+  item.tooltip = `${text}\n\n${vscode.l10n.t('Click to open the settings.')}`;
+  item.command = { title: vscode.l10n.t('Open Settings'), command: CommandId.openSettings };
   item.contextValue = 'problem';
   return item;
 }

@@ -1,7 +1,7 @@
 /**
  * The status bar item of the bundled stack: "$(server) Stack: 7/7 healthy", a spinner while
- * Launch Stack runs, a warning background when a service is unhealthy or down. A click opens
- * the Stack view. It shows once the local stack is in use (launched or connected) and
+ * Launch Stack runs, a warning background when a service is unhealthy or down. A click runs
+ * `clickCommand` (Show Connections: what is connected, with actions). It shows once the local stack is in use (launched or connected) and
  * rechecks once a minute while the window has focus (the Stack view polls faster while it
  * is visible; both read the same monitor).
  */
@@ -13,7 +13,6 @@ import { Disposable } from '../shared/disposable';
 
 const FIRST_CHECK_DELAY_MS = 4000;
 const CHECK_EVERY_MS = 60_000;
-/** The command VS Code contributes for every view: focus it (opening its container). */
 
 export class StackStatusBar extends Disposable implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -23,11 +22,12 @@ export class StackStatusBar extends Disposable implements vscode.Disposable {
     private readonly monitor: StackHealthMonitor,
     private readonly localStackInUse: () => boolean,
     private readonly kindLabel: () => string,
+    clickCommand: string = ViewFocusCommandId.stack,
   ) {
     super();
     this.item = vscode.window.createStatusBarItem('kafkaAirflow.stackStatus', vscode.StatusBarAlignment.Left, 39);
     this.item.name = 'Kafka Airflow Stack';
-    this.item.command = ViewFocusCommandId.stack;
+    this.item.command = clickCommand;
     this._register(this.item, monitor.onDidChange(() => { this.update(); }));
     this.update();
     this.timers.push(

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import type { ServiceHealth, ServiceState } from '../stack/serviceHealth';
 import { Disposable } from '../shared/disposable';
+import { unhealthyServicesBadge } from '../stack/stackSummary';
 
 const VISIBLE_POLL_MS = 15_000;
 
@@ -59,7 +60,11 @@ export class StackTreeProvider extends Disposable implements vscode.TreeDataProv
         this.visiblePolling = undefined;
       }
     };
-    this._register(view, view.onDidChangeVisibility((e) => { follow(e.visible); }));
+    const showBadge = (): void => {
+      view.badge = this.shown ? unhealthyServicesBadge(this.monitor.latest, this.monitor.launching) : undefined;
+    };
+    this._register(view, view.onDidChangeVisibility((e) => { follow(e.visible); }), this.monitor.onDidChange(showBadge));
+    showBadge();
     follow(view.visible);
     return view;
   }
@@ -74,8 +79,8 @@ export class StackTreeProvider extends Disposable implements vscode.TreeDataProv
     item.id = `stack:${service.id}`;
     item.description = `${service.state} · ${service.detail}`;
     item.iconPath = ICONS[service.state];
-    const since = service.since ? ` since ${service.since.toLocaleTimeString()}` : '';
-    item.tooltip = `${service.name} (${this.kindLabel()}): ${service.state}${since}\n${service.detail}\nShow Logs on this row opens its log.`;
+    const state = service.since ? vscode.l10n.t('{0} since {1}', service.state, service.since.toLocaleTimeString()) : service.state;
+    item.tooltip = `${service.name} (${this.kindLabel()}): ${state}\n${service.detail}\n${vscode.l10n.t('Show Logs on this row opens its log.')}`;
     item.accessibilityInformation = { label: `${service.name}: ${service.state}. ${service.detail}` };
     item.contextValue = STACK_SERVICE_CONTEXT;
     return item;

@@ -16,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import type { KafkaConnectionConfig, KafkaRecord, StartPosition } from '../../src/kafka/types';
-import { WorkbenchError } from '../../src/shared/errors';
+import { CancelledError, describeError, WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 import { probeTcp } from '../../src/stack/health';
 import { freePort } from './kafkaTools';
@@ -131,6 +131,26 @@ describe('KafkaService against the native broker', { concurrency: false }, () =>
     await service.deleteTopic(topic);
     created.splice(created.indexOf(topic), 1);
     await assert.rejects(service.describeTopic(topic), (e: unknown) => e instanceof WorkbenchError && /does not exist/.test(e.message));
+  });
+
+  it('stops waiting for the leaders of a many-partition topic on Cancel, leaving the topic created', async () => {
+    const topic = `${RUN}-many`;
+    created.push(topic);
+    const abort = new AbortController();
+    const counts: number[] = [];
+    // Cancel as soon as the first answer on the leaders comes, as a user pressing Cancel would.
+    const creating = service.createTopic({
+      name: topic, partitions: 120, replicationFactor: 1, signal: abort.signal,
+      onLeaders: (led, total) => { counts.push(led); assert.equal(total, 120); abort.abort(); },
+    });
+    const outcome = await creating.then(() => 'waited to the end', (error: unknown) => (error instanceof CancelledError ? 'cancelled' : describeError(error)));
+    // On an idle broker every leader may be there at the first answer: then there was nothing to cancel.
+    if (outcome === 'waited to the end') assert.deepEqual(counts, [], 'finished although Cancel came while leaders were missing');
+    else assert.equal(outcome, 'cancelled');
+    const listed = await service.listTopics();
+    assert.equal(listed.find((t) => t.name === topic)?.partitions, 120, 'the topic is created either way');
+    await service.deleteTopic(topic);
+    created.splice(created.indexOf(topic), 1);
   });
 
   it('produces messages with keys, headers, timestamps and partitions that kcat reads back as reported', async () => {

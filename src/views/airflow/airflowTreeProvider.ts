@@ -70,8 +70,9 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends 
   protected abstract failureNode(key: string, parent: N, message: string): N;
 
   /** Creates the tree view and follows its visibility (no auto-refresh while hidden). */
-  createView(viewId: string): vscode.TreeView<N> {
-    const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true });
+  /** `canSelectMany` where a row command acts on several rows (Pause/Unpause in the DAGs view). */
+  createView(viewId: string, options: { canSelectMany?: boolean } = {}): vscode.TreeView<N> {
+    const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true, canSelectMany: options.canSelectMany ?? false });
     this.view = view;
     this.autoRefresh.attach(view);
     this._register(view);

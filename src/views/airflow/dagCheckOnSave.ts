@@ -68,8 +68,8 @@ export class DagCheckOnSave extends Disposable implements vscode.Disposable {
    */
   async check(document: vscode.TextDocument, manual: boolean): Promise<DagCheckResult | undefined> {
     if (!vscode.workspace.isTrusted) {
-      throw new WorkbenchError('Restricted Mode: the workbench does not parse the workspace\'s DAG files. Trust the folder to check them.', {
-        actions: [{ title: 'Manage Workspace Trust', command: 'workbench.trust.manage' }],
+      throw new WorkbenchError(vscode.l10n.t("Restricted Mode: the workbench does not parse the workspace's DAG files. Trust the folder to check them."), {
+        actions: [{ title: vscode.l10n.t('Manage Workspace Trust'), command: 'workbench.trust.manage' }],
       });
     }
     const file = document.uri.fsPath;
@@ -99,8 +99,9 @@ export class DagCheckOnSave extends Disposable implements vscode.Disposable {
       if (error instanceof StackVenvMissingError) {
         if (!this.venvMissingShown) {
           this.venvMissingShown = true;
-          void vscode.window.showWarningMessage(userMessage(error), 'Launch Stack').then(async (picked) => {
-            if (picked === 'Launch Stack') await vscode.commands.executeCommand(CommandId.launchStack);
+          const launch = vscode.l10n.t('Launch Stack');
+          void vscode.window.showWarningMessage(userMessage(error), launch).then(async (picked) => {
+            if (picked === launch) await vscode.commands.executeCommand(CommandId.launchStack);
           });
         }
       } else {
@@ -127,7 +128,7 @@ export class DagCheckOnSave extends Disposable implements vscode.Disposable {
 
   private actionable(error: unknown): unknown {
     if (error instanceof StackVenvMissingError) {
-      return new WorkbenchError(error.message, { cause: error, actions: [{ title: 'Launch Stack', command: CommandId.launchStack }, 'showLog'] });
+      return new WorkbenchError(error.message, { cause: error, actions: [{ title: vscode.l10n.t('Launch Stack'), command: CommandId.launchStack }, 'showLog'] });
     }
     return error;
   }

@@ -6,6 +6,7 @@
  * with the cause and Retry; a DAG that disappeared makes its connection reload.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import { DagNotFoundError } from '../../airflow/errors';
 import type { Dag, DagRun, ImportError, TaskInstance } from '../../airflow/types';
 import type { AirflowApi, AirflowConnections } from '../../config/airflowConnections';
@@ -35,6 +36,7 @@ import {
 } from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
 import { CommandId } from '../../commands/ids';
+import { failedRunsBadge } from '../../airflow/badge';
 
 /** How many recent runs a DAG lists. */
 export const RECENT_RUNS = 15;
@@ -61,7 +63,7 @@ export interface InfoNode extends Base { kind: 'info'; text: string; icon: strin
 export type DagsNode =
   | ConnectionNode | SettingsProblemNode | ImportErrorNode | DagNode | RunNode | TaskNode | FailureNode | InfoNode;
 
-const FILTER_CONTEXT_KEY = 'kafkaAirflow.dagsFiltered';
+const FILTER_CONTEXT_KEY = ContextKey.dagsFiltered;
 
 export function connectionKey(name: string): string {
   return `airflow/${name}`;
@@ -78,6 +80,16 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
 
   constructor(connections: AirflowConnections, log: Logger) {
     super(connections, log, { logTag: 'dags view', viewName: 'DAGs view', connectionKey });
+    // A row that goes away (connection removed, DAG deleted) takes its count with it.
+    this._register(this.onDidChangeTreeData(() => { setTimeout(() => { this.updateBadge(); }, 0); }));
+  }
+
+  /** The view's badge: how many of the DAGs loaded so far have a failed latest run. */
+  private updateBadge(): void {
+    if (!this.view) return;
+    const failed = [...this.store.values()].filter((n): n is DagNode => n.kind === 'dag' && n.latestState === 'failed');
+    const badge = failedRunsBadge(failed.map((n) => n.dag.dagId));
+    if (badge?.value !== this.view.badge?.value || badge?.tooltip !== this.view.badge?.tooltip) this.view.badge = badge;
   }
 
   protected failureNode(key: string, parent: DagsNode, message: string): FailureNode {
@@ -166,9 +178,11 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       if (isActiveRunState(node.latestState)) this.autoRefresh.markActive(parent);
       nodes.push(node);
     }
-    if (dags.length === 0) nodes.push(this.info(parent, 'empty', 'No DAGs on this server yet: put a DAG file in its DAGs folder.', 'info'));
-    else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', `No DAG matches "${this.filterText}" (of ${dags.length}). Clear the filter to see all.`, 'filter'));
-    return this.store.setChildren(parent.key, nodes);
+    if (dags.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No DAGs on this server yet: put a DAG file in its DAGs folder.'), 'info'));
+    else if (shown.length === 0) nodes.push(this.info(parent, 'filtered', vscode.l10n.t('No DAG matches "{0}" (of {1}). Clear the filter to see all.', this.filterText, dags.length), 'filter'));
+    const children = this.store.setChildren(parent.key, nodes);
+    this.updateBadge();
+    return children;
   }
 
   private async dagChildren(parent: DagNode): Promise<DagsNode[]> {
@@ -184,11 +198,12 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       parent.latestState = latest;
       // The DAG row shows the latest state as its icon: redraw it (its children are loaded already).
       setTimeout(() => { this.changed.fire(parent); }, 0);
+      this.updateBadge();
     }
     if (runs.some((run) => isActiveRunState(run.state))) this.autoRefresh.markActive(parent);
-    if (runs.length === 0) nodes.push(this.info(parent, 'empty', 'No runs yet: trigger it with the ▷ button.', 'info'));
+    if (runs.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No runs yet: trigger it with the ▷ button.'), 'info'));
     else if (page.totalEntries > runs.length) {
-      nodes.push(this.info(parent, 'more', `${page.totalEntries - runs.length} older runs: open the DAG in the Airflow UI to see them`, 'ellipsis'));
+      nodes.push(this.info(parent, 'more', vscode.l10n.t('{0} older runs: open the DAG in the Airflow UI to see them', page.totalEntries - runs.length), 'ellipsis'));
     }
     return this.store.setChildren(parent.key, nodes);
   }
@@ -204,7 +219,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       // The run row itself (state, duration) lives in the DAG's children: refresh from there.
       this.autoRefresh.markActive(parent.parent ?? parent);
     }
-    if (tasks.length === 0) nodes.push(this.info(parent, 'empty', 'No task instances yet: the scheduler has not created them.', 'info'));
+    if (tasks.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No task instances yet: the scheduler has not created them.'), 'info'));
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -224,7 +239,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         const firstLine = node.importError.stackTrace.trim().split('\n').pop() ?? '';
         item.tooltip = `${node.importError.filename}\n${formatTime(node.importError.timestamp)}\n\n${firstLine}\n\nClick to read the whole stack trace.`;
         item.contextValue = 'airflowImportError';
-        item.command = { title: 'Show Import Error', command: CommandId.showImportError, arguments: [node] };
+        item.command = { title: vscode.l10n.t('Show Import Error'), command: CommandId.showImportError, arguments: [node] };
         return item;
       }
       case 'dag': {
@@ -257,7 +272,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         item.tooltip = taskTooltip(node.task, now);
         item.iconPath = themeIcon(node.task.state);
         item.contextValue = `airflowTask.${node.task.state ?? 'none'}`;
-        item.command = { title: 'Open Task Log', command: CommandId.openTaskLog, arguments: [node] };
+        item.command = { title: vscode.l10n.t('Open Task Log'), command: CommandId.openTaskLog, arguments: [node] };
         return item;
       }
       case 'failure': return failureItem(node.message, node.retryTarget, node.key);
@@ -285,15 +300,15 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     if (shown.kind === 'ok') {
       item.description = serverDescription(shown.info, shown.health);
       item.iconPath = new vscode.ThemeIcon('cloud');
-      item.tooltip = `${connection.url}\nAirflow ${shown.info.version} (REST API ${shown.info.apiVersion})\n${item.description}\nSigns in with ${signIn}`;
+      item.tooltip = `${connection.url}\n${vscode.l10n.t('Airflow {0} (REST API {1})', shown.info.version, shown.info.apiVersion)}\n${item.description}\n${vscode.l10n.t('Signs in with {0}', signIn)}`;
     } else if (shown.kind === 'error') {
       item.description = node.shownStatus;
       item.iconPath = new vscode.ThemeIcon('cloud', new vscode.ThemeColor('errorForeground'));
       item.tooltip = `${connection.url}\n${userMessage(shown.error)}`;
     } else {
-      item.description = 'connecting…';
+      item.description = vscode.l10n.t('connecting…');
       item.iconPath = new vscode.ThemeIcon('cloud');
-      item.tooltip = `${connection.url}\nSigns in with ${signIn}`;
+      item.tooltip = `${connection.url}\n${vscode.l10n.t('Signs in with {0}', signIn)}`;
     }
     return item;
   }

@@ -93,7 +93,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
       const key = `datasets/${name}/${dataset.uri}`;
       return this.store.obtain(key, (): DatasetNode => ({ kind: 'dataset', key, parent, connectionName: name, dataset }), (n) => { n.dataset = dataset; });
     });
-    if (nodes.length === 0) nodes.push(this.info(parent, 'No datasets yet: a dataset appears once a DAG that produces or consumes it is parsed.'));
+    if (nodes.length === 0) nodes.push(this.info(parent, vscode.l10n.t('No datasets yet: a dataset appears once a DAG that produces or consumes it is parsed.')));
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -116,7 +116,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const key = `${parent.key}/${dagId}/${taskId}`;
         return this.store.obtain(key, (): ProducerNode => ({ kind: 'producer', key, parent, connectionName, dagId, taskId }));
       });
-      if (nodes.length === 0) nodes.push(this.info(parent, 'No task declares it as an outlet.'));
+      if (nodes.length === 0) nodes.push(this.info(parent, vscode.l10n.t('No task declares it as an outlet.')));
       return this.store.setChildren(parent.key, nodes);
     }
     if (parent.group === 'consumers') {
@@ -124,7 +124,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const key = `${parent.key}/${dagId}`;
         return this.store.obtain(key, (): ConsumerNode => ({ kind: 'consumer', key, parent, connectionName, dagId }));
       });
-      if (nodes.length === 0) nodes.push(this.info(parent, 'No DAG is scheduled on it, so its events start no run.'));
+      if (nodes.length === 0) nodes.push(this.info(parent, vscode.l10n.t('No DAG is scheduled on it, so its events start no run.')));
       return this.store.setChildren(parent.key, nodes);
     }
     const client = await this.connections.client(connectionName);
@@ -135,7 +135,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
       return this.store.obtain(key, (): EventNode => ({ kind: 'event', key, parent, connectionName, event }), (n) => { n.event = event; });
     });
     if (events.some((event) => event.createdRuns.some((run) => isActiveRunState(run.state)))) this.autoRefresh.markActive(parent);
-    if (nodes.length === 0) nodes.push(this.info(parent, 'No events yet. Right-click the dataset and choose Fire Dataset Event.'));
+    if (nodes.length === 0) nodes.push(this.info(parent, vscode.l10n.t('No events yet. Right-click the dataset and choose Fire Dataset Event.')));
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -182,7 +182,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         return item;
       }
       case 'group': {
-        const labels = { producers: 'Produced by', consumers: 'Consumed by', events: 'Recent events' } as const;
+        const labels = { producers: vscode.l10n.t('Produced by'), consumers: vscode.l10n.t('Consumed by'), events: vscode.l10n.t('Recent events') };
         const item = new vscode.TreeItem(labels[node.group], Collapsed);
         if (node.group === 'producers') item.description = String(node.dataset.producingTasks.length);
         if (node.group === 'consumers') item.description = String(node.dataset.consumingDags.length);
@@ -194,7 +194,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const item = new vscode.TreeItem(visibleLabel(`${node.dagId}.${node.taskId}`), None);
         item.iconPath = new vscode.ThemeIcon('symbol-event');
         item.tooltip = visibleTooltip(`Task ${node.taskId} of DAG ${node.dagId} updates this dataset. Click to show the DAG.`);
-        item.command = { title: 'Show DAG', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
+        item.command = { title: vscode.l10n.t('Show DAG'), command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetProducer';
         return item;
       }
@@ -202,7 +202,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const item = new vscode.TreeItem(visibleLabel(node.dagId), None);
         item.iconPath = new vscode.ThemeIcon('type-hierarchy-sub');
         item.tooltip = visibleTooltip(`DAG ${node.dagId} is scheduled on this dataset. Click to show it.`);
-        item.command = { title: 'Show DAG', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
+        item.command = { title: vscode.l10n.t('Show DAG'), command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId] };
         item.contextValue = 'airflowDatasetConsumer';
         return item;
       }
@@ -222,7 +222,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         const { icon, color } = stateIcon(node.state);
         item.iconPath = color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
         item.tooltip = visibleTooltip(`Run ${node.runId} of ${node.dagId}, created by this event.\nState: ${node.state ?? '—'}\nClick to show it in the DAGs view.`);
-        item.command = { title: 'Show Run', command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId, node.runId] };
+        item.command = { title: vscode.l10n.t('Show Run'), command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId, node.runId] };
         item.contextValue = 'airflowCreatedRun';
         return item;
       }

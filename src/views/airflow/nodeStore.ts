@@ -57,6 +57,11 @@ export class NodeStore<N extends KeyedNode> {
     this.children.clear();
   }
 
+  /** Every node the store holds now (the rows loaded so far). */
+  values(): IterableIterator<N> {
+    return this.nodes.values();
+  }
+
   get size(): number {
     return this.nodes.size;
   }

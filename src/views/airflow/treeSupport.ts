@@ -121,13 +121,14 @@ export class CredentialsPrompt {
     if (!(error instanceof AirflowAuthError) || this.shown.has(connectionName)) return;
     this.shown.add(connectionName);
     // The client's sentence names the server and what was refused ("… refused the credentials for user admin …").
-    const message = `Airflow connection "${connectionName}": ${userMessage(error)}`;
-    const reenter = error.actions.find((a): a is { title: string; command: string } => typeof a === 'object')?.title ?? 'Re-enter Password';
-    void vscode.window.showErrorMessage(message, reenter, 'Show Log').then(
+    const message = vscode.l10n.t('Airflow connection "{0}": {1}', connectionName, userMessage(error));
+    const reenter = error.actions.find((a): a is { title: string; command: string } => typeof a === 'object')?.title ?? vscode.l10n.t('Re-enter Password');
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(message, reenter, showLog).then(
       async (picked) => {
         if (picked === reenter) {
           await vscode.commands.executeCommand(CommandId.reenterAirflowPassword, connectionName);
-        } else if (picked === 'Show Log') {
+        } else if (picked === showLog) {
           await vscode.commands.executeCommand(CommandId.showLog);
         }
       },
@@ -147,8 +148,8 @@ export function failureItem(message: string, retryTarget: KeyedNode, key: string
   const item = new vscode.TreeItem(message, vscode.TreeItemCollapsibleState.None);
   item.id = key;
   item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-  item.tooltip = `${message}\n\nClick to try again.`;
+  item.tooltip = `${message}\n\n${vscode.l10n.t('Click to try again.')}`;
   item.contextValue = 'airflowFailure';
-  item.command = { title: 'Retry', command: CommandId.retryAirflowLoad, arguments: [retryTarget] };
+  item.command = { title: vscode.l10n.t('Retry'), command: CommandId.retryAirflowLoad, arguments: [retryTarget] };
   return item;
 }

@@ -40,8 +40,8 @@ export class HistoryDocuments extends Disposable implements vscode.TextDocumentC
     const store = await this.database.store();
     const row = await store.get(id);
     if (!row) {
-      throw new WorkbenchError(`History row ${id} is not in the database any more (deleted or the table was reset). Refresh the Message History view.`, {
-        actions: [{ title: 'Refresh', command: CommandId.refreshAll }],
+      throw new WorkbenchError(vscode.l10n.t('History row {0} is not in the database any more (deleted or the table was reset). Refresh the Message History view.', id), {
+        actions: [{ title: vscode.l10n.t('Refresh'), command: CommandId.refreshAll }],
       });
     }
     await this.open(row);

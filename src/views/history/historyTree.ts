@@ -8,6 +8,7 @@
  * for ever.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import { CommandId } from '../../commands/ids';
 import type { HistoryApi, HistoryDatabase } from '../../config/historyConnection';
 import type { HistoryCount, HistoryCursor, HistoryFilter, HistoryRowSummary, HistorySearch, HistorySummary } from '../../history/types';
@@ -30,7 +31,7 @@ import { Disposable } from '../../shared/disposable';
 
 /** Rows per page in the tree. */
 export const HISTORY_PAGE_SIZE = 50;
-const SEARCH_CONTEXT_KEY = 'kafkaAirflow.historySearched';
+const SEARCH_CONTEXT_KEY = ContextKey.historySearched;
 
 /** Where a search looks: the whole history, or one topic, data type or day. */
 export interface HistoryScope {
@@ -278,7 +279,7 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
       nodes.push(this.intern<SearchNode>({ kind: 'search', key: key('search', JSON.stringify(this.activeSearch)), active: this.activeSearch }));
     }
     if (summary.total === 0) {
-      nodes.push(this.info(key('empty'), 'No messages in the history yet. Start the batch consumer: it loads every message it reads.', 'info'));
+      nodes.push(this.info(key('empty'), vscode.l10n.t('No messages in the history yet. Start the batch consumer: it loads every message it reads.'), 'info'));
       return nodes;
     }
     const topics = new Map<string, number>();
@@ -333,7 +334,7 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
     } else if (state.older !== null) {
       nodes.push(this.intern<LoadMoreNode>({ kind: 'loadMore', key: `${list.key}/more`, list }));
     } else if (state.rows.length === 0) {
-      nodes.push(this.info(`${list.key}/none`, list.kind === 'search' ? 'No message matches this search.' : 'No messages here any more. Refresh the view.', 'info'));
+      nodes.push(this.info(`${list.key}/none`, list.kind === 'search' ? vscode.l10n.t('No message matches this search.') : vscode.l10n.t('No messages here any more. Refresh the view.'), 'info'));
     }
     return nodes;
   }
@@ -374,7 +375,9 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
         const item = new vscode.TreeItem(connection.database, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.key;
         item.description = `${connection.user}@${connection.host}:${connection.port}`;
-        item.tooltip = `PostgreSQL ${connection.host}:${connection.port}, database ${connection.database}, user ${connection.user}${connection.ssl ? ', TLS' : ''}\nThe message_history table the batch consumer fills.`;
+        item.tooltip = `${connection.ssl
+          ? vscode.l10n.t('PostgreSQL {0}:{1}, database {2}, user {3}, TLS', connection.host, connection.port, connection.database, connection.user)
+          : vscode.l10n.t('PostgreSQL {0}:{1}, database {2}, user {3}', connection.host, connection.port, connection.database, connection.user)}\n${vscode.l10n.t('The message_history table the batch consumer fills.')}`;
         item.iconPath = new vscode.ThemeIcon('database');
         item.contextValue = 'connection.history';
         return item;
@@ -384,11 +387,11 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
         item.id = node.key;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         const commandAction = node.actions.find((a): a is Exclude<ErrorAction, string> => typeof a !== 'string');
-        item.tooltip = `${node.message}\n\n${commandAction ? `Click: ${commandAction.title}. ` : 'Click to try again. '}The Retry button loads again.`;
+        item.tooltip = `${node.message}\n\n${commandAction ? vscode.l10n.t('Click: {0}. The Retry button loads again.', commandAction.title) : vscode.l10n.t('Click to try again. The Retry button loads again.')}`;
         item.contextValue = 'historyFailure';
         item.command = commandAction
           ? { title: commandAction.title, command: commandAction.command, arguments: [...(commandAction.args ?? [])] }
-          : { title: 'Retry', command: CommandId.retryHistoryLoad, arguments: [node] };
+          : { title: vscode.l10n.t('Retry'), command: CommandId.retryHistoryLoad, arguments: [node] };
         return item;
       }
       case 'info': {
@@ -447,19 +450,19 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
         item.tooltip = rowTooltip(node.row, this.timeZone);
         item.iconPath = new vscode.ThemeIcon(ROW_ICONS[node.row.valueKind]);
         item.contextValue = 'historyRow';
-        item.command = { title: 'Open', command: CommandId.openHistoryMessage, arguments: [node] };
+        item.command = { title: vscode.l10n.t('Open'), command: CommandId.openHistoryMessage, arguments: [node] };
         return item;
       }
       case 'loadMore': {
         const state = this.lists.get(node.list.key);
         const loading = state?.loading !== undefined;
-        const item = new vscode.TreeItem(loading ? 'Loading…' : 'Load more…', vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(loading ? vscode.l10n.t('Loading…') : vscode.l10n.t('Load more…'), vscode.TreeItemCollapsibleState.None);
         item.id = node.key;
         item.description = state ? `${formatCount(state.rows.length)}${node.list.kind === 'day' ? ` of ${formatCount(node.list.count)}` : ''} shown` : undefined;
         item.iconPath = new vscode.ThemeIcon(loading ? 'loading~spin' : 'fold-down');
-        item.tooltip = `Load the next ${HISTORY_PAGE_SIZE} older messages`;
+        item.tooltip = vscode.l10n.t('Load the next {0} older messages', HISTORY_PAGE_SIZE);
         item.contextValue = 'historyLoadMore';
-        item.command = { title: 'Load More', command: CommandId.loadMoreHistory, arguments: [node] };
+        item.command = { title: vscode.l10n.t('Load More'), command: CommandId.loadMoreHistory, arguments: [node] };
         return item;
       }
     }

@@ -8,6 +8,7 @@
  * requests whatever the number of rows) and fill in the rows at once.
  */
 import * as vscode from 'vscode';
+import { ContextKey } from '../../shared/contextKeys';
 import type { KafkaApi, KafkaConnections } from '../../config/kafkaConnections';
 import type { GroupDetails, GroupPartitionLag, GroupSummary, PartitionInfo, TopicDetails, TopicSummary } from '../../kafka/types';
 import type { KafkaConnection } from '../../shared/connections';
@@ -55,7 +56,7 @@ export type KafkaNode =
   | SettingsProblemNode | ConnectionNode | FailureNode | TopicsFolderNode | GroupsFolderNode
   | TopicNode | PartitionNode | GroupNode | GroupPartitionNode | InfoNode;
 
-const FILTER_CONTEXT_KEY = 'kafkaAirflow.kafkaFiltered';
+const FILTER_CONTEXT_KEY = ContextKey.kafkaFiltered;
 
 type Loaded<T> = { state: 'ok'; value: T } | { state: 'error'; error: unknown };
 
@@ -78,7 +79,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new WorkbenchError(`${what} did not answer within ${Math.round(ms / 1000)} s. Check that the brokers run and are reachable, or raise kafkaAirflow.requestTimeoutSeconds.`, {
+      reject(new WorkbenchError(vscode.l10n.t('{0} did not answer within {1} s. Check that the brokers run and are reachable, or raise kafkaAirflow.requestTimeoutSeconds.', what, Math.round(ms / 1000)), {
         actions: ['retry', 'openSettings'],
       }));
     }, ms);
@@ -90,7 +91,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 function entryOf<T>(batch: Loaded<Map<string, T | WorkbenchError>>, key: string, what: string): Loaded<T> {
   if (batch.state === 'error') return batch;
   const value = batch.value.get(key);
-  if (value === undefined) return { state: 'error', error: new WorkbenchError(`The cluster did not answer for ${what}. Refresh the view to ask again.`, { actions: ['retry'] }) };
+  if (value === undefined) return { state: 'error', error: new WorkbenchError(vscode.l10n.t('The cluster did not answer for {0}. Refresh the view to ask again.', what), { actions: ['retry'] }) };
   return value instanceof WorkbenchError ? { state: 'error', error: value } : { state: 'ok', value };
 }
 
@@ -128,7 +129,8 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
 
   /** Creates the tree view; the provider keeps it to show the filter in its description. */
   createView(id: string): vscode.TreeView<KafkaNode> {
-    this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true });
+    // Several topics can be selected for Delete Topics; other row commands act on the row they are run on.
+    this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true });
     this._register(this.view);
     this.showFilter();
     return this.view;
@@ -289,18 +291,18 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     const loaded = await this.loadTopics(name);
     if (loaded.state === 'error') return [this.failure(name, loaded.error, folder)];
     if (loaded.value.length === 0) {
-      return [this.info(`${folder.key}#empty`, 'No topics yet. Create one from this row\'s context menu, or produce to a new topic.', 'info')];
+      return [this.info(`${folder.key}#empty`, vscode.l10n.t("No topics yet. Create one from this row's context menu, or produce to a new topic."), 'info')];
     }
     const { shown, matching } = listedRows(loaded.value, (t) => t.name, this.filterText, MAX_TOPICS_SHOWN);
     if (matching === 0) {
-      return [this.info(`${folder.key}#nomatch`, `No topic matches "${this.filterText}".`, 'filter')];
+      return [this.info(`${folder.key}#nomatch`, vscode.l10n.t('No topic matches "{0}".', this.filterText), 'filter')];
     }
     const topicRows = shown.map((topic) => this.intern<TopicNode>({
       kind: 'topic', key: `${folder.key}/${topic.name}`, connectionName: name, topic,
     }));
     const rows: KafkaNode[] = [...topicRows];
     if (matching > shown.length) {
-      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more topics: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+      rows.push(this.info(`${folder.key}#more`, vscode.l10n.t('{0} more topics: use the filter (title bar) to narrow the list.', formatCount(matching - shown.length)), 'ellipsis'));
     }
     this.loadTopicDetailsInBackground(name, topicRows);
     return rows;
@@ -311,16 +313,16 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     const loaded = await this.loadGroups(name);
     if (loaded.state === 'error') return [this.failure(name, loaded.error, folder)];
     if (loaded.value.length === 0) {
-      return [this.info(`${folder.key}#empty`, 'No consumer groups. A group appears once a consumer commits offsets.', 'info')];
+      return [this.info(`${folder.key}#empty`, vscode.l10n.t('No consumer groups. A group appears once a consumer commits offsets.'), 'info')];
     }
     const { shown, matching } = listedRows(loaded.value, (g) => g.groupId, this.filterText, MAX_TOPICS_SHOWN);
-    if (matching === 0) return [this.info(`${folder.key}#nomatch`, `No consumer group matches "${this.filterText}".`, 'filter')];
+    if (matching === 0) return [this.info(`${folder.key}#nomatch`, vscode.l10n.t('No consumer group matches "{0}".', this.filterText), 'filter')];
     const groupRows = shown.map((group) => this.intern<GroupNode>({
       kind: 'group', key: `${folder.key}/${group.groupId}`, connectionName: name, group,
     }));
     const rows: KafkaNode[] = [...groupRows];
     if (matching > shown.length) {
-      rows.push(this.info(`${folder.key}#more`, `${formatCount(matching - shown.length)} more consumer groups: use the filter (title bar) to narrow the list.`, 'ellipsis'));
+      rows.push(this.info(`${folder.key}#more`, vscode.l10n.t('{0} more consumer groups: use the filter (title bar) to narrow the list.', formatCount(matching - shown.length)), 'ellipsis'));
     }
     this.loadGroupDetailsInBackground(name, groupRows);
     return rows;
@@ -338,7 +340,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     const details = await this.loadGroupDetails(node.connectionName, node.group.groupId);
     if (details.state === 'error') return [this.failure(node.connectionName, details.error, node)];
     if (details.value.partitions.length === 0) {
-      return [this.info(`${node.key}#none`, 'This group has committed no offsets.', 'info')];
+      return [this.info(`${node.key}#none`, vscode.l10n.t('This group has committed no offsets.'), 'info')];
     }
     return details.value.partitions.map((lag) => this.intern<GroupPartitionNode>({
       kind: 'groupPartition', key: `${node.key}/${lag.topic}/${lag.partition}`, connectionName: node.connectionName, groupId: node.group.groupId, lag,
@@ -528,7 +530,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
         const commandAction = node.actions.find((a): a is Exclude<ErrorAction, string> => typeof a !== 'string');
         item.command = commandAction
           ? { title: commandAction.title, command: commandAction.command, arguments: [...(commandAction.args ?? [])] }
-          : { title: 'Retry', command: CommandId.retryKafkaConnection, arguments: [node] };
+          : { title: vscode.l10n.t('Retry'), command: CommandId.retryKafkaConnection, arguments: [node] };
         return item;
       }
       case 'topics': return this.topicsFolderItem(node);
@@ -569,7 +571,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   private topicsFolderItem(node: TopicsFolderNode): vscode.TreeItem {
-    const item = new vscode.TreeItem('Topics', vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(vscode.l10n.t('Topics'), vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.key;
     item.iconPath = new vscode.ThemeIcon('list-unordered', new vscode.ThemeColor('charts.blue'));
     const topics = this.peekTopics(node.connectionName);
@@ -583,7 +585,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   private groupsFolderItem(node: GroupsFolderNode): vscode.TreeItem {
-    const item = new vscode.TreeItem('Consumer Groups', vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(vscode.l10n.t('Consumer Groups'), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.key;
     item.iconPath = new vscode.ThemeIcon('organization', new vscode.ThemeColor('charts.purple'));
     item.contextValue = 'kafkaGroups';
@@ -623,7 +625,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
       .appendMarkdown(`**${escapeMd(node.topic)} / partition ${info.partition}**\n\n`)
       .appendText(`Leader: ${info.leader >= 0 ? `broker ${info.leader}` : 'none (offline)'}\nReplicas: ${info.replicas.join(', ')}\nIn sync: ${info.isr.join(', ')}\n${health.explanation}\n`)
       .appendText(health.health === 'offline'
-        ? 'Offsets: unknown while the partition has no leader'
+        ? vscode.l10n.t('Offsets: unknown while the partition has no leader')
         : `Start offset (low): ${formatCount(info.low)}\nEnd offset (high): ${formatCount(info.high)}\nMessages (estimate): ${formatCount(info.messages)}`);
     const mark = replicaHealthIcon(health.health);
     item.iconPath = mark
@@ -652,8 +654,13 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     const item = new vscode.TreeItem(`${lag.topic} / ${lag.partition}`, vscode.TreeItemCollapsibleState.None);
     item.id = node.key;
     const { text, behind } = lagText(lag.lag);
-    item.description = `committed ${lag.committed === null ? 'none' : formatCount(lag.committed)} · end ${formatCount(lag.high)} · ${text}`;
-    item.tooltip = `${lag.topic}, partition ${lag.partition}\nCommitted offset: ${lag.committed === null ? 'none (the group has not committed here)' : formatCount(lag.committed)}\nEnd offset: ${formatCount(lag.high)}\nLag: ${formatCount(lag.lag)}`;
+    item.description = vscode.l10n.t('committed {0} · end {1} · {2}', lag.committed === null ? vscode.l10n.t('none') : formatCount(lag.committed), formatCount(lag.high), text);
+    item.tooltip = [
+      vscode.l10n.t('{0}, partition {1}', lag.topic, lag.partition),
+      vscode.l10n.t('Committed offset: {0}', lag.committed === null ? vscode.l10n.t('none (the group has not committed here)') : formatCount(lag.committed)),
+      vscode.l10n.t('End offset: {0}', formatCount(lag.high)),
+      vscode.l10n.t('Lag: {0}', formatCount(lag.lag)),
+    ].join('\n');
     item.iconPath = new vscode.ThemeIcon(behind ? 'arrow-down' : 'check', new vscode.ThemeColor(behind ? 'charts.orange' : 'testing.iconPassed'));
     item.contextValue = 'kafkaGroupPartition';
     return item;

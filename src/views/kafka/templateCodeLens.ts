@@ -72,23 +72,25 @@ export class KafkaTemplateCodeLensProvider extends Disposable implements vscode.
       const args = (count: number): unknown[] => [document.uri, template.index, count];
       const lenses = [
         new vscode.CodeLens(range, {
-          title: `$(send) Produce`,
-          tooltip: `Send 1 message to ${template.topic}`,
+          title: `$(send) ${vscode.l10n.t('Produce')}`,
+          tooltip: vscode.l10n.t('Send 1 message to {0}', template.topic),
           command: CommandId.produceFromTemplate,
           arguments: args(1),
         }),
       ];
       if (template.count > 1) {
         lenses.push(new vscode.CodeLens(range, {
-          title: `Produce ×${formatCount(template.count)}`,
-          tooltip: `Send ${formatCount(template.count)} messages to ${template.topic}${template.ratePerSecond > 0 ? ` at ${formatCount(template.ratePerSecond)} per second` : ''}`,
+          title: vscode.l10n.t('Produce ×{0}', formatCount(template.count)),
+          tooltip: template.ratePerSecond > 0
+            ? vscode.l10n.t('Send {0} messages to {1} at {2} per second', formatCount(template.count), template.topic, formatCount(template.ratePerSecond))
+            : vscode.l10n.t('Send {0} messages to {1}', formatCount(template.count), template.topic),
           command: CommandId.produceFromTemplate,
           arguments: args(template.count),
         }));
       }
       lenses.push(new vscode.CodeLens(range, {
-        title: 'Open in Producer',
-        tooltip: 'Edit this template in the producer form before sending',
+        title: vscode.l10n.t('Open in Producer'),
+        tooltip: vscode.l10n.t('Edit this template in the producer form before sending'),
         command: CommandId.produceFromTemplate,
         arguments: [document.uri, template.index, 'form'],
       }));
