@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
+import { registerConnectionEditCommands } from './commands/connectionEdit';
 import { registerDagGraphCommands } from './commands/dagGraph';
 import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): void {
     stackTree.createView('kafkaAirflow.stack'),
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, refreshAll }),
     ...registerConnectionCommands(deps),
+    ...registerConnectionEditCommands({ log, secrets, refreshAll, kafka, airflow, history }),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,
