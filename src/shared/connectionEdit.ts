@@ -126,9 +126,10 @@ export interface SecretNeed {
 /** What the wizard does about one secret the edited connection needs. */
 export interface SecretPlan extends SecretNeed {
   /**
-   * `keep`: same target as before and a secret is stored, nothing to ask. `targetChanged`: the
-   * edit points it elsewhere, so the stored one is not carried over; ask, naming the new target.
-   * `missing`: same target, nothing stored; ask.
+   * `keep`: same target as before and a secret is stored (or none is needed: an optional one,
+   * the passphrase of a key that is not encrypted), nothing to ask. `targetChanged`: the edit
+   * points it elsewhere, so the stored one is not carried over; ask, naming the new target.
+   * `missing`: same target, nothing stored, or a secret the connection did not need before; ask.
    */
   action: 'keep' | 'targetChanged' | 'missing';
   /** The target the secret was bound to before the edit (for targetChanged). */
@@ -145,7 +146,7 @@ export function planSecrets(before: readonly SecretNeed[], after: readonly Secre
   return after.map((need) => {
     const previous = before.find((b) => b.target.kind === need.target.kind);
     const same = previous !== undefined && targetFingerprint(previous.target) === targetFingerprint(need.target);
-    if (same) return { ...need, action: stored(need.target) ? 'keep' : 'missing' };
+    if (same) return { ...need, action: stored(need.target) || need.optional ? 'keep' : 'missing' };
     if (previous !== undefined) return { ...need, action: 'targetChanged', previous: previous.target };
     return { ...need, action: 'missing' };
   });

@@ -9,14 +9,10 @@
  */
 import * as vscode from 'vscode';
 import { CancelledError } from '../shared/errors';
-
-interface StepBase<S> {
-  /** Whether the step applies to the answers so far (default: always). */
-  when?: (state: S) => boolean;
-}
+import { walkSteps, type StepAnswer, type WalkStep } from '../shared/multiStep';
 
 /** An input box. */
-export interface InputStep<S> extends StepBase<S> {
+export interface InputStep<S> extends WalkStep<S> {
   kind: 'input';
   prompt: (state: S) => string;
   /** The text the box opens with: the current answer (prefilled from the connection). */
@@ -29,7 +25,7 @@ export interface InputStep<S> extends StepBase<S> {
 }
 
 /** A quick pick of one item. */
-export interface PickStep<S, T extends vscode.QuickPickItem = vscode.QuickPickItem> extends StepBase<S> {
+export interface PickStep<S, T extends vscode.QuickPickItem = vscode.QuickPickItem> extends WalkStep<S> {
   kind: 'pick';
   placeholder: (state: S) => string;
   items: (state: S) => T[];
@@ -41,48 +37,19 @@ export interface PickStep<S, T extends vscode.QuickPickItem = vscode.QuickPickIt
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each pick step has its own item type
 export type Step<S> = InputStep<S> | PickStep<S, any>;
 
-type Answer<T> = { kind: 'answer'; value: T } | { kind: 'back' };
-
-/** The number of the step at `index` among those that apply to `state`, and how many apply. */
-export function stepPosition<S>(steps: readonly Step<S>[], index: number, state: S): { position: number; total: number } {
-  const applies = steps.map((step) => step.when?.(state) ?? true);
-  return { position: applies.slice(0, index + 1).filter(Boolean).length, total: applies.filter(Boolean).length };
-}
-
 /**
  * Runs the steps from `initial` and returns the final answers. Throws CancelledError when the
  * user presses Escape.
  */
-export async function runMultiStepInput<S>(title: string, steps: readonly Step<S>[], initial: S): Promise<S> {
-  let state = initial;
-  const visited: number[] = [];
-  let index = 0;
-  while (index < steps.length) {
-    const step = steps[index];
-    if (step === undefined) break;
-    if (!(step.when?.(state) ?? true)) {
-      index++;
-      continue;
-    }
-    const { position, total } = stepPosition(steps, index, state);
-    const stepTitle = `${title} (${position}/${total})`;
-    const back = visited.length > 0;
-    const answer = step.kind === 'input'
-      ? await showInput(stepTitle, step, state, back)
-      : await showPick(stepTitle, step, state, back);
-    if (answer.kind === 'back') {
-      index = visited.pop() ?? 0;
-      continue;
-    }
-    state = answer.value;
-    visited.push(index);
-    index++;
-  }
-  return state;
+export function runMultiStepInput<S>(title: string, steps: readonly Step<S>[], initial: S): Promise<S> {
+  return walkSteps(steps, initial, (step, state, view) => {
+    const stepTitle = `${title} (${view.position}/${view.total})`;
+    return step.kind === 'input' ? showInput(stepTitle, step, state, view.back) : showPick(stepTitle, step, state, view.back);
+  });
 }
 
-function showInput<S>(title: string, step: InputStep<S>, state: S, back: boolean): Promise<Answer<S>> {
-  return new Promise<Answer<S>>((resolve, reject) => {
+function showInput<S>(title: string, step: InputStep<S>, state: S, back: boolean): Promise<StepAnswer<S>> {
+  return new Promise<StepAnswer<S>>((resolve, reject) => {
     const box = vscode.window.createInputBox();
     box.title = title;
     box.prompt = step.prompt(state);
@@ -107,7 +74,7 @@ function showInput<S>(title: string, step: InputStep<S>, state: S, back: boolean
     box.onDidChangeValue((value) => { check(value); });
     box.onDidAccept(() => {
       if (check(box.value) !== undefined) return;
-      finish(() => { resolve({ kind: 'answer', value: step.apply(state, box.value) }); });
+      finish(() => { resolve({ kind: 'answer', state: step.apply(state, box.value) }); });
     });
     box.onDidTriggerButton((button) => {
       if (button === vscode.QuickInputButtons.Back) finish(() => { resolve({ kind: 'back' }); });
@@ -119,8 +86,8 @@ function showInput<S>(title: string, step: InputStep<S>, state: S, back: boolean
   });
 }
 
-function showPick<S, T extends vscode.QuickPickItem>(title: string, step: PickStep<S, T>, state: S, back: boolean): Promise<Answer<S>> {
-  return new Promise<Answer<S>>((resolve, reject) => {
+function showPick<S, T extends vscode.QuickPickItem>(title: string, step: PickStep<S, T>, state: S, back: boolean): Promise<StepAnswer<S>> {
+  return new Promise<StepAnswer<S>>((resolve, reject) => {
     const pick = vscode.window.createQuickPick<T>();
     pick.title = title;
     pick.placeholder = step.placeholder(state);
@@ -139,7 +106,7 @@ function showPick<S, T extends vscode.QuickPickItem>(title: string, step: PickSt
     pick.onDidAccept(() => {
       const item = pick.selectedItems[0] ?? pick.activeItems[0];
       if (item === undefined) return;
-      finish(() => { resolve({ kind: 'answer', value: step.apply(state, item) }); });
+      finish(() => { resolve({ kind: 'answer', state: step.apply(state, item) }); });
     });
     pick.onDidTriggerButton((button) => {
       if (button === vscode.QuickInputButtons.Back) finish(() => { resolve({ kind: 'back' }); });

@@ -219,6 +219,10 @@ describe('secrets after an edit', () => {
   it('binds a client key passphrase to the key file and the brokers, and says it may stay empty', () => {
     const mtls: KafkaConnection = { name: 'm', brokers: ['b:9094'], ssl: true, saslMechanism: 'none', clientCertFile: '/c.pem', clientKeyFile: '/k.pem' };
     assert.deepEqual(planSecrets(kafkaSecretNeeds(mtls), kafkaSecretNeeds({ ...mtls, clientCertFile: '/c2.pem' }), all).map((p) => p.action), ['keep']);
+    assert.deepEqual(planSecrets(kafkaSecretNeeds(mtls), kafkaSecretNeeds(mtls), () => false).map((p) => p.action), ['keep'],
+      'a key that is not encrypted has no passphrase stored: not asked at every edit');
+    const plain: KafkaConnection = { name: 'm', brokers: ['b:9094'], ssl: true, saslMechanism: 'none' };
+    assert.deepEqual(planSecrets(kafkaSecretNeeds(plain), kafkaSecretNeeds(mtls), () => false).map((p) => p.action), ['missing'], 'a new key: asked, may stay empty');
     const [plan] = planSecrets(kafkaSecretNeeds(mtls), kafkaSecretNeeds({ ...mtls, clientKeyFile: '/k2.pem' }), all);
     assert.equal(plan?.action, 'targetChanged');
     assert.match(secretPrompt(plan), /Leave empty if the key is not encrypted/);
