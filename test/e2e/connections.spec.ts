@@ -103,6 +103,7 @@ test.describe('Connections: edit, duplicate, test', () => {
       await wb.answerInput(CLOSED);
       await atStep(wb, edit, 3, 3);
       await wb.quickInput.locator('input.input').press('Enter');
+      await wb.waitForNotification(`Saved the Kafka connection "${COPY}" (${CLOSED}) in the user settings.`);
       await expect(description(copy)).toHaveText(CLOSED);
       await wb.clearNotifications();
       await wb.runContextMenu(copy, 'Test Connection');
