@@ -70,7 +70,9 @@ function showInput<S>(title: string, step: InputStep<S>, state: S, back: boolean
       box.validationMessage = problem;
       return problem;
     };
-    check(box.value);
+    // An empty box says nothing until the user types or presses Enter: the message would hide
+    // the prompt, which says what the step is for (for a secret: which target it is bound to).
+    if (box.value !== '') check(box.value);
     box.onDidChangeValue((value) => { check(value); });
     box.onDidAccept(() => {
       if (check(box.value) !== undefined) return;

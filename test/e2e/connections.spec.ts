@@ -4,10 +4,13 @@
 // notification), edit its brokers in the multi-step input (a bad list is refused with a
 // sentence, Back keeps what was typed), see the row show the new brokers, point it at a port
 // where no broker listens and see Test Connection fail with the cause and Edit Connection, then
-// remove the copy. Needs `bash stack/native/stack.sh up kafka`; skipped (with the reason) when
-// Kafka does not answer, failed under CI.
+// remove the copy. Then duplicate the Airflow connection to another URL: the password step
+// appears (the counter grows to 5), names the new target and says the saved password is not
+// sent there; the copy signs in with the password typed for it. Needs `bash
+// stack/native/stack.sh up kafka airflow3`; skipped (with the reason) when a service does not
+// answer, failed under CI.
 import { expect, test, type Locator } from '@playwright/test';
-import { BROKER, portAnswers, requireService } from './stackServices';
+import { AIRFLOW3, BROKER, httpAnswers, portAnswers, requireService } from './stackServices';
 import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
@@ -139,5 +142,47 @@ test.describe('Connections: edit, duplicate, test', () => {
       await expect(copy).toHaveCount(0);
       await expect(local).toBeVisible();
     });
+  });
+  test('duplicate an Airflow connection to another URL: the password is asked again for the new target', async ({ page }) => {
+    test.setTimeout(300_000);
+    requireService(await httpAnswers(`${AIRFLOW3}/api/v2/version`), `Airflow 3 at ${AIRFLOW3}`, 'airflow3');
+    const wb = await openWorkbench(page);
+    await wb.openContainer(CONTAINER);
+    await wb.connectLocalStack();
+    await wb.collapseViews(['Kafka', 'Datasets', 'Message History', 'Stack']);
+    await wb.expandView('DAGs');
+    const local = wb.treeRow('DAGs', 'Local stack');
+    await expect(local).toBeVisible({ timeout: 60_000 });
+    const name = `e2e airflow ${Date.now().toString(36)}`;
+    const otherUrl = AIRFLOW3.replace('127.0.0.1', 'localhost');
+    const title = 'Duplicate Airflow Connection "Local stack"';
+
+    await runRowMenu(wb, local, 'Duplicate Connection…', wb.quickInputTitle.filter({ hasText: title }));
+    await atStep(wb, title, 1, 4);
+    await wb.answerInput(name);
+    await atStep(wb, title, 2, 4);
+    await wb.answerInput(otherUrl);
+    // A new URL: the password step applies now, and the counter says so.
+    await atStep(wb, title, 3, 5);
+    await wb.quickInput.locator('input.input').press('Enter');
+    const user = await atStep(wb, title, 4, 5);
+    await expect(user).toHaveValue('admin');
+    await wb.answerInput('admin');
+    await atStep(wb, title, 5, 5);
+    await expect(wb.quickInput).toContainText(`the saved password is not sent there`);
+    await expect(wb.quickInput).toContainText(`bound to ${otherUrl} as admin`);
+    await wb.answerInput('admin');
+    await expect(wb.quickInput).toBeHidden();
+    const saved = await wb.waitForNotification(`Saved the Airflow connection "${name}" (${otherUrl}) in the user settings.`);
+    await saved.locator('.monaco-button', { hasText: 'Test Connection' }).click();
+    await wb.waitForNotification(new RegExp(`^Airflow "${name}": Airflow 3\\.\\d+\\.\\d+ \\(REST API v2\\), .*signed in, \\d+ DAGs?, answered in \\d+ ms\\.$`));
+    await wb.clearNotifications();
+
+    await wb.collapseRow(local);
+    const copy = wb.treeRow('DAGs', name);
+    await expect(copy).toBeVisible();
+    await runRowMenu(wb, copy, 'Remove Connection', wb.dialog);
+    await wb.answerDialog(`Remove the airflow connection "${name}"?`, 'Remove');
+    await expect(copy).toHaveCount(0);
   });
 });
