@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
+import { registerConnectionEditCommands } from './commands/connectionEdit';
 import { registerDagGraphCommands } from './commands/dagGraph';
 import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
@@ -136,6 +137,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, extensionId: context.extension.id, refreshAll }),
     ...registerConnectionCommands(deps),
     ...registerStatusCommands({ log, kafka, airflow, history, monitor: stackHealth.monitor, localStackInUse, refreshAll }),
+    ...registerConnectionEditCommands({ log, secrets, refreshAll, kafka, airflow, history }),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Secrets } from '../config/secrets';
-import { airflowTarget, historyTarget, kafkaSecretNeeds } from '../shared/credentials';
+import { airflowTarget, historyTarget, kafkaSecretNeeds, secretKeyOf, type SecretTarget } from '../shared/credentials';
 import { SettingKey, settings } from '../config/settings';
 import {
   connectionNameProblem,
@@ -208,6 +208,15 @@ function isRemovableNode(value: unknown): value is RemovableNode {
   return typeof row === 'object' && row !== null && typeof (row as { name?: unknown }).name === 'string';
 }
 
+/**
+ * The targets whose secrets may go with a removed connection: those no remaining connection
+ * reads (a duplicate of a connection shares its secrets, which are keyed by target).
+ */
+function unshared(targets: readonly SecretTarget[], stillRead: readonly SecretTarget[]): SecretTarget[] {
+  const kept = new Set(stillRead.map(secretKeyOf));
+  return targets.filter((t) => !kept.has(secretKeyOf(t)));
+}
+
 async function removeConnection({ log, secrets, refreshAll, setLocalStackInUse }: ConnectionCommandDeps, node: unknown): Promise<void> {
   if (!isRemovableNode(node)) return;
   const { kind, name } = node.row;
@@ -216,13 +225,16 @@ async function removeConnection({ log, secrets, refreshAll, setLocalStackInUse }
   if (kind === 'kafka') {
     const current = settings.kafkaConnections();
     const connection = current.value.find((c) => c.name === name);
-    await settings.updateConnections(SettingKey.kafkaConnections, current.origin, current.value.filter((c) => c.name !== name));
-    await secrets.forget(name, ['kafka.password', 'kafka.oauthToken', 'kafka.keyPassphrase'], connection ? kafkaSecretNeeds(connection).map((n) => n.target) : []);
+    const remaining = current.value.filter((c) => c.name !== name);
+    await settings.updateConnections(SettingKey.kafkaConnections, current.origin, remaining);
+    const targets = connection ? kafkaSecretNeeds(connection).map((n) => n.target) : [];
+    await secrets.forget(name, ['kafka.password', 'kafka.oauthToken', 'kafka.keyPassphrase'], unshared(targets, remaining.flatMap((c) => kafkaSecretNeeds(c).map((n) => n.target))));
   } else if (kind === 'airflow') {
     const current = settings.airflowConnections();
     const connection = current.value.find((c) => c.name === name);
-    await settings.updateConnections(SettingKey.airflowConnections, current.origin, current.value.filter((c) => c.name !== name));
-    await secrets.forget(name, ['airflow.password', 'airflow.token'], connection ? [airflowTarget(connection)] : []);
+    const remaining = current.value.filter((c) => c.name !== name);
+    await settings.updateConnections(SettingKey.airflowConnections, current.origin, remaining);
+    await secrets.forget(name, ['airflow.password', 'airflow.token'], unshared(connection ? [airflowTarget(connection)] : [], remaining.map(airflowTarget)));
   } else {
     const current = settings.historyConnection();
     const connection = current.value;

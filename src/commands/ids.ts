@@ -16,6 +16,10 @@ export const CommandId = {
   setHistoryConnection: 'kafkaAirflow.setHistoryConnection',
   connectLocalStack: 'kafkaAirflow.connectLocalStack',
   removeConnection: 'kafkaAirflow.removeConnection',
+  // On a connection's row (src/commands/connectionEdit.ts; hidden from the palette)
+  editConnection: 'kafkaAirflow.editConnection',
+  duplicateConnection: 'kafkaAirflow.duplicateConnection',
+  testConnection: 'kafkaAirflow.testConnection',
   launchStack: 'kafkaAirflow.launchStack',
   stopStack: 'kafkaAirflow.stopStack',
   stackLogs: 'kafkaAirflow.stackLogs',

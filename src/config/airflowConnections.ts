@@ -115,6 +115,18 @@ export class AirflowConnections implements vscode.Disposable {
     return client;
   }
 
+  /** A client of its own for one connection, not kept (Test Connection): it signs in afresh. */
+  async freshClient(name: string): Promise<AirflowApi> {
+    const connection = this.find(name);
+    if (!connection) {
+      throw new WorkbenchError(`There is no Airflow connection named "${name}" in the settings any more. Refresh the view.`, {
+        actions: ['openSettings'],
+      });
+    }
+    const config = await airflowClientConfig(connection, this.secrets, settings.requestTimeoutMs());
+    return this.createClient(config, taggedLogger(this.log, name));
+  }
+
   /** The last known version and health of a server (no network). */
   status(name: string): ServerStatus {
     return this.statuses.get(name) ?? { kind: 'unknown' };

@@ -17,7 +17,7 @@ import { settings } from './settings';
 import { CommandId } from '../commands/ids';
 
 /** What the editor layer calls on the history: the store's public surface. */
-export type HistoryApi = Pick<MessageHistoryStore, 'summary' | 'page' | 'pageRows' | 'partitions' | 'get' | 'findByCoordinates' | 'dispose' | 'timeZone'>;
+export type HistoryApi = Pick<MessageHistoryStore, 'summary' | 'page' | 'pageRows' | 'partitions' | 'get' | 'findByCoordinates' | 'probe' | 'dispose' | 'timeZone'>;
 
 export type HistoryStoreFactory = (config: HistoryStoreConfig, logger: Logger) => HistoryApi;
 
@@ -89,6 +89,17 @@ export class HistoryDatabase implements vscode.Disposable {
       if (this.current === entry) this.current = undefined;
     });
     return store;
+  }
+
+  /** A store of its own, neither shared nor kept (Test Connection); the caller disposes it. */
+  freshStore(): Promise<HistoryApi> {
+    const connection = this.connection().value;
+    if (!connection) {
+      return Promise.reject(new WorkbenchError('No history database is set. Set one, or connect to the local stack.', {
+        actions: [{ title: 'Set History Database', command: CommandId.setHistoryConnection }],
+      }));
+    }
+    return this.makeStore(connection);
   }
 
   private async makeStore(connection: HistoryConnectionSetting): Promise<HistoryApi> {

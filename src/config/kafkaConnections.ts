@@ -100,6 +100,17 @@ export class KafkaConnections implements vscode.Disposable {
     return service;
   }
 
+  /** A service of its own for one connection, neither shared nor kept (Test Connection); the caller disposes it. */
+  freshService(name: string): Promise<KafkaApi> {
+    const connection = this.find(name);
+    if (!connection) {
+      return Promise.reject(new WorkbenchError(`There is no Kafka connection named "${name}" in the settings any more. Refresh the view or add the connection again.`, {
+        actions: ['openSettings'],
+      }));
+    }
+    return this.makeService(connection);
+  }
+
   private async makeService(connection: KafkaConnection): Promise<KafkaApi> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const config = await kafkaServiceConfig(connection, {

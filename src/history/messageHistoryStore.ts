@@ -16,6 +16,7 @@ import {
   checkPartition,
   MAX_PAGE_LIMIT,
   partitionsStatement,
+  probeStatement,
   rowByCoordinatesStatement,
   rowByIdStatement,
   segmentOf,
@@ -102,6 +103,13 @@ export class MessageHistoryStore {
     } catch (error) {
       throw historyError(error, this.context);
     }
+  }
+
+  /** The PostgreSQL version and how many rows the history table holds (Test Connection). */
+  async probe(): Promise<{ serverVersion: string; rows: number }> {
+    const rows = await this.query<{ version: string; rows: string }>(probeStatement(this.table), 'probe');
+    const row = rows[0];
+    return { serverVersion: row?.version ?? 'unknown', rows: Number(row?.rows ?? 0) };
   }
 
   /** Counts grouped by topic → data type → day of the message timestamp (in `timeZone`). */

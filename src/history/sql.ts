@@ -208,6 +208,11 @@ export function segmentStatement(query: SegmentQuery): SqlStatement {
   return { text, values: params.values };
 }
 
+/** The server's version and the number of rows in the history table (Test Connection). */
+export function probeStatement(table: string): SqlStatement {
+  return { text: `SELECT current_setting('server_version') AS version, (SELECT count(*) FROM ${table})::text AS rows`, values: [] };
+}
+
 /**
  * Counts per topic, data type and day of the message timestamp, in one GROUP BY. The day is
  * formatted after grouping (once per group, not once per row): on a million rows that halves
