@@ -72,11 +72,13 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(wb.treeRow('Stack', 'Airflow 3 scheduler').locator('.label-description')).toContainText('last heartbeat');
   });
 
-  await test.step('the status bar says 7/7 healthy and opens the Stack view', async () => {
+  await test.step('the status bar says 7/7 healthy; its Show Connections list opens the Stack view', async () => {
     const item = wb.statusBar.getByRole('button', { name: /Stack: 7\/7 healthy/ });
     await expect(item).toBeVisible({ timeout: 30_000 });
     await wb.collapseViews(['Stack']);
     await item.click();
+    await expect(wb.quickInputTitle).toHaveText('Kafka Airflow: Connections');
+    await wb.pickQuickItem('Stack: 7/7 healthy');
     await expect(wb.viewHeader('Stack')).toHaveAttribute('aria-expanded', 'true');
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.widenSideBar(520);
