@@ -198,7 +198,8 @@ export class Workbench {
 
   /** Click an inline action of a row, by its title (the actions show when the row is hovered or selected). */
   async clickInlineAction(row: Locator, title: string): Promise<void> {
-    const action = row.locator(`.actions .action-label[aria-label="${cssString(title)}"]`);
+    // An action with a keybinding has it appended to its label: "Refresh All Views (Ctrl+Alt+K R)".
+    const action = row.locator(`.actions .action-label[aria-label="${cssString(title)}"], .actions .action-label[aria-label^="${cssString(title)} ("]`);
     // A row redrawn under the mouse (its data arrived) loses the hover and hides its actions
     // again (seen in VS Code 1.100 while a DAG list refreshed): hover it again, as a person would.
     await expect(async () => {
