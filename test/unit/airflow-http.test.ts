@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { listAllPages, mapWithConcurrency, toExtraObject, versionAtLeast, type PagingHint } from '../../src/airflow/airflowClient';
+import { listAllPages, mapWithConcurrency, sharedLimit, toExtraObject, versionAtLeast, type PagingHint } from '../../src/airflow/airflowClient';
 import { BasicAuth, JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../../src/airflow/auth';
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { AirflowHttp, asksUncompressed, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
@@ -41,6 +41,29 @@ describe('backoff', () => {
     assert.equal(backoffDelay(0, policy, () => 1), 300);
     assert.equal(backoffDelay(2, policy, () => 1), 1200);
     assert.equal(backoffDelay(10, policy, () => 1), 4000);
+  });
+});
+
+describe('shared limit', () => {
+  it('never runs more than its limit at once across callers, and runs everything', async () => {
+    const limit = sharedLimit(3);
+    let running = 0;
+    let most = 0;
+    const work = async (i: number): Promise<number> => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5 + (i % 3)));
+      running--;
+      return i;
+    };
+    const results = await Promise.all([
+      mapWithConcurrency([...Array(10).keys()], 3, (i) => limit(() => work(i))),
+      mapWithConcurrency([...Array(10).keys()].map((i) => i + 10), 2, (i) => limit(() => work(i))),
+    ]);
+    assert.equal(most, 3);
+    assert.deepEqual(results.flat(), [...Array(20).keys()]);
+    await assert.rejects(limit(() => Promise.reject(new Error('failed work'))), /failed work/);
+    assert.equal(await limit(() => work(99)), 99, 'a failed run frees its place');
   });
 });
 
