@@ -17,7 +17,7 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerStackCommands } from './commands/stack';
 import { registerTraceCommands } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
-import { CommandId } from './commands/ids';
+import { CommandId } from './shared/commandIds';
 import { registerStatusCommands } from './commands/status';
 import { AirflowConnections } from './config/airflowConnections';
 import { HistoryDatabase } from './config/historyConnection';

@@ -5,7 +5,7 @@
  * All are WorkbenchErrors: their message is the sentence a user sees.
  */
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /**
  * The command that lets a user enter an Airflow connection's password or token again

@@ -10,7 +10,7 @@ import type { Dag, DagRun, Dataset, DatasetEvent, HealthStatus, LogLine, ServerH
 import { systemErrorCode, userMessage, WorkbenchError } from '../shared/errors';
 import { visibleTooltip } from '../shared/visibleText';
 import { formatDuration } from '../shared/durations';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /** A codicon id (may carry a modifier such as `~spin`) and an optional theme color id. */
 export interface StateIcon {

@@ -21,7 +21,7 @@ import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '..
 import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
 import type { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { nameList, rowsToActOn } from '../shared/selection';
 import { ContextKey } from '../shared/contextKeys';
 import { markDone } from '../views/contextKeys';

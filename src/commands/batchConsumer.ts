@@ -15,7 +15,7 @@ import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import { BatchConsumerService, describeSummary, type BatchSummary } from '../trace/batchConsumerService';
 import { BATCH_CONSUMER_DAG_ID } from '../trace/traceModel';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { ContextKey } from '../shared/contextKeys';
 import { markDone } from '../views/contextKeys';
 import { registerCommand } from './index';

@@ -52,7 +52,7 @@ import { secretKeyOf, targetFingerprint, type SecretTarget } from '../shared/cre
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import { runMultiStepInput, type Step } from '../views/multiStepInput';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 export interface ConnectionEditDeps {
   log: vscode.LogOutputChannel;

@@ -21,7 +21,7 @@ import {
 import { CancelledError } from '../shared/errors';
 import { localStack } from '../stack/localStack';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 export interface ConnectionCommandDeps {
   log: vscode.LogOutputChannel;

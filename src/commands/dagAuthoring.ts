@@ -24,7 +24,7 @@ import type { DagsTreeProvider } from '../views/airflow/dagsTree';
 import { formatDuration } from '../shared/durations';
 import type { WorkspaceDagFolders } from '../views/airflow/workspaceDagFolders';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 export interface DagAuthoringDeps {
   log: vscode.LogOutputChannel;

@@ -14,7 +14,7 @@ import type { DagNode, RunNode, TaskNode } from '../views/airflow/dagsTree';
 import { XComDocuments } from '../views/airflow/xcomDocuments';
 import { resolveDag, type AirflowCommandDeps } from './airflow';
 import { registerCommand, showActionableError } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 function isNodeOf<K extends string>(value: unknown, kind: K): value is { kind: K } {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === kind;

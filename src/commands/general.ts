@@ -1,7 +1,7 @@
 /** Commands that belong to no single system: the log, settings, README, the walkthrough and refreshing every view. */
 import * as vscode from 'vscode';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { openWalkthrough } from '../views/contextKeys';
 
 export interface GeneralCommandDeps {

@@ -17,7 +17,7 @@ import type { HistoryNode, HistoryScope, HistoryTreeProvider, ListNode } from '.
 import { scopeDescription, SEARCH_MODES } from '../history/presentation';
 import { settings } from '../config/settings';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 export interface HistoryCommandDeps {
   log: vscode.LogOutputChannel;

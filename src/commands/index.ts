@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { CancelledError, describeError, userMessage, WorkbenchError, type ErrorAction } from '../shared/errors';
-import { COMMAND_PREFIX, type CommandId } from './ids';
+import { COMMAND_PREFIX, type CommandId } from '../shared/commandIds';
 
 export type CommandHandler = (...args: unknown[]) => unknown;
 

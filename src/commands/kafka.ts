@@ -35,7 +35,7 @@ import {
   topicNameProblem,
 } from '../kafka/presentation';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { isRecord } from '../shared/guards';
 import { pickConnection, pickTopic } from './kafkaPicks';
 import { ContextKey } from '../shared/contextKeys';

@@ -9,7 +9,7 @@ import type { TopicSummary } from '../kafka/types';
 import type { KafkaConnection } from '../shared/connections';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { plural } from '../kafka/presentation';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 /** The connection to act on: the row's, the only one, or the one the user picks. */
 export async function pickConnection(connections: KafkaConnections, preferred?: string): Promise<KafkaConnection> {

@@ -15,7 +15,7 @@ import type { ProducerForm } from '../shared/protocol';
 import type { ProducerTarget } from '../panels/producerPanel';
 import { summarizeRun } from '../panels/producerMessages';
 import { formatCount, plural } from '../kafka/presentation';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { pickConnection } from './kafkaPicks';
 
 export interface TemplateCommandDeps {

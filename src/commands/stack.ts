@@ -19,7 +19,7 @@ import { launchTimeoutMessage, progressMessage, summarizeStack } from '../stack/
 import { CancelledError, describeError, WorkbenchError, type ErrorAction } from '../shared/errors';
 import { connectLocalStack, type ConnectionCommandDeps } from './connections';
 import { registerCommand } from './index';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 
 /** How long Launch Stack waits for every service (a first native launch installs Kafka and two Airflows). */
 export const LAUNCH_TIMEOUT_MS = 20 * 60_000;

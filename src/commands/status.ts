@@ -13,7 +13,7 @@ import { statusBarText } from '../stack/stackSummary';
 import { statusRows, type StatusAction, type StatusSnapshot } from '../shared/statusOverview';
 import { connectionStatusText } from '../airflow/presentation';
 import { registerCommand } from './index';
-import { CommandId, ViewFocusCommandId } from './ids';
+import { CommandId, ViewFocusCommandId } from '../shared/commandIds';
 
 
 export interface StatusCommandDeps {

@@ -12,7 +12,7 @@ import { TRACE_VIEW_TYPE, TracePanel, type TracePanelDeps, type TraceTarget } fr
 import { WorkbenchError } from '../shared/errors';
 import { traceRestoreOf } from '../shared/panelState';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
-import { CommandId } from './ids';
+import { CommandId } from '../shared/commandIds';
 import { ContextKey } from '../shared/contextKeys';
 import { markDone } from '../views/contextKeys';
 import { registerCommand, showActionableError } from './index';

@@ -9,7 +9,7 @@ import type { AirflowConnection } from '../shared/connections';
 import { airflowTarget } from '../shared/credentials';
 import { WorkbenchError } from '../shared/errors';
 import type { Secrets } from './secrets';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /** The command that asks for an Airflow connection's password or token again (src/commands/airflow.ts). */
 

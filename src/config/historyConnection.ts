@@ -14,7 +14,7 @@ import { taggedLogger, type Logger } from '../shared/logger';
 import { historyTarget } from '../shared/credentials';
 import { Secrets } from './secrets';
 import { settings } from './settings';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /** What the editor layer calls on the history: the store's public surface. */
 export type HistoryApi = Pick<MessageHistoryStore, 'summary' | 'page' | 'pageRows' | 'partitions' | 'get' | 'findByCoordinates' | 'probe' | 'dispose' | 'timeZone'>;

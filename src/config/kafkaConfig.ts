@@ -15,7 +15,7 @@ import { usesPassword } from '../shared/connections';
 import { kafkaKeyPassphraseTarget, kafkaPasswordTarget, kafkaTokenTarget } from '../shared/credentials';
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
 import type { Secrets } from './secrets';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /** The command that asks for a connection's password, token or key passphrase again (src/commands/kafka.ts). */
 

@@ -4,7 +4,7 @@
  * answers per-run questions, and the TraceService over both.
  */
 import type * as vscode from 'vscode';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import { TraceHistoryStore } from '../trace/traceHistoryStore';

@@ -5,7 +5,7 @@
  * their SQLSTATE code and Node errors by their system code.
  */
 import { explainNetworkError, WorkbenchError, type ErrorAction } from '../shared/errors';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 
 /** The command that asks for the history connection and password again (src/commands/connections.ts). */
 

@@ -9,7 +9,7 @@
  * panel to the front.
  */
 import * as vscode from 'vscode';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 import { csvChunks, exportRecord, jsonChunks } from '../kafka/export';
 import { writeChunks } from '../kafka/exportFile';
 import type { KafkaRecord } from '../kafka/types';

@@ -7,7 +7,7 @@
  * reports what was written. Only one form is open at a time; opening it again fills it anew.
  */
 import * as vscode from 'vscode';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 import type { KafkaConnections } from '../config/kafkaConnections';
 import { settings } from '../config/settings';
 import { availableCompressions } from '../kafka/compression';

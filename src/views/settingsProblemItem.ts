@@ -3,7 +3,7 @@
  * be used, with the sentence saying why): a warning that opens the settings when clicked.
  */
 import * as vscode from 'vscode';
-import { CommandId } from '../commands/ids';
+import { CommandId } from '../shared/commandIds';
 import { RESTRICTED_MODE_PREFIX } from '../shared/connections';
 
 /** `id` keeps the row's identity across refreshes in trees that give their rows ids. */

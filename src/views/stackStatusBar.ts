@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
 import { statusBarText, statusBarTooltip, summarizeStack } from '../stack/stackSummary';
-import { ViewFocusCommandId } from '../commands/ids';
+import { ViewFocusCommandId } from '../shared/commandIds';
 import { Disposable } from '../shared/disposable';
 
 const FIRST_CHECK_DELAY_MS = 4000;

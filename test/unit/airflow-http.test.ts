@@ -14,7 +14,7 @@ import { BasicAuth, JWT_RENEW_MARGIN_MS, JwtSessionAuth, jwtExpiryMs } from '../
 import { AirflowAuthError, reenterCredentialsAction } from '../../src/airflow/errors';
 import { AirflowHttp, asksUncompressed, backoffDelay, describeBody, type AuthStrategy } from '../../src/airflow/http';
 import type { Page } from '../../src/airflow/types';
-import { CommandId } from '../../src/commands/ids';
+import { CommandId } from '../../src/shared/commandIds';
 import { WorkbenchError } from '../../src/shared/errors';
 import { silentLogger } from '../../src/shared/logger';
 

@@ -1,5 +1,5 @@
 /**
- * Command ids are written once, in src/commands/ids.ts; everything else names them as
+ * Command ids are written once, in src/shared/commandIds.ts; everything else names them as
  * `CommandId.x`, so a renamed command fails to compile where it is used instead of leaving a
  * dead link behind. This test reads every string in src/ and webview/src/ (TypeScript's own
  * parser, so comments do not count) and fails on a `kafkaAirflow.` string that is a command:
@@ -12,9 +12,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
-import { CommandId, COMMAND_PREFIX, ViewFocusCommandId } from '../../src/commands/ids';
+import { CommandId, COMMAND_PREFIX, ViewFocusCommandId } from '../../src/shared/commandIds';
 import { REPO_ROOT, sourceFiles } from '../support/sourceFiles';
-const IDS_FILE = 'src/commands/ids.ts';
+const IDS_FILE = 'src/shared/commandIds.ts';
 
 function contributedCommands(): string[] {
   const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };

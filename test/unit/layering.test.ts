@@ -4,7 +4,7 @@
  * pre-parser). Arrows point down: extension.ts → commands → panels → views → config → core
  * (src/kafka, airflow, history, stack, trace, shared). The core and the webviews never import
  * vscode; the webviews import only the core; the one exception to "never upward" is the table
- * of command ids (src/commands/ids.ts), which imports nothing itself. eslint.config.mjs says the
+ * of command ids (src/shared/commandIds.ts), which imports nothing itself. eslint.config.mjs says the
  * same in `no-restricted-imports`, so an editor flags a violation as it is typed; this test
  * resolves paths, so it also catches what a pattern cannot see.
  */
@@ -19,7 +19,7 @@ const LAYERS = ['core', 'config', 'views', 'panels', 'commands', 'extension'] as
 type Layer = (typeof LAYERS)[number] | 'webview';
 const CORE_FOLDERS = ['kafka', 'airflow', 'history', 'stack', 'trace', 'shared'];
 /** Importable from every layer of the extension: constants only, and it imports nothing. */
-const COMMAND_IDS = 'src/commands/ids.ts';
+const COMMAND_IDS = 'src/shared/commandIds.ts';
 
 function layerOf(file: string): Layer | undefined {
   if (file === 'src/extension.ts') return 'extension';
@@ -70,7 +70,6 @@ function layeringViolations(files: readonly SourceFile[]): string[] {
         out.push(`${file.path}: imports ${target} (the extension host never imports webview code)`);
         continue;
       }
-      if (target === COMMAND_IDS) continue;
       if (rank(targetLayer) > rank(layer)) out.push(`${file.path}: imports ${target} (${layer} may not import ${targetLayer}: arrows point down)`);
     }
   }
@@ -81,9 +80,9 @@ describe('layering', () => {
   it('finds each kind of violation in made-up files, and none in a tidy set', () => {
     const files: SourceFile[] = [
       { path: 'src/kafka/a.ts', text: "import * as vscode from 'vscode';\nimport type { T } from '../views/kafka/kafkaTree';\nexport const a = 1;" },
-      { path: 'src/views/kafka/kafkaTree.ts', text: "import { x } from '../../commands/kafka';\nimport { CommandId } from '../../commands/ids';\nconst p = import('../../panels/p');" },
+      { path: 'src/views/kafka/kafkaTree.ts', text: "import { x } from '../../commands/kafka';\nimport { CommandId } from '../../src/shared/commandIds';\nconst p = import('../../panels/p');" },
       { path: 'src/commands/kafka.ts', text: "import { a } from '../kafka/a';\nimport { v } from '../views/kafka/kafkaTree';" },
-      { path: 'src/commands/ids.ts', text: "import { a } from '../kafka/a';" },
+      { path: 'src/shared/commandIds.ts', text: "import { a } from '../kafka/a';" },
       { path: 'src/panels/p.ts', text: "const c = require('../config/c');" },
       { path: 'src/config/c.ts', text: "export * from '../views/kafka/kafkaTree';" },
       { path: 'src/extra/e.ts', text: '' },
@@ -94,7 +93,7 @@ describe('layering', () => {
       'src/kafka/a.ts: imports src/views/kafka/kafkaTree.ts (core may not import views: arrows point down)',
       'src/views/kafka/kafkaTree.ts: imports src/commands/kafka.ts (views may not import commands: arrows point down)',
       'src/views/kafka/kafkaTree.ts: imports src/panels/p.ts (views may not import panels: arrows point down)',
-      'src/commands/ids.ts: imports ../kafka/a (the command id table is imported from every layer, so it imports nothing)',
+      'src/shared/commandIds.ts: imports ../kafka/a (the command id table is imported from every layer, so it imports nothing)',
       'src/config/c.ts: imports src/views/kafka/kafkaTree.ts (config may not import views: arrows point down)',
       'src/extra/e.ts: is in no layer; put it in one of src/{kafka,airflow,history,stack,trace,shared,config,views,panels,commands} or name its folder in this test',
       'webview/src/w.ts: imports src/panels/p.ts (a webview imports only the core and src/shared)',

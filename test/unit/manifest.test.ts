@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CommandId, COMMAND_PREFIX } from '../../src/commands/ids';
+import { CommandId, COMMAND_PREFIX } from '../../src/shared/commandIds';
 import { SettingKey } from '../../src/config/settings.keys';
 import { sourceFiles } from '../support/sourceFiles';
 import { ContextKey, WALKTHROUGH_ID } from '../../src/shared/contextKeys';

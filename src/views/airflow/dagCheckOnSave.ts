@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { mayDefineDag } from '../../airflow/dagSource';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import { settings } from '../../config/settings';
 import { StackVenvMissingError, type DagCheckResult, type DagFileChecker } from '../../stack/dagCheck';
 import { describeError, userMessage, WorkbenchError } from '../../shared/errors';

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { mayDefineDag, outlineDagFile } from '../../airflow/dagSource';
 import type { TaskInstance } from '../../airflow/types';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import type { DagServerState, WatchedDag } from './dagServerState';
 import { stateIcon } from '../../airflow/presentation';
 import { Disposable } from '../../shared/disposable';

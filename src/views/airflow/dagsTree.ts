@@ -35,7 +35,7 @@ import {
   taskTooltip,
 } from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import { failedRunsBadge } from '../../airflow/badge';
 
 /** How many recent runs a DAG lists. */

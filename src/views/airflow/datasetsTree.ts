@@ -13,7 +13,7 @@ import { visibleLabel, visibleTooltip } from '../../shared/visibleText';
 import { AirflowTreeProvider } from './airflowTreeProvider';
 import { connectionStatusText, datasetTooltip, eventSource, eventTooltip, formatTime, isActiveRunState, newestEventsFirst, stateIcon, summarizeExtra } from '../../airflow/presentation';
 import { failureItem, type KeyedNode } from './treeSupport';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 
 /** How many recent events a dataset lists. */
 export const RECENT_EVENTS = 10;

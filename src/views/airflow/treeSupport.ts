@@ -12,7 +12,7 @@ import { describeError, userMessage } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { Backoff } from '../../shared/backoff';
 import { topmost, type KeyedNode } from './nodeStore';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 
 export { NodeStore, type KeyedNode } from './nodeStore';
 

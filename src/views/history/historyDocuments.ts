@@ -11,7 +11,7 @@ import type { HistoryRow } from '../../history/types';
 import { describeError, userMessage, WorkbenchError } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { rowDocument, rowDocumentName } from '../../history/presentation';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import { Disposable } from '../../shared/disposable';
 
 export const HISTORY_DOCUMENT_SCHEME = 'kafkaAirflow-history';

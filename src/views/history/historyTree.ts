@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { ContextKey } from '../../shared/contextKeys';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import type { HistoryApi, HistoryDatabase } from '../../config/historyConnection';
 import type { HistoryCount, HistoryCursor, HistoryFilter, HistoryRowSummary, HistorySearch, HistorySummary } from '../../history/types';
 import type { HistoryConnection } from '../../shared/connections';

@@ -14,7 +14,7 @@ import type { GroupDetails, GroupPartitionLag, GroupSummary, PartitionInfo, Topi
 import type { KafkaConnection } from '../../shared/connections';
 import { describeError, userMessage, WorkbenchError, type ErrorAction } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import { settingsProblemItem } from '../settingsProblemItem';
 import {
   compareNames,

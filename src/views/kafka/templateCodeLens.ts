@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { compileTemplate, parseTemplateFile, TemplateError, type TemplateProblem } from '../../kafka/templates';
-import { CommandId } from '../../commands/ids';
+import { CommandId } from '../../shared/commandIds';
 import { formatCount } from '../../kafka/presentation';
 import { Disposable } from '../../shared/disposable';
 
