@@ -194,9 +194,17 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # 9>&- 8>&- : the service must not inherit the stack.sh lock (fd 9) or the cluster's lock
-  # (fd 8, lib/cluster.sh), or it would hold it forever.
-  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- 8>&- &
+  # The service inherits no file descriptor above 2: not the stack.sh lock (fd 9), not the
+  # cluster's lock (fd 8, lib/cluster.sh), and not a lock a caller holds around stack.sh (e.g.
+  # `flock FILE stack.sh up` passes FILE open as fd 3), or the service would hold it for as long
+  # as it runs.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd < 255)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" >>"$log" 2>&1 </dev/null
+  ) &
   local pid=$!
   local start=""
   for _ in 1 2 3 4 5; do
