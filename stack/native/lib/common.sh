@@ -207,14 +207,13 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # The service inherits no file descriptor above 2: not the stack.sh lock (fd 9), not the
-  # cluster's lock (fd 8, lib/cluster.sh), and not a lock a caller holds around stack.sh (e.g.
-  # `flock FILE stack.sh up` passes FILE open as fd 3), or the service would hold it for as long
-  # as it runs.
+  # The service inherits no descriptor above 2: not the stack.sh lock (fd 9), the cluster's lock
+  # (fd 8, lib/cluster.sh) or a lock of whatever ran stack.sh (`flock FILE stack.sh up`), or it
+  # would hold that lock for as long as it runs. (Bash's own script descriptor, 255, is
+  # close-on-exec.)
   (
-    for fd in /proc/$BASHPID/fd/*; do
-      fd=${fd##*/}
-      if ((fd > 2 && fd < 255)); then eval "exec $fd>&-"; fi
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+      if ((fd > 2 && fd != 255)); then eval "exec $fd>&-"; fi
     done
     exec setsid "$@" >>"$log" 2>&1 </dev/null
   ) &
