@@ -17,8 +17,8 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka source-api airflow3 airflow2 (default: all; KAW_SKIP_AIRFLOW2=1 leaves
-# out airflow2)
+# SERVICE: postgres kafka source-api object-store mail airflow3 airflow2 (default: all;
+# KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
 # and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only when named.
 set -euo pipefail
 
@@ -39,8 +39,12 @@ source "$HERE/lib/airflow2.sh"
 source "$HERE/lib/cluster.sh"
 # shellcheck source=lib/source_api.sh
 source "$HERE/lib/source_api.sh"
+# shellcheck source=lib/object_store.sh
+source "$HERE/lib/object_store.sh"
+# shellcheck source=lib/mail.sh
+source "$HERE/lib/mail.sh"
 
-ALL_SERVICES=(postgres kafka source-api airflow3 airflow2)
+ALL_SERVICES=(postgres kafka source-api object-store mail airflow3 airflow2)
 
 # svc_fn SERVICE : the prefix of a service's functions (source-api -> source_api_start ...)
 svc_fn() { echo "${1//-/_}"; }
@@ -59,7 +63,9 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | source-api | airflow3 | airflow2) want[$s]=1 ;;
+        postgres | kafka | source-api | object-store | mail | airflow3 | airflow2) want[$s]=1 ;;
+        s3 | seaweedfs) want[object-store]=1 ;;
+        mailpit | smtp) want[mail]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
         *) die "unknown service '$s' (services: ${ALL_SERVICES[*]})" ;;
       esac
@@ -93,10 +99,14 @@ cmd_up() {
   if has postgres; then postgres_start && postgres_wait; fi
   if has kafka; then kafka_start; fi
   if has source-api; then source_api_start; fi
+  if has object-store; then object_store_start; fi
+  if has mail; then mail_start; fi
   if has airflow3; then airflow3_start; fi
   if has airflow2; then airflow2_start; fi
   if has kafka; then kafka_wait && kafka_ensure_topics; fi
   if has source-api; then source_api_wait; fi
+  if has object-store; then object_store_wait; fi
+  if has mail; then mail_wait; fi
   if has airflow3; then airflow3_wait; fi
   if has airflow2; then airflow2_wait; fi
   log "up: all requested services healthy in $((SECONDS - t0))s"
@@ -134,7 +144,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka | source-api) echo "$1" ;;
+    postgres | kafka | source-api | object-store | mail) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -176,6 +186,8 @@ cmd_status() {
       airflow3) health="$( (airflow3_version_ok && airflow3_components_healthy) 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow2) health="$(airflow2_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       source-api) health="$(source_api_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      object-store) health="$(object_store_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      mail) health="$(mail_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
     esac
     while read -r c; do
       if pid="$(service_pid "$c")"; then
@@ -205,7 +217,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | source-api | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -261,6 +273,12 @@ export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
 export KAW_SOURCE_API_URL=$SOURCE_API_URL
+export KAW_S3_ENDPOINT=$S3_ENDPOINT
+export KAW_S3_ACCESS_KEY=$KAW_S3_ACCESS_KEY
+export KAW_S3_SECRET_KEY=$KAW_S3_SECRET_KEY
+export KAW_S3_BUCKET=$KAW_S3_BUCKET
+export KAW_MAIL_API_URL=$MAIL_API_URL
+export KAW_SMTP_PORT=$KAW_SMTP_PORT
 EOF
 }
 
