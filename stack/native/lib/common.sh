@@ -69,6 +69,16 @@ KAW_S3_BUCKET=workbench
 
 KAW_HOST=127.0.0.1
 
+# daily_pipeline_airflow_env : what the daily pipeline's DAGs need in either Airflow's environment
+# (called by airflow3_env and airflow2_env): the source API's address and the connections
+# workbench_s3 (the object store: path-style S3 with the stack's key pair, quick failure when it
+# is down so the task's retry takes over) and workbench_smtp (the mail catcher: no TLS, no login).
+daily_pipeline_airflow_env() {
+  export KAW_SOURCE_API_URL="http://$KAW_HOST:$KAW_SOURCE_API_PORT"
+  export AIRFLOW_CONN_WORKBENCH_S3="{\"conn_type\": \"aws\", \"login\": \"$KAW_S3_ACCESS_KEY\", \"password\": \"$KAW_S3_SECRET_KEY\", \"extra\": {\"endpoint_url\": \"http://$KAW_HOST:$KAW_S3_PORT\", \"region_name\": \"us-east-1\", \"config_kwargs\": {\"s3\": {\"addressing_style\": \"path\"}, \"connect_timeout\": 5, \"read_timeout\": 30, \"retries\": {\"max_attempts\": 2, \"mode\": \"standard\"}}}}"
+  export AIRFLOW_CONN_WORKBENCH_SMTP="{\"conn_type\": \"smtp\", \"host\": \"$KAW_HOST\", \"port\": $KAW_SMTP_PORT, \"extra\": {\"disable_ssl\": true, \"disable_tls\": true, \"from_email\": \"airflow@workbench.localhost\", \"timeout\": 10, \"retry_limit\": 1}}"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
