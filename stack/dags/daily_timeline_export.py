@@ -1,6 +1,7 @@
 """Airflow DAG daily_timeline_export: one day of game-character timelines to Parquet in the object store.
 
-Every day (UTC) at midnight, for the day that just ended (the run's data interval):
+Every day at midnight UTC, for the day that just ended (the run's data interval, midnight to
+midnight UTC):
 
 1. ``extract_timelines``: the day's records from the local source API (paged) to a CSV file;
 2. ``convert_to_parquet``: the CSV to Parquet with pyarrow (typed columns);
@@ -28,7 +29,7 @@ if _PLUGINS.is_dir() and str(_PLUGINS) not in sys.path:
     sys.path.append(str(_PLUGINS))
 
 import pendulum  # noqa: E402
-from airflow.sdk import Asset, Param, dag, get_current_context, task  # noqa: E402
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task  # noqa: E402
 
 from workbench_pipeline import daily_export as dx  # noqa: E402
 
@@ -39,7 +40,9 @@ TIMELINES_ASSET = Asset(dx.ASSET_URI)
 
 @dag(
     dag_id=dx.DAG_ID,
-    schedule="@daily",
+    # Daily data intervals (midnight to midnight UTC): in Airflow 3 a plain "@daily" is a trigger
+    # timetable, whose runs have a zero-length interval.
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.today("UTC").subtract(days=30),
     catchup=False,
     max_active_runs=3,

@@ -2,7 +2,8 @@
 
 One day of game-character timelines to Parquet in the object store.
 
-Every day (UTC) at midnight, for the day that just ended (the run's data interval):
+Every day at midnight UTC, for the day that just ended (the run's data interval, midnight to
+midnight UTC):
 
 1. ``extract_timelines``: the day's records from the local source API (paged) to a CSV file;
 2. ``convert_to_parquet``: the CSV to Parquet with pyarrow (typed columns);
