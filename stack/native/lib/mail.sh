@@ -15,8 +15,9 @@ mail_install() {
   if [[ -x "$MAILPIT_BIN" && -f "$MAILPIT_HOME/.complete" ]]; then
     return 0
   fi
-  command -v go >/dev/null 2>&1 || apt_install golang-go ||
-    die "go not found (needed once to build Mailpit $MAILPIT_VERSION): install Go 1.24+ from https://go.dev/dl or run \`sudo apt-get install golang-go\`"
+  # (Not from apt: Debian 12's Go is 1.19, Mailpit v1.33.1 needs 1.26.)
+  command -v go >/dev/null 2>&1 ||
+    die "go not found (needed once to build Mailpit $MAILPIT_VERSION): install Go 1.26 or newer from https://go.dev/dl and put it on PATH"
   ensure_dirs
   local t0=$SECONDS ilog="$KAW_LOG_DIR/mail-install.log"
   log "building Mailpit v${MAILPIT_VERSION#v} with go install into $MAILPIT_HOME/bin (log: $ilog)"
