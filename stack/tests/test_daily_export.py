@@ -277,11 +277,24 @@ def backfill(api: AirflowApi, first: date, last: date) -> list[dict[str, Any]]:
     return runs
 
 
+def timeline_events(api: AirflowApi) -> list[dict[str, Any]]:
+    """The newest events (up to 100) of the timelines asset made by the Airflow 3 DAG."""
+    asset = api.asset_by_uri(dx.ASSET_URI)
+    if asset is None:
+        return []
+    return api.asset_events(asset_id=asset["id"], source_dag_id=dx.DAG_ID, order_by="-timestamp")
+
+
+def asset_event_ids(api: AirflowApi) -> set[int]:
+    return {e["id"] for e in timeline_events(api)}
+
+
 def test_backfill_of_three_days_then_again_with_reprocess_completed(daily: AirflowApi, s3: Any, mail: httpx.Client) -> None:
     first, last = BACKFILL_DAYS[0], BACKFILL_DAYS[-1]
     for day in BACKFILL_DAYS:  # runs of an earlier test run would be reprocessed as they were
         delete_runs_on(daily, dx.DAG_ID, day)
     mails_before = {day: set(mails_about(mail, dx.DAG_ID, day)) for day in BACKFILL_DAYS}
+    events_before = asset_event_ids(daily)
 
     runs = backfill(daily, first, last)
 
@@ -307,9 +320,9 @@ def test_backfill_of_three_days_then_again_with_reprocess_completed(daily: Airfl
         assert converted["parquet_path"].endswith(f"dt={day.isoformat()}/part-0.parquet") and converted["rows"] == extracted["rows"]
         assert uploaded["key"] == dx.object_key(day) and uploaded["bytes"] == objects[day][3]
 
-    # One asset event per run, with the day's key, rows, bytes and date.
-    asset = wait_for("the timelines asset", lambda: daily.asset_by_uri(dx.ASSET_URI), 30)
-    events = daily.asset_events(asset_id=asset["id"], source_dag_id=dx.DAG_ID, order_by="-timestamp")
+    # One asset event per run, with the day's key, rows, bytes and date (backfill run ids repeat
+    # between test runs: only the events made since this test started count).
+    events = [e for e in timeline_events(daily) if e["id"] not in events_before]
     for day in BACKFILL_DAYS:
         mine = [e for e in events if e["source_run_id"] == run_of[day.isoformat()]]
         assert len(mine) == 1, f"{day}: {len(mine)} asset events"
@@ -337,7 +350,10 @@ def test_backfill_of_three_days_then_again_with_reprocess_completed(daily: Airfl
     # objects, one more mail per day.
     time.sleep(1.1)  # the store's modified times have one-second resolution
     mails_between = {day: set(mails_about(mail, dx.DAG_ID, day)) for day in BACKFILL_DAYS}
+    events_between = asset_event_ids(daily)
     backfill(daily, first, last)
+    again = [e for e in timeline_events(daily) if e["id"] not in events_between]
+    assert sorted(e["extra"]["date"] for e in again) == [d.isoformat() for d in BACKFILL_DAYS], "one more asset event per day"
     for day in BACKFILL_DAYS:
         rows, obj = read_object(s3, day)
         old_rows, old_etag, old_modified, _ = objects[day]
