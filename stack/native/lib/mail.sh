@@ -1,10 +1,11 @@
 # shellcheck shell=bash disable=SC2034  # variables are used by the files that source this one
-# Mail catcher: Mailpit, built once from its Go module (`go install`, web UI included) into the
+# Mail catcher: Mailpit, built once from its Go module (`go install`) into the
 # cache. SMTP on 127.0.0.1:$KAW_SMTP_PORT (no auth, no TLS: the Airflow connection
-# workbench_smtp), web UI and REST API (/api/v1/messages) on 127.0.0.1:$KAW_MAIL_HTTP_PORT.
+# workbench_smtp), REST API (/api/v1/messages) on 127.0.0.1:$KAW_MAIL_HTTP_PORT (`go install` does not
+# build the web front end, whose JavaScript bundle npm makes; the page there loads without it).
 # Messages are kept in $KAW_STATE/mail/mailpit.db (the newest 500).
 
-MAILPIT_VERSION="${MAILPIT_VERSION:-1.33.1}"
+MAILPIT_VERSION="${MAILPIT_VERSION:-v1.33.1}"
 MAILPIT_HOME="$KAW_CACHE/mailpit-v${MAILPIT_VERSION#v}" # cache key = version
 MAILPIT_BIN="$MAILPIT_HOME/bin/mailpit"
 MAIL_STATE="$KAW_STATE/mail"
@@ -57,5 +58,5 @@ mail_stop() {
 }
 
 mail_describe() {
-  echo "mail       SMTP $KAW_HOST:$KAW_SMTP_PORT (no auth, no TLS), web UI and API $MAIL_API_URL (GET /api/v1/messages; Mailpit v${MAILPIT_VERSION#v}; data $MAIL_STATE)"
+  echo "mail       SMTP $KAW_HOST:$KAW_SMTP_PORT (no auth, no TLS), REST API $MAIL_API_URL/api/v1/messages (Mailpit v${MAILPIT_VERSION#v}, built without its web front end; data $MAIL_STATE)"
 }
