@@ -61,7 +61,7 @@ TIMELINES_ASSET = Dataset(dx.ASSET_URI)
     doc_md=__doc__,
 )
 def daily_timeline_export_v2() -> None:
-    @task
+    @task(retries=2, retry_delay=timedelta(seconds=20))
     def extract_timelines(data_interval_start: Any = None, data_interval_end: Any = None) -> dict[str, Any]:
         """The day's records from the source API to <work dir>/dt=<day>/timelines.csv."""
         params = get_current_context()["params"]
