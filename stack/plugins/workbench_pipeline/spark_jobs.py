@@ -74,3 +74,53 @@ def safe_query_name(name: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name):
         raise SparkSetupError(f"query name {name!r}: use letters, digits, '_', '.', '-' (it names the checkpoint folder)")
     return name
+
+
+def submit_command(
+    *,
+    checkpoint_dir: str,
+    topic: str = "product_recalls",
+    query_name: str = QUERY_NAME,
+    bootstrap: str = "127.0.0.1:9092",
+    airflow_dag_id: str | None = None,
+    airflow_run_id: str | None = None,
+    max_offsets_per_trigger: int = 25_000,
+    watermark: str = "30 minutes",
+    pause_after_batch_seconds: float = 0.0,
+    python: str | None = None,
+) -> list[str]:
+    """The spark-submit command line the DAG's operator builds, for running the job by hand,
+    from the tests and from the benchmark (PostgreSQL settings go in KAW_JOB_PG_* variables)."""
+    import sys
+
+    py = python or sys.executable
+    java_opts = "-Duser.timezone=UTC"
+    if os.environ.get("KAW_SPARK_LOG4J"):
+        java_opts += f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}"
+    if os.environ.get("KAW_SPARK_LOG"):
+        java_opts += f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}"
+    cmd = ["spark-submit", "--master", "local[2]", "--name", query_name, "--driver-memory", "1g", "--jars", ",".join(job_jars())]
+    for key, value in submit_conf(py, java_opts).items():
+        cmd += ["--conf", f"{key}={value}"]
+    cmd += [str(SPARK_JOB), "--topic", topic, "--checkpoint-dir", checkpoint_dir, "--query-name", query_name,
+            "--bootstrap", bootstrap, "--max-offsets-per-trigger", str(max_offsets_per_trigger), "--watermark", watermark,
+            "--pause-after-batch-seconds", str(pause_after_batch_seconds)]
+    if airflow_dag_id:
+        cmd += ["--airflow-dag-id", airflow_dag_id]
+    if airflow_run_id:
+        cmd += ["--airflow-run-id", airflow_run_id]
+    return cmd
+
+
+def submit_conf(python: str, java_opts: str) -> dict[str, str]:
+    """spark-submit --conf settings shared by the DAG and submit_command."""
+    return {
+        "spark.ui.port": os.environ.get("KAW_SPARK_UI_PORT", "4040"),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.sql.shuffle.partitions": "2",
+        "spark.driver.extraJavaOptions": java_opts,
+        "spark.log.structuredLogging.enabled": "false",
+        "spark.pyspark.python": python,
+        "spark.pyspark.driver.python": python,
+    }
