@@ -36,6 +36,7 @@ from workbench_pipeline.spark_jobs import (  # noqa: E402
     check_submit_environment,
     checkpoint_root,
     safe_query_name,
+    submit_conf,
 )
 
 
@@ -75,16 +76,12 @@ def product_recalls_spark() -> None:
         jars="{{ ti.xcom_pull(task_ids='prepare')['jars'] }}",
         name="product_recalls_to_postgres",
         driver_memory="1g",
-        conf={
-            "spark.ui.port": os.environ.get("KAW_SPARK_UI_PORT", "4040"),
-            "spark.sql.shuffle.partitions": "2",
-            "spark.driver.extraJavaOptions": "-Duser.timezone=UTC"
+        conf=submit_conf(
+            sys.executable,
+            "-Duser.timezone=UTC"
             + (f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}" if os.environ.get("KAW_SPARK_LOG4J") else "")
             + (f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}" if os.environ.get("KAW_SPARK_LOG") else ""),
-            "spark.log.structuredLogging.enabled": "false",
-            "spark.pyspark.python": sys.executable,
-            "spark.pyspark.driver.python": sys.executable,
-        },
+        ),
         application_args=[
             "--topic", "{{ params.topic }}",
             "--checkpoint-dir", "{{ ti.xcom_pull(task_ids='prepare')['checkpoint_dir'] }}",
@@ -103,6 +100,7 @@ def product_recalls_spark() -> None:
             "KAW_JOB_PG_USER": "{{ conn[params.history_conn_id].login }}",
             "KAW_JOB_PG_PASSWORD": "{{ conn[params.history_conn_id].password }}",
             "PYSPARK_PYTHON": sys.executable,
+            "SPARK_LOCAL_IP": "127.0.0.1",  # driver, block manager and UI on loopback only
         },
         execution_timeout=timedelta(minutes=30),
     )
