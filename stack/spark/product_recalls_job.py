@@ -176,6 +176,7 @@ class BatchWriter:
         self.batches = 0
         self.rows_in = 0
         self.rows_written = 0
+        self.failure: str | None = None
 
     def _connect(self) -> psycopg.Connection:
         try:
@@ -238,11 +239,12 @@ class BatchWriter:
                     ),
                 )
         except Exception as err:
-            raise RuntimeError(
+            self.failure = (
                 f"micro-batch {batch_id} of {a.query_name} was not written to PostgreSQL "
                 f"{self.pg['host']}:{self.pg['port']}/{self.pg['dbname']}: {_root_cause(err)}. "
                 "Its offsets stay uncommitted in the checkpoint: the next run retries it."
-            ) from err
+            )
+            raise RuntimeError(self.failure) from err
         self.batches += 1
         self.rows_in += rows_in or 0
         self.rows_written += written
@@ -377,7 +379,7 @@ def main(argv: list[str]) -> int:
     try:
         query.awaitTermination()
     except Exception as err:
-        print(f"product_recalls job failed: {_root_cause(err)}", file=sys.stderr, flush=True)
+        print(f"product_recalls job failed: {writer.failure or _root_cause(err)}", file=sys.stderr, flush=True)
         spark.stop()
         return 1
     query_s = time.monotonic() - t_query

@@ -275,12 +275,20 @@ def test_api_duplicates_and_overlapping_pages_make_no_duplicate_rows(lane: Lane)
     assert sum(b[3] for b in batches) == 4002 and sum(b[4] for b in batches) == 3500
 
 
+def _running_airflows() -> list[str]:
+    """The Airflows with a running component (stopping PostgreSQL stops their schedulers)."""
+    out = subprocess.run(["bash", str(STACK_SH), "status"], capture_output=True, text=True).stdout
+    return sorted({name for line in out.splitlines() for name in ("airflow3", "airflow2") if line.startswith(name) and " running " in line})
+
+
 def _stop_postgres() -> None:
     subprocess.run(["bash", str(STACK_SH), "down", "postgres"], check=True, capture_output=True)
 
 
-def _start_postgres() -> None:
-    subprocess.run(["bash", str(STACK_SH), "up", "postgres"], check=True, capture_output=True)
+def _start_postgres(airflows: list[str]) -> None:
+    """PostgreSQL again, and the Airflow components that exited while it was away."""
+    r = subprocess.run(["bash", str(STACK_SH), "up", "postgres", *airflows], capture_output=True, text=True)
+    assert r.returncode == 0, f"stack.sh up postgres {' '.join(airflows)} failed:\n{r.stderr[-2000:]}"
 
 
 def test_postgres_down_during_a_batch_fails_clearly_and_the_retry_loads_everything(lane: Lane) -> None:
@@ -289,6 +297,7 @@ def test_postgres_down_during_a_batch_fails_clearly_and_the_retry_loads_everythi
     assert lane.ingest("pytest-pgdown-ingest", page_size=5000)["produced"] == n
     proc = lane.spark_start("pytest-pgdown-1", max_offsets_per_trigger=5_000, pause_after_batch_seconds=2)
     stopped = False
+    airflows = _running_airflows()
     try:
         wait_for("the first micro-batch in spark_batches", lambda: len(lane.batches()) >= 1 or proc.poll() is not None, 300, 0.1)
         assert proc.poll() is None, "the Spark job ended before PostgreSQL could be stopped"
@@ -301,14 +310,14 @@ def test_postgres_down_during_a_batch_fails_clearly_and_the_retry_loads_everythi
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
         if stopped:
-            _start_postgres()
+            _start_postgres(airflows)
+            lane.db = wait_for("PostgreSQL back", pg_connect, 60, 0.5)
     assert proc.returncode == 1, out[-3000:]
     failure = [line for line in out.splitlines() if line.startswith("product_recalls job failed:")]
     assert failure, out[-3000:]
     print("\n" + failure[0])
     assert "was not written to PostgreSQL" in failure[0] and "the next run retries it" in failure[0]
 
-    lane.db = wait_for("PostgreSQL back", pg_connect, 60, 0.5)
     partial, _ = lane.table_counts()
     assert partial < n
     rc, out = lane.spark_run("pytest-pgdown-2")
