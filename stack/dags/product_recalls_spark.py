@@ -77,7 +77,7 @@ def product_recalls_spark() -> None:
         name="product_recalls_to_postgres",
         driver_memory="1g",
         conf=submit_conf(
-            sys.executable,
+            os.environ.get("KAW_SPARK_PYTHON", sys.executable),
             "-Duser.timezone=UTC"
             + (f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}" if os.environ.get("KAW_SPARK_LOG4J") else "")
             + (f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}" if os.environ.get("KAW_SPARK_LOG") else ""),
@@ -99,7 +99,7 @@ def product_recalls_spark() -> None:
             "KAW_JOB_PG_DATABASE": "{{ conn[params.history_conn_id].schema }}",
             "KAW_JOB_PG_USER": "{{ conn[params.history_conn_id].login }}",
             "KAW_JOB_PG_PASSWORD": "{{ conn[params.history_conn_id].password }}",
-            "PYSPARK_PYTHON": sys.executable,
+            "PYSPARK_PYTHON": os.environ.get("KAW_SPARK_PYTHON", sys.executable),
             "SPARK_LOCAL_IP": "127.0.0.1",  # driver, block manager and UI on loopback only
         },
         execution_timeout=timedelta(minutes=30),

@@ -56,7 +56,18 @@ spark_running_driver() {
 }
 
 # What the Airflow processes export for the Spark DAGs (called by airflow3_env / airflow2_env).
+# pyspark and the job's Python are the Airflow 3 venv's, also for Airflow 2 (whose venv has only
+# the Spark Connect client): SPARK_HOME and spark-submit point there.
 spark_airflow_env() {
+  local af3_python
+  af3_python="$(airflow3_venv)/bin/python"
+  export KAW_SPARK_PYTHON="$af3_python"
+  if [[ "${1:-}" == airflow2 ]]; then
+    SPARK_HOME="$(dirname "$(airflow3_venv)/lib/python"*/site-packages/pyspark/__init__.py)"
+    export SPARK_HOME
+    PATH="$PATH:$SPARK_HOME/bin"
+    export PATH
+  fi
   export KAW_SPARK_JARS_DIR="$SPARK_JARS_DIR"
   export KAW_SPARK_CHECKPOINT_DIR
   export KAW_SPARK_LOG="$SPARK_LOG"
