@@ -324,3 +324,41 @@ def test_postgres_down_during_a_batch_fails_clearly_and_the_retry_loads_everythi
     assert rc == 0, out[-3000:]
     lost, duplicated = report("PostgreSQL down during a batch, then retried", expected_ids(lane, n), lane)
     assert (lost, duplicated) == (0, 0)
+
+
+def test_the_dags_ingest_and_load_with_the_airflow_run_ids(lane: Lane) -> None:
+    """product_recalls_ingest then product_recalls_spark (SparkSubmitOperator) on a feed of 2,000."""
+    from stack_client import AirflowApi, ensure_pipeline_connections
+
+    api = AirflowApi()
+    try:
+        ensure_pipeline_connections(api)
+        for dag_id in ("product_recalls_ingest", "product_recalls_spark"):
+            api.wait_for_dag(dag_id)
+        lane.feed(2000, step_seconds=1, duplicate_every=50)
+        ingest_run = f"pytest_ingest_{uuid.uuid4().hex[:8]}"
+        api.trigger("product_recalls_ingest", ingest_run, {"feed": lane.name, "topic": lane.topic, "pipeline": lane.name})
+        assert api.wait_run("product_recalls_ingest", ingest_run, 300) == "success", api.task_log("product_recalls_ingest", ingest_run, "fetch_and_produce")
+        figures = api.xcom("product_recalls_ingest", ingest_run, "fetch_and_produce")
+        assert figures["produced"] == 2000 and figures["duplicates_skipped"] == 40
+        cp = lane.db.execute("SELECT updated_by_run_id FROM pipeline_checkpoints WHERE pipeline = %s", (lane.name,)).fetchone()
+        assert cp == (ingest_run,)
+
+        spark_run = f"pytest_spark_{uuid.uuid4().hex[:8]}"
+        api.trigger("product_recalls_spark", spark_run, {"topic": lane.topic, "query_name": lane.query})
+        state = api.wait_run("product_recalls_spark", spark_run, 600)
+        assert state == "success", api.task_log("product_recalls_spark", spark_run, "spark_submit")[-4000:]
+        assert lane.table_counts() == (2000, 2000)
+        runs = lane.db.execute(
+            "SELECT DISTINCT airflow_dag_id, airflow_run_id FROM product_recalls WHERE spark_query_name = %s", (lane.query,)
+        ).fetchall()
+        assert runs == [("product_recalls_spark", spark_run)]
+        batches = lane.batches()
+        assert batches and sum(b[4] for b in batches) == 2000
+        assert lane.db.execute(
+            "SELECT count(*) FROM spark_batches WHERE query_name = %s AND airflow_run_id = %s", (lane.query, spark_run)
+        ).fetchone()[0] == len(batches)
+        # the query's checkpoint is where the DAG keeps it: offsets/<batchId> and commits/<batchId>
+        assert (lane.checkpoint_dir / "commits" / str(batches[-1][0])).is_file()
+    finally:
+        api.close()
