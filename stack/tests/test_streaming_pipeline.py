@@ -326,6 +326,15 @@ def test_postgres_down_during_a_batch_fails_clearly_and_the_retry_loads_everythi
     assert (lost, duplicated) == (0, 0)
 
 
+def _last_log(api: object, dag_id: str, run_id: str, task_id: str) -> str:
+    """The end of the task's last try's log, for a failure message."""
+    try:
+        tries = [ti.get("try_number") or 1 for ti in api.task_instances(dag_id, run_id) if ti["task_id"] == task_id]  # type: ignore[attr-defined]
+        return str(api.task_log(dag_id, run_id, task_id, max(tries) if tries else 1))[-4000:]  # type: ignore[attr-defined]
+    except httpx.HTTPError as err:
+        return f"(no log of {dag_id}/{run_id}/{task_id}: {err})"
+
+
 def test_the_dags_ingest_and_load_with_the_airflow_run_ids(lane: Lane) -> None:
     """product_recalls_ingest then product_recalls_spark (SparkSubmitOperator) on a feed of 2,000."""
     from stack_client import AirflowApi, ensure_pipeline_connections
@@ -338,7 +347,7 @@ def test_the_dags_ingest_and_load_with_the_airflow_run_ids(lane: Lane) -> None:
         lane.feed(2000, step_seconds=1, duplicate_every=50)
         ingest_run = f"pytest_ingest_{uuid.uuid4().hex[:8]}"
         api.trigger("product_recalls_ingest", ingest_run, {"feed": lane.name, "topic": lane.topic, "pipeline": lane.name})
-        assert api.wait_run("product_recalls_ingest", ingest_run, 300) == "success", api.task_log("product_recalls_ingest", ingest_run, "fetch_and_produce")
+        assert api.wait_run("product_recalls_ingest", ingest_run, 300) == "success", _last_log(api, "product_recalls_ingest", ingest_run, "fetch_and_produce")
         figures = api.xcom("product_recalls_ingest", ingest_run, "fetch_and_produce")
         assert figures["produced"] == 2000 and figures["duplicates_skipped"] == 40
         cp = lane.db.execute("SELECT updated_by_run_id FROM pipeline_checkpoints WHERE pipeline = %s", (lane.name,)).fetchone()
@@ -347,7 +356,7 @@ def test_the_dags_ingest_and_load_with_the_airflow_run_ids(lane: Lane) -> None:
         spark_run = f"pytest_spark_{uuid.uuid4().hex[:8]}"
         api.trigger("product_recalls_spark", spark_run, {"topic": lane.topic, "query_name": lane.query})
         state = api.wait_run("product_recalls_spark", spark_run, 600)
-        assert state == "success", api.task_log("product_recalls_spark", spark_run, "spark_submit")[-4000:]
+        assert state == "success", _last_log(api, "product_recalls_spark", spark_run, "spark_submit")
         assert lane.table_counts() == (2000, 2000)
         runs = lane.db.execute(
             "SELECT DISTINCT airflow_dag_id, airflow_run_id FROM product_recalls WHERE spark_query_name = %s", (lane.query,)
