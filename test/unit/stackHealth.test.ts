@@ -96,10 +96,11 @@ describe('Show Logs commands per service', () => {
 
   it('has a log target for each native service that stack.sh knows (a service or a component name)', () => {
     const script = readFileSync(join(root, 'stack', 'native', 'stack.sh'), 'utf8');
-    assert.match(script, /ALL_SERVICES=\(postgres kafka airflow3 airflow2\)/);
+    const all = /ALL_SERVICES=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/) ?? [];
+    for (const s of ['postgres', 'kafka', 'source-api', 'airflow3', 'airflow2', 'spark']) assert.ok(all.includes(s), `stack.sh knows ${s}`);
     const a3 = readFileSync(join(root, 'stack', 'native', 'lib', 'airflow3.sh'), 'utf8');
     const components = /AIRFLOW3_COMPONENTS=\(([^)]*)\)/.exec(a3)?.[1]?.split(/\s+/).map((c) => `airflow3-${c}`) ?? [];
-    const known = new Set(['postgres', 'kafka', 'airflow2', ...components]);
+    const known = new Set([...all.filter((s) => s !== 'airflow3'), ...components]);
     for (const s of NATIVE_SERVICES) assert.ok(known.has(s.logsTarget), `${s.logsTarget} is a stack.sh logs target`);
     assert.equal(components.length, 4);
   });
