@@ -23,6 +23,7 @@ source "$HERE/lib/airflow2.sh"
 source "$HERE/lib/source_api.sh"
 source "$HERE/lib/object_store.sh"
 source "$HERE/lib/mail.sh"
+source "$HERE/lib/spark.sh"
 
 DAG_RUN=0
 for arg in "$@"; do

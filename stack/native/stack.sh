@@ -17,9 +17,10 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka source-api object-store mail airflow3 airflow2 (default: all;
-# KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
-# and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only when named.
+# SERVICE: postgres kafka source-api object-store mail airflow3 airflow2 spark (default: all;
+# KAW_SKIP_AIRFLOW2=1 leaves out airflow2) and `cluster`, the optional three-broker Kafka cluster
+# (19092-19094): started only when named. `spark` runs no process: `up`/`install` download its job
+# jars once; a Spark job runs inside a DAG run (product_recalls_spark).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,8 +44,10 @@ source "$HERE/lib/source_api.sh"
 source "$HERE/lib/object_store.sh"
 # shellcheck source=lib/mail.sh
 source "$HERE/lib/mail.sh"
+# shellcheck source=lib/spark.sh
+source "$HERE/lib/spark.sh"
 
-ALL_SERVICES=(postgres kafka source-api object-store mail airflow3 airflow2)
+ALL_SERVICES=(postgres kafka source-api object-store mail airflow3 airflow2 spark)
 
 # svc_fn SERVICE : the prefix of a service's functions (source-api -> source_api_start ...)
 svc_fn() { echo "${1//-/_}"; }
@@ -63,7 +66,7 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | source-api | object-store | mail | airflow3 | airflow2) want[$s]=1 ;;
+        postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | spark) want[$s]=1 ;;
         s3 | seaweedfs) want[object-store]=1 ;;
         mailpit | smtp) want[mail]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
@@ -144,7 +147,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka | source-api | object-store | mail) echo "$1" ;;
+    postgres | kafka | source-api | object-store | mail | spark) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -188,6 +191,7 @@ cmd_status() {
       source-api) health="$(source_api_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       object-store) health="$(object_store_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       mail) health="$(mail_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      spark) spark_status_row || rc=3; continue ;;
     esac
     while read -r c; do
       if pid="$(service_pid "$c")"; then
@@ -217,7 +221,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -279,6 +283,9 @@ export KAW_S3_SECRET_KEY=$KAW_S3_SECRET_KEY
 export KAW_S3_BUCKET=$KAW_S3_BUCKET
 export KAW_MAIL_API_URL=$MAIL_API_URL
 export KAW_SMTP_PORT=$KAW_SMTP_PORT
+export KAW_SPARK_JARS_DIR=$SPARK_JARS_DIR
+export KAW_SPARK_CHECKPOINT_DIR=$KAW_SPARK_CHECKPOINT_DIR
+export KAW_SPARK_LOG=$SPARK_LOG
 EOF
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .recalls import router as recalls_router
 from .timelines import router as timelines_router
 
 app = FastAPI(
@@ -20,3 +21,4 @@ def health() -> dict[str, str]:
 
 
 app.include_router(timelines_router)
+app.include_router(recalls_router)

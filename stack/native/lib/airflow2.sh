@@ -96,6 +96,7 @@ airflow2_env() {
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW2_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW2_TRIGGER_LOG_PORT"
   daily_pipeline_airflow_env
+  spark_airflow_env airflow2  # the Spark DAGs' jars, checkpoints, log and connection spark_local (lib/spark.sh)
   PATH="$(airflow2_venv)/bin:$PATH"
   export PATH
 }

@@ -112,7 +112,7 @@ kafka_wait() {
 
 # The pipeline's topics, created once with their partition counts (auto-creation would give
 # them one partition, and the command dispatcher's watcher fails in a loop on a missing topic).
-KAFKA_PIPELINE_TOPICS=(workbench.events:3 workbench.commands:1 workbench.simple:1)
+KAFKA_PIPELINE_TOPICS=(workbench.events:3 workbench.commands:1 workbench.simple:1 product_recalls:3)
 kafka_ensure_topics() {
   local existing spec topic partitions
   existing="$(kcat -b "$KAFKA_BOOTSTRAP" -L -m 5 2>/dev/null | sed -n 's/^  topic "\([^"]*\)".*/\1/p')" || existing=""

@@ -13,4 +13,6 @@ run where the plugins folder points elsewhere.
 - ``message_rows``: Kafka message -> COPY row encoding (pure Python)
 - ``assets``: asset names and URIs
 - ``sample_messages``: deterministic test messages with a data_type field
+- ``recalls_ingest``: the streaming pipeline's ingestion (source API -> Kafka, checkpointed)
+- ``spark_jobs``: the Spark job's jars, checks and spark-submit command line
 """
