@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -254,9 +255,28 @@ def _avro_problems(reader: Any, writer: Any, direction: str) -> list[str]:
     if result.compatibility is compat.SchemaCompatibilityType.compatible:
         return []
     kinds = ", ".join(sorted({k.name.upper() for k in result.incompatibilities})) or "INCOMPATIBLE"
-    details = "; ".join(sorted(result.messages)) or "the schemas are not compatible"
+    explained = "; ".join(_explanations().get(k, k.name) for k in dict.fromkeys(result.incompatibilities))
+    details = ", ".join(sorted(result.messages)) or "-"
     locations = ", ".join(sorted(result.locations))
-    return [f"{{errorType:'{kinds}', description:'{direction}: {details}', additionalInfo:'at {locations}'}}"]
+    return [
+        f"{{errorType:'{kinds}', description:'{direction}: {explained} ({details}) at {locations}', additionalInfo:'{details}'}}"
+    ]
+
+
+@functools.cache
+def _explanations() -> dict[Any, str]:
+    import avro.compatibility as compat
+
+    t = compat.SchemaIncompatibilityType
+    return {
+        t.name_mismatch: "a named type has another name",
+        t.fixed_size_mismatch: "a fixed type has another size",
+        t.missing_enum_symbols: "the reader's enum lacks symbols the writer uses",
+        t.reader_field_missing_default_value: "a field of the reader is missing in the writer and has no default",
+        t.type_mismatch: "a field's type cannot be read as the other's",
+        t.missing_union_branch: "the reader's union lacks a branch the writer uses",
+    }
+
 
 
 def _backward(new: Any, old: Any) -> list[str]:

@@ -2,8 +2,8 @@
 protobuf's descriptor pool, and print a FileDescriptorProto back as .proto text.
 
 Imports resolve to the referenced schemas (given as FileDescriptorProtos named by their import
-path) and to Google's well-known types and Confluent's ``confluent/meta.proto`` and
-``confluent/type/decimal.proto`` (taken from the installed Python packages, so protoc needs no
+path) and to Google's well-known types, ``google/type/*.proto`` and Confluent's
+``confluent/meta.proto`` and ``confluent/type/decimal.proto`` (taken from the installed Python packages, so protoc needs no
 include directory). ``protoc`` comes from Debian's ``protobuf-compiler`` (`stack.sh install`).
 """
 
@@ -43,6 +43,27 @@ def _builtin_files() -> list[bytes]:
     modules = [d_pb2, any_pb2, source_context_pb2, type_pb2, api_pb2, duration_pb2, empty_pb2,
                field_mask_pb2, struct_pb2, timestamp_pb2, wrappers_pb2]
     files = [m.DESCRIPTOR.serialized_pb for m in modules]
+    try:  # google/type/*.proto (date, money, ...), which Confluent's registry and clients know too
+        from google.type import (
+            calendar_period_pb2,
+            color_pb2,
+            date_pb2,
+            datetime_pb2,
+            dayofweek_pb2,
+            expr_pb2,
+            fraction_pb2,
+            latlng_pb2,
+            money_pb2,
+            month_pb2,
+            postal_address_pb2,
+            quaternion_pb2,
+            timeofday_pb2,
+        )
+
+        files += [m.DESCRIPTOR.serialized_pb for m in (calendar_period_pb2, color_pb2, date_pb2, datetime_pb2, dayofweek_pb2,
+                  expr_pb2, fraction_pb2, latlng_pb2, money_pb2, month_pb2, postal_address_pb2, quaternion_pb2, timeofday_pb2)]
+    except ImportError:
+        pass
     try:  # Confluent's own imports (field metadata, decimal), shipped with confluent-kafka
         from confluent_kafka.schema_registry.confluent import meta_pb2
         from confluent_kafka.schema_registry.confluent.type import decimal_pb2
