@@ -193,7 +193,7 @@ def check_history_rows(rows: list[tuple[Any, ...]], ids: dict[str, Any]) -> None
     assert truncated[2] is None and bytes(truncated[4]) and truncated[7] == ids["payment_id"]
     assert "do not decode" in truncated[8] and truncated[8].startswith("value: AVRO")
     plain = by_offset[9]
-    assert plain[2] == {"data_type": "order", "plain": True} and plain[6] == "order"
+    assert plain[2] == {"data_type": "order", "plain": True} and plain[5] == "order"
     assert (plain[7], plain[8]) == (None, None)
 
 

@@ -128,7 +128,10 @@ class SchemaDecoder:
         from confluent_kafka.schema_registry.error import SchemaRegistryError
 
         try:
-            schema = self.client.get_schema(schema_id)
+            # Always the serialized format: the client caches a schema by id whatever format was
+            # asked for, and the Protobuf deserializer needs the serialized descriptor (Avro and
+            # JSON Schema are the same in both formats).
+            schema = self.client.get_schema(schema_id, fmt="serialized")
         except SchemaRegistryError as err:
             if err.http_status_code == 404:
                 reason = f"schema id {schema_id} is not in the schema registry at {self.url} ({err.error_message})"
