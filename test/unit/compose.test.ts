@@ -306,5 +306,8 @@ describe('stack/compose/Dockerfile', () => {
     const locked = /^psycopg==(\S+)/m.exec(lock)?.[1];
     assert.ok(locked, 'the native lock file pins psycopg');
     assert.equal(pins.get('psycopg'), locked);
+    // The batch consumer decodes Avro/Protobuf/JSON Schema messages with confluent-kafka's serdes.
+    assert.match(dockerfile, /"confluent-kafka\[avro,json,protobuf,schemaregistry\]==/);
+    assert.equal(pins.get('confluent-kafka'), /^confluent-kafka==(\S+)/m.exec(lock)?.[1]);
   });
 });

@@ -238,6 +238,30 @@ class NoRegistry:
         )
 
 
+class MissingSerdes(NoRegistry):
+    """Stands in when confluent-kafka's schema registry support is not installed."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        self.url = url
+        self.problem = problem
+
+    def decode(self, topic: str, data: bytes, *, is_key: bool) -> Decoded:  # noqa: ARG002
+        schema_id = int.from_bytes(data[1:5], "big")
+        return Decoded(
+            schema_id,
+            None,
+            error=(
+                f"looks like the Confluent wire format (schema id {schema_id}) but confluent-kafka's schema registry "
+                f"support is not installed ({self.problem}): pip install 'confluent-kafka[avro,json,protobuf,schemaregistry]'"
+            ),
+        )
+
+
 def decoder_for_airflow(conn_id: str = SCHEMA_REGISTRY_CONN_ID) -> SchemaDecoder | NoRegistry:
     url, conf = registry_url_from_airflow(conn_id)
-    return SchemaDecoder(url, conf) if url else NoRegistry()
+    if not url:
+        return NoRegistry()
+    try:
+        return SchemaDecoder(url, conf)
+    except ImportError as err:
+        return MissingSerdes(url, _first_line(err))
