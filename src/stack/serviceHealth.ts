@@ -3,7 +3,8 @@
  * Launch Stack's progress show it. The native stack is probed service by service from here
  * (a Kafka metadata request, `select 1` on PostgreSQL, the health endpoints of the source API,
  * the object store's S3 gateway and the mail catcher, Airflow 3's /api/v2/monitor/health for its
- * scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health);
+ * scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health, the
+ * local schema registry's /health);
  * the Compose stack's health is what `docker compose ps` reports (see composePs.ts).
  */
 import { Kafka, logLevel } from 'kafkajs';
@@ -38,6 +39,7 @@ export interface NativeStackAddresses {
   sourceApiUrl: string;
   s3Endpoint: string;
   mailApiUrl: string;
+  schemaRegistryUrl: string;
   /** Per-probe timeout. */
   timeoutMs: number;
 }
@@ -56,6 +58,7 @@ export const nativeStackAddresses: NativeStackAddresses = {
   sourceApiUrl: 'http://127.0.0.1:8090',
   s3Endpoint: 'http://127.0.0.1:8333',
   mailApiUrl: 'http://127.0.0.1:8025',
+  schemaRegistryUrl: 'http://127.0.0.1:8085',
   timeoutMs: 3000,
 };
 
@@ -66,6 +69,7 @@ export const NATIVE_SERVICES = [
   { id: 'source-api', name: 'Source API', logsTarget: 'source-api' },
   { id: 'object-store', name: 'Object store (SeaweedFS)', logsTarget: 'object-store' },
   { id: 'mail', name: 'Mail catcher (Mailpit)', logsTarget: 'mail' },
+  { id: 'schema-registry', name: 'Schema registry', logsTarget: 'schema-registry' },
   { id: 'airflow3-api-server', name: 'Airflow 3 API server', logsTarget: 'airflow3-api-server' },
   { id: 'airflow3-scheduler', name: 'Airflow 3 scheduler', logsTarget: 'airflow3-scheduler' },
   { id: 'airflow3-dag-processor', name: 'Airflow 3 DAG processor', logsTarget: 'airflow3-dag-processor' },
@@ -228,10 +232,23 @@ export async function probeAirflow2(baseUrl: string, timeoutMs: number): Promise
   }
 }
 
+/** The stack's local schema registry answers /health (it checks its PostgreSQL storage there). */
+export async function probeSchemaRegistry(baseUrl: string, timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  try {
+    const { status, body } = await getJson(`${baseUrl}/health`, timeoutMs);
+    if (status === 200 && field(body, 'status') === 'ok') return { state: 'healthy', detail: `answers in ${elapsed(started)}, storage reachable` };
+    const message = field(body, 'message');
+    return { state: 'unhealthy', detail: `${baseUrl}/health answered HTTP ${status}${typeof message === 'string' ? `: ${message}` : ''}` };
+  } catch (error) {
+    return failed(error, `Schema registry at ${baseUrl}`);
+  }
+}
+
 /** Probes every native service at once; never rejects. */
 export async function probeNativeStack(addresses: NativeStackAddresses = nativeStackAddresses): Promise<ServiceHealth[]> {
   const { timeoutMs } = addresses;
-  const [kafka, postgres, airflow3, airflow2, sourceApi, objectStore, mail] = await Promise.all([
+  const [kafka, postgres, airflow3, airflow2, sourceApi, objectStore, mail, schemaRegistry] = await Promise.all([
     probeKafka(addresses.kafkaBrokers, timeoutMs),
     probePostgres(addresses.postgres, timeoutMs),
     probeAirflow3(addresses.airflow3Url, timeoutMs),
@@ -239,8 +256,9 @@ export async function probeNativeStack(addresses: NativeStackAddresses = nativeS
     probeHttpHealth(`${addresses.sourceApiUrl}/health`, 'the source API', timeoutMs),
     probeHttpHealth(`${addresses.s3Endpoint}/healthz`, 'the object store', timeoutMs),
     probeHttpHealth(`${addresses.mailApiUrl}/readyz`, 'the mail catcher', timeoutMs),
+    probeSchemaRegistry(addresses.schemaRegistryUrl, timeoutMs),
   ]);
-  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3, 'source-api': sourceApi, 'object-store': objectStore, mail };
+  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3, 'source-api': sourceApi, 'object-store': objectStore, mail, 'schema-registry': schemaRegistry };
   return NATIVE_SERVICES.map((service) => ({
     id: service.id,
     name: service.name,

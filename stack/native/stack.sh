@@ -17,10 +17,10 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka source-api object-store mail airflow3 airflow2 spark (default: all;
-# KAW_SKIP_AIRFLOW2=1 leaves out airflow2) and `cluster`, the optional three-broker Kafka cluster
-# (19092-19094): started only when named. `spark` runs no process: `up`/`install` download its job
-# jars once; a Spark job runs inside a DAG run (product_recalls_spark).
+# SERVICE: postgres kafka schema-registry source-api object-store mail airflow3 airflow2 spark
+# (default: all; KAW_SKIP_AIRFLOW2=1 leaves out airflow2) and `cluster`, the optional three-broker
+# Kafka cluster (19092-19094): started only when named. `spark` runs no process: `up`/`install`
+# download its job jars once; a Spark job runs inside a DAG run (product_recalls_spark).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,6 +36,8 @@ source "$HERE/lib/kafka.sh"
 source "$HERE/lib/airflow3.sh"
 # shellcheck source=lib/airflow2.sh
 source "$HERE/lib/airflow2.sh"
+# shellcheck source=lib/schema_registry.sh
+source "$HERE/lib/schema_registry.sh"
 # shellcheck source=lib/cluster.sh
 source "$HERE/lib/cluster.sh"
 # shellcheck source=lib/source_api.sh
@@ -47,7 +49,7 @@ source "$HERE/lib/mail.sh"
 # shellcheck source=lib/spark.sh
 source "$HERE/lib/spark.sh"
 
-ALL_SERVICES=(postgres kafka source-api object-store mail airflow3 airflow2 spark)
+ALL_SERVICES=(postgres kafka schema-registry source-api object-store mail airflow3 airflow2 spark)
 
 # svc_fn SERVICE : the prefix of a service's functions (source-api -> source_api_start ...)
 svc_fn() { echo "${1//-/_}"; }
@@ -66,16 +68,17 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | spark) want[$s]=1 ;;
+        postgres | kafka | schema-registry | source-api | object-store | mail | airflow3 | airflow2 | spark) want[$s]=1 ;;
         s3 | seaweedfs) want[object-store]=1 ;;
         mailpit | smtp) want[mail]=1 ;;
+        registry | schema_registry) want[schema-registry]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
         *) die "unknown service '$s' (services: ${ALL_SERVICES[*]})" ;;
       esac
     done
   fi
-  # Both Airflows keep their metadata in PostgreSQL.
-  if [[ "$mode" == up ]] && [[ -n "${want[airflow3]:-}${want[airflow2]:-}" ]]; then want[postgres]=1; fi
+  # Both Airflows keep their metadata in PostgreSQL, the schema registry its schemas.
+  if [[ "$mode" == up ]] && [[ -n "${want[airflow3]:-}${want[airflow2]:-}${want[schema-registry]:-}" ]]; then want[postgres]=1; fi
   for s in "${ALL_SERVICES[@]}"; do
     [[ -n "${want[$s]:-}" ]] && echo "$s"
   done
@@ -101,12 +104,14 @@ cmd_up() {
   # everything else and wait for all of it, so the slow starts overlap.
   if has postgres; then postgres_start && postgres_wait; fi
   if has kafka; then kafka_start; fi
+  if has schema-registry; then schema_registry_start; fi
   if has source-api; then source_api_start; fi
   if has object-store; then object_store_start; fi
   if has mail; then mail_start; fi
   if has airflow3; then airflow3_start; fi
   if has airflow2; then airflow2_start; fi
   if has kafka; then kafka_wait && kafka_ensure_topics; fi
+  if has schema-registry; then schema_registry_wait; fi
   if has source-api; then source_api_wait; fi
   if has object-store; then object_store_wait; fi
   if has mail; then mail_wait; fi
@@ -147,7 +152,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka | source-api | object-store | mail | spark) echo "$1" ;;
+    postgres | kafka | schema-registry | source-api | object-store | mail | spark) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -186,6 +191,7 @@ cmd_status() {
     case $s in
       postgres) health="$(postgres_healthy && echo healthy || echo unhealthy)" ;;
       kafka) health="$(kafka_healthy && echo healthy || echo unhealthy)" ;;
+      schema-registry) health="$(schema_registry_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow3) health="$( (airflow3_version_ok && airflow3_components_healthy) 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow2) health="$(airflow2_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       source-api) health="$(source_api_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
@@ -221,7 +227,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | schema-registry | source-api | object-store | mail | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -276,6 +282,7 @@ export KAW_AIRFLOW3_VENV=$(airflow3_venv)
 export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
+export KAW_SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL
 export KAW_SOURCE_API_URL=$SOURCE_API_URL
 export KAW_S3_ENDPOINT=$S3_ENDPOINT
 export KAW_S3_ACCESS_KEY=$KAW_S3_ACCESS_KEY

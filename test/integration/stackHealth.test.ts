@@ -1,6 +1,6 @@
 /**
  * The per-service health model against the real native stack (it must be up): every one of
- * the seven services is reported healthy with the details a user would check (broker count,
+ * the native services is reported healthy with the details a user would check (broker count,
  * heartbeats), the status bar says "N/N healthy" (N = every native service), and each service's Show Logs target prints
  * its log through stack.sh. A service that is down or answers wrongly is reported as such
  * without stopping the shared stack: the probes are pointed at a port where nothing listens
@@ -30,7 +30,7 @@ function byId(services: ServiceHealth[]): Map<string, ServiceHealth> {
 }
 
 describe('stack health on the native stack', () => {
-  it('reports all seven native services healthy, with broker and heartbeat details', async () => {
+  it('reports all eight native services healthy, with broker and heartbeat details', async () => {
     const services = await probeStack('native', { stackDir });
     assert.deepEqual(services.map((s) => s.id), NATIVE_SERVICES.map((s) => s.id));
     for (const s of services) assert.equal(s.state, 'healthy', `${s.name}: ${s.state} (${s.detail})`);
@@ -44,6 +44,7 @@ describe('stack health on the native stack', () => {
     }
     assert.match(found.get('airflow2')?.detail ?? '', /^webserver answers, scheduler last heartbeat \d+ s ago$/);
     assert.match(found.get('airflow3-api-server')?.detail ?? '', /^answers in \d+ ms, metadata database healthy$/);
+    assert.match(found.get('schema-registry')?.detail ?? '', /^answers in \d+ ms, storage reachable$/);
   });
 
   it('sums the native stack up as "Stack: N/N healthy" through the monitor', async () => {
@@ -67,6 +68,7 @@ describe('stack health on the native stack', () => {
       sourceApiUrl: `http://127.0.0.1:${port}`,
       s3Endpoint: `http://127.0.0.1:${port}`,
       mailApiUrl: `http://127.0.0.1:${port}`,
+      schemaRegistryUrl: `http://127.0.0.1:${port}`,
     });
     for (const s of services) assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
     const found = byId(services);

@@ -100,7 +100,7 @@ describe('Show Logs commands per service', () => {
   it('has a log target for each native service that stack.sh knows (a service or a component name)', () => {
     const script = readFileSync(join(root, 'stack', 'native', 'stack.sh'), 'utf8');
     const all = /ALL_SERVICES=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/) ?? [];
-    for (const s of ['postgres', 'kafka', 'source-api', 'object-store', 'mail', 'airflow3', 'airflow2', 'spark']) assert.ok(all.includes(s), `stack.sh knows ${s}`);
+    for (const s of ['postgres', 'kafka', 'schema-registry', 'source-api', 'object-store', 'mail', 'airflow3', 'airflow2', 'spark']) assert.ok(all.includes(s), `stack.sh knows ${s}`);
     const a3 = readFileSync(join(root, 'stack', 'native', 'lib', 'airflow3.sh'), 'utf8');
     const components = /AIRFLOW3_COMPONENTS=\(([^)]*)\)/.exec(a3)?.[1]?.split(/\s+/).map((c) => `airflow3-${c}`) ?? [];
     const known = new Set([...all.filter((s) => s !== 'airflow3'), ...components]);

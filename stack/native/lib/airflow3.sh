@@ -126,6 +126,8 @@ airflow3_env() {
   export AIRFLOW_CONN_WORKBENCH_HISTORY="{\"conn_type\": \"postgres\", \"host\": \"$KAW_HOST\", \"port\": $KAW_PG_PORT, \"schema\": \"$KAW_PG_DB_WORKBENCH\", \"login\": \"$KAW_PG_USER\", \"password\": \"$KAW_PG_PASSWORD\"}"
   daily_pipeline_airflow_env
   spark_airflow_env  # the Spark DAGs' jars, checkpoints, log and connection spark_local (lib/spark.sh)
+  # The schema registry the batch consumer decodes wire-format (Avro/Protobuf/JSON Schema) messages with.
+  export AIRFLOW_CONN_WORKBENCH_SCHEMA_REGISTRY="{\"conn_type\": \"http\", \"host\": \"http://$KAW_HOST:$KAW_SCHEMA_REGISTRY_PORT\"}"
   PATH="$(airflow3_venv)/bin:$PATH"
   export PATH
 }
