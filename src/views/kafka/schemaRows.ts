@@ -254,7 +254,7 @@ export class SchemaRows {
     const strategy = node.topicSubject ? `${node.topicSubject.part ? `${node.topicSubject.part} · ` : ''}${node.topicSubject.strategy}` : undefined;
     const tooltip: string[] = [node.subject];
     if (loaded?.state === 'ok') {
-      item.description = strategy ? `${subjectDescription(loaded.value)} · ${node.topicSubject?.part ?? 'record'}` : subjectDescription(loaded.value);
+      item.description = strategy ? `${subjectDescription(loaded.value)} · ${strategy}` : subjectDescription(loaded.value);
       tooltip.push(`${schemaTypeLabel(loaded.value.schemaType)}, ${plural(loaded.value.versions, 'version')}, latest v${loaded.value.latestVersion} (schema id ${loaded.value.latestId})`,
         `Compatibility: ${loaded.value.ownLevel ?? `${loaded.value.globalLevel} (the global level)`}`);
     } else if (loaded?.state === 'error') {
