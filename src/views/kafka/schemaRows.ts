@@ -44,17 +44,14 @@ export interface SchemaRowsHost {
   timeoutMs(): number;
 }
 
-/**
- * Subjects found on a topic's messages under RecordNameStrategy (their subject is the record's
- * name, which says nothing about the topic): given by the wire-format reader when it has read
- * the topic; until then the topic shows its TopicNameStrategy and TopicRecordNameStrategy subjects.
- */
-export type RecordSubjectsOfTopic = (connectionName: string, topic: string) => readonly string[];
-
 export class SchemaRows {
   private readonly caches = new Map<string, RegistryCache>();
-  /** Set by the wire-format reader (see RecordSubjectsOfTopic). */
-  recordSubjectsOfTopic: RecordSubjectsOfTopic = () => [];
+  /**
+   * Subjects seen on a topic's messages, by "<connection>\n<topic>": under RecordNameStrategy a
+   * subject is the record's name and says nothing about the topic, so only the messages tell.
+   * Kept across refreshes (what was read stays true); see noteSubjectsOnTopic.
+   */
+  private readonly seenOnTopics = new Map<string, Set<string>>();
 
   constructor(private readonly registries: SchemaRegistries, private readonly log: Logger, private readonly host: SchemaRowsHost) {}
 
@@ -62,6 +59,20 @@ export class SchemaRows {
   forget(connectionName?: string): void {
     if (connectionName === undefined) this.caches.clear();
     else this.caches.delete(connectionName);
+  }
+
+  /**
+   * Records the subjects of the schema ids found on a topic's messages (the inspector and the
+   * producer know them: GET /schemas/ids/{id}/versions). The topic's row shows them from then
+   * on, marked RecordNameStrategy when their name does not say the topic.
+   */
+  noteSubjectsOnTopic(connectionName: string, topic: string, subjects: readonly string[]): void {
+    const key = `${connectionName}\n${topic}`;
+    const seen = this.seenOnTopics.get(key) ?? new Set<string>();
+    const before = seen.size;
+    for (const subject of subjects) seen.add(subject);
+    this.seenOnTopics.set(key, seen);
+    if (seen.size !== before) this.host.redraw([`kafka/${connectionName}/topics/${topic}`]);
   }
 
   /** Drops one subject's versions and summary (after a register or delete). */
@@ -92,7 +103,8 @@ export class SchemaRows {
     if (!this.registries.registryOf(connectionName)) return [];
     const loaded = await this.loadSubjects(connectionName);
     if (loaded.state === 'error') return [this.problem(connectionName, `${topicKey}#subjects`, loaded.error, 'Subjects unknown: ')];
-    const found = subjectsOfTopic(topic, loaded.value, this.recordSubjectsOfTopic(connectionName, topic));
+    const seen = [...this.seenOnTopics.get(`${connectionName}\n${topic}`) ?? []].filter((subject) => loaded.value.includes(subject));
+    const found = subjectsOfTopic(topic, loaded.value, seen);
     const rows = found.map((topicSubject) => this.host.intern<SubjectNode>({
       kind: 'subject', key: `${topicKey}#subject/${topicSubject.subject}`, connectionName, subject: topicSubject.subject, topicSubject,
     }));
