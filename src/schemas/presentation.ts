@@ -103,6 +103,83 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 }
 
 /**
+ * The offset where `text` stops being JSON, for the line and column of the sentence (the
+ * runtime's own message does not always give a position). JSON.parse stays the judge of
+ * whether it is JSON; this only walks the text to find where it went wrong.
+ */
+class JsonStop extends Error {
+  constructor(readonly offset: number) {
+    super(`not JSON at ${offset}`);
+  }
+}
+
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => { while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++; };
+  const fail = (): never => { throw new JsonStop(i); };
+  const literal = (word: string): void => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const string = (): void => {
+    if (text[i] !== '"') fail();
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      const ch = text.charCodeAt(i);
+      if (ch < 0x20) fail();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail();
+      }
+    }
+    if (ch === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail();
+      }
+    }
+    if (ch === '"') { string(); return; }
+    if (ch === 't') { literal('true'); return; }
+    if (ch === 'f') { literal('false'); return; }
+    if (ch === 'n') { literal('null'); return; }
+    const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!number) fail();
+    i += number?.[0].length ?? 0;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (error) {
+    if (error instanceof JsonStop) return Math.min(error.offset, text.length);
+    throw error;
+  }
+}
+
+/**
  * What is wrong with a schema's text before the registry sees it, or undefined: an Avro or JSON
  * schema must be JSON (the sentence gives the line and column), a .proto file must declare
  * something. The registry's own check (42201 Invalid schema) covers the rest.
@@ -116,11 +193,11 @@ export function schemaTextProblem(schemaType: SchemaType, text: string, fileName
   try {
     JSON.parse(text);
     return undefined;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(reason);
-    const where = position ? (() => { const { line, column } = lineColumn(text, Number(position[1])); return ` at line ${line}, column ${column}`; })() : '';
-    return `${fileName} is not valid JSON${where} (${reason.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '')}), so it is not ${schemaType === 'AVRO' ? 'an Avro' : 'a JSON'} schema. Fix it and register again.`;
+  } catch {
+    const offset = jsonErrorOffset(text);
+    const { line, column } = lineColumn(text, Math.max(0, offset));
+    const found = offset >= text.length ? 'the text ends too early' : `unexpected ${JSON.stringify(text.slice(offset, offset + 1))}`;
+    return `${fileName} is not valid JSON at line ${line}, column ${column} (${found}), so it is not ${schemaType === 'AVRO' ? 'an Avro' : 'a JSON'} schema. Fix it and register again.`;
   }
 }
 

@@ -21,6 +21,8 @@ export const RegistryErrorCode = {
   subjectCompatibilityNotConfigured: 40408,
   subjectModeNotConfigured: 40409,
   incompatibleSchema: 409,
+  /** Newer registries answer an incompatible schema with 40901 (still HTTP 409). */
+  incompatibleSchemaDetailed: 40901,
   invalidSchema: 42201,
   invalidVersion: 42202,
   invalidCompatibilityLevel: 42203,
@@ -44,6 +46,7 @@ const REMEDIES: Readonly<Record<number, string>> = {
   [RegistryErrorCode.subjectCompatibilityNotConfigured]: 'The subject has no compatibility level of its own; it follows the global one.',
   [RegistryErrorCode.subjectModeNotConfigured]: 'The subject has no mode of its own; it follows the global one.',
   [RegistryErrorCode.incompatibleSchema]: 'The new schema is not compatible with the earlier versions under the subject\'s compatibility level: change the schema, or the level.',
+  [RegistryErrorCode.incompatibleSchemaDetailed]: 'The new schema is not compatible with the earlier versions under the subject\'s compatibility level: change the schema, or the level.',
   [RegistryErrorCode.invalidSchema]: 'Fix the schema text (the registry\'s message says where) and try again.',
   [RegistryErrorCode.invalidVersion]: 'A version is a number from 1 up, or "latest".',
   [RegistryErrorCode.invalidCompatibilityLevel]: 'Use one of BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE.',

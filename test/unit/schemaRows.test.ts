@@ -12,6 +12,7 @@ import {
   defaultSubjectFor,
   detectSchemaType,
   incompatibleMessage,
+  jsonErrorOffset,
   mapLimited,
   schemaDocumentText,
   schemaFileExtension,
@@ -69,6 +70,15 @@ describe('schema documents and files', () => {
     assert.match(schemaTextProblem('PROTOBUF', 'syntax = "proto3";', 'a.proto') ?? '', /declares no message, enum or service/);
     assert.match(schemaTextProblem('JSON', '   ', 'a.json') ?? '', /is empty/);
     assert.equal(schemaTextProblem('AVRO', '"string"', 'a.avsc'), undefined);
+    assert.match(schemaTextProblem('AVRO', '{"type": "record", "name": "Broken",\n "fields": [}', 'b.avsc') ?? '', /at line 2, column 13 \(unexpected "}"\)/);
+    assert.match(schemaTextProblem('JSON', '{"type": "object", "properties": {', 'c.json') ?? '', /at line 1, column 35 \(the text ends too early\)/);
+    assert.match(schemaTextProblem('AVRO', '{"type": "string"} x', 'd.avsc') ?? '', /at line 1, column 20 \(unexpected "x"\)/);
+  });
+
+  it('finds where a text stops being JSON, and nothing in valid JSON', () => {
+    for (const valid of ['{"a": [1, -2.5e3, true, false, null, "x\\"y"]}', ' [] ', '"s"']) assert.equal(jsonErrorOffset(valid), -1, valid);
+    assert.equal(jsonErrorOffset('{"a" 1}'), 5);
+    assert.equal(jsonErrorOffset('[1,]'), 3);
   });
 
   it('describes subjects and failed checks in words', () => {
