@@ -112,11 +112,21 @@ class DecimalType extends avro.types.LogicalType {
     return u.typeName === 'fixed' ? u.size : undefined;
   }
   protected override _fromValue(buf: Buffer): string {
-    let n = 0n;
-    for (const b of buf) n = (n << 8n) | BigInt(b);
-    if (buf.length > 0 && ((buf[0] as number) & 0x80) !== 0) n -= 1n << BigInt(buf.length * 8);
-    const negative = n < 0n;
-    const digits = (negative ? -n : n).toString().padStart(this.scale + 1, '0');
+    let negative: boolean;
+    let digits: string;
+    if (buf.length > 0 && buf.length <= 6) {
+      // Up to 48 bits: exact as a Number, and much faster than BigInt.
+      const n = buf.readIntBE(0, buf.length);
+      negative = n < 0;
+      digits = String(Math.abs(n));
+    } else {
+      let n = 0n;
+      for (const b of buf) n = (n << 8n) | BigInt(b);
+      if (buf.length > 0 && ((buf[0] as number) & 0x80) !== 0) n -= 1n << BigInt(buf.length * 8);
+      negative = n < 0n;
+      digits = (negative ? -n : n).toString();
+    }
+    digits = digits.padStart(this.scale + 1, '0');
     const text = this.scale > 0 ? `${digits.slice(0, -this.scale)}.${digits.slice(-this.scale)}` : digits;
     return negative ? `-${text}` : text;
   }
@@ -126,10 +136,20 @@ class DecimalType extends avro.types.LogicalType {
     const negative = text.startsWith('-');
     const [whole, fraction = ''] = text.replace(/^[-+]/, '').split('.') as [string, string?];
     if (fraction.length > this.scale) return undefined;
-    let n = BigInt(whole + fraction.padEnd(this.scale, '0'));
-    if (this.precision > 0 && n.toString().length > this.precision) return undefined;
-    if (negative) n = -n;
+    const unscaled = (whole + fraction.padEnd(this.scale, '0')).replace(/^0+(?=\d)/, '');
+    if (this.precision > 0 && unscaled.length > this.precision) return undefined;
     const size = this.fixedSize();
+    if (size === undefined && unscaled.length <= 14) {
+      // Fits 47 bits: the shortest two's complement bytes through a Number.
+      const n = negative ? -Number(unscaled) : Number(unscaled);
+      let length = 1;
+      while (length < 6 && (n >= 2 ** (8 * length - 1) || n < -(2 ** (8 * length - 1)))) length++;
+      const out = Buffer.allocUnsafe(length);
+      out.writeIntBE(n, 0, length);
+      return out;
+    }
+    let n = BigInt(unscaled);
+    if (negative) n = -n;
     const bytes: number[] = [];
     let rest = n;
     do {
@@ -235,42 +255,71 @@ interface AvroTypeShape {
   branchName?: string;
 }
 
-/** Converts the JSON form into what avsc encodes: base64 text into Buffers for bytes and fixed. */
-function avroFromJson(type: AvroTypeShape, value: unknown): unknown {
+type FromJson = (value: unknown) => unknown;
+
+/**
+ * Compiles the conversion of the JSON form into what avsc encodes (base64 text into Buffers
+ * for bytes and fixed); undefined when the type holds no bytes, so most values pass as they are.
+ */
+function avroFromJson(type: AvroTypeShape, seen = new Map<AvroTypeShape, FromJson | undefined | null>()): FromJson | undefined {
+  if (seen.has(type)) {
+    const known = seen.get(type);
+    // null: being compiled (a recursive record); convert through a late lookup.
+    return known === null ? (v) => (seen.get(type) ?? ((x: unknown) => x))(v) : known;
+  }
+  seen.set(type, null);
+  const result = compileFromJson(type, seen);
+  seen.set(type, result);
+  return result;
+}
+
+function compileFromJson(type: AvroTypeShape, seen: Map<AvroTypeShape, FromJson | undefined | null>): FromJson | undefined {
   switch (type.typeName) {
     case 'bytes':
     case 'fixed':
-      return typeof value === 'string' ? Buffer.from(value, 'base64') : value;
+      return (value) => (typeof value === 'string' ? Buffer.from(value, 'base64') : value);
     case 'record':
     case 'error': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-      const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-      for (const field of type.fields ?? []) if (field.name in out) out[field.name] = avroFromJson(field.type, out[field.name]);
-      return out;
+      const fields = (type.fields ?? []).map((f) => [f.name, avroFromJson(f.type, seen)] as const).filter((f): f is readonly [string, FromJson] => f[1] !== undefined);
+      if (fields.length === 0) return undefined;
+      return (value) => {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+        const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+        for (const [name, convert] of fields) if (name in out) out[name] = convert(out[name]);
+        return out;
+      };
     }
-    case 'array':
-      return Array.isArray(value) ? value.map((v) => avroFromJson(type.itemsType as AvroTypeShape, v)) : value;
+    case 'array': {
+      const item = avroFromJson(type.itemsType as AvroTypeShape, seen);
+      return item && ((value) => (Array.isArray(value) ? value.map(item) : value));
+    }
     case 'map': {
-      if (value === null || typeof value !== 'object') return value;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = avroFromJson(type.valuesType as AvroTypeShape, v);
-      return out;
+      const each = avroFromJson(type.valuesType as AvroTypeShape, seen);
+      return each && ((value) => (value === null || typeof value !== 'object' ? value : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, each(v)]))));
     }
     case 'union:unwrapped': {
-      for (const branch of type.types ?? []) {
-        const converted = avroFromJson(branch, value);
-        if ((branch as unknown as avro.Type).isValid(converted)) return converted;
-      }
-      return value;
+      const branches = (type.types ?? []).map((b) => [b, avroFromJson(b, seen)] as const);
+      if (branches.every(([, c]) => c === undefined)) return undefined;
+      return (value) => {
+        for (const [branch, convert] of branches) {
+          const converted = convert ? convert(value) : value;
+          if ((branch as unknown as avro.Type).isValid(converted)) return converted;
+        }
+        return value;
+      };
     }
     case 'union:wrapped': {
-      if (value === null || typeof value !== 'object') return value;
-      const [name] = Object.keys(value);
-      const branch = (type.types ?? []).find((b) => (b.branchName ?? b.name ?? b.typeName) === name);
-      return branch && name !== undefined ? { [name]: avroFromJson(branch, (value as Record<string, unknown>)[name]) } : value;
+      const byName = new Map((type.types ?? []).map((b) => [b.branchName ?? b.name ?? b.typeName, avroFromJson(b, seen)]));
+      if ([...byName.values()].every((c) => c === undefined)) return undefined;
+      return (value) => {
+        if (value === null || typeof value !== 'object') return value;
+        const [name] = Object.keys(value);
+        const convert = name === undefined ? undefined : byName.get(name);
+        return convert && name !== undefined ? { [name]: convert((value as Record<string, unknown>)[name]) } : value;
+      };
     }
     default:
-      return value;
+      return undefined;
   }
 }
 
@@ -302,7 +351,7 @@ function avroJsonSchema(root: AvroTypeShape): JsonSchema {
             properties[field.name] = of(field.type);
             if (field.defaultValue() === undefined) required.push(field.name);
           }
-          Object.assign(defs[name] as JsonSchema, { type: 'object', title: name, properties, required, additionalProperties: false });
+          Object.assign(defs[name], { type: 'object', title: name, properties, required, additionalProperties: false });
         }
         return { $ref: `#/$defs/${name}` };
       }
@@ -336,7 +385,7 @@ function ajvProblems(errors: ErrorObject[] | null | undefined): string[] {
       const both = (e.schema as { required?: string[] } | undefined)?.required;
       if (both) return `${where === 'the value' ? '' : `${where}: `}only one of ${both.join(' and ')} may be set (they belong to one oneof)`;
     }
-    const extra = e.keyword === 'enum' ? `: ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : '';
+    const extra = e.keyword === 'enum' ? `: ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
     return `${where} ${e.message ?? 'does not fit'}${extra}`;
   });
 }
@@ -349,7 +398,7 @@ async function avroRegistry(schema: RegisteredSchema, resolve: ReferenceResolver
     seen.add(key);
     const referenced = await resolve(reference);
     await avroRegistry(referenced, resolve, registry, seen);
-    avro.Type.forSchema(parseJsonSchemaText(referenced.schema, 'Avro'), { registry, logicalTypes: LOGICAL_TYPES, wrapUnions: 'auto' } as avro.ForSchemaOptions);
+    avro.Type.forSchema(parseJsonSchemaText(referenced.schema, 'Avro'), { registry, logicalTypes: LOGICAL_TYPES, wrapUnions: 'auto' });
   }
 }
 
@@ -366,30 +415,33 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   await avroRegistry(schema, resolve, registry, new Set());
   let type: avro.Type;
   try {
-    type = avro.Type.forSchema(parseJsonSchemaText(schema.schema, 'Avro'), { registry, logicalTypes: LOGICAL_TYPES, wrapUnions: 'auto' } as avro.ForSchemaOptions);
+    type = avro.Type.forSchema(parseJsonSchemaText(schema.schema, 'Avro'), { registry, logicalTypes: LOGICAL_TYPES, wrapUnions: 'auto' });
   } catch (error) {
     if (error instanceof SchemaCompileError) throw error;
     throw new SchemaCompileError(`The Avro schema does not compile: ${(error as Error).message}`);
   }
   const shape = type as unknown as AvroTypeShape;
   const json = avroJsonSchema(shape);
+  const convert = avroFromJson(shape);
+  const fromJson: FromJson = convert ?? ((v) => v);
   let validator: ValidateFunction | undefined;
   const validate = (value: unknown): string[] => {
     validator ??= makeAjv().compile(json);
     if (validator(value)) {
       const problems: string[] = [];
-      type.isValid(avroFromJson(shape, value), { errorHook: (path: string[]) => { problems.push(`${path.length > 0 ? path.join('.') : 'the value'} does not fit the schema`); } });
+      type.isValid(fromJson(value), { errorHook: (path: string[]) => { problems.push(`${path.length > 0 ? path.join('.') : 'the value'} does not fit the schema`); } });
       return problems;
     }
     return ajvProblems(validator.errors);
   };
-  const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: type.toBuffer(avroFromJson(shape, value)) });
+  const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: type.toBuffer(fromJson(value)) });
   return {
     type: 'AVRO',
     messageNames: shape.name ? [shape.name] : [],
     decode(payload) {
       const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      const { value, offset } = type.decode(buf, 0);
+      const decoded: { value: unknown; offset: number } = type.decode(buf, 0);
+      const { value, offset } = decoded;
       if (offset < 0) throw new Error(`Truncated: the Avro payload ends before the value does (${buf.length} bytes).`);
       if (offset !== buf.length) throw new Error(`The Avro value ends after ${offset} of the payload's ${buf.length} bytes: the bytes were not written with this schema.`);
       return jsonForm(value);
@@ -521,7 +573,7 @@ function protoJsonSchema(root: protobuf.Type): JsonSchema {
       }
       const oneofs = type.oneofsArray.filter((o) => o.fieldsArray.length > 1 && !o.name.startsWith('_'));
       const exclusive = oneofs.flatMap((o) => o.fieldsArray.flatMap((a, i) => o.oneof.slice(i + 1).map((b) => ({ not: { required: [a.name, b] } }))));
-      Object.assign(defs[name] as JsonSchema, {
+      Object.assign(defs[name], {
         type: 'object',
         title: name,
         properties,
@@ -600,7 +652,7 @@ async function protobufSerde(schema: RegisteredSchema, resolve: ReferenceResolve
       try {
         message = type.decode(payload);
       } catch (error) {
-        throw new Error(`The Protobuf payload does not decode as ${type.fullName.slice(1)}: ${(error as Error).message}`);
+        throw new Error(`The Protobuf payload does not decode as ${type.fullName.slice(1)}: ${(error as Error).message}`, { cause: error });
       }
       const object = type.toObject(message, { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true });
       return mapTimestamps(type, object, (v) => timestampToJson(v as { seconds?: string; nanos?: number }));
@@ -650,7 +702,7 @@ async function jsonSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
       try {
         value = JSON.parse(text);
       } catch (error) {
-        throw new Error(`The payload is not JSON: ${(error as Error).message}`);
+        throw new Error(`The payload is not JSON: ${(error as Error).message}`, { cause: error });
       }
       const problems = validate(value);
       if (problems.length > 0) throw new SchemaValueError(`The JSON does not match its schema: ${problems.join('; ')}.`, problems);

@@ -1,37 +1,18 @@
 /**
- * The vocabulary of schemas as the Confluent Schema Registry API speaks it, and the small
- * lookup interface the serdes, the inspector and the producer need. Any registry client
- * (src/schemas/registryClient.ts, or a test's) fits SchemaSource. Plain types, no code.
+ * The small lookup interface the serdes, the inspector and the producer need from a registry.
+ * SchemaRegistryClient (src/schemas/registryClient.ts) fits it; so does any other client that
+ * speaks the Confluent API. Plain types, no code.
  */
+import type { RegistrySchema, SchemaReference, SchemaType, SubjectVersion } from './registryClient';
 
-export type SchemaType = 'AVRO' | 'PROTOBUF' | 'JSON';
+export type { RegistrySchema, SchemaReference, SchemaType, SubjectVersion };
 
-export interface SchemaReference {
-  /** The name the schema uses for it: an Avro full name, a .proto import path, a JSON Schema $ref. */
-  name: string;
-  subject: string;
-  version: number;
-}
+/** A schema as the serdes take it (the id is not needed to compile one). */
+export type RegisteredSchema = Omit<RegistrySchema, 'id'> & { id?: number };
 
-/** A schema as GET /schemas/ids/{id} (or a subject version) gives it. */
-export interface RegisteredSchema {
-  id?: number;
-  schemaType: SchemaType;
-  schema: string;
-  references?: SchemaReference[];
-}
-
-/** A registered version of a subject (GET /subjects/{subject}/versions/{version}). */
-export interface SubjectVersion extends RegisteredSchema {
-  id: number;
-  subject: string;
-  version: number;
-}
-
-/** The lookups the serdes need. getVersionsById is optional: without it the subject and version columns stay empty. */
 export interface SchemaSource {
-  getSchemaById(id: number): Promise<RegisteredSchema>;
+  getSchemaById(id: number): Promise<RegistrySchema>;
   getSubjectVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion>;
-  /** GET /schemas/ids/{id}/versions: the subjects and versions registered with this id. */
-  getVersionsById?(id: number): Promise<{ subject: string; version: number }[]>;
+  /** GET /schemas/ids/{id}/versions: the subjects and versions registered with this id (for the subject and version columns). */
+  getSchemaVersions?(id: number): Promise<{ subject: string; version: number }[]>;
 }

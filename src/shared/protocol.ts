@@ -276,6 +276,39 @@ export interface InspectorRow {
   valueKind: InspectorContentKind;
   headers: number;
   size: number;
+  /** The key's schema when it is in the Confluent wire format (decoded, or why not). */
+  keySchema?: InspectorSchemaCell;
+  /** The value's schema when it is in the Confluent wire format (decoded, or why not). */
+  valueSchema?: InspectorSchemaCell;
+}
+
+/** The schema columns of a row whose key or value is in the Confluent wire format. */
+export interface InspectorSchemaCell {
+  /** -1 when the bytes are too short to hold one. */
+  id: number;
+  type?: 'AVRO' | 'PROTOBUF' | 'JSON';
+  subject?: string;
+  version?: number;
+  /** Why the bytes could not be decoded; the row then shows them raw. */
+  error?: string;
+}
+
+/** One marked part of a wire-format key or value in the byte view. */
+export interface InspectorWirePart {
+  part: 'magic' | 'schemaId' | 'indexes' | 'payload';
+  label: string;
+  from: number;
+  to: number;
+  /** The part's bytes as hex pairs (long payloads cut, the rest counted). */
+  hex: string;
+}
+
+/** The byte view of a key or value in the Confluent wire format. */
+export interface InspectorWireView extends InspectorSchemaCell {
+  indexes?: number[];
+  /** The bytes as read. */
+  bytes: number;
+  parts: InspectorWirePart[];
 }
 
 export interface InspectorContent {
@@ -302,6 +335,8 @@ export interface InspectorDetail {
   headers: { key: string; value: InspectorContent }[];
   /** Only for message-history rows: the runs and dataset event the message went through. */
   pipeline?: InspectorPipeline;
+  /** The byte views of a key and value in the Confluent wire format. */
+  wire?: { key?: InspectorWireView; value?: InspectorWireView };
 }
 
 /** A history row's journey, shown as the detail pane's "Pipeline" section. Times in ms since the epoch. */
