@@ -139,7 +139,7 @@ export function compileGenerator(root: Schema, options: GeneratorOptions = {}): 
     }
     if ('const' in schema) return () => schema['const'];
     const enumValues = schema['enum'];
-    if (Array.isArray(enumValues) && enumValues.length > 0) return () => pick(enumValues);
+    if (Array.isArray(enumValues) && enumValues.length > 0) return () => pick(enumValues as unknown[]);
     const branches = (schema['anyOf'] ?? schema['oneOf']) as Schema[] | undefined;
     if (Array.isArray(branches) && branches.length > 0) {
       const makers = branches.map((b) => compile(b, name));

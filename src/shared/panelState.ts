@@ -103,7 +103,7 @@ export function inspectorPageStateOf(state: unknown, maxMessagesLimit: number): 
   if (typeof scrollTop === 'number' && Number.isFinite(scrollTop) && scrollTop >= 0) page.scrollTop = scrollTop;
   if (typeof cursor === 'number' && Number.isInteger(cursor) && cursor >= -1) page.cursor = cursor;
   if (tab === 'value' || tab === 'key' || tab === 'headers') page.tab = tab;
-  if (view === 'pretty' || view === 'text' || view === 'hex') page.view = view;
+  if (view === 'pretty' || view === 'text' || view === 'hex' || view === 'bytes') page.view = view;
   return page;
 }
 

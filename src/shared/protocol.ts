@@ -406,7 +406,7 @@ export interface InspectorPageState {
   /** Row index of the keyboard cursor, -1 for none. */
   cursor?: number;
   tab?: 'value' | 'key' | 'headers';
-  view?: 'pretty' | 'text' | 'hex';
+  view?: 'pretty' | 'text' | 'hex' | 'bytes';
 }
 
 export interface InspectorNotifications {
