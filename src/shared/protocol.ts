@@ -112,14 +112,22 @@ export interface ProducerForm {
   headers: { key: string; value: string }[];
   /** A fixed partition, or empty for the partitioner (by key). */
   partition: string;
-  /** `json`: the value below (a template with placeholders); `generate`: built-in test data by type. */
-  valueMode: 'json' | 'generate';
+  /**
+   * `json`: the value below (a template with placeholders), encoded with the subject's schema
+   * when one is given; `generate`: built-in test data by type; `subject`: test data generated
+   * from the subject's schema.
+   */
+  valueMode: 'json' | 'generate' | 'subject';
   value: string;
   dataType: string;
   count: string;
   /** Messages per second; empty or 0 for as fast as possible. */
   rate: string;
   compression: ProducerCompression;
+  /** A schema registry subject: values are checked against its schema and written in the Confluent wire format. Empty: plain JSON. */
+  subject?: string;
+  /** The subject's version: a number, or empty / "latest". */
+  subjectVersion?: string;
 }
 
 export interface ProducerChoice {
@@ -155,6 +163,8 @@ export interface ProducerRunProgress {
 export interface ProducerPreview {
   key: string | null;
   value: string;
+  /** With a subject: which schema the value is written with, e.g. "AVRO orders-value v2 (id 7), 48 bytes in the wire format". */
+  schema?: string;
   headers: { key: string; value: string }[];
 }
 
