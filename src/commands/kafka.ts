@@ -17,6 +17,7 @@ import { PRODUCER_VIEW_TYPE, ProducerPanel, type ProducerTarget } from '../panel
 import { producerFormOf, producerRestoreTarget } from '../shared/panelState';
 import { visibleLabel } from '../shared/visibleText';
 import { settings } from '../config/settings';
+import { schemaSourceFor } from '../config/schemaRegistryDefault';
 import { taggedLogger } from '../shared/logger';
 import { nameList, rowsToActOn } from '../shared/selection';
 import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
@@ -399,7 +400,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
       title: vscode.l10n.t('{0} · Inspector', topic),
-      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes() }),
+      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes(), schemas: () => schemaSourceFor(connection, log) }),
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
       connection,
