@@ -155,7 +155,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerDagGraphCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
     }),
-    ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree }),
+    ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree, registries }),
     ...registerSchemaCommands({ log, secrets, connections: kafka, registries, tree: kafkaTree }),
     ...registerHistoryCommands({ log, extensionUri: context.extensionUri, database: history, tree: historyTree, documents: historyDocuments }),
     traceConnections,

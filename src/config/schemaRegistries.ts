@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { SchemaRegistryClient, type RegistryAuth } from '../schemas/registryClient';
+import type { SchemaSource } from '../schemas/types';
 import type { KafkaConnection, SchemaRegistryConnection } from '../shared/connections';
 import { schemaRegistrySecretNeeds, schemaRegistryTarget } from '../shared/credentials';
 import { WorkbenchError, type ErrorAction } from '../shared/errors';
@@ -85,6 +86,25 @@ export class SchemaRegistries implements vscode.Disposable {
     });
     this.clients.set(connectionName, { signature, client });
     return client;
+  }
+
+  /**
+   * What the inspector and the producer look schemas up in for a Kafka connection: its own
+   * registry's client, asked for on each lookup (so a new secret or URL is used at once). A
+   * connection without a registry answers each lookup with the sentence that says to set one
+   * up, which the inspector shows as the row's reason. `onSubjects` hears the subjects of each
+   * schema id looked up (the topic's RecordNameStrategy subjects).
+   */
+  source(connectionName: string, onSubjects?: (subjects: string[]) => void): SchemaSource {
+    return {
+      getSchemaById: async (id) => (await this.client(connectionName)).getSchemaById(id),
+      getSubjectVersion: async (subject, version) => (await this.client(connectionName)).getSubjectVersion(subject, version),
+      getSchemaVersions: async (id) => {
+        const versions = await (await this.client(connectionName)).getSchemaVersions(id);
+        onSubjects?.(versions.map((v) => v.subject));
+        return versions;
+      },
+    };
   }
 
   /** A client of its own, not kept (Test Connection). */

@@ -35,7 +35,7 @@ import {
   summarizeRun,
 } from './producerMessages';
 import { PanelHost } from './panelHost';
-import { schemaSourceFor } from '../config/schemaRegistryDefault';
+import type { SchemaRegistries } from '../config/schemaRegistries';
 import { SchemaCache, type ResolvedSchema } from '../schemas/serdes';
 import { encodeStream, generatingEncoder, jsonEncoder, schemaForProduce, valueProblems, type MessageEncoder } from '../schemas/schemaProduce';
 
@@ -48,6 +48,8 @@ export interface ProducerPanelDeps {
   log: Logger;
   extensionUri: vscode.Uri;
   connections: KafkaConnections;
+  /** The schema registry of each connection, for a subject picked in the form. */
+  registries: SchemaRegistries;
   openInspector: (target: { connection: string; topic: string }) => Promise<void>;
   /** Called after a run wrote something, so the tree can refresh the topic's counts. */
   produced: (connection: string, topic: string) => void;
@@ -186,7 +188,7 @@ export class ProducerPanel implements vscode.Disposable {
     if (!plan.schema) return undefined;
     let cache = this.schemaCaches.get(plan.connection);
     if (!cache) {
-      cache = new SchemaCache(schemaSourceFor(plan.connection, this.log));
+      cache = new SchemaCache(this.deps.registries.source(plan.connection));
       this.schemaCaches.set(plan.connection, cache);
     }
     try {
