@@ -2,7 +2,8 @@
  * The health of each service of the bundled stack, as the Stack view, the status bar and
  * Launch Stack's progress show it. The native stack is probed service by service from here
  * (a Kafka metadata request, `select 1` on PostgreSQL, Airflow 3's /api/v2/monitor/health
- * for its scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health);
+ * for its scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health, the
+ * local schema registry's /health);
  * the Compose stack's health is what `docker compose ps` reports (see composePs.ts).
  */
 import { Kafka, logLevel } from 'kafkajs';
@@ -33,6 +34,7 @@ export interface NativeStackAddresses {
   postgres: { host: string; port: number; database: string; user: string; password: string };
   airflow3Url: string;
   airflow2Url: string;
+  schemaRegistryUrl: string;
   /** Per-probe timeout. */
   timeoutMs: number;
 }
@@ -48,6 +50,7 @@ export const nativeStackAddresses: NativeStackAddresses = {
   },
   airflow3Url: localStack.airflow.url,
   airflow2Url: 'http://127.0.0.1:8081',
+  schemaRegistryUrl: 'http://127.0.0.1:8085',
   timeoutMs: 3000,
 };
 
@@ -55,6 +58,7 @@ export const nativeStackAddresses: NativeStackAddresses = {
 export const NATIVE_SERVICES = [
   { id: 'kafka', name: 'Kafka', logsTarget: 'kafka' },
   { id: 'postgres', name: 'PostgreSQL', logsTarget: 'postgres' },
+  { id: 'schema-registry', name: 'Schema registry', logsTarget: 'schema-registry' },
   { id: 'airflow3-api-server', name: 'Airflow 3 API server', logsTarget: 'airflow3-api-server' },
   { id: 'airflow3-scheduler', name: 'Airflow 3 scheduler', logsTarget: 'airflow3-scheduler' },
   { id: 'airflow3-dag-processor', name: 'Airflow 3 DAG processor', logsTarget: 'airflow3-dag-processor' },
@@ -205,16 +209,30 @@ export async function probeAirflow2(baseUrl: string, timeoutMs: number): Promise
   }
 }
 
+/** The stack's local schema registry answers /health (it checks its PostgreSQL storage there). */
+export async function probeSchemaRegistry(baseUrl: string, timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  try {
+    const { status, body } = await getJson(`${baseUrl}/health`, timeoutMs);
+    if (status === 200 && field(body, 'status') === 'ok') return { state: 'healthy', detail: `answers in ${elapsed(started)}, storage reachable` };
+    const message = field(body, 'message');
+    return { state: 'unhealthy', detail: `${baseUrl}/health answered HTTP ${status}${typeof message === 'string' ? `: ${message}` : ''}` };
+  } catch (error) {
+    return failed(error, `Schema registry at ${baseUrl}`);
+  }
+}
+
 /** Probes every native service at once; never rejects. */
 export async function probeNativeStack(addresses: NativeStackAddresses = nativeStackAddresses): Promise<ServiceHealth[]> {
   const { timeoutMs } = addresses;
-  const [kafka, postgres, airflow3, airflow2] = await Promise.all([
+  const [kafka, postgres, airflow3, airflow2, schemaRegistry] = await Promise.all([
     probeKafka(addresses.kafkaBrokers, timeoutMs),
     probePostgres(addresses.postgres, timeoutMs),
     probeAirflow3(addresses.airflow3Url, timeoutMs),
     probeAirflow2(addresses.airflow2Url, timeoutMs),
+    probeSchemaRegistry(addresses.schemaRegistryUrl, timeoutMs),
   ]);
-  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3 };
+  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, 'schema-registry': schemaRegistry, ...airflow3 };
   return NATIVE_SERVICES.map((service) => ({
     id: service.id,
     name: service.name,

@@ -10,6 +10,11 @@ or on a schedule when WORKBENCH_CONSUMER_SCHEDULE is set (a cron expression or p
 - kafka_conn_id (default "kafka_default"): which Airflow connection holds the Kafka brokers
 - pause_after_batch_seconds (default 0): slows a run down, for tests and demos only
 
+Keys and values in the Confluent wire format (Avro, Protobuf, JSON Schema) are decoded with
+confluent-kafka's deserializers against the schema registry of the Airflow connection
+workbench_schema_registry (else KAW_SCHEMA_REGISTRY_URL): decoded JSON in value_json, schema ids
+in key_schema_id / value_schema_id; what cannot be decoded keeps its bytes and schema_error says why.
+
 Offsets are committed only after a batch's rows are committed in PostgreSQL; rows are unique
 on (topic, partition, offset). The downstream DAGs process_<data_type>_messages run on the
 events. Code: stack/plugins/workbench_pipeline/batch_consumer.py.

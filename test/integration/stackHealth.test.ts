@@ -1,7 +1,7 @@
 /**
  * The per-service health model against the real native stack (it must be up): every one of
- * the seven services is reported healthy with the details a user would check (broker count,
- * heartbeats), the status bar says "7/7 healthy", and each service's Show Logs target prints
+ * the eight services is reported healthy with the details a user would check (broker count,
+ * heartbeats), the status bar says "8/8 healthy", and each service's Show Logs target prints
  * its log through stack.sh. A service that is down or answers wrongly is reported as such
  * without stopping the shared stack: the probes are pointed at a port where nothing listens
  * (an ephemeral port opened and closed again), at a server that speaks another protocol, or
@@ -30,7 +30,7 @@ function byId(services: ServiceHealth[]): Map<string, ServiceHealth> {
 }
 
 describe('stack health on the native stack', () => {
-  it('reports all seven native services healthy, with broker and heartbeat details', async () => {
+  it('reports all eight native services healthy, with broker and heartbeat details', async () => {
     const services = await probeStack('native', { stackDir });
     assert.deepEqual(services.map((s) => s.id), NATIVE_SERVICES.map((s) => s.id));
     for (const s of services) assert.equal(s.state, 'healthy', `${s.name}: ${s.state} (${s.detail})`);
@@ -44,13 +44,14 @@ describe('stack health on the native stack', () => {
     }
     assert.match(found.get('airflow2')?.detail ?? '', /^webserver answers, scheduler last heartbeat \d+ s ago$/);
     assert.match(found.get('airflow3-api-server')?.detail ?? '', /^answers in \d+ ms, metadata database healthy$/);
+    assert.match(found.get('schema-registry')?.detail ?? '', /^answers in \d+ ms, storage reachable$/);
   });
 
-  it('sums the native stack up as "Stack: 7/7 healthy" through the monitor', async () => {
+  it('sums the native stack up as "Stack: 8/8 healthy" through the monitor', async () => {
     const monitor = new StackHealthMonitor(() => probeNativeStack(), silentLogger);
     const services = await monitor.check();
-    assert.deepEqual({ ...summarizeStack(services), notHealthy: [] }, { healthy: 7, total: 7, overall: 'healthy', notHealthy: [] });
-    assert.equal(statusBarText(monitor.latest, false), '$(server) Stack: 7/7 healthy');
+    assert.deepEqual({ ...summarizeStack(services), notHealthy: [] }, { healthy: 8, total: 8, overall: 'healthy', notHealthy: [] });
+    assert.equal(statusBarText(monitor.latest, false), '$(server) Stack: 8/8 healthy');
     assert.ok(services.every((s) => s.since instanceof Date));
     monitor.dispose();
   });
@@ -63,6 +64,7 @@ describe('stack health on the native stack', () => {
       postgres: { ...nativeStackAddresses.postgres, port },
       airflow3Url: `http://127.0.0.1:${port}`,
       airflow2Url: `http://127.0.0.1:${port}`,
+      schemaRegistryUrl: `http://127.0.0.1:${port}`,
     });
     for (const s of services) assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
     const found = byId(services);
@@ -77,8 +79,8 @@ describe('stack health on the native stack', () => {
     const services = await probeNativeStack({ ...nativeStackAddresses, airflow2Url: `http://127.0.0.1:${port}` });
     const summary = summarizeStack(services);
     assert.deepEqual(summary.notHealthy.map((s) => `${s.id}:${s.state}`), ['airflow2:stopped']);
-    assert.equal(summary.healthy, 6);
-    assert.equal(statusBarText(services, false), '$(server) Stack: 6/7 healthy');
+    assert.equal(summary.healthy, 7);
+    assert.equal(statusBarText(services, false), '$(server) Stack: 7/8 healthy');
   });
 
   it('reports a server that answers wrongly as unhealthy, not as down', async () => {

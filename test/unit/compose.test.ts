@@ -216,9 +216,24 @@ describe('stack/compose/docker-compose.yml', () => {
     assert.deepEqual([...secrets], ['${AIRFLOW_JWT_SECRET:?set AIRFLOW_JWT_SECRET in .env}']);
   });
 
-  it('offers the schema-registry and kafka-ui profiles', () => {
-    assert.deepEqual(compose.services['schema-registry']?.profiles, ['schema-registry']);
+  it('offers the schemas (Confluent Schema Registry) and kafka-ui profiles', () => {
+    const registry = compose.services['schema-registry'];
+    assert.ok(registry, 'the schema-registry service exists');
+    // "schema-registry" is the profile's former name, kept for existing commands.
+    assert.deepEqual(registry.profiles, ['schemas', 'schema-registry']);
     assert.deepEqual(compose.services['kafka-ui']?.profiles, ['kafka-ui']);
+    // Confluent Platform 8.1 is the line built on Kafka 4.1, the pinned broker's.
+    assert.match(String(versions.KAFKA_VERSION), /^4\.1\./, 'the registry image follows the pinned Kafka');
+    assert.match(registry.image ?? '', /^confluentinc\/cp-schema-registry:8\.1\.\d+$/);
+    const env = environmentOf(registry);
+    assert.equal(env.SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS, 'PLAINTEXT://kafka:29092', 'stores schemas in the compose Kafka');
+    assert.deepEqual(Object.keys(registry.depends_on ?? {}), ['kafka']);
+    // The host port is the native stack's local registry port (KAW_SCHEMA_REGISTRY_PORT=8085).
+    assert.deepEqual(registry.ports, ['127.0.0.1:${SCHEMA_REGISTRY_HOST_PORT:-8085}:8081']);
+    for (const [name, svc] of services.filter(([n]) => n.startsWith('airflow-'))) {
+      const conn = String(environmentOf(svc).AIRFLOW_CONN_WORKBENCH_SCHEMA_REGISTRY);
+      assert.deepEqual(JSON.parse(conn), { conn_type: 'http', host: 'http://schema-registry:8081' }, `${name}: the batch consumer's registry`);
+    }
   });
 
   it('offers a three-broker KRaft cluster as the cluster profile, on the same Kafka image', () => {
@@ -291,5 +306,8 @@ describe('stack/compose/Dockerfile', () => {
     const locked = /^psycopg==(\S+)/m.exec(lock)?.[1];
     assert.ok(locked, 'the native lock file pins psycopg');
     assert.equal(pins.get('psycopg'), locked);
+    // The batch consumer decodes Avro/Protobuf/JSON Schema messages with confluent-kafka's serdes.
+    assert.match(dockerfile, /"confluent-kafka\[avro,json,protobuf,schemaregistry\]==/);
+    assert.equal(pins.get('confluent-kafka'), /^confluent-kafka==(\S+)/m.exec(lock)?.[1]);
   });
 });

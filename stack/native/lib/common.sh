@@ -34,6 +34,8 @@ KAW_KAFKA_PORT="${KAW_KAFKA_PORT:-9092}"
 KAW_KAFKA_CONTROLLER_PORT="${KAW_KAFKA_CONTROLLER_PORT:-9093}"
 KAW_AIRFLOW3_PORT="${KAW_AIRFLOW3_PORT:-8080}"
 KAW_AIRFLOW2_PORT="${KAW_AIRFLOW2_PORT:-8081}"
+# The local schema registry (Confluent's default 8081 is Airflow 2 here).
+KAW_SCHEMA_REGISTRY_PORT="${KAW_SCHEMA_REGISTRY_PORT:-8085}"
 # Log-server ports of the Airflow schedulers/triggerers, distinct so both Airflows can run.
 KAW_AIRFLOW3_WORKER_LOG_PORT="${KAW_AIRFLOW3_WORKER_LOG_PORT:-8793}"
 KAW_AIRFLOW3_TRIGGER_LOG_PORT="${KAW_AIRFLOW3_TRIGGER_LOG_PORT:-8794}"
@@ -194,9 +196,16 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # 9>&- 8>&- : the service must not inherit the stack.sh lock (fd 9) or the cluster's lock
-  # (fd 8, lib/cluster.sh), or it would hold it forever.
-  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- 8>&- &
+  # The service inherits no descriptor above 2: not the stack.sh lock (fd 9), the cluster's lock
+  # (fd 8, lib/cluster.sh) or a lock of whatever ran stack.sh (`flock FILE stack.sh up`), or it
+  # would hold that lock for as long as it runs. (Bash's own script descriptor, 255, is
+  # close-on-exec.)
+  (
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+      if ((fd > 2 && fd != 255)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" >>"$log" 2>&1 </dev/null
+  ) &
   local pid=$!
   local start=""
   for _ in 1 2 3 4 5; do

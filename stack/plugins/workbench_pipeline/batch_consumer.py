@@ -38,7 +38,8 @@ from workbench_pipeline.history_db import (
     close_quietly,
     connect_airflow_connection,
 )
-from workbench_pipeline.message_rows import DataTypeStats, EncodedBatch, encode_batch
+from workbench_pipeline.message_rows import DataTypeStats, EncodedBatch, WireFormatDecoder, encode_batch
+from workbench_pipeline.schema_decoding import SCHEMA_REGISTRY_CONN_ID, decoder_for_airflow
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -134,6 +135,10 @@ class KafkaBatchConsumerOperator(BaseOperator):
     :param pause_after_batch_seconds: sleep after each committed batch. Only to slow a run down
         for tests and demos (so one can stop a server in the middle); 0 in normal use.
     :param asset_for_data_type: the mapping data type -> asset the events are emitted on.
+    :param schema_registry_conn_id: Airflow connection (http, host = URL) of the schema registry
+        that keys and values in the Confluent wire format are decoded with (Avro, Protobuf,
+        JSON Schema, by confluent-kafka's deserializers); when it does not exist the URL comes
+        from ``KAW_SCHEMA_REGISTRY_URL``; ``None`` stores such messages as bytes.
     """
 
     template_fields: Sequence[str] = (
@@ -144,6 +149,7 @@ class KafkaBatchConsumerOperator(BaseOperator):
         "kafka_conn_id",
         "history_conn_id",
         "pause_after_batch_seconds",
+        "schema_registry_conn_id",
     )
     ui_color = "#e8f4ff"
 
@@ -162,6 +168,7 @@ class KafkaBatchConsumerOperator(BaseOperator):
         pause_after_batch_seconds: float | str = 0.0,
         asset_for_data_type: Callable[[str], Asset] = history_asset,
         outlet_alias: AssetAlias = HISTORY_ASSET_ALIAS,
+        schema_registry_conn_id: str | None = SCHEMA_REGISTRY_CONN_ID,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("outlets", [outlet_alias])
@@ -178,6 +185,7 @@ class KafkaBatchConsumerOperator(BaseOperator):
         self.pause_after_batch_seconds = pause_after_batch_seconds
         self.asset_for_data_type = asset_for_data_type
         self.outlet_alias = outlet_alias
+        self.schema_registry_conn_id = schema_registry_conn_id
 
     # ------------------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
@@ -197,6 +205,13 @@ class KafkaBatchConsumerOperator(BaseOperator):
         )
         self.log.info("history database: %s (connection %r)", target, self.history_conn_id)
         loader = HistoryLoader(conn, target)
+        decoder: WireFormatDecoder | None = None
+        if self.schema_registry_conn_id:
+            decoder = decoder_for_airflow(self.schema_registry_conn_id)
+            self.log.info(
+                "wire-format keys/values (Avro, Protobuf, JSON Schema) decoded with the schema registry at %s",
+                getattr(decoder, "url", None) or f"(none: no connection {self.schema_registry_conn_id!r}, no KAW_SCHEMA_REGISTRY_URL)",
+            )
 
         hook = GroupConsumerHook(
             topics=topics,
@@ -223,6 +238,7 @@ class KafkaBatchConsumerOperator(BaseOperator):
                 pause=pause,
                 dag_id=dag_id,
                 run_id=run_id,
+                decoder=decoder,
             )
             consumer.subscribe(topics, on_assign=run.on_assign, on_revoke=run.on_revoke)
             summary = run.consume_all()
@@ -294,8 +310,10 @@ class _ConsumerRun:
         pause: float,
         dag_id: str,
         run_id: str,
+        decoder: WireFormatDecoder | None = None,
     ) -> None:
         self.op = op
+        self.decoder = decoder
         self.log = op.log
         self.consumer = consumer
         self.loader = loader
@@ -445,7 +463,7 @@ class _ConsumerRun:
 
     def _submit(self, loads: ThreadPoolExecutor, pending: list[Message]) -> None:
         """Encode a batch, wait for the previous load (and commit it), start this batch's load."""
-        batch = encode_batch(pending, self._uri, dag_id=self.dag_id, run_id=self.run_id)
+        batch = encode_batch(pending, self._uri, dag_id=self.dag_id, run_id=self.run_id, decoder=self.decoder)
         self._complete_in_flight()
         self.in_flight = (loads.submit(self._load, batch, pending), batch)
         self.in_flight_rows = batch.row_count
@@ -459,7 +477,7 @@ class _ConsumerRun:
             # The fast JSON check let through something jsonb refuses (e.g. a number beyond
             # numeric's range): the transaction rolled back; encode strictly and load again.
             self.log.warning("%s; loading the batch again with strict JSON checks", err)
-            batch = encode_batch(pending, self._uri, dag_id=self.dag_id, run_id=self.run_id, strict=True)
+            batch = encode_batch(pending, self._uri, dag_id=self.dag_id, run_id=self.run_id, strict=True, decoder=self.decoder)
             inserted = self.loader.load(batch)
         self.load_seconds += time.monotonic() - t0
         return inserted, batch

@@ -16,9 +16,12 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
+
+if TYPE_CHECKING:
+    from workbench_pipeline.schema_decoding import Decoded
 
 UNKNOWN_DATA_TYPE = "unknown"
 """The data type of a message whose value has no ``data_type`` field and no such header."""
@@ -66,6 +69,9 @@ COPY_COLUMNS: tuple[str, ...] = (
     "consumer_dag_id",
     "consumer_run_id",
     "dataset_uri",
+    "key_schema_id",
+    "value_schema_id",
+    "schema_error",
 )
 """The ``message_history`` columns, in order, of the lines :func:`encode_batch` writes (the
 others take their defaults: ``id``, and ``consumed_at`` = the load transaction's time)."""
@@ -82,6 +88,12 @@ def _header_items(headers: Headers | None) -> Iterable[tuple[str, HeaderValue]]:
     if not headers:
         return ()
     return headers.items() if isinstance(headers, Mapping) else headers
+
+
+class WireFormatDecoder(Protocol):
+    """Decodes Confluent wire-format bytes (``workbench_pipeline.schema_decoding``)."""
+
+    def decode(self, topic: str, data: bytes, *, is_key: bool) -> Decoded: ...
 
 
 class KafkaRecord(Protocol):
@@ -341,6 +353,7 @@ def encode_batch(
     dag_id: str = "",
     run_id: str = "",
     strict: bool = False,
+    decoder: WireFormatDecoder | None = None,
 ) -> EncodedBatch:
     """Encode polled messages (no error messages among them) as COPY lines of ``COPY_COLUMNS``.
 
@@ -348,6 +361,10 @@ def encode_batch(
     it is called once per data type per batch. ``dag_id``/``run_id`` name the consumer run.
     ``strict`` checks every JSON value with the json module (slower, the fallback when
     PostgreSQL refused a value of the fast path).
+    ``decoder`` decodes keys and values in the Confluent wire format (magic byte 0, schema id):
+    the decoded JSON goes to ``value_json`` (a key's to ``key``) with the schema id in
+    ``value_schema_id`` / ``key_schema_id``; what cannot be decoded keeps its bytes and
+    ``schema_error`` says why. Without a decoder such bytes are stored as bytes, as before.
     """
     run_columns = f"{copy_escape(dag_id) if dag_id else _NULL}\t{copy_escape(run_id) if run_id else _NULL}"
     seconds_cache: dict[int, str] = {}
@@ -372,7 +389,8 @@ def encode_batch(
 
         # Value -> exactly one of value_json / value_text / value_bytes.
         raw_value = msg.value()
-        value_json = value_text = value_bytes = _NULL
+        value_json = value_text = value_bytes = key_schema_id = value_schema_id = _NULL
+        schema_errors: list[str] = []
         field_value: object = None
         if raw_value is not None:
             text: str | None
@@ -383,7 +401,17 @@ def encode_batch(
                     text = None
             else:
                 text = raw_value
-            if text is None or "\x00" in text:
+            if decoder is not None and isinstance(raw_value, bytes) and len(raw_value) >= 5 and raw_value[0] == 0:
+                decoded = decoder.decode(topic, raw_value, is_key=False)
+                value_schema_id = str(decoded.schema_id)
+                if decoded.json_text is not None:
+                    value_json = escape(decoded.json_text)
+                    if isinstance(decoded.parsed, dict):
+                        field_value = decoded.parsed.get(DATA_TYPE_FIELD)
+                else:
+                    value_bytes = copy_bytea(raw_value)
+                    schema_errors.append(f"value: {decoded.error}")
+            elif text is None or "\x00" in text:
                 value_bytes = copy_bytea(raw_value if isinstance(raw_value, bytes) else raw_value.encode("utf-8"))
             elif strict:
                 classified = classify_value(text)
@@ -410,7 +438,15 @@ def encode_batch(
 
         raw_key = msg.key()
         key_text = key_bytes = _NULL
-        if raw_key is not None:
+        if decoder is not None and isinstance(raw_key, bytes) and len(raw_key) >= 5 and raw_key[0] == 0:
+            decoded_key = decoder.decode(topic, raw_key, is_key=True)
+            key_schema_id = str(decoded_key.schema_id)
+            if decoded_key.json_text is not None:
+                key_text = escape(decoded_key.json_text)
+            else:
+                key_bytes = copy_bytea(raw_key)
+                schema_errors.insert(0, f"key: {decoded_key.error}")
+        elif raw_key is not None:
             key_str, key_raw = _decode_text(raw_key)
             if key_str is not None:
                 key_text = escape(key_str)
@@ -431,7 +467,8 @@ def encode_batch(
         lines.append(
             f"{prefix}{offset}\t{key_text}\t{key_bytes}\t{value_json}\t{value_text}\t{value_bytes}\t"
             f"{_NULL if headers_json is None else escape(headers_json)}\t{escape(data_type)}\t{timestamp}\t"
-            f"{run_columns}\t{uri}"
+            f"{run_columns}\t{uri}\t{key_schema_id}\t{value_schema_id}\t"
+            f"{escape('; '.join(schema_errors)) if schema_errors else _NULL}"
         )
 
         if offset >= next_offsets.get(tp, 0):

@@ -1,0 +1,1 @@
+"""Local schema registry of the native stack (development tool); see app.py."""
