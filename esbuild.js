@@ -65,6 +65,9 @@ const lazyModules = [
   { specifier: './fakerBundle', entry: 'src/kafka/fakerBundle.ts', out: 'faker', kind: 'on-call' },
   // zstd as WebAssembly, ~240 KB, for Node 20 without zstd in node:zlib (src/kafka/compression.ts).
   { specifier: '@hpcc-js/wasm-zstd', entry: require.resolve('@hpcc-js/wasm-zstd'), out: 'zstd', kind: 'on-call' },
+  // avsc + protobufjs + ajv, ~350 KB: the serdes of schema'd messages (src/schemas/serdesBundle.ts),
+  // loaded when the first key or value in the Confluent wire format, or a subject, is met.
+  { specifier: './serdesBundle', entry: 'src/schemas/serdesBundle.ts', out: 'serdes', kind: 'on-call' },
   // node-postgres, ~75 KB with its parts; loading it also builds a fetch Response (its
   // Cloudflare check), which loads Node's undici: most of activation's time before this.
   // Only Message History, trace and the stack's health check talk to PostgreSQL.

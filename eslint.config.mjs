@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // The layering: arrows point down, extension.ts → commands → panels → views → config → core
-// (src/kafka, airflow, history, stack, trace, shared). The core and the webviews never import
+// (src/kafka, airflow, history, stack, trace, shared, schemas). The core and the webviews never import
 // vscode, so they run in node:test and in the browser; nothing imports a layer above its own.
 // The table of command ids (src/shared/commandIds.ts) is in the core and imports nothing.
 // test/unit/layering.test.ts checks the same on resolved paths.
@@ -49,7 +49,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [DAGRE] }],
     },
   },
-  layer(['src/{kafka,airflow,history,stack,trace,shared}/**/*.ts'], [DAGRE, NO_VSCODE], [upward(['config', 'views', 'panels', 'commands', 'extension'], 'The core')]),
+  layer(['src/{kafka,airflow,history,stack,trace,shared,schemas}/**/*.ts'], [DAGRE, NO_VSCODE], [upward(['config', 'views', 'panels', 'commands', 'extension'], 'The core')]),
   layer(['src/config/**/*.ts'], [DAGRE], [upward(['views', 'panels', 'commands', 'extension'], 'src/config')]),
   layer(['src/views/**/*.ts'], [DAGRE], [upward(['panels', 'commands', 'extension'], 'src/views')]),
   layer(['src/panels/**/*.ts'], [DAGRE], [upward(['commands', 'extension'], 'src/panels')]),

@@ -14,6 +14,7 @@ import { registerGeneralCommands } from './commands/general';
 import { registerBatchConsumerCommands } from './commands/batchConsumer';
 import { registerHistoryCommands } from './commands/history';
 import { registerKafkaCommands } from './commands/kafka';
+import { registerSchemaCommands } from './commands/schemas';
 import { registerStackCommands } from './commands/stack';
 import { registerTraceCommands } from './commands/trace';
 import { runWithErrorHandling } from './commands/index';
@@ -22,6 +23,7 @@ import { registerStatusCommands } from './commands/status';
 import { AirflowConnections } from './config/airflowConnections';
 import { HistoryDatabase } from './config/historyConnection';
 import { KafkaConnections } from './config/kafkaConnections';
+import { SchemaRegistries } from './config/schemaRegistries';
 import { Secrets } from './config/secrets';
 import { settings } from './config/settings';
 import { watchFolderSettings } from './config/folderSettings';
@@ -64,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): void {
     context.globalState.get<boolean>(LOCAL_STACK_IN_USE, false) || settings.connectOnStartup();
 
   const kafka = new KafkaConnections(secrets, log, (config, logger) => new KafkaService(config, logger));
-  const kafkaTree = new KafkaTreeProvider(kafka, log, () => settings.requestTimeoutMs(), () => settings.kafkaShowInternalTopics());
+  const registries = new SchemaRegistries(secrets, log, kafka);
+  const kafkaTree = new KafkaTreeProvider(kafka, log, () => settings.requestTimeoutMs(), () => settings.kafkaShowInternalTopics(), registries);
   const airflow = new AirflowConnections(secrets, log, context.globalState);
   const dagsTree = new DagsTreeProvider(airflow, log);
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
@@ -123,6 +126,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     ...trees,
     kafka,
+    registries,
     kafkaTree.createView('kafkaAirflow.kafka'),
     airflow,
     dagsView,
@@ -137,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerGeneralCommands({ log, extensionUri: context.extensionUri, extensionId: context.extension.id, refreshAll }),
     ...registerConnectionCommands(deps),
     ...registerStatusCommands({ log, kafka, airflow, history, monitor: stackHealth.monitor, localStackInUse, refreshAll }),
-    ...registerConnectionEditCommands({ log, secrets, refreshAll, kafka, airflow, history }),
+    ...registerConnectionEditCommands({ log, secrets, refreshAll, kafka, airflow, history, registries }),
     ...registerStackCommands({
       ...deps,
       extensionUri: context.extensionUri,
@@ -151,7 +155,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerDagGraphCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
     }),
-    ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree }),
+    ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree, registries }),
+    ...registerSchemaCommands({ log, secrets, connections: kafka, registries, tree: kafkaTree }),
     ...registerHistoryCommands({ log, extensionUri: context.extensionUri, database: history, tree: historyTree, documents: historyDocuments }),
     traceConnections,
     ...registerTraceCommands(traceDeps, traceConnections),

@@ -12,7 +12,9 @@ import { testAirflowConnection, airflowTestSummary } from '../airflow/connection
 import type { AirflowConnections } from '../config/airflowConnections';
 import type { HistoryDatabase } from '../config/historyConnection';
 import type { KafkaConnections } from '../config/kafkaConnections';
+import type { SchemaRegistries } from '../config/schemaRegistries';
 import type { Secrets } from '../config/secrets';
+import { registryTestSummary, testRegistryConnection } from '../schemas/connectionTest';
 import { SettingKey, settings } from '../config/settings';
 import { historyTestSummary, testHistoryConnection } from '../history/connectionTest';
 import { kafkaTestSummary, testKafkaConnection } from '../kafka/connectionTest';
@@ -35,6 +37,11 @@ import {
   kafkaSecretNeeds,
   planSecrets,
   portProblem,
+  registryEditState,
+  registryFromEdit,
+  registryUrlProblem,
+  withRegistry,
+  type RegistryEditState,
   renameProblem,
   replaceConnection,
   requiredProblem,
@@ -48,7 +55,7 @@ import {
   type SecretPlan,
 } from '../shared/connectionEdit';
 import { usesPassword, type SettingOrigin } from '../shared/connections';
-import { secretKeyOf, targetFingerprint, type SecretTarget } from '../shared/credentials';
+import { schemaRegistrySecretNeeds, secretKeyOf, targetFingerprint, type SecretTarget } from '../shared/credentials';
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import { runMultiStepInput, type Step } from '../views/multiStepInput';
 import { registerCommand } from './index';
@@ -61,9 +68,11 @@ export interface ConnectionEditDeps {
   kafka: KafkaConnections;
   airflow: AirflowConnections;
   history: HistoryDatabase;
+  registries: SchemaRegistries;
 }
 
-type ConnectionKind = 'kafka' | 'airflow' | 'history';
+/** `schemaRegistry`: the registry of the Kafka connection `name` (the Schemas row). */
+type ConnectionKind = 'kafka' | 'airflow' | 'history' | 'schemaRegistry';
 interface ConnectionRow { kind: ConnectionKind; name: string }
 
 /** The connection a tree row stands for: `{ row: { kind, name } }` on the rows of the three views. */
@@ -72,7 +81,7 @@ function rowOf(node: unknown): ConnectionRow | undefined {
   const row = (node as { row?: unknown }).row;
   if (typeof row !== 'object' || row === null) return undefined;
   const { kind, name } = row as { kind?: unknown; name?: unknown };
-  if ((kind === 'kafka' || kind === 'airflow' || kind === 'history') && typeof name === 'string') return { kind, name };
+  if ((kind === 'kafka' || kind === 'airflow' || kind === 'history' || kind === 'schemaRegistry') && typeof name === 'string') return { kind, name };
   return undefined;
 }
 
@@ -330,6 +339,69 @@ async function editAirflow(deps: ConnectionEditDeps, name: string, duplicate: bo
   offerTest(deps, `Saved the Airflow connection "${edited.name}" (${edited.url}) in the ${SCOPE_WORDS[now.origin]}.`, { kind: 'airflow', name: edited.name });
 }
 
+// ---------------------------------------------------------------- schema registry of a Kafka connection
+
+function registrySteps(plans: (s: RegistryEditState) => SecretPlan[]): Step<RegistryEditState>[] {
+  type AuthItem = vscode.QuickPickItem & { auth: RegistryEditState['auth'] };
+  return [
+    {
+      kind: 'input',
+      prompt: () => 'Schema registry URL (Confluent, Karapace, or Apicurio ending in /apis/ccompat/v7). Leave empty for none.',
+      placeholder: 'http://127.0.0.1:8085',
+      value: (s) => s.url,
+      validate: (v) => registryUrlProblem(v),
+      apply: (s, v) => ({ ...s, url: v.trim() }),
+    },
+    {
+      kind: 'pick',
+      when: (s) => s.url !== '',
+      placeholder: () => 'How to sign in to the registry',
+      items: (): AuthItem[] => [
+        { label: 'No sign-in', auth: 'none' },
+        { label: 'User name and password', description: 'HTTP basic authentication (Confluent Cloud: API key and secret)', auth: 'basic' },
+        { label: 'Bearer token', description: 'paste a token', auth: 'bearer' },
+      ],
+      active: (s, items: readonly AuthItem[]) => items.find((i) => i.auth === s.auth),
+      apply: (s, item: AuthItem) => ({ ...s, auth: item.auth }),
+    },
+    {
+      kind: 'input',
+      when: (s) => s.url !== '' && s.auth === 'basic',
+      prompt: () => 'Registry user name (or API key)',
+      value: (s) => s.username,
+      validate: (v) => requiredProblem(v, 'the user name'),
+      apply: (s, v) => ({ ...s, username: v.trim() }),
+    },
+    ...secretSteps(plans, 1),
+  ];
+}
+
+async function editRegistry(deps: ConnectionEditDeps, name: string): Promise<void> {
+  const { secrets, log } = deps;
+  const current = settings.kafkaConnections();
+  const original = current.value.find((c) => c.name === name);
+  if (!original) throw new WorkbenchError(`There is no Kafka connection named "${name}" in the settings any more. Refresh the view.`, { actions: ['openSettings'] });
+  const before = schemaRegistrySecretNeeds(original);
+  const stored = await storedSecrets(secrets, before);
+  const plans = (s: RegistryEditState): SecretPlan[] => planSecrets(before, schemaRegistrySecretNeeds(withRegistry(original, registryFromEdit(s))), (t) => stored.has(targetFingerprint(t)));
+  const initial = registryEditState(original);
+  if (initial.url === '') initial.url = 'http://127.0.0.1:8085';
+  const result = await runMultiStepInput(`Schema Registry of "${name}"`, registrySteps(plans), initial);
+  const registry = registryFromEdit(result);
+  const plan = plans(result);
+  const now = settings.kafkaConnections();
+  const latest = now.value.find((c) => c.name === name) ?? original;
+  const list = replaceConnection(now.value, name, withRegistry(latest, registry), 'Kafka');
+  await storeAsked(secrets, plan, result.secrets);
+  await settings.updateConnections(SettingKey.kafkaConnections, now.origin, list);
+  const left = before.filter((need) => !list.some((c) => schemaRegistrySecretNeeds(c).some((n) => secretKeyOf(n.target) === secretKeyOf(need.target))));
+  for (const need of left) await secrets.delete(need.target);
+  log.info(`Schema registry of Kafka connection "${name}": ${registry ? `${registry.url} (${registry.auth})` : 'none'} in the ${SCOPE_WORDS[now.origin]}`);
+  deps.refreshAll();
+  if (registry) offerTest(deps, `Saved the schema registry ${registry.url} of "${name}" in the ${SCOPE_WORDS[now.origin]}.`, { kind: 'schemaRegistry', name });
+  else void vscode.window.showInformationMessage(`The Kafka connection "${name}" has no schema registry any more.`);
+}
+
 // ---------------------------------------------------------------- history database
 
 function historySteps(plans: (s: HistoryEditState) => SecretPlan[]): Step<HistoryEditState>[] {
@@ -449,6 +521,7 @@ async function testConnection(deps: ConnectionEditDeps, node: unknown): Promise<
   let what: string;
   let where = '';
   if (row.kind === 'kafka') what = `the Kafka connection "${row.name}"`;
+  else if (row.kind === 'schemaRegistry') what = `the schema registry of "${row.name}"`;
   else if (row.kind === 'airflow') what = `the Airflow connection "${row.name}"`;
   else {
     const connection = deps.history.connection().value;
@@ -462,6 +535,9 @@ async function testConnection(deps: ConnectionEditDeps, node: unknown): Promise<
     if (row.kind === 'kafka') {
       const report = await withTestResource(log, title, () => deps.kafka.freshService(row.name), testKafkaConnection, (s) => s.dispose());
       summary = kafkaTestSummary(row.name, report);
+    } else if (row.kind === 'schemaRegistry') {
+      const report = await withTestResource(log, title, () => deps.registries.freshClient(row.name), testRegistryConnection, () => Promise.resolve());
+      summary = registryTestSummary(row.name, deps.registries.registryOf(row.name)?.url ?? '', report);
     } else if (row.kind === 'airflow') {
       const report = await withTestResource(log, title, () => deps.airflow.freshClient(row.name), testAirflowConnection, () => Promise.resolve());
       summary = airflowTestSummary(row.name, report);
@@ -482,7 +558,10 @@ async function testConnection(deps: ConnectionEditDeps, node: unknown): Promise<
 async function editConnection(deps: ConnectionEditDeps, node: unknown, duplicate: boolean): Promise<void> {
   const row = needRow(node);
   if (row.kind === 'kafka') await editKafka(deps, row.name, duplicate);
-  else if (row.kind === 'airflow') await editAirflow(deps, row.name, duplicate);
+  else if (row.kind === 'schemaRegistry') {
+    if (duplicate) throw new WorkbenchError('A schema registry belongs to its Kafka connection: duplicate the Kafka connection instead.', { actions: [] });
+    await editRegistry(deps, row.name);
+  } else if (row.kind === 'airflow') await editAirflow(deps, row.name, duplicate);
   else if (duplicate) throw new WorkbenchError('There is one history database per window; it cannot be duplicated. Use Edit Connection to change it.', { actions: [] });
   else await editHistory(deps);
 }

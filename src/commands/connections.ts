@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Secrets } from '../config/secrets';
-import { airflowTarget, historyTarget, kafkaSecretNeeds, secretKeyOf, type SecretTarget } from '../shared/credentials';
+import { airflowTarget, historyTarget, kafkaSecretNeeds, schemaRegistrySecretNeeds, secretKeyOf, type SecretTarget } from '../shared/credentials';
 import { SettingKey, settings } from '../config/settings';
 import {
   connectionNameProblem,
@@ -227,8 +227,9 @@ async function removeConnection({ log, secrets, refreshAll, setLocalStackInUse }
     const connection = current.value.find((c) => c.name === name);
     const remaining = current.value.filter((c) => c.name !== name);
     await settings.updateConnections(SettingKey.kafkaConnections, current.origin, remaining);
-    const targets = connection ? kafkaSecretNeeds(connection).map((n) => n.target) : [];
-    await secrets.forget(name, ['kafka.password', 'kafka.oauthToken', 'kafka.keyPassphrase'], unshared(targets, remaining.flatMap((c) => kafkaSecretNeeds(c).map((n) => n.target))));
+    const needs = (c: KafkaConnection): SecretTarget[] => [...kafkaSecretNeeds(c), ...schemaRegistrySecretNeeds(c)].map((n) => n.target);
+    const targets = connection ? needs(connection) : [];
+    await secrets.forget(name, ['kafka.password', 'kafka.oauthToken', 'kafka.keyPassphrase', 'schemaRegistry.password', 'schemaRegistry.token'], unshared(targets, remaining.flatMap(needs)));
   } else if (kind === 'airflow') {
     const current = settings.airflowConnections();
     const connection = current.value.find((c) => c.name === name);

@@ -17,6 +17,7 @@ import { PRODUCER_VIEW_TYPE, ProducerPanel, type ProducerTarget } from '../panel
 import { producerFormOf, producerRestoreTarget } from '../shared/panelState';
 import { visibleLabel } from '../shared/visibleText';
 import { settings } from '../config/settings';
+import type { SchemaRegistries } from '../config/schemaRegistries';
 import { taggedLogger } from '../shared/logger';
 import { nameList, rowsToActOn } from '../shared/selection';
 import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
@@ -53,6 +54,8 @@ export interface KafkaCommandDeps {
   secrets: Secrets;
   connections: KafkaConnections;
   tree: KafkaTreeProvider;
+  /** The schema registry of each connection, for keys and values in the Confluent wire format. */
+  registries: SchemaRegistries;
 }
 
 /** What the command handlers use besides the deps: the panel openers. */
@@ -389,7 +392,7 @@ async function openInspectorFromPalette(deps: KafkaActions, arg: unknown): Promi
 
 /** The producer form and the inspector, opened from commands, tree rows, CodeLens and each other. */
 function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer' | 'openInspector'> & { produced: (connection: string, topic: string) => void } {
-  const { log, extensionUri, connections, tree } = deps;
+  const { log, extensionUri, connections, tree, registries } = deps;
   const produced = (connection: string, topic: string): void => {
     tree.topicChanged(connection, topic);
     markDone(ContextKey.produced);
@@ -399,7 +402,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
       title: vscode.l10n.t('{0} · Inspector', topic),
-      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes() }),
+      createSource: () => new KafkaInspectorSource({ service: () => connections.service(connection), connection, topic, log: taggedLogger(log, `inspector ${topic}`), maxBytes: settings.kafkaInspectorMemoryBytes(), schemas: () => registries.source(connection, (subjects) => { tree.schemas.noteSubjectsOnTopic(connection, topic, subjects); }) }),
       options: { start: 'beginning', startValue: '', partitions: [], maxMessages: settings.kafkaInspectorMaxMessages(), follow: false },
       autoStart: true,
       connection,
@@ -407,7 +410,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     }, restoredPanel);
   };
   const openProducer = (target: ProducerTarget, restoredPanel?: vscode.WebviewPanel): void => {
-    ProducerPanel.show({ log, extensionUri, connections, openInspector, produced }, target, restoredPanel);
+    ProducerPanel.show({ log, extensionUri, connections, registries, openInspector, produced }, target, restoredPanel);
   };
   return { openProducer, openInspector, produced };
 }

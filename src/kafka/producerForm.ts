@@ -16,7 +16,7 @@ export const MAX_COUNT = 10_000_000;
 export const MAX_RATE = 10_000_000;
 export const MAX_HEADERS = 100;
 
-export type ProducerField = 'connection' | 'topic' | 'key' | 'headers' | 'partition' | 'value' | 'dataType' | 'count' | 'rate' | 'compression';
+export type ProducerField = 'connection' | 'topic' | 'key' | 'headers' | 'partition' | 'value' | 'dataType' | 'count' | 'rate' | 'compression' | 'subject';
 
 export interface FormProblem {
   field: ProducerField;
@@ -28,6 +28,21 @@ export interface FormProblem {
   column?: number;
 }
 
+/** The subject (and version) a producer writes with. */
+export interface SchemaChoice {
+  subject: string;
+  version: number | 'latest';
+  /** Protobuf: the message to write (full name or simple name); default the schema's first message. */
+  messageName?: string;
+}
+
+/** A version as typed: empty or "latest" for the latest, else a whole number from 1; undefined when it is neither. */
+export function parseSchemaVersion(text: string | undefined): number | 'latest' | undefined {
+  const t = (text ?? '').trim();
+  if (t === '' || t.toLowerCase() === 'latest') return 'latest';
+  return /^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : undefined;
+}
+
 /** The form after checking: numbers are numbers, empty optional fields are undefined. */
 export interface ProducePlan {
   connection: string;
@@ -35,9 +50,11 @@ export interface ProducePlan {
   key: string | undefined;
   headers: { key: string; value: string }[];
   partition: number | undefined;
-  valueMode: 'json' | 'generate';
+  valueMode: 'json' | 'generate' | 'subject';
   value: string;
   dataType: string | undefined;
+  /** The subject whose schema the values are written with (json and subject modes). */
+  schema: SchemaChoice | undefined;
   count: number;
   ratePerSecond: number;
   compression: ProducerCompression;
@@ -107,9 +124,15 @@ export function checkProducerForm(form: ProducerForm, context: FormContext): { o
     headers.push({ key, value: header.value });
   });
 
+  const subject = (form.subject ?? '').trim();
+  const version = parseSchemaVersion(form.subjectVersion);
+  if (version === undefined) problems.push({ field: 'subject', message: 'The version is a whole number from 1, or empty for the latest.' });
+  if (form.valueMode === 'subject' && subject === '') problems.push({ field: 'subject', message: 'Give the subject to generate test data from, e.g. orders-value.' });
   if (form.valueMode === 'json') {
     const json = checkJson(form.value);
     if (!json.ok) problems.push({ field: 'value', message: json.message, line: json.line, column: json.column });
+  } else if (form.valueMode === 'subject') {
+    // values come from the subject's schema
   } else if (!context.dataTypes.includes(form.dataType)) {
     problems.push({ field: 'dataType', message: `Pick a data type: ${context.dataTypes.join(', ')}.` });
   }
@@ -138,6 +161,7 @@ export function checkProducerForm(form: ProducerForm, context: FormContext): { o
       valueMode: form.valueMode,
       value: form.value,
       dataType: form.valueMode === 'generate' ? form.dataType : undefined,
+      schema: subject !== '' && form.valueMode !== 'generate' ? { subject, version: version ?? 'latest' } : undefined,
       count: count ?? 1,
       ratePerSecond: rate ?? 0,
       compression: form.compression,
@@ -160,6 +184,8 @@ export function templateText(plan: ProducePlan): string {
   if (plan.dataType !== undefined) rest['dataType'] = plan.dataType;
   const tail = JSON.stringify(rest).slice(1, -1);
   if (plan.valueMode === 'json') return `{"value":\n${plan.value}\n,${tail}}`;
+  // Values generated from a subject replace this null after rendering keys and headers.
+  if (plan.valueMode === 'subject') return `{"value":\nnull\n,${tail}}`;
   return `{\n${tail}}`;
 }
 

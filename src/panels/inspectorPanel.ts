@@ -132,7 +132,7 @@ export class InspectorPanel implements vscode.Disposable {
         },
         rows: ({ from, to }) => this.source.rows(from, to),
         setFilter: (filter) => this.source.setFilter(filter),
-        detail: ({ id }) => detailOf(id, this.recordOf(id), this.source.pipeline?.(id)),
+        detail: ({ id }) => detailOf(id, this.recordOf(id), this.source.pipeline?.(id), this.source.wire?.(id)),
         copy: async ({ id, what }) => {
           await this.copy(id, what);
           return null;

@@ -19,10 +19,14 @@ import type {
   InspectorOptions,
   InspectorPipeline,
   InspectorRow,
+  InspectorSchemaCell,
   InspectorState,
+  InspectorWireView,
   InspectorStatus,
 } from '../shared/protocol';
 import { formatBytes, formatCount } from '../kafka/presentation';
+import type { WirePart, WireRow } from '../schemas/wireRecords';
+import { hexOf } from '../schemas/wire';
 
 /** The setting that bounds the inspector's memory, as the status line names it. */
 export const MEMORY_SETTING = `${SECTION}.${SettingKey.kafkaInspectorMemoryMB}`;
@@ -61,6 +65,8 @@ export interface InspectorSource {
   records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord>;
   /** The runs and dataset event of one record (history rows only); undefined for Kafka records. */
   pipeline?(id: number): InspectorPipeline | undefined;
+  /** The wire-format facts of one record whose key or value is schema'd; undefined otherwise. */
+  wire?(id: number): WireRow | undefined;
   dispose(): void;
 }
 
@@ -88,18 +94,45 @@ function contentOf(bytes: Uint8Array | null): InspectorContent {
   return content;
 }
 
-/** The detail pane's view of a record: every part decoded (text, pretty JSON, hex). */
-export function detailOf(id: number, record: KafkaRecord, pipeline?: InspectorPipeline): InspectorDetail {
+/** The schema columns of a wire-format key or value. */
+export function schemaCellOf(part: WirePart): InspectorSchemaCell {
+  return {
+    id: part.schemaId,
+    ...(part.schemaType ? { type: part.schemaType } : {}),
+    ...(part.subject !== undefined ? { subject: part.subject } : {}),
+    ...(part.version !== undefined ? { version: part.version } : {}),
+    ...(part.reason !== undefined ? { error: part.reason } : {}),
+  };
+}
+
+/** The byte view of a wire-format key or value: each part's range and bytes. */
+export function wireViewOf(part: WirePart): InspectorWireView {
+  const ranges = part.ranges.length > 0 ? part.ranges : [{ part: 'payload' as const, from: 0, to: part.raw.length, label: `${part.raw.length} bytes, not in the wire format` }];
+  return {
+    ...schemaCellOf(part),
+    ...(part.indexes ? { indexes: part.indexes } : {}),
+    bytes: part.raw.length,
+    parts: ranges.map((r) => ({ part: r.part, label: r.label, from: r.from, to: r.to, hex: hexOf(part.raw, r.from, r.to) })),
+  };
+}
+
+/** The detail pane's view of a record: every part decoded (text, pretty JSON, hex); a schema'd part's hex is of the bytes as read. */
+export function detailOf(id: number, record: KafkaRecord, pipeline?: InspectorPipeline, wire?: WireRow): InspectorDetail {
+  const key = contentOf(record.key);
+  const value = contentOf(record.value);
+  if (wire?.key) key.hex = hexDump(wire.key.raw);
+  if (wire?.value) value.hex = hexDump(wire.value.raw);
   return {
     ...(pipeline ? { pipeline } : {}),
+    ...(wire ? { wire: { ...(wire.key ? { key: wireViewOf(wire.key) } : {}), ...(wire.value ? { value: wireViewOf(wire.value) } : {}) } } : {}),
     id,
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp,
     size: record.size,
-    key: contentOf(record.key),
-    value: contentOf(record.value),
+    key,
+    value,
     headers: record.headers.map((h) => ({ key: h.key, value: contentOf(h.value) })),
   };
 }
@@ -110,10 +143,12 @@ export function detailOf(id: number, record: KafkaRecord, pipeline?: InspectorPi
  * the previews as they are: the webview shows them as escapes (src/shared/visibleText.ts) and
  * the search still finds the characters themselves.
  */
-export function rowOf(id: number, record: KafkaRecord, previewLength = 200): InspectorRow {
+export function rowOf(id: number, record: KafkaRecord, previewLength = 200, wire?: WireRow): InspectorRow {
   const key = decodeBytes(record.key, 80);
   const value = decodeBytes(record.value, previewLength);
   return {
+    ...(wire?.key ? { keySchema: schemaCellOf(wire.key) } : {}),
+    ...(wire?.value ? { valueSchema: schemaCellOf(wire.value) } : {}),
     id,
     partition: record.partition,
     offset: record.offset,
@@ -236,12 +271,22 @@ export abstract class BufferedInspectorSource implements InspectorSource {
   }
 
   rows(from: number, to: number): { rows: InspectorRow[]; matched: number; generation: number } {
-    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record));
+    const rows = this.buffer.view(from, to).map((row) => rowOf(row.seq, row.record, 200, this.wireOf(row.record)));
     return { rows, matched: this.buffer.viewSize, generation: this.generation };
   }
 
   record(id: number): KafkaRecord | undefined {
     return this.buffer.bySeq(id)?.record;
+  }
+
+  /** The wire-format facts of a record (sources that decode schema'd records keep them). */
+  protected wireOf(_record: KafkaRecord): WireRow | undefined {
+    return undefined;
+  }
+
+  wire(id: number): WireRow | undefined {
+    const record = this.buffer.bySeq(id)?.record;
+    return record ? this.wireOf(record) : undefined;
   }
 
   *records(ids: readonly number[] | 'filtered'): Iterable<KafkaRecord> {

@@ -18,6 +18,10 @@ import type { Logger } from '../shared/logger';
 import type { InspectorOptions, InspectorState, InspectorStatus } from '../shared/protocol';
 import { formatCount, parseTimestamp, plural } from '../kafka/presentation';
 import { BufferedInspectorSource, MEMORY_SETTING, type InspectorSourceDescription } from './inspectorSource';
+import type { KafkaRecord } from '../kafka/types';
+import { SchemaCache } from '../schemas/serdes';
+import type { SchemaSource } from '../schemas/types';
+import { SchemaDecodingSink, WireBook, type WireRow } from '../schemas/wireRecords';
 
 export interface KafkaInspectorSourceDeps {
   /** The service of the connection (made on first use, shared with the tree). */
@@ -29,6 +33,8 @@ export interface KafkaInspectorSourceDeps {
   maxBytes?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** The schema registry of the connection, for keys and values in the Confluent wire format; without one they show as bytes. */
+  schemas?: () => SchemaSource | undefined;
 }
 
 /** Turns the form's start choice into the service's StartPosition; throws a sentence for bad input. */
@@ -72,6 +78,9 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
   private partitionCount = 0;
   /** The latest notice of each partition in the current read. */
   private readonly notices = new Map<number, string>();
+  /** Schemas looked up while this window is open: one lookup per schema id. */
+  private schemaCache: SchemaCache | undefined;
+  private readonly wireBook = new WireBook();
 
   constructor(private readonly deps: KafkaInspectorSourceDeps) {
     super(deps.maxBytes, deps.now);
@@ -145,7 +154,12 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
     try {
       const service = await this.deps.service();
       const buffer = this.buffer;
-      const sink = buffer.sink(this.deps.topic, () => { if (this.run === controller) this.emit(); });
+      const bufferSink = buffer.sink(this.deps.topic, () => { if (this.run === controller) this.emit(); });
+      this.wireBook.clear();
+      const cache = this.schemas();
+      const decoding = cache ? new SchemaDecodingSink(bufferSink, cache, this.wireBook, () => { if (this.run === controller) this.emit(); }) : undefined;
+      controller.signal.addEventListener('abort', () => decoding?.cancel());
+      const sink = decoding ?? bufferSink;
       const summary = await service.browse({
         topic: this.deps.topic,
         ...(partitions ? { partitions } : {}),
@@ -167,6 +181,7 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
           this.emit();
         },
       });
+      await decoding?.drained();
       if (this.run !== controller) return;
       this.finishedAt = this.now();
       const { text, saysDrops } = this.endText(summary, partitions, maxMessages);
@@ -185,6 +200,28 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
     }
   }
 
+  /** The schema cache of this window, made on first use; undefined without a registry. */
+  private schemas(): SchemaCache | undefined {
+    if (this.schemaCache) return this.schemaCache;
+    const source = this.deps.schemas?.();
+    if (source) this.schemaCache = new SchemaCache(source);
+    return this.schemaCache;
+  }
+
+  /** Schema lookups made by this window (one per schema id seen). */
+  get schemaLookups(): number {
+    return this.schemaCache?.lookups ?? 0;
+  }
+
+  protected override wireOf(record: KafkaRecord): WireRow | undefined {
+    return this.wireBook.size === 0 ? undefined : this.wireBook.get(record.partition, record.offset);
+  }
+
+  /** Schema'd rows decoded and rows that could not be, in this read. */
+  schemaCounts(): { decoded: number; failed: number } {
+    return { decoded: this.wireBook.decoded, failed: this.wireBook.failed };
+  }
+
   status(): InspectorStatus {
     const state: InspectorState = this.state === 'loading' && this.follow ? 'following' : this.state;
     let line: string;
@@ -196,6 +233,9 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
         : `Following: ${plural(this.buffer.total, 'message')}; new ones appear as they are written.`; break;
       default: line = this.stateMessage;
     }
+    const { decoded, failed } = this.wireBook;
+    if (failed > 0) line += ` ${plural(failed, 'schema\'d message')} could not be decoded and show${failed === 1 ? 's' : ''} raw bytes with the reason (see the Schema column).`;
+    else if (decoded > 0 && state !== 'loading') line += ` ${plural(decoded, 'schema\'d message')} decoded.`;
     const status = this.statusWith(state, line);
     if (this.notices.size === 0) return status;
     const texts = [...this.notices.values()];

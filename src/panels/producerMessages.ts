@@ -25,7 +25,9 @@ export function isProducerForm(value: unknown): value is ProducerForm {
   if (!isRecord(value)) return false;
   const strings = ['connection', 'topic', 'key', 'partition', 'value', 'dataType', 'count', 'rate'];
   return strings.every((k) => typeof value[k] === 'string')
-    && (value['valueMode'] === 'json' || value['valueMode'] === 'generate')
+    && (value['valueMode'] === 'json' || value['valueMode'] === 'generate' || value['valueMode'] === 'subject')
+    && (value['subject'] === undefined || typeof value['subject'] === 'string')
+    && (value['subjectVersion'] === undefined || typeof value['subjectVersion'] === 'string')
     && typeof value['compression'] === 'string' && (COMPRESSIONS as readonly string[]).includes(value['compression'])
     && Array.isArray(value['headers'])
     && (value['headers'] as unknown[]).every((h) => isRecord(h) && typeof h['key'] === 'string' && typeof h['value'] === 'string');

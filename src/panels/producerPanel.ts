@@ -35,6 +35,9 @@ import {
   summarizeRun,
 } from './producerMessages';
 import { PanelHost } from './panelHost';
+import type { SchemaRegistries } from '../config/schemaRegistries';
+import { SchemaCache, type ResolvedSchema } from '../schemas/serdes';
+import { encodeStream, generatingEncoder, jsonEncoder, schemaForProduce, valueProblems, type MessageEncoder } from '../schemas/schemaProduce';
 
 export const PRODUCER_VIEW_TYPE = 'kafkaAirflow.producer';
 
@@ -45,6 +48,8 @@ export interface ProducerPanelDeps {
   log: Logger;
   extensionUri: vscode.Uri;
   connections: KafkaConnections;
+  /** The schema registry of each connection, for a subject picked in the form. */
+  registries: SchemaRegistries;
   openInspector: (target: { connection: string; topic: string }) => Promise<void>;
   /** Called after a run wrote something, so the tree can refresh the topic's counts. */
   produced: (connection: string, topic: string) => void;
@@ -67,6 +72,8 @@ export class ProducerPanel implements vscode.Disposable {
   private run: AbortController | undefined;
   /** Partition counts of topics seen, per connection: for the partition check. */
   private readonly partitionCounts = new Map<string, number>();
+  /** Schemas of subjects picked while the form is open, per connection (looked up once each). */
+  private readonly schemaCaches = new Map<string, SchemaCache>();
 
   /**
    * Opens the form (or brings it to the front) filled in for `target`. `restoredPanel`: the tab
@@ -176,9 +183,41 @@ export class ProducerPanel implements vscode.Disposable {
     return checked.plan;
   }
 
-  private previewOf(form: ProducerForm): ProducerPreview {
+  /** The plan's subject version, compiled (cached per connection while the form is open); undefined without a subject. */
+  private async schemaOf(plan: ProducePlan): Promise<ResolvedSchema | undefined> {
+    if (!plan.schema) return undefined;
+    let cache = this.schemaCaches.get(plan.connection);
+    if (!cache) {
+      cache = new SchemaCache(this.deps.registries.source(plan.connection));
+      this.schemaCaches.set(plan.connection, cache);
+    }
+    try {
+      return await schemaForProduce(cache, plan.schema);
+    } catch (error) {
+      throw new FormProblemsError([{ field: 'subject', message: error instanceof Error ? error.message : String(error) }]);
+    }
+  }
+
+  /** How a plan with a subject writes each message: its value checked and encoded, or generated from the schema. */
+  private encoderOf(plan: ProducePlan, schema: ResolvedSchema): MessageEncoder {
+    return plan.valueMode === 'subject' ? generatingEncoder(schema) : jsonEncoder(schema);
+  }
+
+  private async previewOf(form: ProducerForm): Promise<ProducerPreview> {
     const plan = this.plan({ ...form, count: '1' });
-    const message = compilePlan(plan).render(1);
+    const schema = await this.schemaOf(plan);
+    const rendered = compilePlan(plan).render(1);
+    if (schema && plan.valueMode === 'json') {
+      const problems = valueProblems(schema, typeof rendered.value === 'string' ? rendered.value : String(rendered.value));
+      if (problems.length > 0) throw new FormProblemsError(problems.slice(0, 8).map((message) => ({ field: 'value' as const, message: `${schema.subject ?? 'schema'} v${schema.version ?? '?'}: ${message}` })));
+    }
+    let message = rendered;
+    let schemaLine: string | undefined;
+    if (schema) {
+      const bytes = this.encoderOf(plan, schema)(rendered).value as Buffer;
+      schemaLine = `${schema.schemaType} ${schema.subject ?? ''} v${schema.version ?? '?'} (schema id ${schema.id}): ${bytes.length} bytes in the Confluent wire format.`;
+      message = { ...rendered, value: JSON.stringify(schema.serde.decode(bytes.subarray(schema.schemaType === 'PROTOBUF' ? 6 : 5), schema.schemaType === 'PROTOBUF' ? [0] : undefined)) };
+    }
     const text = (v: string | Buffer | null | undefined): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : v.toString('utf8'));
     const value = text(message.value) ?? '';
     let pretty = value;
@@ -188,6 +227,7 @@ export class ProducerPanel implements vscode.Disposable {
       // Plain text stays as it is.
     }
     return {
+      ...(schemaLine ? { schema: schemaLine } : {}),
       key: text(message.key),
       value: pretty,
       headers: Object.entries(message.headers ?? {}).map(([key, v]) => ({ key, value: text(v) ?? '' })),
@@ -198,6 +238,7 @@ export class ProducerPanel implements vscode.Disposable {
     if (this.run) throw new WorkbenchError('A run is still going. Wait for it or cancel it first.');
     const plan = this.plan(form);
     const compiled = compilePlan(plan);
+    const schema = await this.schemaOf(plan);
     const service = await this.deps.connections.service(plan.connection);
     // The topic must exist and the partition must be one of its partitions.
     const details = await service.describeTopic(plan.topic);
@@ -212,8 +253,14 @@ export class ProducerPanel implements vscode.Disposable {
     let messages: Parameters<typeof service.produce>[0];
     try {
       messages = plan.count <= RENDER_UP_FRONT ? compiled.renderMany(plan.count) : compiled.iterate(plan.count);
+      // With a subject, every value is checked and encoded before the run starts (when it fits in memory), so a bad one writes nothing.
+      if (schema) {
+        const encode = this.encoderOf(plan, schema);
+        messages = Array.isArray(messages) ? messages.map(encode) : encodeStream(messages, encode);
+      }
     } catch (error) {
       if (error instanceof TemplateError) throw new FormProblemsError([problemInForm(error.problem, plan)]);
+      if (schema && error instanceof WorkbenchError) throw new FormProblemsError([{ field: plan.valueMode === 'subject' ? 'subject' : 'value', message: `Nothing was sent. ${error.message}` }]);
       throw error;
     }
     const controller = new AbortController();

@@ -79,6 +79,15 @@ export const CommandId = {
   startBatchConsumerOnTopic: 'kafkaAirflow.startBatchConsumerOnTopic',
   produceAndRunOnTopic: 'kafkaAirflow.produceAndRunOnTopic',
   traceHistoryRow: 'kafkaAirflow.traceHistoryRow',
+  // Schemas under each Kafka connection (src/commands/schemas.ts)
+  registerSchema: 'kafkaAirflow.registerSchema',
+  registerSchemaFromFile: 'kafkaAirflow.registerSchemaFromFile',
+  openSchemaVersion: 'kafkaAirflow.openSchemaVersion',
+  compareSchemaVersions: 'kafkaAirflow.compareSchemaVersions',
+  setSchemaCompatibility: 'kafkaAirflow.setSchemaCompatibility',
+  deleteSchemaSubject: 'kafkaAirflow.deleteSchemaSubject',
+  deleteSchemaVersion: 'kafkaAirflow.deleteSchemaVersion',
+  enterSchemaRegistrySecret: 'kafkaAirflow.enterSchemaRegistrySecret',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

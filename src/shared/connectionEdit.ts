@@ -8,6 +8,7 @@
 import {
   connectionNameProblem,
   parseAirflowUrl,
+  parseRegistryUrl,
   parseBrokerList,
   splitCommandLine,
   usesPassword,
@@ -16,6 +17,8 @@ import {
   type HistoryConnection,
   type KafkaConnection,
   type SaslMechanism,
+  type SchemaRegistryAuthKind,
+  type SchemaRegistryConnection,
 } from './connections';
 import { airflowTarget, historyTarget, kafkaSecretNeeds, targetFingerprint, type SecretTarget } from './credentials';
 import { WorkbenchError, type ErrorAction } from './errors';
@@ -253,6 +256,7 @@ export function kafkaFromEdit(original: KafkaConnection, state: KafkaEditState):
   };
   if (original.clientId !== undefined) edited.clientId = original.clientId;
   if (original.caFile !== undefined) edited.caFile = original.caFile;
+  if (original.schemaRegistry !== undefined) edited.schemaRegistry = original.schemaRegistry;
   if (usesPassword(security.mechanism)) edited.saslUsername = state.saslUsername.trim();
   const keepsCertificate = security.mtls || (security.ssl && security.mechanism !== 'none' && original.clientCertFile !== undefined);
   if (keepsCertificate) {
@@ -285,6 +289,40 @@ export function airflowFromEdit(state: AirflowEditState): AirflowConnection {
   const edited: AirflowConnection = { name: state.name.trim(), url: parseAirflowUrl(state.url).value, auth: state.auth };
   if (state.auth === 'password') edited.username = state.username.trim();
   return edited;
+}
+
+// ---------------------------------------------------------------- schema registry of a Kafka connection
+
+/** A registry URL typed by the user; empty is allowed and means "no registry". */
+export function registryUrlProblem(text: string): string | undefined {
+  return text.trim() === '' ? undefined : parseRegistryUrl(text).problems[0];
+}
+
+export interface RegistryEditState {
+  /** Empty: the connection has no registry. */
+  url: string;
+  auth: SchemaRegistryAuthKind;
+  username: string;
+  secrets: Record<string, string>;
+}
+
+export function registryEditState(connection: KafkaConnection): RegistryEditState {
+  const registry = connection.schemaRegistry;
+  return { url: registry?.url ?? '', auth: registry?.auth ?? 'none', username: registry?.username ?? '', secrets: {} };
+}
+
+/** The registry the answers describe, or undefined when the URL was left empty. */
+export function registryFromEdit(state: RegistryEditState): SchemaRegistryConnection | undefined {
+  if (state.url.trim() === '') return undefined;
+  const registry: SchemaRegistryConnection = { url: parseRegistryUrl(state.url).value, auth: state.auth };
+  if (state.auth === 'basic') registry.username = state.username.trim();
+  return registry;
+}
+
+/** The Kafka connection with its registry replaced (or removed). */
+export function withRegistry(connection: KafkaConnection, registry: SchemaRegistryConnection | undefined): KafkaConnection {
+  const { schemaRegistry: _old, ...rest } = connection;
+  return registry ? { ...rest, schemaRegistry: registry } : rest;
 }
 
 // ---------------------------------------------------------------- history database

@@ -21,6 +21,22 @@ export interface KafkaConnection {
   clientKeyFile?: string;
   /** OAUTHBEARER: a command (argv, run without a shell) that prints a token; else a static token from SecretStorage. */
   oauthTokenCommand?: string[];
+  /** The schema registry of this cluster (Confluent REST API), if it has one. */
+  schemaRegistry?: SchemaRegistryConnection;
+}
+
+export type SchemaRegistryAuthKind = 'none' | 'basic' | 'bearer';
+
+/**
+ * A schema registry belongs to a Kafka connection: its URL (Confluent, Karapace, or Apicurio's
+ * compatibility API ending in /apis/ccompat/v7) and how to sign in. The password or token is in
+ * SecretStorage, bound to the URL, the kind of sign-in and the user (src/shared/credentials.ts).
+ */
+export interface SchemaRegistryConnection {
+  url: string;
+  auth: SchemaRegistryAuthKind;
+  /** Basic auth only. */
+  username?: string;
 }
 
 export type AirflowAuth = 'password' | 'token';
@@ -76,6 +92,38 @@ export function parseBrokerList(text: string): Parsed<string[]> {
   const problems = brokers.map(brokerAddressProblem).filter((p): p is string => p !== undefined);
   if (brokers.length === 0) problems.push('Give at least one broker as host:port, for example 127.0.0.1:9092.');
   return { value: brokers, problems };
+}
+
+/** Checks a schema registry URL; returns it without a trailing slash. */
+export function parseRegistryUrl(text: string): Parsed<string> {
+  const parsed = parseAirflowUrl(text);
+  if (parsed.problems.length > 0) {
+    return { value: parsed.value, problems: [`"${text}" is not a schema registry URL. Write it like http://127.0.0.1:8085 (Apicurio: https://host/apis/ccompat/v7).`] };
+  }
+  try {
+    const url = new URL(parsed.value);
+    if (url.username || url.password) return { value: parsed.value, problems: ['Leave the user and password out of the URL: choose basic authentication, so the password is kept in secret storage.'] };
+  } catch {
+    // parseAirflowUrl checked it already
+  }
+  return parsed;
+}
+
+/** Validates the `schemaRegistry` entry of a Kafka connection; a problem sentence, or the connection. */
+export function parseSchemaRegistry(raw: unknown, connectionName: string): { value?: SchemaRegistryConnection; problem?: string } {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) return { problem: `Kafka connection "${connectionName}": "schemaRegistry" is an object with "url" and, if it needs one, "auth" ("basic" or "bearer").` };
+  const url = parseRegistryUrl(typeof raw['url'] === 'string' ? raw['url'] : '');
+  if (url.problems.length > 0) return { problem: `Kafka connection "${connectionName}": ${url.problems[0] ?? ''}` };
+  const authRaw = raw['auth'] ?? 'none';
+  if (authRaw !== 'none' && authRaw !== 'basic' && authRaw !== 'bearer') {
+    return { problem: `Kafka connection "${connectionName}": schemaRegistry "auth" must be one of none, basic, bearer.` };
+  }
+  const username = optionalString(raw['username']);
+  if (authRaw === 'basic' && !username) return { problem: `Kafka connection "${connectionName}": schemaRegistry basic authentication needs "username".` };
+  const value: SchemaRegistryConnection = { url: url.value, auth: authRaw };
+  if (authRaw === 'basic' && username) value.username = username;
+  return { value };
 }
 
 /** Checks an Airflow base URL; returns the URL without a trailing slash. */
@@ -166,6 +214,11 @@ export function parseKafkaConnections(raw: unknown): Parsed<KafkaConnection[]> {
       }
       oauthTokenCommand = commandRaw as string[];
     }
+    const registry = parseSchemaRegistry(entry['schemaRegistry'], name);
+    if (registry.problem) {
+      problems.push(registry.problem);
+      return;
+    }
     const connection: KafkaConnection = { name, brokers, ssl, saslMechanism };
     const clientId = optionalString(entry['clientId']);
     if (clientId) connection.clientId = clientId;
@@ -177,6 +230,7 @@ export function parseKafkaConnections(raw: unknown): Parsed<KafkaConnection[]> {
       connection.clientKeyFile = clientKeyFile;
     }
     if (oauthTokenCommand) connection.oauthTokenCommand = oauthTokenCommand;
+    if (registry.value) connection.schemaRegistry = registry.value;
     result.push(connection);
   });
   return { value: uniqueNames(result, 'Kafka connection', problems), problems };

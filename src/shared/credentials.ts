@@ -6,7 +6,7 @@
  * key, finds nothing there, and the user is asked again with the reason.
  */
 import { createHash } from 'node:crypto';
-import type { AirflowConnection, HistoryConnection, KafkaConnection } from './connections';
+import type { AirflowConnection, HistoryConnection, KafkaConnection, SchemaRegistryConnection } from './connections';
 
 /** Every kind of secret the extension keeps. */
 export type SecretKind =
@@ -15,7 +15,9 @@ export type SecretKind =
   | 'kafka.oauthToken'
   | 'airflow.password'
   | 'airflow.token'
-  | 'history.password';
+  | 'history.password'
+  | 'schemaRegistry.password'
+  | 'schemaRegistry.token';
 
 /** What one secret unlocks: a canonical identity (hashed into the key) and words for the user. */
 export interface SecretTarget {
@@ -122,6 +124,31 @@ export function airflowTarget(connection: AirflowConnection): SecretTarget {
   };
 }
 
+/**
+ * The password (basic) or token (bearer) of a Kafka connection's schema registry: bound to the
+ * registry's URL, the kind of sign-in and the user, not to the brokers (one registry may serve
+ * several connections, which then share its secret). Undefined when it signs in with nothing.
+ */
+export function schemaRegistryTarget(connectionName: string, registry: SchemaRegistryConnection): SecretTarget | undefined {
+  if (registry.auth === 'none') return undefined;
+  const url = canonicalUrl(registry.url);
+  const bearer = registry.auth === 'bearer';
+  return {
+    kind: bearer ? 'schemaRegistry.token' : 'schemaRegistry.password',
+    name: connectionName,
+    identity: { url, auth: registry.auth, user: bearer ? null : registry.username ?? null },
+    description: bearer ? `the schema registry ${url}` : `the schema registry ${url} as ${registry.username ?? '(no user)'}`,
+  };
+}
+
+/** The secret a Kafka connection's schema registry reads, with the words to ask for it (none without sign-in). */
+export function schemaRegistrySecretNeeds(connection: KafkaConnection): KafkaSecretNeed[] {
+  const registry = connection.schemaRegistry;
+  const target = registry ? schemaRegistryTarget(connection.name, registry) : undefined;
+  if (!registry || !target) return [];
+  return [{ target, what: registry.auth === 'bearer' ? 'schema registry token' : 'schema registry password', optional: false }];
+}
+
 /** The password of the history database: bound to host, port, database, user and TLS. */
 export function historyTarget(connection: HistoryConnection): SecretTarget {
   const host = connection.host.trim().toLowerCase();
@@ -163,7 +190,7 @@ export const LegacySecretKey = {
 
 /** What the user is told when a connection's target changed since its secret was stored. */
 export function targetChangedMessage(what: string, target: SecretTarget, previousDescription: string): string {
-  const noun = target.kind.startsWith('kafka') ? 'Kafka connection' : target.kind.startsWith('airflow') ? 'Airflow connection' : 'history database';
+  const noun = target.kind.startsWith('kafka') || target.kind.startsWith('schemaRegistry') ? 'Kafka connection' : target.kind.startsWith('airflow') ? 'Airflow connection' : 'history database';
   const subject = target.kind === 'history.password' ? 'The history database' : `The ${noun} "${target.name}"`;
   return `${subject} now points at ${target.description}, but its ${what} was saved for ${previousDescription}. ` +
     `The saved ${what} is not sent to a new target. If you trust this target (settings of an opened folder can change it), enter the ${what} for it.`;

@@ -7,7 +7,7 @@
  * textContent (webview/src/lib/visibleText.ts), and unit and integration tests check them.
  */
 import { hiddenCharactersNote, visibleLabel, visibleParts, visibleTooltip, type VisiblePart } from './visibleText';
-import type { InspectorContent, InspectorContentKind, InspectorRow } from './protocol';
+import type { InspectorContent, InspectorContentKind, InspectorRow, InspectorSchemaCell, InspectorWireView } from './protocol';
 
 /** Escapes styled one by one in a text; after these the rest are escaped plain text. */
 export const MAX_STYLED_ESCAPES = 2000;
@@ -87,4 +87,36 @@ function labelPart(text: string, kind: InspectorContentKind): string {
 export function rowLabelOf(row: InspectorRow, formatted: { offset: string; timestamp: string; size: string }): string {
   const headers = row.headers === 0 ? 'no headers' : row.headers === 1 ? '1 header' : `${row.headers} headers`;
   return `Partition ${row.partition}, offset ${formatted.offset}, ${formatted.timestamp}, key ${labelPart(row.key, row.keyKind)}, value ${labelPart(row.value, row.valueKind)}, ${headers}, ${formatted.size}`;
+}
+
+/** A schema cell as text: `orders-value v2 · id 7`, `id 7`, or `id 7: not decoded` when it failed. */
+export function schemaCellText(cell: InspectorSchemaCell): string {
+  const name = cell.subject !== undefined ? `${cell.subject} v${cell.version ?? '?'} · id ${cell.id}` : cell.id >= 0 ? `id ${cell.id}` : 'not in the wire format';
+  return cell.error !== undefined ? `${name}: not decoded` : name;
+}
+
+/** The Schema column of a row: the value's schema, the key's when only the key is schema'd; '' for plain rows. */
+export function schemaColumnOf(row: InspectorRow): { text: string; tooltip: string; failed: boolean } {
+  const parts: string[] = [];
+  const tips: string[] = [];
+  if (row.valueSchema) {
+    parts.push(schemaCellText(row.valueSchema));
+    tips.push(`Value: ${row.valueSchema.type ?? 'schema'} ${schemaCellText(row.valueSchema)}${row.valueSchema.error ? `. ${row.valueSchema.error}` : ''}`);
+  }
+  if (row.keySchema) {
+    if (!row.valueSchema) parts.push(`key: ${schemaCellText(row.keySchema)}`);
+    tips.push(`Key: ${row.keySchema.type ?? 'schema'} ${schemaCellText(row.keySchema)}${row.keySchema.error ? `. ${row.keySchema.error}` : ''}`);
+  }
+  return { text: parts.join(''), tooltip: tips.join('\n'), failed: (row.valueSchema?.error ?? row.keySchema?.error) !== undefined };
+}
+
+/** The byte view's heading: what the bytes are and whether they were decoded. */
+export function wireHeading(view: InspectorWireView, part: 'key' | 'value'): string {
+  const what = `${view.type ?? 'Schema'} ${part}${view.subject !== undefined ? ` of ${view.subject} v${view.version ?? '?'}` : ''}${view.id >= 0 ? `, schema id ${view.id}` : ''}${view.indexes ? `, message indexes [${view.indexes.join(', ')}]` : ''}, ${view.bytes} bytes`;
+  return view.error !== undefined ? `${what}. Not decoded: ${view.error}` : `${what}. Decoded: Pretty JSON and Text show the decoded value.`;
+}
+
+/** One line of the byte view per part: range, label, bytes. Text only (the webview sets it with textContent). */
+export function wireLines(view: InspectorWireView): { part: string; text: string }[] {
+  return view.parts.map((p) => ({ part: p.part, text: `${`[${p.from}, ${p.to})`.padEnd(14)} ${p.label.padEnd(32)} ${p.hex}` }));
 }

@@ -103,7 +103,7 @@ export function inspectorPageStateOf(state: unknown, maxMessagesLimit: number): 
   if (typeof scrollTop === 'number' && Number.isFinite(scrollTop) && scrollTop >= 0) page.scrollTop = scrollTop;
   if (typeof cursor === 'number' && Number.isInteger(cursor) && cursor >= -1) page.cursor = cursor;
   if (tab === 'value' || tab === 'key' || tab === 'headers') page.tab = tab;
-  if (view === 'pretty' || view === 'text' || view === 'hex') page.view = view;
+  if (view === 'pretty' || view === 'text' || view === 'hex' || view === 'bytes') page.view = view;
   return page;
 }
 
@@ -146,7 +146,7 @@ export function producerFormOf(state: unknown): ProducerForm | undefined {
   }
   const headers = form['headers'];
   if (!Array.isArray(headers) || !headers.every((h) => isRecord(h) && typeof h['key'] === 'string' && typeof h['value'] === 'string')) return undefined;
-  if (form['valueMode'] !== 'json' && form['valueMode'] !== 'generate') return undefined;
+  if (form['valueMode'] !== 'json' && form['valueMode'] !== 'generate' && form['valueMode'] !== 'subject') return undefined;
   if (!COMPRESSIONS.includes(form['compression'] as ProducerCompression)) return undefined;
   const text = (name: typeof texts[number]): string => form[name] as string;
   return {
@@ -161,6 +161,8 @@ export function producerFormOf(state: unknown): ProducerForm | undefined {
     count: text('count'),
     rate: text('rate'),
     compression: form['compression'] as ProducerCompression,
+    ...(typeof form['subject'] === 'string' ? { subject: form['subject'] } : {}),
+    ...(typeof form['subjectVersion'] === 'string' ? { subjectVersion: form['subjectVersion'] } : {}),
   };
 }
 

@@ -112,14 +112,22 @@ export interface ProducerForm {
   headers: { key: string; value: string }[];
   /** A fixed partition, or empty for the partitioner (by key). */
   partition: string;
-  /** `json`: the value below (a template with placeholders); `generate`: built-in test data by type. */
-  valueMode: 'json' | 'generate';
+  /**
+   * `json`: the value below (a template with placeholders), encoded with the subject's schema
+   * when one is given; `generate`: built-in test data by type; `subject`: test data generated
+   * from the subject's schema.
+   */
+  valueMode: 'json' | 'generate' | 'subject';
   value: string;
   dataType: string;
   count: string;
   /** Messages per second; empty or 0 for as fast as possible. */
   rate: string;
   compression: ProducerCompression;
+  /** A schema registry subject: values are checked against its schema and written in the Confluent wire format. Empty: plain JSON. */
+  subject?: string;
+  /** The subject's version: a number, or empty / "latest". */
+  subjectVersion?: string;
 }
 
 export interface ProducerChoice {
@@ -155,6 +163,8 @@ export interface ProducerRunProgress {
 export interface ProducerPreview {
   key: string | null;
   value: string;
+  /** With a subject: which schema the value is written with, e.g. "AVRO orders-value v2 (id 7), 48 bytes in the wire format". */
+  schema?: string;
   headers: { key: string; value: string }[];
 }
 
@@ -276,6 +286,39 @@ export interface InspectorRow {
   valueKind: InspectorContentKind;
   headers: number;
   size: number;
+  /** The key's schema when it is in the Confluent wire format (decoded, or why not). */
+  keySchema?: InspectorSchemaCell;
+  /** The value's schema when it is in the Confluent wire format (decoded, or why not). */
+  valueSchema?: InspectorSchemaCell;
+}
+
+/** The schema columns of a row whose key or value is in the Confluent wire format. */
+export interface InspectorSchemaCell {
+  /** -1 when the bytes are too short to hold one. */
+  id: number;
+  type?: 'AVRO' | 'PROTOBUF' | 'JSON';
+  subject?: string;
+  version?: number;
+  /** Why the bytes could not be decoded; the row then shows them raw. */
+  error?: string;
+}
+
+/** One marked part of a wire-format key or value in the byte view. */
+export interface InspectorWirePart {
+  part: 'magic' | 'schemaId' | 'indexes' | 'payload';
+  label: string;
+  from: number;
+  to: number;
+  /** The part's bytes as hex pairs (long payloads cut, the rest counted). */
+  hex: string;
+}
+
+/** The byte view of a key or value in the Confluent wire format. */
+export interface InspectorWireView extends InspectorSchemaCell {
+  indexes?: number[];
+  /** The bytes as read. */
+  bytes: number;
+  parts: InspectorWirePart[];
 }
 
 export interface InspectorContent {
@@ -302,6 +345,8 @@ export interface InspectorDetail {
   headers: { key: string; value: InspectorContent }[];
   /** Only for message-history rows: the runs and dataset event the message went through. */
   pipeline?: InspectorPipeline;
+  /** The byte views of a key and value in the Confluent wire format. */
+  wire?: { key?: InspectorWireView; value?: InspectorWireView };
 }
 
 /** A history row's journey, shown as the detail pane's "Pipeline" section. Times in ms since the epoch. */
@@ -371,7 +416,7 @@ export interface InspectorPageState {
   /** Row index of the keyboard cursor, -1 for none. */
   cursor?: number;
   tab?: 'value' | 'key' | 'headers';
-  view?: 'pretty' | 'text' | 'hex';
+  view?: 'pretty' | 'text' | 'hex' | 'bytes';
 }
 
 export interface InspectorNotifications {

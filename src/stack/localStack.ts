@@ -15,6 +15,8 @@ export const localStack = {
     brokers: ['127.0.0.1:9092'],
     ssl: false,
     saslMechanism: 'none',
+    // The stack's own schema registry (stack/native, KAW_SCHEMA_REGISTRY_PORT; the Compose profile publishes it there too).
+    schemaRegistry: { url: 'http://127.0.0.1:8085', auth: 'none' },
   } satisfies KafkaConnection,
   airflow: {
     name: LOCAL_STACK_NAME,

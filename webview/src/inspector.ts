@@ -33,7 +33,7 @@ import type {
   InspectorWhenFull,
 } from '../../src/shared/protocol';
 import { pipelineLines } from '../../src/history/pipeline';
-import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES, rowLabelOf } from '../../src/shared/inspectorDisplay';
+import { cellOf, contentOf as shownContent, detailNote, headerValueOf, MAX_STYLED_ESCAPES, rowLabelOf, schemaColumnOf, wireHeading, wireLines } from '../../src/shared/inspectorDisplay';
 import { inspectorPageStateOf } from '../../src/shared/panelState';
 import { visibleLabel } from '../../src/shared/visibleText';
 import { formatBytes, formatCount, formatTimestamp, parseTimestamp } from '../../src/kafka/presentation';
@@ -104,6 +104,15 @@ pre.content { flex: 1; margin: 0; padding: 6px 8px; overflow: auto; font-family:
 .spacer { flex: 1; }
 pre.content.muted, .headers-table td.muted { color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); font-style: italic; }
 .detail-note { padding: 2px 8px; }
+.wire-note { color: var(--vscode-descriptionForeground); }
+.wire-note.failed { color: var(--vscode-errorForeground); }
+.wire { flex: 1; overflow: auto; margin: 0; padding: 6px 8px; font-family: var(--vscode-editor-font-family); white-space: pre; }
+.wire-part { border-left: 3px solid transparent; padding-left: 6px; }
+.wire-magic { border-left-color: var(--vscode-charts-red, #f14c4c); }
+.wire-schemaId { border-left-color: var(--vscode-charts-blue, #3794ff); }
+.wire-indexes { border-left-color: var(--vscode-charts-purple, #b180d7); }
+.wire-payload { border-left-color: var(--vscode-charts-green, #89d185); white-space: pre-wrap; overflow-wrap: anywhere; }
+.schema-failed { color: var(--vscode-errorForeground); }
 ${VIRTUAL_TABLE_CSS}
 ${VISIBLE_TEXT_CSS}
 `;
@@ -118,7 +127,7 @@ interface PageState {
   frozenTotal: number;
   detail: InspectorDetail | undefined;
   tab: 'value' | 'key' | 'headers';
-  view: 'pretty' | 'text' | 'hex';
+  view: 'pretty' | 'text' | 'hex' | 'bytes';
   selectedIds: number[];
 }
 /**
@@ -230,8 +239,13 @@ const viewButtons = {
   pretty: el('button', { id: 'view-pretty', type: 'button' }, 'Pretty JSON'),
   text: el('button', { id: 'view-text', type: 'button' }, 'Text'),
   hex: el('button', { id: 'view-hex', type: 'button' }, 'Hex'),
+  bytes: el('button', { id: 'view-bytes', type: 'button', title: 'The Confluent wire format byte by byte: magic byte, schema id, message indexes, payload' }, 'Wire bytes'),
 };
-const viewBar = el('div', { class: 'views', role: 'toolbar', 'aria-label': 'Show as' }, el('span', {}, 'Show as'), viewButtons.pretty, viewButtons.text, viewButtons.hex);
+const viewBar = el('div', { class: 'views', role: 'toolbar', 'aria-label': 'Show as' }, el('span', {}, 'Show as'), viewButtons.pretty, viewButtons.text, viewButtons.hex, viewButtons.bytes);
+/** A schema'd key or value: what it is, and why it was not decoded when it was not. */
+const wireNote = el('div', { class: 'detail-note wire-note', id: 'detail-wire-note', role: 'note', hidden: true });
+/** The byte view: one line per part of the wire format, each marked by its class. */
+const wireArea = el('div', { class: 'wire', id: 'detail-wire', hidden: true, tabindex: 0 });
 /** Says that hidden characters in the text below are shown as escapes; hidden when there are none. */
 const hiddenNote = el('div', { class: 'hidden-note detail-note', id: 'detail-note', role: 'note', hidden: true });
 const contentPre = el('pre', { class: 'content', id: 'detail-content', tabindex: 0 });
@@ -248,7 +262,9 @@ const detailPane = el('section', { class: 'detail', id: 'detail', hidden: true, 
   el('div', { class: 'tabs', role: 'tablist' }, tabButtons.value, tabButtons.key, tabButtons.headers),
   viewBar,
   hiddenNote,
+  wireNote,
   contentPre,
+  wireArea,
   headersArea,
 );
 
@@ -264,6 +280,7 @@ const columns: Column<InspectorRow>[] = [
   { id: 'timestamp', title: 'Timestamp', width: '214px', className: 'mono', text: (r) => formatTimestamp(r.timestamp) },
   { id: 'key', title: 'Key', width: 'minmax(70px, 1fr)', className: 'mono', text: (r) => r.key, cellClass: (r) => kindClass(r.keyKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'key').parts); }, tooltip: (r) => cellOf(r, 'key').tooltip },
   { id: 'value', title: 'Value', width: 'minmax(120px, 4fr)', className: 'mono', text: (r) => r.value, cellClass: (r) => kindClass(r.valueKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'value').parts); }, tooltip: (r) => cellOf(r, 'value').tooltip },
+  { id: 'schema', title: 'Schema', width: '170px', className: 'mono', text: (r) => schemaColumnOf(r).text, cellClass: (r) => (schemaColumnOf(r).failed ? 'schema-failed' : undefined), tooltip: (r) => schemaColumnOf(r).tooltip },
   { id: 'headers', title: 'Headers', width: '74px', className: 'num', text: (r) => (r.headers === 0 ? '' : String(r.headers)) },
   { id: 'size', title: 'Size', width: '72px', className: 'num', text: (r) => formatBytes(r.size) },
 ];
@@ -527,7 +544,7 @@ async function showDetail(id: number): Promise<void> {
     const detail = await host.request('detail', { id });
     state.detail = detail;
     if (state.view === 'pretty' && detail.value.pretty === null) state.view = detail.value.kind === 'binary' ? 'hex' : 'text';
-    else if (state.view !== 'hex' && detail.value.kind === 'binary') state.view = 'hex';
+    else if (state.view !== 'hex' && state.view !== 'bytes' && detail.value.kind === 'binary') state.view = 'hex';
     renderDetail();
   } catch (error) {
     setStatusError(errorText(error));
@@ -555,6 +572,7 @@ function renderDetail(): void {
   for (const [name, button] of Object.entries(tabButtons)) button.setAttribute('aria-selected', String(name === state.tab));
   const content = contentOf(detail);
   viewBar.hidden = content === undefined;
+  if (content === undefined) { wireArea.hidden = true; wireNote.hidden = true; }
   contentPre.hidden = content === undefined;
   headersArea.hidden = content !== undefined;
   if (!content) {
@@ -574,10 +592,24 @@ function renderDetail(): void {
     showHiddenNote(hidden + pipelineHidden);
     return;
   }
+  const wire = state.tab === 'key' ? detail.wire?.key : detail.wire?.value;
+  wireNote.hidden = wire === undefined;
+  wireNote.textContent = wire ? wireHeading(wire, state.tab === 'key' ? 'key' : 'value') : '';
+  wireNote.classList.toggle('failed', wire?.error !== undefined);
+  viewButtons.bytes.hidden = wire === undefined;
+  if (wire && state.view === 'bytes') {
+    for (const [name, button] of Object.entries(viewButtons)) button.setAttribute('aria-pressed', String(name === 'bytes'));
+    contentPre.hidden = true;
+    wireArea.hidden = false;
+    replaceChildren(wireArea, ...wireLines(wire).map((line) => el('div', { class: `wire-part wire-${line.part}`, 'data-part': line.part }, line.text)));
+    showHiddenNote(pipelineHidden);
+    return;
+  }
+  wireArea.hidden = true;
   viewButtons.pretty.disabled = content.pretty === null;
   viewButtons.text.disabled = content.text === null;
   viewButtons.hex.disabled = content.kind === 'null';
-  let view = state.view;
+  let view = state.view === 'bytes' ? 'pretty' : state.view;
   if (view === 'pretty' && content.pretty === null) view = content.text !== null ? 'text' : 'hex';
   if (view === 'text' && content.text === null) view = 'hex';
   for (const [name, button] of Object.entries(viewButtons)) button.setAttribute('aria-pressed', String(name === view));

@@ -95,7 +95,12 @@ const partitionField = el('vscode-textfield', { id: 'partition', placeholder: 'e
 const modeGroup = el('vscode-radio-group', { id: 'mode' },
   el('vscode-radio', { name: 'mode', value: 'json', id: 'mode-json', checked: true, label: 'JSON template' }),
   el('vscode-radio', { name: 'mode', value: 'generate', id: 'mode-generate', label: 'Generate test data by type' }),
+  el('vscode-radio', { name: 'mode', value: 'subject', id: 'mode-subject', label: 'Generate test data from the schema subject' }),
 );
+const subjectField = el('vscode-textfield', { id: 'subject', placeholder: 'empty: plain JSON; e.g. orders-value' });
+const subjectVersionField = el('vscode-textfield', { id: 'subject-version', placeholder: 'latest' });
+/** Which schema the first message is written with (from the host's preview). */
+const schemaHint = el('div', { class: 'hint', id: 'schema-hint' });
 const valueField = el('vscode-textarea', { id: 'value', monospace: true, rows: 12, resize: 'vertical', spellcheck: false });
 const valueBox = el('div', { class: 'field', id: 'value-box' });
 const dataTypeSelect = el('vscode-single-select', { id: 'data-type' });
@@ -128,6 +133,7 @@ const problems: Record<ProducerField, HTMLElement> = {
   count: el('div', { class: 'problem', id: 'count-problem' }),
   rate: el('div', { class: 'problem', id: 'rate-problem' }),
   compression: el('div', { class: 'problem', id: 'compression-problem' }),
+  subject: el('div', { class: 'problem', id: 'subject-problem', role: 'status' }),
 };
 
 function field(label: string, forId: string, ...children: (Node | string)[]): HTMLElement {
@@ -159,6 +165,11 @@ function renderPage(): void {
         field('Partition', 'partition', partitionField, el('div', { class: 'hint' }, 'Empty: the partitioner picks by key (no key: spread evenly).'), problems.partition),
       ),
       el('div', { class: 'field' }, el('vscode-label', {}, 'Headers'), headersList, el('div', { class: 'row' }, addHeaderButton), problems.headers),
+      el('div', { class: 'grid' },
+        field('Schema subject', 'subject', subjectField, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
+        field('Subject version', 'subject-version', subjectVersionField, el('div', { class: 'hint' }, 'A number, or empty for the latest.')),
+      ),
+      schemaHint,
       el('div', { class: 'field' }, el('vscode-label', { for: 'mode' }, 'Value'), modeGroup),
       valueBox,
       dataTypeBox,
@@ -205,9 +216,10 @@ function headerRows(): { key: string; value: string }[] {
 
 // ---------------------------------------------------------------- reading and checking the form
 
-function currentMode(): 'json' | 'generate' {
+function currentMode(): 'json' | 'generate' | 'subject' {
   const generate = document.getElementById('mode-generate') as HTMLElement & { checked: boolean } | null;
-  return generate?.checked ? 'generate' : 'json';
+  const subject = document.getElementById('mode-subject') as HTMLElement & { checked: boolean } | null;
+  return subject?.checked ? 'subject' : generate?.checked ? 'generate' : 'json';
 }
 
 function readForm(): ProducerForm {
@@ -223,6 +235,8 @@ function readForm(): ProducerForm {
     count: countField.value,
     rate: rateField.value,
     compression: chosen.compression,
+    subject: subjectField.value,
+    subjectVersion: subjectVersionField.value,
   };
 }
 
@@ -279,6 +293,7 @@ async function updatePreview(): Promise<void> {
     for (const h of preview.headers) lines.push(`header ${h.key}: ${h.value}`);
     lines.push('', preview.value);
     previewPre.textContent = lines.join('\n');
+    schemaHint.textContent = preview.schema ?? '';
     previewProblem.textContent = '';
   } catch (error) {
     const problemsFromHost = formProblems(error);
@@ -288,6 +303,7 @@ async function updatePreview(): Promise<void> {
     } else {
       previewProblem.textContent = errorMessage(error);
     }
+    schemaHint.textContent = '';
   }
 }
 
@@ -456,6 +472,8 @@ function applyPreset(preset: ProducerPreset): void {
   for (const h of form.headers) addHeaderRow(h.key, h.value);
   partitionField.value = form.partition;
   valueField.value = form.value;
+  subjectField.value = form.subject ?? '';
+  subjectVersionField.value = form.subjectVersion ?? '';
   countField.value = form.count;
   rateField.value = form.rate;
   for (const radio of modeGroup.querySelectorAll('vscode-radio')) radio.checked = radio.value === form.valueMode;
@@ -470,8 +488,9 @@ function applyPreset(preset: ProducerPreset): void {
 }
 
 function updateMode(): void {
-  const generate = currentMode() === 'generate';
-  valueBox.hidden = generate;
+  const mode = currentMode();
+  const generate = mode === 'generate';
+  valueBox.hidden = mode !== 'json';
   dataTypeBox.hidden = !generate;
   const info = state.preset?.dataTypes.find((d) => d.id === chosen.dataType);
   dataTypeHint.textContent = info?.description ?? '';
@@ -501,7 +520,7 @@ function start(): void {
       onChange();
     }
   });
-  for (const input of [topicField, keyField, partitionField, countField, rateField]) input.addEventListener('input', onChange);
+  for (const input of [topicField, keyField, partitionField, countField, rateField, subjectField, subjectVersionField]) input.addEventListener('input', onChange);
   valueField.addEventListener('input', onChange);
   modeGroup.addEventListener('change', updateMode);
   dataTypeSelect.addEventListener('change', () => {

@@ -32,6 +32,8 @@ import {
   topicRowText,
 } from '../../kafka/presentation';
 import { Disposable } from '../../shared/disposable';
+import type { SchemaRegistries } from '../../config/schemaRegistries';
+import { SchemaRows, type SchemaNode } from './schemaRows';
 
 /** Extra time on top of the request timeout before a load is reported as hanging. */
 const TIMEOUT_MARGIN_MS = 5_000;
@@ -54,7 +56,7 @@ export interface InfoNode extends Base { kind: 'info'; text: string; icon: strin
 
 export type KafkaNode =
   | SettingsProblemNode | ConnectionNode | FailureNode | TopicsFolderNode | GroupsFolderNode
-  | TopicNode | PartitionNode | GroupNode | GroupPartitionNode | InfoNode;
+  | TopicNode | PartitionNode | GroupNode | GroupPartitionNode | InfoNode | SchemaNode;
 
 const FILTER_CONTEXT_KEY = ContextKey.kafkaFiltered;
 
@@ -109,17 +111,33 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   private readonly log: Logger;
   private view: vscode.TreeView<KafkaNode> | undefined;
   private filterText = '';
+  /** The Schemas folder under each connection and the subjects under each topic. */
+  readonly schemas: SchemaRows;
 
   constructor(
     private readonly connections: KafkaConnections,
     log: Logger,
     private readonly timeoutMs: () => number,
     private readonly showInternalTopics: () => boolean,
+    registries: SchemaRegistries,
   ) {
     super();
     this.log = taggedLogger(log, 'kafka view');
+    this.schemas = new SchemaRows(registries, this.log, {
+      intern: (node) => this.intern(node),
+      redraw: (keys) => { this.redrawRowsLater(keys); },
+      info: (key, text, icon) => this.info(key, text, icon),
+      filter: () => this.filterText,
+      timeoutMs: () => this.timeoutMs(),
+    });
     this._register(
       this.changed,
+      registries.onDidChange((name) => {
+        if (name === undefined) {
+          this.schemas.forget();
+          for (const connection of this.connections.list().value) this.redrawLater(`${connectionKey(connection.name)}/schemas`);
+        } else this.refreshSchemas(name);
+      }),
       connections.onDidChange((name) => {
         if (name === undefined) this.refresh();
         else this.refreshConnection(name);
@@ -139,6 +157,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   // ---------------------------------------------------------------- refresh and filter
 
   refresh(): void {
+    this.schemas.forget();
     this.caches.clear();
     this.loadedTopics.clear();
     this.changed.fire(undefined);
@@ -146,14 +165,34 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
 
   /** Reloads one cluster (Retry, after create/delete, after a reset). */
   refreshConnection(name: string): void {
+    this.schemas.forget(name);
     this.caches.delete(name);
     this.loadedTopics.delete(name);
     const node = this.nodes.get(connectionKey(name));
     this.changed.fire(node ?? undefined);
   }
 
+  /** Reloads the Schemas folder of a connection (after a register, delete or level change). */
+  refreshSchemas(name: string, subject?: string): void {
+    if (subject === undefined) this.schemas.forget(name);
+    else this.schemas.forgetSubject(name, subject);
+    const folder = this.nodes.get(`${connectionKey(name)}/schemas`);
+    if (folder) this.changed.fire(folder);
+    // Topic rows show their subjects too: redraw the topics that are open.
+    const topics = this.nodes.get(`${connectionKey(name)}/topics`);
+    if (topics) this.changed.fire(topics);
+  }
+
   /** Reloads what is under a row: its cluster's cache entries below it are dropped. */
   refreshNode(node: KafkaNode): void {
+    if (node.kind === 'schemas' || node.kind === 'schemaProblem') {
+      this.refreshSchemas(node.connectionName);
+      return;
+    }
+    if (node.kind === 'subject' || node.kind === 'schemaVersion') {
+      this.refreshSchemas(node.connectionName, node.subject);
+      return;
+    }
     if (node.kind === 'connection' || node.kind === 'failure' || node.kind === 'settingsProblem' || node.kind === 'info') {
       if (node.kind === 'connection') this.refreshConnection(node.connection.name);
       else if (node.kind === 'failure') this.retry(node);
@@ -260,6 +299,8 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
       case 'groups': return this.groupRows(parent);
       case 'topic': return this.partitionRows(parent);
       case 'group': return this.groupPartitionRows(parent);
+      case 'schemas':
+      case 'subject': return this.schemas.children(parent) as Promise<KafkaNode[]>;
       default: return [];
     }
   }
@@ -279,10 +320,13 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   private async connectionChildren(node: ConnectionNode): Promise<KafkaNode[]> {
     const name = node.connection.name;
     const topics = await this.loadTopics(name);
-    if (topics.state === 'error') return [this.failure(name, topics.error, node)];
+    // The registry is a server of its own: its folder shows even when the brokers do not answer.
+    const schemas = this.schemas.folder(node.key, name);
+    if (topics.state === 'error') return [this.failure(name, topics.error, node), schemas];
     return [
       this.intern<TopicsFolderNode>({ kind: 'topics', key: `${node.key}/topics`, connectionName: name }),
       this.intern<GroupsFolderNode>({ kind: 'groups', key: `${node.key}/groups`, connectionName: name }),
+      schemas,
     ];
   }
 
@@ -329,11 +373,14 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   private async partitionRows(node: TopicNode): Promise<KafkaNode[]> {
-    const details = await this.loadTopicDetails(node.connectionName, node.topic.name);
-    if (details.state === 'error') return [this.failure(node.connectionName, details.error, node)];
-    return details.value.partitionInfo.map((info) => this.intern<PartitionNode>({
+    const [details, subjects] = await Promise.all([
+      this.loadTopicDetails(node.connectionName, node.topic.name),
+      this.schemas.topicSubjectRows(node.connectionName, node.key, node.topic.name) as Promise<KafkaNode[]>,
+    ]);
+    if (details.state === 'error') return [...subjects, this.failure(node.connectionName, details.error, node)];
+    return [...subjects, ...details.value.partitionInfo.map((info) => this.intern<PartitionNode>({
       kind: 'partition', key: `${node.key}/${info.partition}`, connectionName: node.connectionName, topic: node.topic.name, info,
-    }));
+    }))];
   }
 
   private async groupPartitionRows(node: GroupNode): Promise<KafkaNode[]> {
@@ -539,6 +586,10 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
       case 'partition': return this.partitionItem(node);
       case 'group': return this.groupItem(node);
       case 'groupPartition': return this.groupPartitionItem(node);
+      case 'schemas':
+      case 'subject':
+      case 'schemaVersion':
+      case 'schemaProblem': return this.schemas.item(node);
       case 'info': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
         item.id = node.key;

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { frame, hexOf, mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, wirePrefix } from '../../src/schemas/wire';
+
+describe('the Confluent wire format', () => {
+  it('reads the magic byte and the big-endian schema id, and marks each part', () => {
+    const bytes = Buffer.from([0, 0, 0, 1, 2, 0xaa, 0xbb]);
+    const parsed = parseWireHeader(bytes);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.schemaId, 258);
+    assert.deepEqual(parsed.ranges.map((r) => [r.part, r.from, r.to]), [['magic', 0, 1], ['schemaId', 1, 5], ['payload', 5, 7]]);
+    assert.equal(parsed.ranges[1]?.label, 'schema id 258');
+  });
+
+  it('reads a schema id above 2^31 as unsigned', () => {
+    const parsed = parseWireHeader(Buffer.from([0, 0xff, 0xff, 0xff, 0xfe]));
+    assert.ok(parsed.ok);
+    assert.equal(parsed.schemaId, 4294967294);
+  });
+
+  it('says why bytes are not in the format: another magic byte, too short, empty', () => {
+    const json = parseWireHeader(Buffer.from('{"a":1}'));
+    assert.equal(json.ok, false);
+    assert.match((json as { reason: string }).reason, /first byte is 0x7b, not the magic byte 0x00/);
+    const short = parseWireHeader(Buffer.from([0, 0, 1]));
+    assert.match((short as { reason: string }).reason, /Truncated: 3 bytes, but the wire format needs at least 5/);
+    assert.match((parseWireHeader(Buffer.alloc(0)) as { reason: string }).reason, /empty/);
+    assert.equal(mayBeWireFormat(Buffer.from([0, 0, 0, 0])), false);
+    assert.equal(mayBeWireFormat(Buffer.from([0, 0, 0, 0, 1])), true);
+    assert.equal(mayBeWireFormat(null), false);
+  });
+
+  it('reads Protobuf message indexes, the single byte 0 standing for [0]', () => {
+    const first = parseMessageIndexes(Buffer.from([0, 0, 0, 0, 1, 0, 0x0a]));
+    assert.ok(first.ok);
+    assert.deepEqual(first.indexes, [0]);
+    assert.equal(first.payloadStart, 6);
+    // [1, 0]: count 2 (zig-zag 4), 1 (zig-zag 2), 0
+    const nested = parseMessageIndexes(Buffer.from([0, 0, 0, 0, 1, 4, 2, 0, 0x0a]));
+    assert.ok(nested.ok);
+    assert.deepEqual(nested.indexes, [1, 0]);
+    assert.equal(nested.payloadStart, 8);
+    const header = parseWireHeader(Buffer.from([0, 0, 0, 0, 1, 4, 2, 0, 0x0a]));
+    assert.ok(header.ok);
+    assert.deepEqual(protobufRanges(header, nested, 9).map((r) => [r.part, r.from, r.to]), [['magic', 0, 1], ['schemaId', 1, 5], ['indexes', 5, 8], ['payload', 8, 9]]);
+  });
+
+  it('refuses indexes that are truncated or impossible, with a reason', () => {
+    const truncated = parseMessageIndexes(Buffer.from([0, 0, 0, 0, 1, 4, 2]));
+    assert.match((truncated as { reason: string }).reason, /Truncated: the Protobuf message indexes end/);
+    const negative = parseMessageIndexes(Buffer.from([0, 0, 0, 0, 1, 1]));
+    assert.match((negative as { reason: string }).reason, /count reads -1: these bytes are not a Protobuf message/);
+    const huge = parseMessageIndexes(Buffer.from([0, 0, 0, 0, 1, 0xfe, 0x01]));
+    assert.match((huge as { reason: string }).reason, /count reads 127/);
+  });
+
+  it('writes the prefix back: [0] as one byte, other indexes as a zig-zag list', () => {
+    assert.deepEqual([...wirePrefix(7)], [0, 0, 0, 0, 7]);
+    assert.deepEqual([...wirePrefix(7, [0])], [0, 0, 0, 0, 7, 0]);
+    assert.deepEqual([...wirePrefix(7, [1, 0])], [0, 0, 0, 0, 7, 4, 2, 0]);
+    assert.deepEqual([...wirePrefix(300, [70])], [0, 0, 0, 1, 44, 2, 0x8c, 0x01]);
+    const framed = frame(9, Buffer.from([1, 2]), [3]);
+    const indexes = parseMessageIndexes(framed);
+    assert.ok(indexes.ok);
+    assert.deepEqual(indexes.indexes, [3]);
+    assert.deepEqual([...framed.subarray(indexes.payloadStart)], [1, 2]);
+  });
+
+  it('writes the bytes of a part as hex, long parts cut and counted', () => {
+    assert.equal(hexOf(Buffer.from([0, 0xab, 0x10]), 0, 3), '00 ab 10');
+    assert.equal(hexOf(Buffer.alloc(10), 0, 10, 4), '00 00 00 00 … (6 more bytes)');
+  });
+});
