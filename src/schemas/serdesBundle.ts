@@ -331,7 +331,8 @@ function avroJsonSchema(root: AvroTypeShape): JsonSchema {
       case 'null': return { type: 'null' };
       case 'boolean': return { type: 'boolean' };
       case 'int': return { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
-      case 'long': return { type: 'integer' };
+      // avsc reads and writes longs as JavaScript numbers, exact within ±2^52.
+      case 'long': return { type: 'integer', minimum: -4503599627370496, maximum: 4503599627370496, description: 'long (exact within ±2^52 here)' };
       case 'float':
       case 'double': return { type: 'number' };
       case 'string': return { type: 'string' };

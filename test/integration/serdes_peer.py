@@ -200,7 +200,8 @@ def protobuf_to_form(message):
 
 def serializer(job, registry):
     kind = job["kind"]
-    conf = {"auto.register.schemas": False, "use.latest.version": True}
+    # The subject the test registered (not <topic>-value), with its latest version.
+    conf = {"auto.register.schemas": False, "use.latest.version": True, "subject.name.strategy": lambda ctx, record_name: job["subject"]}
     if kind == "avro":
         names = {}
         schema = json.loads(job["schema"])
