@@ -7,6 +7,8 @@
  */
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
+import { registerBackfillCommands } from './commands/backfill';
+import { XComDocuments } from './views/airflow/xcomDocuments';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
 import { registerConnectionEditCommands } from './commands/connectionEdit';
 import { registerDagGraphCommands } from './commands/dagGraph';
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const airflow = new AirflowConnections(secrets, log, context.globalState);
   const dagsTree = new DagsTreeProvider(airflow, log);
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
+  const xcoms = new XComDocuments(airflow, log);
   // Writing DAGs: the workspace's DAG folders on the stack, the server's word on them (polled
   // while the DAGs view or a DAG file is visible), diagnostics, the local check and CodeLens.
   const dagsView = dagsTree.createView('kafkaAirflow.dags', { canSelectMany: true });
@@ -145,11 +148,15 @@ export function activate(context: vscode.ExtensionContext): void {
       lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
       setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
     }, stackHealth),
+    xcoms,
     ...registerAirflowCommands({
-      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }, airflowStatusBar),
     ...registerDagGraphCommands({
-      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
+    }),
+    ...registerBackfillCommands({
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }),
     ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree }),
     ...registerHistoryCommands({ log, extensionUri: context.extensionUri, database: history, tree: historyTree, documents: historyDocuments }),

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { WorkbenchError } from '../shared/errors';
+import type { BackfillForm, BackfillStatus } from '../shared/protocol';
 import type { DagRun } from './types';
 
 /** Which runs that already exist in the range run again: none (only missing ones), failed ones, or all completed ones. */
@@ -226,4 +227,41 @@ export function airflow3OnlyMessage(feature: 'backfill' | 'materialize', serverU
     return `Backfills from the editor need Airflow 3: ${serverUrl} runs Airflow ${version}, whose REST API (v1) has no backfill endpoint — on Airflow 2 a backfill runs only as the \`airflow dags backfill\` command, outside the scheduler. Run that command on the server, or use the Airflow 3 connection.`;
   }
   return `Materialize needs Airflow 3: ${serverUrl} runs Airflow ${version}, which has datasets but no "materialize" (POST /api/v2/assets/{id}/materialize came with Airflow 3). Trigger the DAG that produces the dataset instead.`;
+}
+
+/** The form's suggested range: the last `days` whole days before today (UTC), as YYYY-MM-DD. */
+export function defaultBackfillRange(now: Date, days = 3): { fromDate: string; toDate: string } {
+  const day = (offset: number): string => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - offset)).toISOString().slice(0, 10);
+  return { fromDate: day(days), toDate: day(1) };
+}
+
+/** The form's text → a request; a max active runs that is not a whole number stays NaN for checkBackfillRequest to report. */
+export function backfillRequestFromForm(dagId: string, form: BackfillForm): BackfillRequest {
+  const max = form.maxActiveRuns.trim();
+  return {
+    dagId,
+    fromDate: form.fromDate.trim(),
+    toDate: form.toDate.trim(),
+    reprocessBehavior: form.reprocessBehavior,
+    runBackwards: form.runBackwards,
+    ...(max === '' ? {} : { maxActiveRuns: /^\d+$/.test(max) ? Number(max) : Number.NaN }),
+  };
+}
+
+/** A backfill and its runs as the progress view shows them. */
+export function backfillStatus(backfill: Backfill, runs: readonly DagRun[], options: { expected?: number; watching: boolean; note: string }): BackfillStatus {
+  const progress = backfillProgress(runs, options.expected ?? 0);
+  return {
+    id: backfill.id,
+    dagId: backfill.dagId,
+    range: rangeText(backfill),
+    state: backfillState(backfill),
+    reprocessBehavior: backfill.reprocessBehavior,
+    maxActiveRuns: backfill.maxActiveRuns,
+    ...progress,
+    summary: progressText(progress),
+    runs: runs.map((run) => ({ runId: run.runId, logicalDate: run.logicalDate, state: run.state })),
+    watching: options.watching,
+    note: options.note,
+  };
 }

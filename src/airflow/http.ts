@@ -53,12 +53,13 @@ async function readBounded(response: Response, maxBytes: number): Promise<{ text
     return { tooLarge: { bytesAtLeast: announced } };
   }
   if (!response.body) return { text: await response.text() };
-  const reader = response.body.getReader();
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let read = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const next = await reader.read() as { done: true; value?: undefined } | { done: false; value: Uint8Array };
+    if (next.done) break;
+    const value = next.value;
     read += value.byteLength;
     if (read > maxBytes) {
       await reader.cancel();

@@ -79,6 +79,13 @@ export const CommandId = {
   startBatchConsumerOnTopic: 'kafkaAirflow.startBatchConsumerOnTopic',
   produceAndRunOnTopic: 'kafkaAirflow.produceAndRunOnTopic',
   traceHistoryRow: 'kafkaAirflow.traceHistoryRow',
+  backfillDag: 'kafkaAirflow.backfillDag',
+  openBackfill: 'kafkaAirflow.openBackfill',
+  pauseBackfill: 'kafkaAirflow.pauseBackfill',
+  resumeBackfill: 'kafkaAirflow.resumeBackfill',
+  cancelBackfill: 'kafkaAirflow.cancelBackfill',
+  openXCom: 'kafkaAirflow.openXCom',
+  materializeAsset: 'kafkaAirflow.materializeAsset',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];
