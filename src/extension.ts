@@ -8,6 +8,8 @@
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
 import { registerBackfillCommands } from './commands/backfill';
+import { registerStackObjectCommands } from './commands/stackObjects';
+import { StackServices } from './config/stackServices';
 import { XComDocuments } from './views/airflow/xcomDocuments';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
 import { registerConnectionEditCommands } from './commands/connectionEdit';
@@ -96,7 +98,8 @@ export function activate(context: vscode.ExtensionContext): void {
     storageUri: context.globalStorageUri,
     lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
   });
-  const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const stackServices = new StackServices(vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, secrets, log);
+  const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), stackServices, log);
   const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), CommandId.showConnections);
   const airflowStatusBar = new AirflowStatusBar(airflow, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
@@ -155,6 +158,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerDagGraphCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }),
+    ...registerStackObjectCommands({ log, extensionUri: context.extensionUri, services: stackServices }),
     ...registerBackfillCommands({
       log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }),

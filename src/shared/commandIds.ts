@@ -86,6 +86,8 @@ export const CommandId = {
   cancelBackfill: 'kafkaAirflow.cancelBackfill',
   openXCom: 'kafkaAirflow.openXCom',
   materializeAsset: 'kafkaAirflow.materializeAsset',
+  previewObject: 'kafkaAirflow.previewObject',
+  openMailMessage: 'kafkaAirflow.openMailMessage',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -613,3 +613,36 @@ export interface BackfillNotifications {
   preset: BackfillPreset;
   status: BackfillStatus;
 }
+
+// ---------------------------------------------------------------- Object preview panel
+// src/panels/objectPreviewPanel.ts ↔ webview/src/objectPreview.ts
+
+/** What the preview shows: the object and its table's columns (the rows are asked page by page). */
+export interface ObjectPreviewInfo {
+  key: string;
+  bucket: string;
+  endpoint: string;
+  format: 'csv' | 'parquet';
+  columns: string[];
+  /** Rows in the preview (at most 100). */
+  shown: number;
+  /** Rows in the whole object when known (Parquet). */
+  totalRows: number | null;
+  bytes: number;
+}
+
+/** One row of the preview; `index` is its position (0-based) in the object. */
+export interface ObjectPreviewRow {
+  index: number;
+  cells: string[];
+}
+
+export type ObjectPreviewMethods = {
+  rows: [{ from: number; to: number }, { rows: ObjectPreviewRow[]; total: number }];
+};
+
+export interface ObjectPreviewNotifications {
+  preview: ObjectPreviewInfo;
+  /** Reading the object failed: the sentence to show instead of the table. */
+  failed: { key: string; message: string };
+}
