@@ -19,6 +19,9 @@ airflow2_specs() {
   echo "apache-airflow==$AIRFLOW2_VERSION" \
     "apache-airflow-providers-postgres==$AIRFLOW2_PROVIDER_POSTGRES_VERSION" \
     "apache-airflow-providers-apache-kafka==$AIRFLOW2_PROVIDER_APACHE_KAFKA_VERSION" \
+    "apache-airflow-providers-apache-spark==$AIRFLOW2_PROVIDER_APACHE_SPARK_VERSION" \
+    "apache-airflow-providers-amazon==$AIRFLOW2_PROVIDER_AMAZON_VERSION" \
+    pyarrow \
     psycopg2-binary
 }
 

