@@ -25,6 +25,9 @@ export const COMPOSE_SERVICES = [
   { id: 'airflow-scheduler', name: 'Airflow scheduler' },
   { id: 'airflow-dag-processor', name: 'Airflow DAG processor' },
   { id: 'airflow-triggerer', name: 'Airflow triggerer' },
+  { id: 'source-api', name: 'Source API' },
+  { id: 'seaweedfs', name: 'Object store (SeaweedFS)' },
+  { id: 'mailpit', name: 'Mail catcher (Mailpit)' },
 ] as const;
 
 /** The optional services of the profiles; listed only when `ps` shows them. */

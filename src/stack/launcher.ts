@@ -24,7 +24,7 @@ export interface StackPaths {
 }
 
 /** Secrets the Compose stack refuses to start without; each gets a fresh random value. */
-const GENERATED_SECRETS = ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY'] as const;
+const GENERATED_SECRETS = ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY', 'S3_SECRET_KEY'] as const;
 
 /**
  * The Compose stack's .env made from .env.example: empty secrets get random values (the

@@ -1,8 +1,9 @@
 /**
  * The health of each service of the bundled stack, as the Stack view, the status bar and
  * Launch Stack's progress show it. The native stack is probed service by service from here
- * (a Kafka metadata request, `select 1` on PostgreSQL, Airflow 3's /api/v2/monitor/health
- * for its scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health);
+ * (a Kafka metadata request, `select 1` on PostgreSQL, the health endpoints of the source API,
+ * the object store's S3 gateway and the mail catcher, Airflow 3's /api/v2/monitor/health for its
+ * scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health);
  * the Compose stack's health is what `docker compose ps` reports (see composePs.ts).
  */
 import { Kafka, logLevel } from 'kafkajs';
@@ -33,6 +34,10 @@ export interface NativeStackAddresses {
   postgres: { host: string; port: number; database: string; user: string; password: string };
   airflow3Url: string;
   airflow2Url: string;
+  /** The daily pipeline's source API, object store (S3) and mail catcher (HTTP API). */
+  sourceApiUrl: string;
+  s3Endpoint: string;
+  mailApiUrl: string;
   /** Per-probe timeout. */
   timeoutMs: number;
 }
@@ -48,6 +53,9 @@ export const nativeStackAddresses: NativeStackAddresses = {
   },
   airflow3Url: localStack.airflow.url,
   airflow2Url: 'http://127.0.0.1:8081',
+  sourceApiUrl: 'http://127.0.0.1:8090',
+  s3Endpoint: 'http://127.0.0.1:8333',
+  mailApiUrl: 'http://127.0.0.1:8025',
   timeoutMs: 3000,
 };
 
@@ -55,6 +63,9 @@ export const nativeStackAddresses: NativeStackAddresses = {
 export const NATIVE_SERVICES = [
   { id: 'kafka', name: 'Kafka', logsTarget: 'kafka' },
   { id: 'postgres', name: 'PostgreSQL', logsTarget: 'postgres' },
+  { id: 'source-api', name: 'Source API', logsTarget: 'source-api' },
+  { id: 'object-store', name: 'Object store (SeaweedFS)', logsTarget: 'object-store' },
+  { id: 'mail', name: 'Mail catcher (Mailpit)', logsTarget: 'mail' },
   { id: 'airflow3-api-server', name: 'Airflow 3 API server', logsTarget: 'airflow3-api-server' },
   { id: 'airflow3-scheduler', name: 'Airflow 3 scheduler', logsTarget: 'airflow3-scheduler' },
   { id: 'airflow3-dag-processor', name: 'Airflow 3 DAG processor', logsTarget: 'airflow3-dag-processor' },
@@ -191,6 +202,18 @@ export async function probeAirflow3(baseUrl: string, timeoutMs: number): Promise
   }
 }
 
+/** An HTTP health endpoint answers 2xx (the source API's /health, SeaweedFS S3's /healthz, Mailpit's /readyz). */
+export async function probeHttpHealth(url: string, what: string, timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  try {
+    const { status } = await getJson(url, timeoutMs);
+    if (status < 200 || status > 299) return { state: 'unhealthy', detail: `${url} answered HTTP ${status}` };
+    return { state: 'healthy', detail: `${url} answers in ${elapsed(started)}` };
+  } catch (error) {
+    return failed(error, `${what} at ${url}`);
+  }
+}
+
 /** Airflow 2 answers /api/v1/health with a healthy metadata database and scheduler. */
 export async function probeAirflow2(baseUrl: string, timeoutMs: number): Promise<Probe> {
   try {
@@ -208,13 +231,16 @@ export async function probeAirflow2(baseUrl: string, timeoutMs: number): Promise
 /** Probes every native service at once; never rejects. */
 export async function probeNativeStack(addresses: NativeStackAddresses = nativeStackAddresses): Promise<ServiceHealth[]> {
   const { timeoutMs } = addresses;
-  const [kafka, postgres, airflow3, airflow2] = await Promise.all([
+  const [kafka, postgres, airflow3, airflow2, sourceApi, objectStore, mail] = await Promise.all([
     probeKafka(addresses.kafkaBrokers, timeoutMs),
     probePostgres(addresses.postgres, timeoutMs),
     probeAirflow3(addresses.airflow3Url, timeoutMs),
     probeAirflow2(addresses.airflow2Url, timeoutMs),
+    probeHttpHealth(`${addresses.sourceApiUrl}/health`, 'the source API', timeoutMs),
+    probeHttpHealth(`${addresses.s3Endpoint}/healthz`, 'the object store', timeoutMs),
+    probeHttpHealth(`${addresses.mailApiUrl}/readyz`, 'the mail catcher', timeoutMs),
   ]);
-  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3 };
+  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3, 'source-api': sourceApi, 'object-store': objectStore, mail };
   return NATIVE_SERVICES.map((service) => ({
     id: service.id,
     name: service.name,

@@ -3,7 +3,9 @@
 # check fails.
 #
 #   check.sh            Kafka produce+consume (kcat), Airflow 3 /api/v2/version, Airflow 2
-#                       /api/v1/health, psql as workbench into the workbench database
+#                       /api/v1/health, psql as workbench into the workbench database, one day of
+#                       the source API, S3 put+get+delete in the object store's bucket, Mailpit's
+#                       message API
 #   check.sh --dag-run  also trigger the smoke DAGs (workbench_smoke on Airflow 3,
 #                       workbench_smoke_v2 on Airflow 2) and wait for state success
 #
@@ -18,6 +20,9 @@ source "$HERE/lib/postgres.sh"
 source "$HERE/lib/kafka.sh"
 source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
+source "$HERE/lib/source_api.sh"
+source "$HERE/lib/object_store.sh"
+source "$HERE/lib/mail.sh"
 
 DAG_RUN=0
 for arg in "$@"; do
@@ -83,6 +88,32 @@ check_postgres() {
   echo "$r on $KAW_HOST:$KAW_PG_PORT"
 }
 
+check_source_api() {
+  local day total
+  day="$(date -u -d yesterday +%F)"
+  total="$(http_get "$SOURCE_API_URL/timelines?date=$day&page_size=1" | json_get total)" || { echo "no answer from $SOURCE_API_URL/timelines"; return 1; }
+  echo "$SOURCE_API_URL: $total timeline events on $day"
+}
+
+# Put, read back and delete one object with the stack's key pair (a signed request).
+check_object_store() {
+  local key="check-sh/$(date +%s)-$RANDOM.txt" body got
+  body="hello from check.sh $key"
+  s3_curl PUT "/$KAW_S3_BUCKET/$key" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --data-binary "$body" >/dev/null ||
+    { echo "PUT s3://$KAW_S3_BUCKET/$key at $S3_ENDPOINT failed"; return 1; }
+  got="$(s3_curl GET "/$KAW_S3_BUCKET/$key")" || { echo "GET s3://$KAW_S3_BUCKET/$key failed"; return 1; }
+  s3_curl DELETE "/$KAW_S3_BUCKET/$key" >/dev/null || { echo "DELETE s3://$KAW_S3_BUCKET/$key failed"; return 1; }
+  [[ "$got" == "$body" ]] || { echo "read back '$got', expected '$body'"; return 1; }
+  echo "$S3_ENDPOINT: put, read and deleted s3://$KAW_S3_BUCKET/$key"
+}
+
+check_mail() {
+  local total
+  total="$(http_get "$MAIL_API_URL/api/v1/messages?limit=1" | json_get total)" || { echo "no answer from $MAIL_API_URL/api/v1/messages"; return 1; }
+  port_open "$KAW_SMTP_PORT" || { echo "nothing listens on SMTP port $KAW_SMTP_PORT"; return 1; }
+  echo "$MAIL_API_URL: $total messages; SMTP $KAW_HOST:$KAW_SMTP_PORT open"
+}
+
 # wait_dag_state POLL_FN RUN_ID : POLL_FN RUN_ID prints the run's state; waits up to
 # KAW_DAG_TIMEOUT (240) s for success.
 wait_dag_state() {
@@ -140,6 +171,9 @@ if [[ "${KAW_SKIP_AIRFLOW2:-0}" != 1 ]]; then
   check "airflow2 GET /api/v1/health" check_airflow2_health
 fi
 check "postgres psql as workbench" check_postgres
+check "source-api GET /timelines" check_source_api
+check "object-store S3 put+get+delete" check_object_store
+check "mail GET /api/v1/messages" check_mail
 if ((DAG_RUN)); then
   check "airflow3 run workbench_smoke" check_airflow3_dag_run
   if [[ "${KAW_SKIP_AIRFLOW2:-0}" != 1 ]]; then

@@ -17,7 +17,8 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka airflow3 airflow2 (default: all; KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
+# SERVICE: postgres kafka source-api object-store mail airflow3 airflow2 (default: all;
+# KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
 # and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only when named.
 set -euo pipefail
 
@@ -36,8 +37,17 @@ source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
 # shellcheck source=lib/cluster.sh
 source "$HERE/lib/cluster.sh"
+# shellcheck source=lib/source_api.sh
+source "$HERE/lib/source_api.sh"
+# shellcheck source=lib/object_store.sh
+source "$HERE/lib/object_store.sh"
+# shellcheck source=lib/mail.sh
+source "$HERE/lib/mail.sh"
 
-ALL_SERVICES=(postgres kafka airflow3 airflow2)
+ALL_SERVICES=(postgres kafka source-api object-store mail airflow3 airflow2)
+
+# svc_fn SERVICE : the prefix of a service's functions (source-api -> source_api_start ...)
+svc_fn() { echo "${1//-/_}"; }
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; }
 
@@ -53,7 +63,9 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | airflow3 | airflow2) want[$s]=1 ;;
+        postgres | kafka | source-api | object-store | mail | airflow3 | airflow2) want[$s]=1 ;;
+        s3 | seaweedfs) want[object-store]=1 ;;
+        mailpit | smtp) want[mail]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
         *) die "unknown service '$s' (services: ${ALL_SERVICES[*]})" ;;
       esac
@@ -71,7 +83,7 @@ cmd_install() {
   local services s
   mapfile -t services < <(resolve_services up "$@")
   need_base_tools
-  for s in "${services[@]}"; do "${s}_install"; done
+  for s in "${services[@]}"; do "$(svc_fn "$s")_install"; done
 }
 
 cmd_up() {
@@ -80,15 +92,21 @@ cmd_up() {
   take_lock
   need_base_tools
   log "up: ${services[*]} (cache $KAW_CACHE, state $KAW_STATE)"
-  for s in "${services[@]}"; do "${s}_install"; done
+  for s in "${services[@]}"; do "$(svc_fn "$s")_install"; done
   has() { [[ " ${services[*]} " == *" $1 "* ]]; }
   # PostgreSQL first (the Airflows migrate their databases before they start), then start
   # everything else and wait for all of it, so the slow starts overlap.
   if has postgres; then postgres_start && postgres_wait; fi
   if has kafka; then kafka_start; fi
+  if has source-api; then source_api_start; fi
+  if has object-store; then object_store_start; fi
+  if has mail; then mail_start; fi
   if has airflow3; then airflow3_start; fi
   if has airflow2; then airflow2_start; fi
   if has kafka; then kafka_wait && kafka_ensure_topics; fi
+  if has source-api; then source_api_wait; fi
+  if has object-store; then object_store_wait; fi
+  if has mail; then mail_wait; fi
   if has airflow3; then airflow3_wait; fi
   if has airflow2; then airflow2_wait; fi
   log "up: all requested services healthy in $((SECONDS - t0))s"
@@ -103,7 +121,7 @@ cmd_down() {
   # Airflows and Kafka at once, then the database the Airflows use.
   local stops=()
   for s in "${services[@]}"; do
-    [[ "$s" == postgres ]] || stops+=("${s}_stop" --)
+    [[ "$s" == postgres ]] || stops+=("$(svc_fn "$s")_stop" --)
   done
   ((${#stops[@]} == 0)) || run_parallel "${stops[@]}" || warn "some processes needed SIGKILL or failed to stop"
   if [[ " ${services[*]} " == *" postgres "* ]]; then postgres_stop; fi
@@ -126,7 +144,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka) echo "$1" ;;
+    postgres | kafka | source-api | object-store | mail) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -167,6 +185,9 @@ cmd_status() {
       kafka) health="$(kafka_healthy && echo healthy || echo unhealthy)" ;;
       airflow3) health="$( (airflow3_version_ok && airflow3_components_healthy) 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow2) health="$(airflow2_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      source-api) health="$(source_api_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      object-store) health="$(object_store_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      mail) health="$(mail_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
     esac
     while read -r c; do
       if pid="$(service_pid "$c")"; then
@@ -196,7 +217,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | source-api | object-store | mail | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -213,7 +234,7 @@ cmd_logs() {
 cmd_summary() {
   local s
   echo "Kafka Airflow Workbench native stack:"
-  for s in "$@"; do "${s}_describe"; done
+  for s in "$@"; do "$(svc_fn "$s")_describe"; done
   echo "logs       $KAW_LOG_DIR/<component>.log   (stack/native/stack.sh logs [-f] SERVICE)"
   echo "state      $KAW_STATE   cache $KAW_CACHE"
   echo "stop       stack/native/stack.sh down     wipe data: stack/native/stack.sh reset"
@@ -251,6 +272,13 @@ export KAW_AIRFLOW3_VENV=$(airflow3_venv)
 export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
+export KAW_SOURCE_API_URL=$SOURCE_API_URL
+export KAW_S3_ENDPOINT=$S3_ENDPOINT
+export KAW_S3_ACCESS_KEY=$KAW_S3_ACCESS_KEY
+export KAW_S3_SECRET_KEY=$KAW_S3_SECRET_KEY
+export KAW_S3_BUCKET=$KAW_S3_BUCKET
+export KAW_MAIL_API_URL=$MAIL_API_URL
+export KAW_SMTP_PORT=$KAW_SMTP_PORT
 EOF
 }
 

@@ -1,8 +1,8 @@
 // The Stack view and the stack status bar item as a person sees them in a real VS Code
 // (code-server) on the native stack: Launch Stack (on the running stack its script only checks
 // and finds everything running, about 5 s) shows progress per service and connects; the view
-// then lists the seven native services, each healthy with its detail; the status bar says
-// "Stack: 7/7 healthy" and opens the view; the Airflow item shows the version of the
+// then lists the ten native services, each healthy with its detail; the status bar says
+// "Stack: 10/10 healthy" and opens the view; the Airflow item shows the version of the
 // connected Airflow 3 with a check mark within seconds of the launch (it once showed a red
 // "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
 // row opens a terminal with that service's log.
@@ -15,6 +15,9 @@ const CONTAINER = 'Kafka Airflow Workbench';
 const SERVICES = [
   'Kafka',
   'PostgreSQL',
+  'Source API',
+  'Object store (SeaweedFS)',
+  'Mail catcher (Mailpit)',
   'Airflow 3 API server',
   'Airflow 3 scheduler',
   'Airflow 3 DAG processor',
@@ -48,7 +51,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     // On a running stack the script only checks (about 5 s); the progress names each service.
     await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · Airflow 3 API server healthy/, 60_000);
     await wb.saveReadmeScreenshot('stack-launch');
-    await wb.waitForNotification(/The native stack is up \(7\/7 services healthy\)/, 120_000);
+    await wb.waitForNotification(/The native stack is up \(10\/10 services healthy\)/, 120_000);
   });
 
   await test.step('the Airflow status bar item shows the connected Airflow 3, not ✗, within seconds', async () => {
@@ -58,7 +61,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(airflowItem).toHaveAttribute('aria-label', /Airflow "Local stack" at http:\/\/127\.0\.0\.1:8080 Version 3\./);
   });
 
-  await test.step('the Stack view lists the seven services, each healthy', async () => {
+  await test.step('the Stack view lists the ten services, each healthy', async () => {
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.expandView('Stack');
     await expect(wb.treeRows('Stack')).toHaveCount(SERVICES.length, { timeout: 30_000 });
@@ -72,13 +75,13 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(wb.treeRow('Stack', 'Airflow 3 scheduler').locator('.label-description')).toContainText('last heartbeat');
   });
 
-  await test.step('the status bar says 7/7 healthy; its Show Connections list opens the Stack view', async () => {
-    const item = wb.statusBar.getByRole('button', { name: /Stack: 7\/7 healthy/ });
+  await test.step('the status bar says 10/10 healthy; its Show Connections list opens the Stack view', async () => {
+    const item = wb.statusBar.getByRole('button', { name: /Stack: 10\/10 healthy/ });
     await expect(item).toBeVisible({ timeout: 30_000 });
     await wb.collapseViews(['Stack']);
     await item.click();
     await expect(wb.quickInputTitle).toHaveText('Kafka Airflow: Connections');
-    await wb.pickQuickItem('Stack: 7/7 healthy');
+    await wb.pickQuickItem('Stack: 10/10 healthy');
     await expect(wb.viewHeader('Stack')).toHaveAttribute('aria-expanded', 'true');
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.widenSideBar(520);

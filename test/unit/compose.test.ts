@@ -34,6 +34,7 @@ interface Service {
   profiles?: string[];
   volumes?: (string | { type?: string; source?: string })[];
   environment?: Record<string, string | number | boolean | null> | string[];
+  command?: string | string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -216,6 +217,30 @@ describe('stack/compose/docker-compose.yml', () => {
     assert.deepEqual([...secrets], ['${AIRFLOW_JWT_SECRET:?set AIRFLOW_JWT_SECRET in .env}']);
   });
 
+  it('runs the daily pipeline\'s source API, object store and mail catcher at the native versions', () => {
+    assert.ok(versions.SEAWEEDFS_VERSION && versions.MAILPIT_VERSION, 'versions.env defines SEAWEEDFS_VERSION and MAILPIT_VERSION');
+    assert.equal(compose.services.seaweedfs?.image, `chrislusf/seaweedfs:${versions.SEAWEEDFS_VERSION}`);
+    assert.equal(compose.services.mailpit?.image, `axllent/mailpit:${versions.MAILPIT_VERSION}`);
+    const sourceApi = compose.services['source-api'];
+    const seaweedfs = compose.services.seaweedfs;
+    assert.ok(sourceApi && seaweedfs, 'the services source-api and seaweedfs exist');
+    assert.equal(sourceApi.image, `kafka-airflow-workbench/airflow:${versions.AIRFLOW3_VERSION}`, 'the source API runs on the Airflow image (FastAPI, uvicorn)');
+    assert.ok((sourceApi.volumes ?? []).map(String).some((v) => v.startsWith('../source_api:')), 'the source API mounts ../source_api');
+    // The object store creates the bucket the DAG writes to.
+    assert.match(JSON.stringify(seaweedfs.command), /s3\.bucket\.create -name workbench/);
+    for (const [name, svc] of services.filter(([n]) => n.startsWith('airflow-') && n !== 'airflow-init')) {
+      const env = environmentOf(svc);
+      const json = (conn: string): { host?: string; port?: number; extra?: { endpoint_url?: string } } =>
+        JSON.parse((env[conn] ?? '').replace(/\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}/g, 'x')) as { host?: string; port?: number; extra?: { endpoint_url?: string } };
+      assert.equal(json('AIRFLOW_CONN_WORKBENCH_S3').extra?.endpoint_url, 'http://seaweedfs:8333', `${name}: workbench_s3`);
+      const smtp = json('AIRFLOW_CONN_WORKBENCH_SMTP');
+      assert.deepEqual([smtp.host, smtp.port], ['mailpit', 1025], `${name}: workbench_smtp`);
+      assert.equal(env.KAW_SOURCE_API_URL, 'http://source-api:8090', `${name}: source API`);
+      const deps = svc.depends_on && !Array.isArray(svc.depends_on) ? Object.keys(svc.depends_on) : [];
+      for (const dep of ['source-api', 'seaweedfs', 'mailpit']) assert.ok(deps.includes(dep), `${name} waits for ${dep}`);
+    }
+  });
+
   it('offers the schema-registry and kafka-ui profiles', () => {
     assert.deepEqual(compose.services['schema-registry']?.profiles, ['schema-registry']);
     assert.deepEqual(compose.services['kafka-ui']?.profiles, ['kafka-ui']);
@@ -286,10 +311,17 @@ describe('stack/compose/Dockerfile', () => {
     assert.equal(pins.get('apache-airflow-providers-apache-kafka'), versions.AIRFLOW3_PROVIDER_APACHE_KAFKA_VERSION);
     assert.equal(pins.get('apache-airflow-providers-postgres'), versions.AIRFLOW3_PROVIDER_POSTGRES_VERSION);
     assert.equal(pins.get('apache-airflow-providers-common-messaging'), versions.AIRFLOW3_PROVIDER_COMMON_MESSAGING_VERSION);
+    assert.equal(pins.get('apache-airflow-providers-amazon'), versions.AIRFLOW3_PROVIDER_AMAZON_VERSION);
     // The history code uses psycopg 3: the same version as the native venv's lock file.
     const lock = readFileSync(join(root, 'stack', 'native', 'requirements-airflow3.lock.txt'), 'utf8');
     const locked = /^psycopg==(\S+)/m.exec(lock)?.[1];
     assert.ok(locked, 'the native lock file pins psycopg');
     assert.equal(pins.get('psycopg'), locked);
+    // The daily pipeline's SMTP provider and pyarrow: the native lock file's versions.
+    for (const pkg of ['apache-airflow-providers-smtp', 'pyarrow']) {
+      const pinned = new RegExp(`^${pkg}==(\\S+)`, 'm').exec(lock)?.[1];
+      assert.ok(pinned, `the native lock file pins ${pkg}`);
+      assert.equal(pins.get(pkg), pinned, pkg);
+    }
   });
 });

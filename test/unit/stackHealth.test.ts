@@ -55,6 +55,9 @@ describe('docker compose ps parser', () => {
       'airflow-scheduler': 'starting',
       'airflow-dag-processor': 'unhealthy',
       'airflow-triggerer': 'stopped',
+      'source-api': 'stopped',
+      seaweedfs: 'stopped',
+      mailpit: 'stopped',
       'kafka-ui': 'healthy',
     });
     const byId = new Map(health.map((s) => [s.id, s]));
@@ -96,10 +99,11 @@ describe('Show Logs commands per service', () => {
 
   it('has a log target for each native service that stack.sh knows (a service or a component name)', () => {
     const script = readFileSync(join(root, 'stack', 'native', 'stack.sh'), 'utf8');
-    assert.match(script, /ALL_SERVICES=\(postgres kafka airflow3 airflow2\)/);
+    const all = /ALL_SERVICES=\(([^)]*)\)/.exec(script)?.[1]?.split(/\s+/) ?? [];
+    for (const s of ['postgres', 'kafka', 'source-api', 'object-store', 'mail', 'airflow3', 'airflow2']) assert.ok(all.includes(s), `stack.sh knows ${s}`);
     const a3 = readFileSync(join(root, 'stack', 'native', 'lib', 'airflow3.sh'), 'utf8');
     const components = /AIRFLOW3_COMPONENTS=\(([^)]*)\)/.exec(a3)?.[1]?.split(/\s+/).map((c) => `airflow3-${c}`) ?? [];
-    const known = new Set(['postgres', 'kafka', 'airflow2', ...components]);
+    const known = new Set([...all.filter((s) => s !== 'airflow3'), ...components]);
     for (const s of NATIVE_SERVICES) assert.ok(known.has(s.logsTarget), `${s.logsTarget} is a stack.sh logs target`);
     assert.equal(components.length, 4);
   });
@@ -154,10 +158,11 @@ describe('stack summary words', () => {
   });
 
   it('writes the status bar text and tooltip', () => {
-    const seven = NATIVE_SERVICES.map((s) => service(s.name, 'healthy'));
-    assert.equal(statusBarText(seven, false), '$(server) Stack: 7/7 healthy');
+    const every = NATIVE_SERVICES.map((s) => service(s.name, 'healthy'));
+    const n = NATIVE_SERVICES.length;
+    assert.equal(statusBarText(every, false), `$(server) Stack: ${n}/${n} healthy`);
     assert.equal(statusBarText(launching, true), '$(loading~spin) Stack: 2/3 healthy');
-    assert.equal(statusBarText(seven.map((s) => ({ ...s, state: 'stopped' as const })), false), '$(server) Stack: stopped');
+    assert.equal(statusBarText(every.map((s) => ({ ...s, state: 'stopped' as const })), false), '$(server) Stack: stopped');
     assert.equal(statusBarText(undefined, false), '$(server) Stack: checking…');
     assert.equal(statusBarTooltip(launching, 'native stack').split('\n')[3], 'Airflow scheduler: starting… (detail)');
   });

@@ -56,7 +56,7 @@ describe('Compose settings file', () => {
     const first = composeEnvFromTemplate(template, 'workbench');
     const second = composeEnvFromTemplate(template, 'workbench');
     const value = (text: string, key: string): string | undefined => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
-    for (const key of ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY']) {
+    for (const key of ['AIRFLOW_JWT_SECRET', 'AIRFLOW_API_SECRET_KEY', 'AIRFLOW_FERNET_KEY', 'S3_SECRET_KEY']) {
       assert.ok((value(first, key) ?? '').length >= 43, `${key} is set`);
       assert.notEqual(value(first, key), value(second, key), `${key} differs between two files`);
     }

@@ -95,6 +95,7 @@ airflow2_env() {
   export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10  # as for Airflow 3: the DAG file's frame stays
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW2_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW2_TRIGGER_LOG_PORT"
+  daily_pipeline_airflow_env
   PATH="$(airflow2_venv)/bin:$PATH"
   export PATH
 }

@@ -124,6 +124,7 @@ airflow3_env() {
   export AIRFLOW_CONN_KAFKA_DEFAULT="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-default\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\"}}"
   export AIRFLOW_CONN_KAFKA_COMMANDS="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-command-dispatcher\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\", \"allow.auto.create.topics\": true}}"
   export AIRFLOW_CONN_WORKBENCH_HISTORY="{\"conn_type\": \"postgres\", \"host\": \"$KAW_HOST\", \"port\": $KAW_PG_PORT, \"schema\": \"$KAW_PG_DB_WORKBENCH\", \"login\": \"$KAW_PG_USER\", \"password\": \"$KAW_PG_PASSWORD\"}"
+  daily_pipeline_airflow_env
   PATH="$(airflow3_venv)/bin:$PATH"
   export PATH
 }

@@ -39,6 +39,15 @@ KAW_AIRFLOW3_WORKER_LOG_PORT="${KAW_AIRFLOW3_WORKER_LOG_PORT:-8793}"
 KAW_AIRFLOW3_TRIGGER_LOG_PORT="${KAW_AIRFLOW3_TRIGGER_LOG_PORT:-8794}"
 KAW_AIRFLOW2_WORKER_LOG_PORT="${KAW_AIRFLOW2_WORKER_LOG_PORT:-8795}"
 KAW_AIRFLOW2_TRIGGER_LOG_PORT="${KAW_AIRFLOW2_TRIGGER_LOG_PORT:-8796}"
+# Services of the daily pipeline: the local source API, the S3 object store (SeaweedFS: master,
+# volume and filer besides S3; each also listens on its port + 10000 for gRPC) and the mail catcher.
+KAW_SOURCE_API_PORT="${KAW_SOURCE_API_PORT:-8090}"
+KAW_S3_PORT="${KAW_S3_PORT:-8333}"
+KAW_SEAWEED_MASTER_PORT="${KAW_SEAWEED_MASTER_PORT:-9333}"
+KAW_SEAWEED_VOLUME_PORT="${KAW_SEAWEED_VOLUME_PORT:-8383}"
+KAW_SEAWEED_FILER_PORT="${KAW_SEAWEED_FILER_PORT:-8888}"
+KAW_SMTP_PORT="${KAW_SMTP_PORT:-1025}"
+KAW_MAIL_HTTP_PORT="${KAW_MAIL_HTTP_PORT:-8025}"
 
 # Fixed development credentials (documented in README.md; never use them anywhere else).
 KAW_PG_USER=workbench
@@ -53,8 +62,22 @@ KAW_PG_AIRFLOW2_USER=kaw_airflow2_metadata
 KAW_PG_AIRFLOW2_PASSWORD=kaw-af2-metadata-dev
 KAW_AIRFLOW_USER="admin"
 KAW_AIRFLOW_PASSWORD="admin"
+# The object store's S3 key pair (also the Airflow connection workbench_s3) and its bucket.
+KAW_S3_ACCESS_KEY=workbench
+KAW_S3_SECRET_KEY=workbench-s3-dev-secret
+KAW_S3_BUCKET=workbench
 
 KAW_HOST=127.0.0.1
+
+# daily_pipeline_airflow_env : what the daily pipeline's DAGs need in either Airflow's environment
+# (called by airflow3_env and airflow2_env): the source API's address and the connections
+# workbench_s3 (the object store: path-style S3 with the stack's key pair, quick failure when it
+# is down so the task's retry takes over) and workbench_smtp (the mail catcher: no TLS, no login).
+daily_pipeline_airflow_env() {
+  export KAW_SOURCE_API_URL="http://$KAW_HOST:$KAW_SOURCE_API_PORT"
+  export AIRFLOW_CONN_WORKBENCH_S3="{\"conn_type\": \"aws\", \"login\": \"$KAW_S3_ACCESS_KEY\", \"password\": \"$KAW_S3_SECRET_KEY\", \"extra\": {\"endpoint_url\": \"http://$KAW_HOST:$KAW_S3_PORT\", \"region_name\": \"us-east-1\", \"config_kwargs\": {\"s3\": {\"addressing_style\": \"path\"}, \"connect_timeout\": 5, \"read_timeout\": 30, \"retries\": {\"max_attempts\": 2, \"mode\": \"standard\"}}}}"
+  export AIRFLOW_CONN_WORKBENCH_SMTP="{\"conn_type\": \"smtp\", \"host\": \"$KAW_HOST\", \"port\": $KAW_SMTP_PORT, \"extra\": {\"disable_ssl\": true, \"disable_tls\": true, \"from_email\": \"airflow@workbench.localhost\", \"timeout\": 10, \"retry_limit\": 1}}"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Output
