@@ -17,7 +17,7 @@ const NOW = new Date('2026-12-05T00:30:00Z');
 const base = { dagId: 'daily_timeline_export', fromDate: '2026-12-01', toDate: '2026-12-03' };
 
 function run(state: string, day: number): DagRun {
-  return { dagId: 'd', runId: `backfill__2026-12-0${day}`, state, runType: 'backfill', logicalDate: `2026-12-0${day}T00:00:00Z`, startDate: null, endDate: null, durationSeconds: null, conf: {} } as DagRun;
+  return { dagId: 'd', runId: `backfill__2026-12-0${day}`, state, runType: 'backfill', logicalDate: `2026-12-0${day}T00:00:00Z`, startDate: null, endDate: null, durationSeconds: null, conf: {} };
 }
 
 describe('backfill request checks', () => {
@@ -28,8 +28,9 @@ describe('backfill request checks', () => {
   it('says the end is before the start and how to fix it', () => {
     const problems = checkBackfillRequest({ ...base, fromDate: '2026-12-03', toDate: '2026-12-01' }, { now: NOW, schedule: '@daily' });
     assert.equal(problems.length, 1);
-    assert.equal(problems[0]?.field, 'toDate');
-    assert.match(problems[0]?.message ?? '', /end date 2026-12-01 is before the start date 2026-12-03: swap them/);
+    const [problem] = problems as [typeof problems[number]];
+    assert.equal(problem.field, 'toDate');
+    assert.match(problem.message, /end date 2026-12-01 is before the start date 2026-12-03: swap them/);
   });
 
   it('refuses a range in the future, and one that ends in the future', () => {

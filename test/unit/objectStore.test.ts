@@ -61,6 +61,6 @@ describe('stack env and mail', () => {
     const list = parseMailList({ total: 3, messages: [{ ID: 'x', Subject: 'Daily export 2026-12-01', From: { Address: 'a@b', Name: 'Airflow' }, To: [{ Address: 'c@d', Name: '' }], Created: '2026-12-05T00:10:00Z', Snippet: '42 rows' }] });
     assert.deepEqual(list.messages[0], { id: 'x', subject: 'Daily export 2026-12-01', from: 'Airflow <a@b>', to: ['c@d'], created: '2026-12-05T00:10:00Z', snippet: '42 rows' });
     assert.throws(() => parseMailList({ messages: 'no' }), /unexpected shape/);
-    assert.match(mailDocumentText({ ...list.messages[0]!, text: 'body <b>' }), /^Subject: Daily export 2026-12-01\nFrom: Airflow <a@b>\nTo: c@d\n.*\n\nbody <b>$/s);
+    assert.match(mailDocumentText({ ...list.messages[0], text: 'body <b>' }), /^Subject: Daily export 2026-12-01\nFrom: Airflow <a@b>\nTo: c@d\n.*\n\nbody <b>$/s);
   });
 });
