@@ -3,7 +3,7 @@
  * first (subject, sender, recipients, time), and one message's text. No vscode import.
  */
 import * as z from 'zod/mini';
-import { explainNetworkError, WorkbenchError } from '../shared/errors';
+import { describeError, explainNetworkError, WorkbenchError } from '../shared/errors';
 
 export interface MailSummary {
   id: string;
@@ -67,7 +67,7 @@ export class MailCatcherClient {
       response = await fetch(`${this.url}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const explained = explainNetworkError(error, 'The mail catcher', this.url);
-      throw new WorkbenchError(explained ?? `The mail catcher at ${this.url} could not be reached to ${what}. Check that it runs (Stack view).`, { cause: error, actions: ['retry', 'showLog'] });
+      throw new WorkbenchError(explained ?? `The mail catcher at ${this.url} could not be reached to ${what} (${describeError(error)}). Check that it runs (Stack view).`, { cause: error, actions: ['retry', 'showLog'] });
     }
     if (response.status === 404) throw new WorkbenchError(`The mail catcher at ${this.url} has no such message any more (it may have been deleted). Refresh the Stack view.`, { actions: ['showLog'] });
     if (!response.ok) throw new WorkbenchError(`The mail catcher at ${this.url} failed to ${what} (${response.status}).`, { actions: ['retry', 'showLog'] });

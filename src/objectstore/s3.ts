@@ -8,7 +8,7 @@
  * what to do.
  */
 import { AwsClient } from 'aws4fetch';
-import { explainNetworkError, WorkbenchError } from '../shared/errors';
+import { describeError, explainNetworkError, WorkbenchError } from '../shared/errors';
 
 export interface ObjectStoreConfig {
   /** e.g. http://127.0.0.1:8333 */
@@ -95,7 +95,7 @@ export class ObjectStoreClient {
       response = await this.aws.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const explained = explainNetworkError(error, 'The object store', this.endpoint);
-      throw new WorkbenchError(explained ?? `The object store at ${this.endpoint} could not be reached to ${what}. Check that it runs (Stack view) and its endpoint.`, { cause: error, actions: ['retry', 'showLog'] });
+      throw new WorkbenchError(explained ?? `The object store at ${this.endpoint} could not be reached to ${what} (${describeError(error)}). Check that it runs (Stack view) and its endpoint.`, { cause: error, actions: ['retry', 'showLog'] });
     }
     if (response.ok) return response;
     const body = await response.text();
