@@ -8,9 +8,9 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-label/index.js';
-import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
-import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { BackfillForm, BackfillMethods, BackfillNotifications, BackfillPreset, BackfillStatus } from '../../src/shared/protocol';
 import { stateIcon } from '../../src/airflow/presentation';
@@ -52,11 +52,12 @@ const title = el('h1', {}, 'Backfill');
 const lead = el('p', { class: 'lead' });
 const fromField = el('vscode-textfield', { id: 'from-date', placeholder: 'YYYY-MM-DD' });
 const toField = el('vscode-textfield', { id: 'to-date', placeholder: 'YYYY-MM-DD' });
-const reprocessSelect = el('vscode-single-select', { id: 'reprocess' },
-  el('vscode-option', { value: 'none', selected: true, description: 'Only logical dates without a run' }, 'Missing runs only'),
-  el('vscode-option', { value: 'failed', description: 'Missing runs and runs that failed' }, 'Missing and failed runs'),
-  el('vscode-option', { value: 'completed', description: 'Every logical date again, also successful ones' }, 'All runs (also completed ones)'),
-);
+const reprocessRadios = {
+  none: el('vscode-radio', { id: 'reprocess-none', name: 'reprocess', value: 'none', label: 'Missing runs only', checked: true }),
+  failed: el('vscode-radio', { id: 'reprocess-failed', name: 'reprocess', value: 'failed', label: 'Missing and failed runs' }),
+  completed: el('vscode-radio', { id: 'reprocess-completed', name: 'reprocess', value: 'completed', label: 'All runs, also completed ones' }),
+};
+const reprocessGroup = el('vscode-radio-group', { id: 'reprocess', variant: 'vertical' }, reprocessRadios.none, reprocessRadios.failed, reprocessRadios.completed);
 const maxField = el('vscode-textfield', { id: 'max-active-runs', type: 'number', min: 1, max: 1000 });
 const backwardsBox = el('vscode-checkbox', { id: 'run-backwards', label: 'Run backwards (newest logical date first)' });
 const unpauseBox = el('vscode-checkbox', { id: 'unpause', label: 'Unpause the DAG first (a paused DAG\'s backfill runs stay queued)', checked: true });
@@ -76,8 +77,9 @@ function renderPage(): void {
     el('div', { class: 'grid' },
       el('div', { class: 'field' }, el('vscode-label', { for: 'from-date' }, 'From (first logical date)'), fromField),
       el('div', { class: 'field' }, el('vscode-label', { for: 'to-date' }, 'To (last logical date, included)'), toField),
-      el('div', { class: 'field' }, el('vscode-label', { for: 'reprocess' }, 'Reprocess'), reprocessSelect),
       el('div', { class: 'field' }, el('vscode-label', { for: 'max-active-runs' }, 'Max active runs'), maxField),
+      el('div', { class: 'field' }),
+      el('div', { class: 'field' }, el('vscode-label', { for: 'reprocess' }, 'Reprocess runs that already exist'), reprocessGroup),
     ),
     el('div', { class: 'row' }, backwardsBox),
     el('div', { class: 'row' }, unpauseBox),
@@ -93,11 +95,11 @@ function showError(message: string | undefined): void {
 }
 
 function formValues(): BackfillForm {
-  const reprocess = reprocessSelect.value;
+  const reprocess = reprocessRadios.completed.checked ? 'completed' : reprocessRadios.failed.checked ? 'failed' : 'none';
   return {
     fromDate: fromField.value,
     toDate: toField.value,
-    reprocessBehavior: reprocess === 'failed' || reprocess === 'completed' ? reprocess : 'none',
+    reprocessBehavior: reprocess,
     maxActiveRuns: maxField.value,
     runBackwards: backwardsBox.checked,
     unpause: unpauseBox.checked,
