@@ -72,6 +72,9 @@ const lazyModules = [
   // Cloudflare check), which loads Node's undici: most of activation's time before this.
   // Only Message History, trace and the stack's health check talk to PostgreSQL.
   { specifier: 'pg', entry: require.resolve('pg'), out: 'pg', kind: 'on-access' },
+  // hyparquet, ~120 KB: the Parquet reader of the object preview (src/objectstore/preview.ts),
+  // used only when a Parquet object is previewed. An ES module: its entry is given by path.
+  { specifier: 'hyparquet', entry: path.join(__dirname, 'node_modules', 'hyparquet', 'src', 'index.js'), out: 'hyparquet', kind: 'on-call' },
 ];
 
 /** The stand-in for an `on-access` module: its export names, each loading the real module when read. */

@@ -7,6 +7,10 @@
  */
 import * as vscode from 'vscode';
 import { registerAirflowCommands } from './commands/airflow';
+import { registerBackfillCommands } from './commands/backfill';
+import { registerStackObjectCommands } from './commands/stackObjects';
+import { StackServices } from './config/stackServices';
+import { XComDocuments } from './views/airflow/xcomDocuments';
 import { registerConnectionCommands, connectLocalStack, type ConnectionCommandDeps } from './commands/connections';
 import { registerConnectionEditCommands } from './commands/connectionEdit';
 import { registerDagGraphCommands } from './commands/dagGraph';
@@ -71,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const airflow = new AirflowConnections(secrets, log, context.globalState);
   const dagsTree = new DagsTreeProvider(airflow, log);
   const datasetsTree = new DatasetsTreeProvider(airflow, log);
+  const xcoms = new XComDocuments(airflow, log);
   // Writing DAGs: the workspace's DAG folders on the stack, the server's word on them (polled
   // while the DAGs view or a DAG file is visible), diagnostics, the local check and CodeLens.
   const dagsView = dagsTree.createView('kafkaAirflow.dags', { canSelectMany: true });
@@ -96,7 +101,8 @@ export function activate(context: vscode.ExtensionContext): void {
     storageUri: context.globalStorageUri,
     lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
   });
-  const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel());
+  const stackServices = new StackServices(vscode.Uri.joinPath(stackNative, 'stack.sh').fsPath, secrets, log);
+  const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), stackServices, log);
   const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), CommandId.showConnections);
   const airflowStatusBar = new AirflowStatusBar(airflow, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
   const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
@@ -149,11 +155,16 @@ export function activate(context: vscode.ExtensionContext): void {
       lastKind: () => context.globalState.get<StackKind>(LAST_STACK_KIND),
       setLastKind: (kind) => context.globalState.update(LAST_STACK_KIND, kind),
     }, stackHealth),
+    xcoms,
     ...registerAirflowCommands({
-      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }, airflowStatusBar),
     ...registerDagGraphCommands({
-      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState,
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
+    }),
+    ...registerStackObjectCommands({ log, extensionUri: context.extensionUri, services: stackServices }),
+    ...registerBackfillCommands({
+      log, extensionUri: context.extensionUri, secrets, connections: airflow, dagsTree, datasetsTree, state: context.globalState, xcoms,
     }),
     ...registerKafkaCommands({ log, extensionUri: context.extensionUri, secrets, connections: kafka, tree: kafkaTree, registries }),
     ...registerSchemaCommands({ log, secrets, connections: kafka, registries, tree: kafkaTree }),

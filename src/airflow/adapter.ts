@@ -64,6 +64,9 @@ export interface XComQuery extends PageQuery {
 }
 
 /** Task groups as a server's UI knows them (Airflow 3's structure answer). */
+/** A one-XCom answer read with a size limit: the value and its size, or how large it was when reading stopped. */
+export type BoundedXCom = { value: unknown; bytes: number } | { tooLarge: true; bytesAtLeast: number };
+
 export interface TaskGroupTree {
   groups: DagTaskGroup[];
   /** Task id → its innermost group. */
@@ -94,6 +97,8 @@ export interface VersionAdapter {
   /** One page of the task instances of several runs of a DAG (the batch endpoint, a POST that only reads). */
   listTaskInstancesOfRuns(dagId: string, runIds: readonly string[], query: PageQuery): Promise<Page<TaskInstance>>;
   /** One page of a task instance's XCom entries, without their values. */
+  /** One XCom's value, read only up to `maxBytes` of its JSON answer. */
+  getXComValueBounded(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean; maxBytes: number }): Promise<BoundedXCom>;
   listXComEntries(dagId: string, runId: string, taskId: string, query: XComQuery): Promise<Page<Omit<XComEntry, 'value'>>>;
   /**
    * One XCom's value. `native`: ask for the stored JSON (v2 always; v1 from Airflow 2.10,

@@ -19,8 +19,21 @@ import type {
 } from './types';
 import { decodeV1, V1Adapter } from './v1';
 import { decodeV2, V2Adapter } from './v2';
+import { airflow3OnlyMessage, BackfillRejectedError, checkBackfillRequest, type Backfill, type BackfillRequest } from './backfill';
+import type { BoundedXCom } from './adapter';
 import { parseResponse } from './validate';
 import * as z from 'zod/mini';
+
+/** XCom values up to this many bytes of JSON are read without asking (larger ones on demand). */
+export const DEFAULT_XCOM_MAX_BYTES = 1_000_000;
+
+/** Something only Airflow 3's API offers, asked of an Airflow 2 server: the message says why and what to do instead. */
+export class Airflow3OnlyError extends WorkbenchError {
+  constructor(message: string) {
+    super(message, { actions: [] });
+    this.name = 'Airflow3OnlyError';
+  }
+}
 
 /** The largest page Airflow serves by default (`[api] maximum_page_limit`); larger requests are capped. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -415,6 +428,84 @@ export class AirflowClient {
   }
 
   /**
+   * One XCom's value, read only up to `maxBytes` (default 1 MB) of its JSON: a larger value
+   * comes back as `{ tooLarge, bytesAtLeast }` without being transferred, so the caller can ask
+   * before reading it whole (pass `maxBytes: Infinity`).
+   */
+  async getXCom(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex?: number; maxBytes?: number } = {}): Promise<BoundedXCom> {
+    const { info, api } = await this.connect();
+    const native = info.apiVersion === 'v2' || versionAtLeast(info.version, 2, 10);
+    const maxBytes = options.maxBytes ?? DEFAULT_XCOM_MAX_BYTES;
+    return this.inDag(dagId, () => api.getXComValueBounded(dagId, runId, taskId, key, {
+      mapIndex: options.mapIndex ?? -1, native, maxBytes: Number.isFinite(maxBytes) ? maxBytes : Number.MAX_SAFE_INTEGER,
+    }));
+  }
+
+  // ------------------------------------------------------------ backfills and materialize (Airflow 3)
+
+  /**
+   * The logical dates a backfill would run, nothing created. The request is checked first
+   * (dates, range, schedule; see checkBackfillRequest): a problem is a BackfillRejectedError.
+   */
+  async dryRunBackfill(request: BackfillRequest): Promise<string[]> {
+    const api = await this.airflow3('backfill');
+    await this.checkBackfill(request);
+    return this.inDag(request.dagId, () => api.dryRunBackfill(request));
+  }
+
+  /** Starts a backfill (checked as dryRunBackfill is); refusals the user can fix are BackfillRejectedErrors. */
+  async createBackfill(request: BackfillRequest): Promise<Backfill> {
+    const api = await this.airflow3('backfill');
+    await this.checkBackfill(request);
+    const backfill = await this.inDag(request.dagId, () => api.createBackfill(request));
+    this.logger.info(`Backfill ${backfill.id} of ${backfill.dagId} started at ${this.baseUrl} (${backfill.fromDate} → ${backfill.toDate}, reprocess ${backfill.reprocessBehavior})`);
+    return backfill;
+  }
+
+  /** The DAG's backfills, newest first (on Airflow 2 an Airflow3OnlyError). */
+  async listBackfills(dagId: string, options: { limit?: number } = {}): Promise<Backfill[]> {
+    const api = await this.airflow3('backfill');
+    const page = await this.inDag(dagId, () => api.listBackfills(dagId, { limit: options.limit ?? 10, offset: 0 }));
+    return page.items;
+  }
+
+  async getBackfill(backfillId: number): Promise<Backfill> {
+    return (await this.airflow3('backfill')).getBackfill(backfillId);
+  }
+
+  async pauseBackfill(backfillId: number): Promise<Backfill> {
+    return (await this.airflow3('backfill')).changeBackfill(backfillId, 'pause');
+  }
+
+  async resumeBackfill(backfillId: number): Promise<Backfill> {
+    return (await this.airflow3('backfill')).changeBackfill(backfillId, 'unpause');
+  }
+
+  /** Cancels a backfill: runs not started yet are not started; running ones finish. */
+  async cancelBackfill(backfillId: number): Promise<Backfill> {
+    return (await this.airflow3('backfill')).changeBackfill(backfillId, 'cancel');
+  }
+
+  /** The runs of a backfill, by logical date (see V2Adapter.listBackfillRuns for how they are found). */
+  async listBackfillRuns(backfill: Backfill): Promise<DagRun[]> {
+    const api = await this.airflow3('backfill');
+    return this.inDag(backfill.dagId, () => listAllPages((page) => api.listBackfillRuns(backfill, page), { keyOf: (run) => run.runId }));
+  }
+
+  /** Runs the DAG that produces the asset with this URI (Airflow 3's "Materialize"); the run it started. */
+  async materializeAsset(uri: string): Promise<DagRun> {
+    const api = await this.airflow3('materialize');
+    const asset = await this.findDatasetByUri(uri);
+    if (!asset) throw this.unknownDataset(uri);
+    if (asset.producingTasks.length === 0) {
+      throw new WorkbenchError(`No DAG produces ${uri} (no task lists it in its outlets), so there is nothing to materialize. Add it to a task's outlets, or fire an event on it instead.`, { actions: [] });
+    }
+    const run = await api.materializeAsset(asset.id);
+    this.logger.info(`Materialize ${uri}: run ${run.runId} of ${run.dagId} at ${this.baseUrl}`);
+    return run;
+  }
+
+  /**
    * A task's log as lines with time and level. Pass the returned continuationToken back to
    * get only what was appended since; `complete` says no more will come.
    */
@@ -626,6 +717,20 @@ export class AirflowClient {
       if (gone) throw new DagNotFoundError(dagId, this.baseUrl, { cause: error });
       throw error;
     }
+  }
+
+  /** The v2 adapter, or an Airflow3OnlyError that says why Airflow 2 cannot do `feature`. */
+  private async airflow3(feature: 'backfill' | 'materialize'): Promise<V2Adapter> {
+    const { info, api } = await this.connect();
+    if (api instanceof V2Adapter) return api;
+    throw new Airflow3OnlyError(airflow3OnlyMessage(feature, this.baseUrl, info.version));
+  }
+
+  /** Our own checks of a backfill request (with the DAG's schedule) before the server is asked. */
+  private async checkBackfill(request: BackfillRequest): Promise<void> {
+    const dag = await this.getDag(request.dagId);
+    const problems = checkBackfillRequest(request, { now: new Date(), schedule: dag.schedule });
+    if (problems.length > 0) throw new BackfillRejectedError(problems.map((problem) => problem.message).join(' '));
   }
 
   private async assertDatasetsSupported(): Promise<void> {

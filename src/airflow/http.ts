@@ -28,6 +28,11 @@ export interface AirflowRequest {
    * refused before anything was sent.
    */
   idempotent?: boolean;
+  /**
+   * Stop reading the answer past this many bytes (a large XCom): the response then has
+   * `tooLarge` set and an empty text, and the connection is closed without reading the rest.
+   */
+  maxBytes?: number;
 }
 
 export interface AirflowResponse {
@@ -36,6 +41,33 @@ export interface AirflowResponse {
   text: string;
   /** "GET /api/v2/dags" — for messages. */
   endpoint: string;
+  /** Set when the body was larger than `maxBytes`: the bytes announced (Content-Length) or read before stopping. */
+  tooLarge?: { bytesAtLeast: number };
+}
+
+/** Reads a body up to `maxBytes`; past that stops reading (the rest is never transferred) and says how far it got. */
+async function readBounded(response: Response, maxBytes: number): Promise<{ text: string } | { tooLarge: { bytesAtLeast: number } }> {
+  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(announced) && announced > maxBytes) {
+    await response.body?.cancel();
+    return { tooLarge: { bytesAtLeast: announced } };
+  }
+  if (!response.body) return { text: await response.text() };
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  for (;;) {
+    const next = await reader.read() as { done: true; value?: undefined } | { done: false; value: Uint8Array };
+    if (next.done) break;
+    const value = next.value;
+    read += value.byteLength;
+    if (read > maxBytes) {
+      await reader.cancel();
+      return { tooLarge: { bytesAtLeast: read } };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8') };
 }
 
 /** Supplies the Authorization header and renews it when the server says 401. */
@@ -267,7 +299,10 @@ export class AirflowHttp {
       const started = performance.now();
       try {
         const response = await fetch(url, { method: request.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'follow' });
-        const text = await response.text();
+        const bounded = request.maxBytes !== undefined && response.status >= 200 && response.status < 300
+          ? await readBounded(response, request.maxBytes)
+          : { text: await response.text() };
+        const text = 'text' in bounded ? bounded.text : '';
         const millis = Math.round(performance.now() - started);
         this.logger.trace(`${endpoint} → ${response.status} in ${millis} ms`);
         if (response.status >= 500 && idempotent && attempt < this.retry.tries) {
@@ -276,7 +311,9 @@ export class AirflowHttp {
           await sleep(wait);
           continue;
         }
-        return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, endpoint };
+        const answer: AirflowResponse = { status: response.status, contentType: response.headers.get('content-type') ?? '', text, endpoint };
+        if ('tooLarge' in bounded) answer.tooLarge = bounded.tooLarge;
+        return answer;
       } catch (error) {
         if (isTimeout(error)) {
           throw new WorkbenchError(

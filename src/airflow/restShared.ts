@@ -6,7 +6,7 @@
  * run ordering, log formats, auth) stays in each version's module.
  */
 import * as z from 'zod/mini';
-import { durationBetween, toHealthStatus, type ClearOptions, type DecodeContext } from './adapter';
+import { durationBetween, toHealthStatus, type BoundedXCom, type ClearOptions, type DecodeContext } from './adapter';
 import type { AirflowHttp, QueryValue } from './http';
 import type { DagRun, DagTask, ImportError, Page, ServerHealth, TaskInstance, XComEntry } from './types';
 import { parseResponse } from './validate';
@@ -228,6 +228,14 @@ export abstract class RestAdapterBase {
   protected async postRead<T>(path: string, payload: unknown, decode: (body: unknown, ctx: DecodeContext, offset?: number) => T, offset?: number): Promise<T> {
     const { body, endpoint } = await this.http.json({ method: 'POST', path, body: payload, idempotent: true });
     return decode(body, { endpoint, serverUrl: this.http.baseUrl }, offset);
+  }
+
+  /** A GET whose answer is read only up to `maxBytes` (see AirflowRequest.maxBytes). */
+  protected async getBounded(path: string, query: Record<string, QueryValue>, maxBytes: number, decode: OneDecoder<unknown>): Promise<BoundedXCom> {
+    const response = await this.http.sendOk({ method: 'GET', path, query, maxBytes });
+    if (response.tooLarge) return { tooLarge: true, bytesAtLeast: response.tooLarge.bytesAtLeast };
+    const value = decode(this.http.parseJson(response), { endpoint: response.endpoint, serverUrl: this.http.baseUrl });
+    return { value, bytes: Buffer.byteLength(response.text) };
   }
 
   /** A GET without credentials (health is public), so a status bar can show it even when they are wrong. */

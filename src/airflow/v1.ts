@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { seg } from './adapter';
 import type {
-  ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
+  BoundedXCom, ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
 } from './adapter';
 import { decodeLogToken, parseTextLog, unwrapPythonLogChunks } from './logs';
 import {
@@ -284,6 +284,12 @@ export class V1Adapter extends RestAdapterBase implements VersionAdapter {
     return this.get(`/api/v1/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries/${seg(key)}`, {
       map_index: options.mapIndex, stringify: options.native ? false : undefined,
     }, decodeV1.xcomValue);
+  }
+
+  getXComValueBounded(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean; maxBytes: number }): Promise<BoundedXCom> {
+    return this.getBounded(`/api/v1/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries/${seg(key)}`, {
+      map_index: options.mapIndex, stringify: options.native ? false : undefined,
+    }, options.maxBytes, decodeV1.xcomValue);
   }
 
   createDatasetEvent(dataset: Dataset, extra: Record<string, unknown>): Promise<DatasetEvent> {

@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { seg } from './adapter';
 import type {
-  ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, DecodeContext, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
+  BoundedXCom, ClearOptions, DagQuery, DatasetEventQuery, DatasetQuery, DecodeContext, LogQuery, PageQuery, TaskGroupTree, VersionAdapter, XComQuery,
 } from './adapter';
 import { parseTextLog, structuredEventLines } from './logs';
 import {
@@ -19,6 +19,8 @@ import type {
   XComEntry,
 } from './types';
 import { parseResponse } from './validate';
+import { backfillBody, BackfillRejectedError, backfillSchemas, explainBackfillRefusal, toBackfill, type Backfill, type BackfillRequest } from './backfill';
+import { errorDetail, type AirflowResponse } from './http';
 
 export const v2Schemas = {
   version: sharedSchemas.version,
@@ -187,7 +189,11 @@ export const decodeV2 = {
   datasetEvent: decodeOne(v2Schemas.assetEvent, toDatasetEvent),
   datasetEventPage: decodePage(v2Collections.assetEvents, (raw) => raw.asset_events, toDatasetEvent),
   taskGroups: taskGroupsOf,
+  backfill: decodeOne(backfillSchemas.backfill, toBackfill),
+  backfillPage: decodePage(z.object({ backfills: z.array(backfillSchemas.backfill), total_entries: total }), (raw) => raw.backfills, toBackfill),
+  dryRunDates: decodeOne(backfillSchemas.dryRun, (raw) => raw.backfills.map((entry) => entry.logical_date ?? entry.partition_key ?? '')),
 };
+
 
 /** Airflow 3: /api/v2, JWT auth (set up by the client), assets instead of datasets. */
 export class V2Adapter extends RestAdapterBase implements VersionAdapter {
@@ -311,6 +317,71 @@ export class V2Adapter extends RestAdapterBase implements VersionAdapter {
   async triggeringEventsOfRun(dagId: string, runId: string): Promise<DatasetEvent[]> {
     const result = await this.get(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/upstreamAssetEvents`, {}, decodeV2.datasetEventPage);
     return result.items;
+  }
+
+  // ------------------------------------------------------------ Airflow 3 only: backfills, materialize
+
+  /** Creates a backfill; a refusal the user can fix (another one running, no schedule, future dates) becomes a BackfillRejectedError. */
+  createBackfill(request: BackfillRequest): Promise<Backfill> {
+    return this.backfillPost('/api/v2/backfills', request, decodeV2.backfill);
+  }
+
+  /** The logical dates a backfill with these settings would run (nothing is created). */
+  dryRunBackfill(request: BackfillRequest): Promise<string[]> {
+    return this.backfillPost('/api/v2/backfills/dry_run', request, decodeV2.dryRunDates);
+  }
+
+  listBackfills(dagId: string, query: PageQuery): Promise<Page<Backfill>> {
+    return this.get('/api/v2/backfills', { dag_id: dagId, limit: query.limit, offset: query.offset, order_by: '-id' }, decodeV2.backfillPage, query.offset);
+  }
+
+  getBackfill(backfillId: number): Promise<Backfill> {
+    return this.get(`/api/v2/backfills/${backfillId}`, {}, decodeV2.backfill);
+  }
+
+  /** Pause, unpause or cancel (PUT, no body); the backfill as it is now. */
+  async changeBackfill(backfillId: number, action: 'pause' | 'unpause' | 'cancel'): Promise<Backfill> {
+    const { body, endpoint } = await this.http.json({ method: 'PUT', path: `/api/v2/backfills/${backfillId}/${action}` });
+    return decodeV2.backfill(body, { endpoint, serverUrl: this.http.baseUrl });
+  }
+
+  /**
+   * The runs of a backfill: the API has no backfill id on runs, so these are the DAG's backfill
+   * runs with a logical date in the range that were written since the backfill was created (its
+   * own new runs and the existing ones it reprocessed; older backfill runs it skipped are not).
+   */
+  listBackfillRuns(backfill: Backfill, query: PageQuery): Promise<Page<DagRun>> {
+    return this.get(`/api/v2/dags/${seg(backfill.dagId)}/dagRuns`, {
+      limit: query.limit,
+      offset: query.offset,
+      run_type: 'backfill',
+      logical_date_gte: backfill.fromDate,
+      logical_date_lte: backfill.toDate,
+      updated_at_gte: backfill.createdAt,
+      order_by: 'logical_date',
+    }, decodeV2.runPage, query.offset);
+  }
+
+  /** Runs the DAG that produces the asset (Airflow 3's "Materialize"); the run it created. */
+  materializeAsset(assetId: number): Promise<DagRun> {
+    return this.send('POST', `/api/v2/assets/${assetId}/materialize`, {}, decodeV2.run);
+  }
+
+  /** One XCom's value, read only up to `maxBytes` of JSON (a larger one is reported, not read). */
+  getXComValueBounded(dagId: string, runId: string, taskId: string, key: string, options: { mapIndex: number; native: boolean; maxBytes: number }): Promise<BoundedXCom> {
+    return this.getBounded(`/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/xcomEntries/${seg(key)}`, {
+      map_index: options.mapIndex,
+    }, options.maxBytes, decodeV2.xcomValue);
+  }
+
+  private async backfillPost<T>(path: string, request: BackfillRequest, decode: (body: unknown, ctx: DecodeContext) => T): Promise<T> {
+    const response: AirflowResponse = await this.http.send({ method: 'POST', path, body: backfillBody(request), idempotent: path.endsWith('dry_run') });
+    if (response.status >= 400 && response.status !== 401 && response.status !== 403) {
+      const explained = explainBackfillRefusal(request.dagId, response.status, errorDetail(response.text, response.contentType));
+      if (explained) throw new BackfillRejectedError(explained);
+    }
+    this.http.assertOk(response);
+    return decode(this.http.parseJson(response), { endpoint: response.endpoint, serverUrl: this.http.baseUrl });
   }
 
   uiUrlForDag(dagId: string): string {

@@ -19,6 +19,7 @@ import type { DagNode, DagsNode, DagsTreeProvider, RunNode, TaskNode } from '../
 import type { DatasetsNode, DatasetsTreeProvider } from '../views/airflow/datasetsTree';
 import { healthLines, PROBLEM_WORDS, serverDescription, statusProblem } from '../airflow/presentation';
 import { TaskLogDocuments } from '../views/airflow/taskLogDocuments';
+import type { XComDocuments } from '../views/airflow/xcomDocuments';
 import type { AirflowStatusBar } from '../views/airflowStatusBar';
 import { registerCommand } from './index';
 import { CommandId } from '../shared/commandIds';
@@ -35,6 +36,8 @@ export interface AirflowCommandDeps {
   datasetsTree: DatasetsTreeProvider;
   /** Remembers the last conf per DAG, so a second trigger starts from it. */
   state: vscode.Memento;
+  /** XComs as read-only JSON documents (the DAG graph and the DAGs view open them). */
+  xcoms: XComDocuments;
 }
 
 const LAST_CONF_KEY = 'kafkaAirflow.lastTriggerConf';

@@ -11,7 +11,6 @@ import { DagGraphPanel, type DagGraphPanelDeps } from '../panels/dagGraphPanel';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import type { DagNode, RunNode, TaskNode } from '../views/airflow/dagsTree';
-import { XComDocuments } from '../views/airflow/xcomDocuments';
 import { resolveDag, type AirflowCommandDeps } from './airflow';
 import { registerCommand, showActionableError } from './index';
 import { CommandId } from '../shared/commandIds';
@@ -40,7 +39,7 @@ async function pickInstance(instances: readonly TaskInstance[]): Promise<TaskIns
 /** The same dependencies as the other Airflow commands (src/commands/airflow.ts). */
 export function registerDagGraphCommands(deps: AirflowCommandDeps): { dispose(): unknown }[] {
   const { log, connections, dagsTree } = deps;
-  const xcoms = new XComDocuments(connections, log);
+  const { xcoms } = deps;
   const panelDeps: DagGraphPanelDeps = {
     log: taggedLogger(log, 'airflow'),
     extensionUri: deps.extensionUri,
@@ -62,7 +61,6 @@ export function registerDagGraphCommands(deps: AirflowCommandDeps): { dispose():
   };
 
   return [
-    xcoms,
     registerCommand(log, CommandId.openDagGraph, async (node) => {
       if (isNodeOf(node, 'run')) {
         const { connectionName, run } = node as RunNode;

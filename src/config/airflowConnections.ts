@@ -26,6 +26,8 @@ export type AirflowApi = Pick<
   | 'listTaskInstances' | 'getTaskLog' | 'clearTask' | 'listImportErrors' | 'listDatasets' | 'listDatasetEvents'
   | 'createDatasetEvent' | 'runsCreatedByEvent' | 'uiUrlForDag' | 'uiUrlForRun'
   | 'getDagStructure' | 'listTaskInstancesOfRuns' | 'listXComs' | 'getDagSource'
+  | 'getXCom' | 'dryRunBackfill' | 'createBackfill' | 'listBackfills' | 'getBackfill' | 'pauseBackfill' | 'resumeBackfill'
+  | 'cancelBackfill' | 'listBackfillRuns' | 'materializeAsset' | 'findDatasetByUri'
 >;
 
 /** Makes the client of one connection; tests of the editor layer could pass another. */

@@ -88,6 +88,15 @@ export const CommandId = {
   deleteSchemaSubject: 'kafkaAirflow.deleteSchemaSubject',
   deleteSchemaVersion: 'kafkaAirflow.deleteSchemaVersion',
   enterSchemaRegistrySecret: 'kafkaAirflow.enterSchemaRegistrySecret',
+  backfillDag: 'kafkaAirflow.backfillDag',
+  openBackfill: 'kafkaAirflow.openBackfill',
+  pauseBackfill: 'kafkaAirflow.pauseBackfill',
+  resumeBackfill: 'kafkaAirflow.resumeBackfill',
+  cancelBackfill: 'kafkaAirflow.cancelBackfill',
+  openXCom: 'kafkaAirflow.openXCom',
+  materializeAsset: 'kafkaAirflow.materializeAsset',
+  previewObject: 'kafkaAirflow.previewObject',
+  openMailMessage: 'kafkaAirflow.openMailMessage',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

@@ -17,7 +17,8 @@ export type SecretKind =
   | 'airflow.token'
   | 'history.password'
   | 'schemaRegistry.password'
-  | 'schemaRegistry.token';
+  | 'schemaRegistry.token'
+  | 'objectStore.secretKey';
 
 /** What one secret unlocks: a canonical identity (hashed into the key) and words for the user. */
 export interface SecretTarget {
@@ -194,4 +195,10 @@ export function targetChangedMessage(what: string, target: SecretTarget, previou
   const subject = target.kind === 'history.password' ? 'The history database' : `The ${noun} "${target.name}"`;
   return `${subject} now points at ${target.description}, but its ${what} was saved for ${previousDescription}. ` +
     `The saved ${what} is not sent to a new target. If you trust this target (settings of an opened folder can change it), enter the ${what} for it.`;
+}
+
+/** The secret key of the stack's object store (S3): bound to the endpoint and the access key. */
+export function objectStoreTarget(endpoint: string, accessKeyId: string): SecretTarget {
+  const url = canonicalUrl(endpoint);
+  return { kind: 'objectStore.secretKey', name: 'object store', identity: { url, accessKeyId }, description: `${url} as ${accessKeyId}` };
 }

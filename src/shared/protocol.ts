@@ -590,3 +590,104 @@ export interface DagGraphNotifications {
   /** Show this run in the graph (the panel was opened from a run's row). */
   selectRun: { runId: string };
 }
+
+// ---------------------------------------------------------------- Backfill panel
+// src/panels/backfillPanel.ts ↔ webview/src/backfill.ts
+
+/** The form as the user filled it in (text as typed; checked by src/airflow/backfill.ts on the host). */
+export interface BackfillForm {
+  fromDate: string;
+  toDate: string;
+  reprocessBehavior: 'none' | 'failed' | 'completed';
+  maxActiveRuns: string;
+  runBackwards: boolean;
+  /** Unpause the DAG first: a paused DAG's backfill runs stay queued. */
+  unpause: boolean;
+}
+
+/** What the form is for: posted after `ready` and when the command runs again. */
+export interface BackfillPreset {
+  connection: string;
+  dagId: string;
+  /** The DAG's schedule as Airflow summarizes it; null for none. */
+  schedule: string | null;
+  isPaused: boolean;
+  /** Suggested range: the last 3 whole days. */
+  fromDate: string;
+  toDate: string;
+  /** Set when the panel shows an existing backfill (opened from the tree) rather than the form. */
+  backfillId: number | null;
+}
+
+/** One run of a backfill with its state. */
+export interface BackfillRunRow {
+  runId: string;
+  logicalDate: string | null;
+  state: string;
+}
+
+/** The backfill being watched: its state, counts and runs; `watching` false once it completed. */
+export interface BackfillStatus {
+  id: number;
+  dagId: string;
+  range: string;
+  state: 'running' | 'paused' | 'completed';
+  reprocessBehavior: string;
+  maxActiveRuns: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  queued: number;
+  summary: string;
+  runs: BackfillRunRow[];
+  watching: boolean;
+  note: string;
+}
+
+export type BackfillMethods = {
+  dryRun: [BackfillForm, { dates: string[]; note: string }];
+  start: [BackfillForm, BackfillStatus];
+  pause: [null, BackfillStatus];
+  resume: [null, BackfillStatus];
+  cancel: [null, BackfillStatus];
+  revealRun: [{ runId: string }, null];
+};
+
+export interface BackfillNotifications {
+  preset: BackfillPreset;
+  status: BackfillStatus;
+}
+
+// ---------------------------------------------------------------- Object preview panel
+// src/panels/objectPreviewPanel.ts ↔ webview/src/objectPreview.ts
+
+/** What the preview shows: the object and its table's columns (the rows are asked page by page). */
+export interface ObjectPreviewInfo {
+  key: string;
+  bucket: string;
+  endpoint: string;
+  format: 'csv' | 'parquet';
+  columns: string[];
+  /** Rows in the preview (at most 100). */
+  shown: number;
+  /** Rows in the whole object when known (Parquet). */
+  totalRows: number | null;
+  bytes: number;
+}
+
+/** One row of the preview; `index` is its position (0-based) in the object. */
+export interface ObjectPreviewRow {
+  index: number;
+  cells: string[];
+}
+
+export type ObjectPreviewMethods = {
+  rows: [{ from: number; to: number }, { rows: ObjectPreviewRow[]; total: number }];
+};
+
+export interface ObjectPreviewNotifications {
+  preview: ObjectPreviewInfo;
+  /** Reading the object failed: the sentence to show instead of the table. */
+  failed: { key: string; message: string };
+}

@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import { ContextKey } from '../../shared/contextKeys';
 import { DagNotFoundError } from '../../airflow/errors';
-import type { Dag, DagRun, ImportError, TaskInstance } from '../../airflow/types';
+import type { Dag, DagRun, ImportError, TaskInstance, XComEntry } from '../../airflow/types';
+import { backfillProgress, backfillState, progressText, rangeText, type Backfill } from '../../airflow/backfill';
 import type { AirflowApi, AirflowConnections } from '../../config/airflowConnections';
 import type { AirflowConnection } from '../../shared/connections';
 import { describeError, userMessage } from '../../shared/errors';
@@ -40,6 +41,8 @@ import { failedRunsBadge } from '../../airflow/badge';
 
 /** How many recent runs a DAG lists. */
 export const RECENT_RUNS = 15;
+/** How many backfills a DAG lists (newest first; active ones always). */
+export const RECENT_BACKFILLS = 3;
 
 interface Base extends KeyedNode {
   readonly parent: DagsNode | undefined;
@@ -57,11 +60,15 @@ export interface ImportErrorNode extends Base { kind: 'importError'; connectionN
 export interface DagNode extends Base { kind: 'dag'; connectionName: string; dag: Dag; latestState: string | null | undefined }
 export interface RunNode extends Base { kind: 'run'; connectionName: string; run: DagRun }
 export interface TaskNode extends Base { kind: 'task'; connectionName: string; task: TaskInstance }
+/** A backfill of the DAG (Airflow 3); `summary` is its runs' progress while it is active. */
+export interface BackfillNode extends Base { kind: 'backfill'; connectionName: string; dag: Dag; backfill: Backfill; summary: string | undefined }
+/** One XCom of a task instance (its value is read only when opened). */
+export interface XComNode extends Base { kind: 'xcom'; connectionName: string; task: TaskInstance; entry: XComEntry }
 export interface FailureNode extends Base { kind: 'failure'; message: string; retryTarget: DagsNode }
 export interface InfoNode extends Base { kind: 'info'; text: string; icon: string }
 
 export type DagsNode =
-  | ConnectionNode | SettingsProblemNode | ImportErrorNode | DagNode | RunNode | TaskNode | FailureNode | InfoNode;
+  | ConnectionNode | SettingsProblemNode | ImportErrorNode | DagNode | RunNode | TaskNode | BackfillNode | XComNode | FailureNode | InfoNode;
 
 const FILTER_CONTEXT_KEY = ContextKey.dagsFiltered;
 
@@ -115,6 +122,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       case 'connection': return this.guard(element, element.connection.name, () => this.connectionChildren(element));
       case 'dag': return this.guard(element, element.connectionName, () => this.dagChildren(element));
       case 'run': return this.guard(element, element.connectionName, () => this.runChildren(element));
+      case 'task': return this.guard(element, element.connectionName, () => this.taskChildren(element));
       default: return [];
     }
   }
@@ -185,14 +193,49 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     return children;
   }
 
+  /**
+   * The DAG's recent backfills (Airflow 3 only; none on Airflow 2, which has no backfill API),
+   * the active ones with their runs' progress. A failure here only logs: the runs still show.
+   */
+  private async backfillNodes(parent: DagNode): Promise<DagsNode[]> {
+    const client = await this.connections.client(parent.connectionName);
+    if ((await client.serverInfo()).apiVersion !== 'v2') return [];
+    let backfills: Backfill[];
+    try {
+      backfills = await client.listBackfills(parent.dag.dagId, { limit: 10 });
+    } catch (error) {
+      this.log.warn(`Backfills of ${parent.dag.dagId} could not be read: ${describeError(error)}`);
+      return [];
+    }
+    const shown = backfills.filter((b, index) => b.completedAt === null || index < RECENT_BACKFILLS);
+    return Promise.all(shown.map(async (backfill) => {
+      let summary: string | undefined;
+      if (backfill.completedAt === null) {
+        this.autoRefresh.markActive(parent);
+        const runs = await client.listBackfillRuns(backfill).catch(() => undefined);
+        if (runs) summary = progressText(backfillProgress(runs));
+      }
+      const key = `${parent.key}/backfill/${backfill.id}`;
+      return this.store.obtain(
+        key,
+        (): BackfillNode => ({ kind: 'backfill', key, parent, connectionName: parent.connectionName, dag: parent.dag, backfill, summary }),
+        (n) => { n.backfill = backfill; n.summary = summary; n.dag = parent.dag; },
+      );
+    }));
+  }
+
   private async dagChildren(parent: DagNode): Promise<DagsNode[]> {
     const client = await this.connections.client(parent.connectionName);
-    const page = await client.listRuns(parent.dag.dagId, { limit: RECENT_RUNS, offset: 0 });
+    const [page, backfills] = await Promise.all([
+      client.listRuns(parent.dag.dagId, { limit: RECENT_RUNS, offset: 0 }),
+      this.backfillNodes(parent),
+    ]);
     const runs = newestFirst(page.items).slice(0, RECENT_RUNS);
-    const nodes: DagsNode[] = runs.map((run) => {
+    const nodes: DagsNode[] = [...backfills];
+    nodes.push(...runs.map((run) => {
       const key = runKey(parent.connectionName, run.dagId, run.runId);
       return this.store.obtain(key, (): RunNode => ({ kind: 'run', key, parent, connectionName: parent.connectionName, run }), (n) => { n.run = run; });
-    });
+    }));
     const latest = runs[0]?.state ?? null;
     if (latest !== parent.latestState && (runs.length > 0 || parent.latestState === undefined)) {
       parent.latestState = latest;
@@ -220,6 +263,21 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       this.autoRefresh.markActive(parent.parent ?? parent);
     }
     if (tasks.length === 0) nodes.push(this.info(parent, 'empty', vscode.l10n.t('No task instances yet: the scheduler has not created them.'), 'info'));
+    return this.store.setChildren(parent.key, nodes);
+  }
+
+  /** The task instance's XCom keys; their values are read only when one is opened. */
+  private async taskChildren(parent: TaskNode): Promise<DagsNode[]> {
+    const client = await this.connections.client(parent.connectionName);
+    const { task } = parent;
+    const entries = await client.listXComs(task.dagId, task.runId, task.taskId, { mapIndex: task.mapIndex, values: false });
+    const nodes: DagsNode[] = entries.map((entry) => {
+      const key = `${parent.key}/xcom/${entry.key}/${entry.mapIndex}`;
+      return this.store.obtain(key, (): XComNode => ({ kind: 'xcom', key, parent, connectionName: parent.connectionName, task, entry }), (n) => { n.entry = entry; n.task = task; });
+    });
+    if (entries.length === 0) {
+      nodes.push(this.info(parent, 'empty', isActiveTaskState(task.state) ? vscode.l10n.t('No XComs yet: the task is still running.') : vscode.l10n.t('No XComs: this task pushed none.'), 'info'));
+    }
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -263,7 +321,8 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         return item;
       }
       case 'task': {
-        const item = new vscode.TreeItem(visibleLabel(taskLabel(node.task)), vscode.TreeItemCollapsibleState.None);
+        // Collapsed: its XComs are its children, read when it is expanded.
+        const item = new vscode.TreeItem(visibleLabel(taskLabel(node.task)), vscode.TreeItemCollapsibleState.Collapsed);
         // No item.id on purpose: a run row reloaded while it is being expanded (trigger → reveal,
         // auto-refresh) makes VS Code register its tasks twice, and with an id that fails for good
         // ("Element with id … is already registered", microsoft/vscode#192055): the run would show
@@ -273,6 +332,30 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
         item.iconPath = themeIcon(node.task.state);
         item.contextValue = `airflowTask.${node.task.state ?? 'none'}`;
         item.command = { title: vscode.l10n.t('Open Task Log'), command: CommandId.openTaskLog, arguments: [node] };
+        return item;
+      }
+      case 'backfill': {
+        const { backfill } = node;
+        const state = backfillState(backfill);
+        const item = new vscode.TreeItem(vscode.l10n.t('Backfill {0}', rangeText(backfill)), vscode.TreeItemCollapsibleState.None);
+        item.id = node.key;
+        item.description = node.summary ? `${state} · ${node.summary}` : state === 'completed' && backfill.completedAt ? `${state} ${formatTime(backfill.completedAt)}` : state;
+        item.tooltip = `${vscode.l10n.t('Backfill {0} of {1}', backfill.id, backfill.dagId)}\n${rangeText(backfill)}\n${vscode.l10n.t('Reprocess: {0} · max {1} active runs', backfill.reprocessBehavior, backfill.maxActiveRuns)}\n${vscode.l10n.t('Created {0}', formatTime(backfill.createdAt))}${backfill.completedAt ? `\n${vscode.l10n.t('Completed {0}', formatTime(backfill.completedAt))}` : ''}\n\n${vscode.l10n.t('Click to open its progress.')}`;
+        item.iconPath = state === 'running' ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+          : state === 'paused' ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'))
+            : new vscode.ThemeIcon('history');
+        item.contextValue = `airflowBackfill.${state}`;
+        item.command = { title: vscode.l10n.t('Open Backfill'), command: CommandId.openBackfill, arguments: [node] };
+        return item;
+      }
+      case 'xcom': {
+        const label = node.entry.mapIndex >= 0 && node.task.mapIndex < 0 ? `${node.entry.key} [${node.entry.mapIndex}]` : node.entry.key;
+        const item = new vscode.TreeItem(visibleLabel(label), vscode.TreeItemCollapsibleState.None);
+        item.description = node.entry.timestamp ? formatTime(node.entry.timestamp) : undefined;
+        item.tooltip = vscode.l10n.t('XCom {0} of {1} in run {2}. Click to open its value as JSON (read on demand).', node.entry.key, node.task.taskId, node.task.runId);
+        item.iconPath = new vscode.ThemeIcon('symbol-variable');
+        item.contextValue = 'airflowXCom';
+        item.command = { title: vscode.l10n.t('Open XCom'), command: CommandId.openXCom, arguments: [node] };
         return item;
       }
       case 'failure': return failureItem(node.message, node.retryTarget, node.key);
@@ -365,6 +448,12 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     const dag = await client.getDag(dagId);
     if (this.filterText && !dagMatchesFilter(dag, this.filterText)) this.setFilter('');
     return this.dagNodeFor(connectionName, dag);
+  }
+
+  /** A backfill of a DAG started or changed: reload the DAG's rows if it is shown. */
+  backfillChanged(connectionName: string, dagId: string): void {
+    const node = this.store.get(dagKey(connectionName, dagId));
+    if (node?.kind === 'dag') this.dagChanged(node);
   }
 
   /** A DAG changed on the server because of the user (paused, triggered): reload its row and runs. */

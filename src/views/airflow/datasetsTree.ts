@@ -35,11 +35,13 @@ export interface ProducerNode extends Base { kind: 'producer'; connectionName: s
 export interface ConsumerNode extends Base { kind: 'consumer'; connectionName: string; dagId: string }
 export interface EventNode extends Base { kind: 'event'; connectionName: string; event: DatasetEvent }
 export interface CreatedRunNode extends Base { kind: 'createdRun'; connectionName: string; dagId: string; runId: string; state: string | null }
+/** The run whose task produced the event (none for an event fired by hand or through the API). */
+export interface SourceRunNode extends Base { kind: 'sourceRun'; connectionName: string; dagId: string; runId: string; taskId: string | null }
 export interface DsFailureNode extends Base { kind: 'failure'; message: string; retryTarget: DatasetsNode }
 export interface DsInfoNode extends Base { kind: 'info'; text: string }
 
 export type DatasetsNode =
-  | DsConnectionNode | DatasetNode | GroupNode | ProducerNode | ConsumerNode | EventNode | CreatedRunNode | DsFailureNode | DsInfoNode;
+  | DsConnectionNode | DatasetNode | GroupNode | ProducerNode | ConsumerNode | EventNode | CreatedRunNode | SourceRunNode | DsFailureNode | DsInfoNode;
 
 export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
   constructor(connections: AirflowConnections, log: Logger) {
@@ -139,15 +141,24 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
     return this.store.setChildren(parent.key, nodes);
   }
 
+  /** The run that produced the event (first), then the runs the event triggered. */
   private createdRuns(parent: EventNode): DatasetsNode[] {
-    const nodes: DatasetsNode[] = parent.event.createdRuns.map(({ dagId, runId, state }) => {
+    const { sourceDagId, sourceRunId, sourceTaskId } = parent.event;
+    const source: DatasetsNode[] = [];
+    if (sourceDagId && sourceRunId) {
+      const key = `${parent.key}/source`;
+      source.push(this.store.obtain(key, (): SourceRunNode => ({
+        kind: 'sourceRun', key, parent, connectionName: parent.connectionName, dagId: sourceDagId, runId: sourceRunId, taskId: sourceTaskId,
+      })));
+    }
+    const nodes: DatasetsNode[] = [...source, ...parent.event.createdRuns.map(({ dagId, runId, state }) => {
       const key = `${parent.key}/${dagId}/${runId}`;
       return this.store.obtain(
         key,
         (): CreatedRunNode => ({ kind: 'createdRun', key, parent, connectionName: parent.connectionName, dagId, runId, state }),
         (n) => { n.state = state; },
       );
-    });
+    })];
     return this.store.setChildren(parent.key, nodes);
   }
 
@@ -208,7 +219,8 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
       }
       case 'event': {
         const { event } = node;
-        const item = new vscode.TreeItem(formatTime(event.timestamp), event.createdRuns.length > 0 ? Collapsed : None);
+        const hasChildren = event.createdRuns.length > 0 || (event.sourceDagId !== null && event.sourceRunId !== null);
+        const item = new vscode.TreeItem(formatTime(event.timestamp), hasChildren ? Collapsed : None);
         item.description = visibleLabel(`${eventSource(event)} · ${summarizeExtra(event.extra)}`);
         item.tooltip = eventTooltip(event);
         const anyActive = event.createdRuns.some((run) => isActiveRunState(run.state));
@@ -224,6 +236,15 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
         item.tooltip = visibleTooltip(`Run ${node.runId} of ${node.dagId}, created by this event.\nState: ${node.state ?? '—'}\nClick to show it in the DAGs view.`);
         item.command = { title: vscode.l10n.t('Show Run'), command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId, node.runId] };
         item.contextValue = 'airflowCreatedRun';
+        return item;
+      }
+      case 'sourceRun': {
+        const item = new vscode.TreeItem(visibleLabel(node.runId), None);
+        item.description = visibleLabel(vscode.l10n.t('produced by {0}', node.taskId ? `${node.dagId}.${node.taskId}` : node.dagId));
+        item.iconPath = new vscode.ThemeIcon('arrow-right');
+        item.tooltip = visibleTooltip(`Run ${node.runId} of ${node.dagId}${node.taskId ? `, task ${node.taskId},` : ''} produced this event.\nClick to show it in the DAGs view.`);
+        item.command = { title: vscode.l10n.t('Show Run'), command: CommandId.revealInDagsTree, arguments: [node.connectionName, node.dagId, node.runId] };
+        item.contextValue = 'airflowSourceRun';
         return item;
       }
       case 'failure': return failureItem(node.message, node.retryTarget, node.key);

@@ -15,6 +15,10 @@ export interface XComAddress {
   runId: string;
   taskId: string;
   mapIndex: number;
+  /** One XCom (opened from the DAGs view); without it, every XCom of the task instance. */
+  key?: string;
+  /** Read the value whatever its size (the user agreed to open a large one). */
+  full?: boolean;
 }
 
 /** A path segment a file name can show: no slashes, no control characters. */
@@ -25,9 +29,13 @@ function readable(text: string): string {
 
 export function xcomAddressToUriParts(address: XComAddress): { path: string; query: string } {
   const mapped = address.mapIndex >= 0 ? ` [${address.mapIndex}]` : '';
+  const what = address.key === undefined ? 'XComs' : `${readable(address.key)}${address.full ? ' (full)' : ''}`;
+  const query: Record<string, unknown> = { c: address.connection, d: address.dagId, r: address.runId, t: address.taskId, m: address.mapIndex };
+  if (address.key !== undefined) query['k'] = address.key;
+  if (address.full) query['f'] = true;
   return {
-    path: `/${readable(address.connection)}/${readable(address.dagId)}/${readable(address.runId)}/${readable(address.taskId)}${mapped} · XComs.json`,
-    query: JSON.stringify({ c: address.connection, d: address.dagId, r: address.runId, t: address.taskId, m: address.mapIndex }),
+    path: `/${readable(address.connection)}/${readable(address.dagId)}/${readable(address.runId)}/${readable(address.taskId)}${mapped} · ${what}.json`,
+    query: JSON.stringify(query),
   };
 }
 
@@ -40,9 +48,13 @@ export function xcomAddressFromQuery(query: string): XComAddress | undefined {
     return undefined;
   }
   if (!isRecord(raw)) return undefined;
-  const { c, d, r, t, m } = raw;
+  const { c, d, r, t, m, k, f } = raw;
   if (typeof c !== 'string' || typeof d !== 'string' || typeof r !== 'string' || typeof t !== 'string' || typeof m !== 'number') return undefined;
-  return { connection: c, dagId: d, runId: r, taskId: t, mapIndex: m };
+  if (k !== undefined && typeof k !== 'string') return undefined;
+  const address: XComAddress = { connection: c, dagId: d, runId: r, taskId: t, mapIndex: m };
+  if (typeof k === 'string') address.key = k;
+  if (f === true) address.full = true;
+  return address;
 }
 
 /**
@@ -66,4 +78,20 @@ export function xcomDocumentText(address: XComAddress, entries: readonly XComEnt
     xcoms,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** "1.4 MB", "820 KB", "312 B" */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
+  return `${bytes} B`;
+}
+
+/** The document of one XCom: its value as JSON (pretty-printed), or a note that it is too large to read without asking. */
+export function oneXComDocumentText(address: XComAddress, read: { value: unknown; bytes: number } | { tooLarge: true; bytesAtLeast: number }, limitBytes: number): string {
+  if ('tooLarge' in read) {
+    return `// XCom "${address.key ?? ''}" of ${address.taskId} in run ${address.runId} is at least ${formatBytes(read.bytesAtLeast)}, more than the ${formatBytes(limitBytes)} read without asking.\n`
+      + '// It was not downloaded. Open it again from the DAGs view and choose "Open Anyway" to read it whole.\n';
+  }
+  return `${JSON.stringify(read.value === undefined ? null : read.value, null, 2)}\n`;
 }
