@@ -66,7 +66,7 @@ async function fact<T>(read: () => Promise<T>): Promise<Fact<T>> {
 /** Records the source API holds since `publishedSince` (all of them when there is no checkpoint yet). */
 export async function countSourceRecords(baseUrl: string, publishedSince: string | null, timeoutMs: number): Promise<number> {
   const url = new URL('/recalls/count', baseUrl);
-  url.searchParams.set('published_since', publishedSince ?? '1970-01-01T00:00:00+00:00');
+  if (publishedSince !== null) url.searchParams.set('published_since', publishedSince);
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

@@ -48,7 +48,7 @@ function num(value: unknown): number | null {
 }
 
 function text(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value as string);
+  return value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** {"0": 12, ...} from jsonb (numbers or text) → {"0": "12"}. */
@@ -66,7 +66,7 @@ export function recallRowOf(row: Record<string, unknown>): RecallRow {
   const fields: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (!LINEAGE.has(k)) fields[k] = v instanceof Date ? v.toISOString() : v;
   return {
-    referenceFiche: String(row.reference_fiche as string),
+    referenceFiche: String(row.reference_fiche),
     kafkaTopic: text(row.kafka_topic),
     kafkaPartition: num(row.kafka_partition),
     kafkaOffset: text(row.kafka_offset),
@@ -80,7 +80,7 @@ export function recallRowOf(row: Record<string, unknown>): RecallRow {
 
 export function sparkBatchOf(row: Record<string, unknown>): SparkBatchRow {
   return {
-    queryName: String(row.query_name as string),
+    queryName: String(row.query_name),
     batchId: Number(row.batch_id),
     airflowDagId: text(row.airflow_dag_id),
     airflowRunId: text(row.airflow_run_id),
@@ -185,7 +185,7 @@ export class PipelineStore {
   }
 
   async countRows(table: CountableTable): Promise<number> {
-    if (!COUNTABLE_TABLES.includes(table)) throw new WorkbenchError(`The pipeline store counts only ${COUNTABLE_TABLES.join(', ')}; got ${String(table)}.`, { actions: [] });
+    if (!COUNTABLE_TABLES.includes(table)) throw new WorkbenchError(`The pipeline store counts only ${COUNTABLE_TABLES.join(', ')}; got ${table as string}.`, { actions: [] });
     const rows = await this.query(table, `SELECT count(*)::text AS n FROM ${table}`, []);
     return Number(rows[0]?.n ?? 0);
   }

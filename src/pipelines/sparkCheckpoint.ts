@@ -211,3 +211,15 @@ export function batchHolding(state: Pick<CheckpointState, 'batches'>, topic: str
     return b.startOffsets === null ? false : BigInt(start ?? '0') <= at;
   });
 }
+
+/**
+ * Where the stack keeps the streaming job's checkpoint: $KAW_SPARK_CHECKPOINT_DIR when set,
+ * else $KAW_STATE (default ~/.cache/kafka-airflow-workbench/state, like stack/native/lib/common.sh)
+ * /spark/checkpoints/product_recalls.
+ */
+export function defaultSparkCheckpointDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  if (env.KAW_SPARK_CHECKPOINT_DIR) return env.KAW_SPARK_CHECKPOINT_DIR;
+  const cache = env.KAW_CACHE || join(home, '.cache', 'kafka-airflow-workbench');
+  const state = env.KAW_STATE || join(cache, 'state');
+  return join(state, 'spark', 'checkpoints', 'product_recalls');
+}

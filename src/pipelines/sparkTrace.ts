@@ -97,7 +97,7 @@ export function deriveSparkMessageTrace(input: SparkTraceInput): MessageTrace {
     const readPast = committed !== undefined && BigInt(committed) > BigInt(coordinates.offset);
     steps.push(readPast
       ? { ...waiting('sparkBatch', 'Spark micro-batch', `the checkpoint has read partition ${coordinates.partition} up to ${committed}, past this offset, but spark_batches has no batch whose range holds it: the job did not record that batch (was it run by another version of the job?)`), status: 'failed' }
-      : waiting('sparkBatch', 'Spark micro-batch', `waiting: not read by Spark yet (${committed === undefined ? 'no batch committed for this partition' : `committed offset of partition ${coordinates.partition} is ${committed}`}); run ${'product_recalls_spark'} to move it`));
+      : waiting('sparkBatch', 'Spark micro-batch', `waiting: not read by Spark yet (${committed === undefined ? 'no batch committed for this partition' : `committed offset of partition ${coordinates.partition} is ${committed}`}); run product_recalls_spark to move it`));
     steps.push(waiting('tableRow', 'Table row', `waiting: no row before Spark reads the message`));
     steps.push(waiting('submittedBy', 'Airflow run', 'waiting: no Spark run has read it yet'));
     return { coordinates, steps, active: true, route };
@@ -143,7 +143,7 @@ export function deriveSparkMessageTrace(input: SparkTraceInput): MessageTrace {
   } else {
     steps.push({
       ...waiting('tableRow', 'Table row', key === null
-        ? `batch ${batch.batchId} read it, but the message has no key, so no row can hold it (the job drops records without ${'reference_fiche'})`
+        ? `batch ${batch.batchId} read it, but the message has no key, so no row can hold it (the job drops records without reference_fiche)`
         : `batch ${batch.batchId} read it, but ${table} has no row ${key}: the job dropped it (unparsable value?) or the row was deleted`),
       status: 'failed',
     });

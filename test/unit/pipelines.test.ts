@@ -190,12 +190,12 @@ describe('trace through Spark', () => {
     const trace = deriveSparkMessageTrace({ coordinates, key: '2026-12-0042', producedAt: Date.parse('2026-12-05T00:05:00Z'), batches: [batch], checkpoint, rowFromMessage: row(1, '57'), rowWithKey: null, run, tasks: [task] });
     assert.deepEqual(trace.steps.map((s) => [s.kind, s.status]), [['produced', 'done'], ['sparkBatch', 'done'], ['tableRow', 'done'], ['submittedBy', 'done']]);
     assert.equal(trace.steps[1]?.title, 'Spark micro-batch #3');
-    assert.match(trace.steps[1]?.detail ?? '', /partition 1 offsets 50–90 \(end exclusive\), 80 row\(s\) in, 77 written/);
-    assert.match(trace.steps[1]?.detail ?? '', /checkpoint agrees \(offsets\/3 50–90, commits\/3 present\)/);
+    assert.match(trace.steps[1].detail, /partition 1 offsets 50–90 \(end exclusive\), 80 row\(s\) in, 77 written/);
+    assert.match(trace.steps[1].detail, /checkpoint agrees \(offsets\/3 50–90, commits\/3 present\)/);
     assert.equal(trace.steps[2]?.title, 'Row in product_recalls');
-    assert.deepEqual(trace.steps[2]?.links, [{ kind: 'tableRow', table: 'product_recalls', key: '2026-12-0042' }]);
+    assert.deepEqual(trace.steps[2].links, [{ kind: 'tableRow', table: 'product_recalls', key: '2026-12-0042' }]);
     assert.equal(trace.steps[3]?.title, 'Submitted by product_recalls_spark');
-    assert.deepEqual(trace.steps[3]?.links, [{ kind: 'run', dagId: 'product_recalls_spark', runId }, { kind: 'taskLog', dagId: 'product_recalls_spark', runId, taskId: 'spark_submit', tryNumber: 1 }]);
+    assert.deepEqual(trace.steps[3].links, [{ kind: 'run', dagId: 'product_recalls_spark', runId }, { kind: 'taskLog', dagId: 'product_recalls_spark', runId, taskId: 'spark_submit', tryNumber: 1 }]);
     assert.equal(trace.active, false);
     assert.match(trace.route ?? '', /Spark product_recalls_to_postgres/);
   });
@@ -204,8 +204,8 @@ describe('trace through Spark', () => {
     const trace = deriveSparkMessageTrace({ coordinates, key: '2026-12-0042', producedAt: null, batches: [batch], checkpoint, rowFromMessage: null, rowWithKey: row(0, '12'), run, tasks: [task] });
     const step = trace.steps[2];
     assert.equal(step?.title, 'De-duplicated: row 2026-12-0042 won');
-    assert.match(step?.detail ?? '', /dropped as a duplicate of 2026-12-0042; the row in product_recalls was loaded from product_recalls \[0\] @ 12 by batch 3/);
-    assert.deepEqual(step?.links[1], { kind: 'message', topic: 'product_recalls', partition: 0, offset: '12' });
+    assert.match(step.detail, /dropped as a duplicate of 2026-12-0042; the row in product_recalls was loaded from product_recalls \[0\] @ 12 by batch 3/);
+    assert.deepEqual(step.links[1], { kind: 'message', topic: 'product_recalls', partition: 0, offset: '12' });
   });
 
   it('a message Spark has not read yet waits, and says how far the job has committed', () => {
@@ -223,12 +223,12 @@ describe('trace through Spark', () => {
     assert.equal(checkAgainstCheckpoint(batch, 'product_recalls', 1, uncommitted).status, 'uncommitted');
     const trace = deriveSparkMessageTrace({ coordinates, key: 'k', producedAt: null, batches: [other], checkpoint, rowFromMessage: null, rowWithKey: null, run, tasks: [] });
     assert.equal(trace.steps[1]?.status, 'failed');
-    assert.match(trace.steps[1]?.detail ?? '', /offsets\/3 says partition 1 50–90, spark_batches says 50–91/);
+    assert.match(trace.steps[1].detail, /offsets\/3 says partition 1 50–90, spark_batches says 50–91/);
   });
 
   it('read by a batch but in no row of the table: failed, with the reason', () => {
     const trace = deriveSparkMessageTrace({ coordinates, key: 'gone', producedAt: null, batches: [batch], checkpoint, rowFromMessage: null, rowWithKey: null, run, tasks: [] });
     assert.equal(trace.steps[2]?.status, 'failed');
-    assert.match(trace.steps[2]?.detail ?? '', /product_recalls has no row gone/);
+    assert.match(trace.steps[2].detail, /product_recalls has no row gone/);
   });
 });
