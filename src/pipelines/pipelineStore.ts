@@ -33,7 +33,7 @@ export interface RecallRow {
   fields: Record<string, unknown>;
 }
 
-const LINEAGE = new Set(['reference_fiche', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'spark_batch_id', 'airflow_dag_id', 'airflow_run_id', 'loaded_at']);
+const LINEAGE = new Set(['reference_fiche', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'kafka_timestamp', 'spark_batch_id', 'spark_query_name', 'airflow_dag_id', 'airflow_run_id', 'loaded_at']);
 
 function ms(value: unknown): number | null {
   if (value instanceof Date) return value.getTime();
