@@ -18,6 +18,7 @@ source "$HERE/lib/postgres.sh"
 source "$HERE/lib/kafka.sh"
 source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
+source "$HERE/lib/spark.sh"
 
 DAG_RUN=0
 for arg in "$@"; do

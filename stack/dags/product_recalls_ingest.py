@@ -1,0 +1,77 @@
+"""product_recalls_ingest: source API -> Kafka topic product_recalls (the streaming pipeline's first half).
+
+Every run fetches the recalls published since the checkpoint (table pipeline_checkpoints,
+pipeline 'product_recalls_ingest'), produces each to ``product_recalls`` keyed by
+reference_fiche (idempotent producer, acks=all) and moves the checkpoint only after Kafka
+acknowledged them all. A failed run moves nothing, so its retry produces the same records again
+(the Spark job drops the copies): no record is ever skipped. Then product_recalls_spark moves
+the topic into the table. Code: stack/plugins/workbench_pipeline/recalls_ingest.py.
+
+Params: feed (the source API feed, default "main"), topic, pipeline (checkpoint name),
+page_size, max_records, kafka_conn_id, history_conn_id. Scheduled when
+WORKBENCH_RECALLS_SCHEDULE is set (e.g. "@hourly"), else started by hand or from the editor.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+_PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
+if _PLUGINS.is_dir() and str(_PLUGINS) not in sys.path:
+    sys.path.append(str(_PLUGINS))
+
+import pendulum  # noqa: E402
+from airflow.sdk import Param, dag, task  # noqa: E402
+
+from workbench_pipeline.recalls_ingest import (  # noqa: E402
+    DEFAULT_FEED,
+    DEFAULT_MAX_RECORDS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TOPIC,
+    INGEST_PIPELINE,
+    run_ingest,
+)
+
+
+@dag(
+    dag_id="product_recalls_ingest",
+    schedule=os.environ.get("WORKBENCH_RECALLS_SCHEDULE") or None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
+    params={
+        "feed": Param(DEFAULT_FEED, type="string", minLength=1, description="Source API feed (main, or a test feed)"),
+        "topic": Param(DEFAULT_TOPIC, type="string", minLength=1, description="Kafka topic to produce to"),
+        "pipeline": Param(INGEST_PIPELINE, type="string", minLength=1, description="Checkpoint name in pipeline_checkpoints"),
+        "page_size": Param(DEFAULT_PAGE_SIZE, type="integer", minimum=1, maximum=5000, description="Records per API page"),
+        "max_records": Param(DEFAULT_MAX_RECORDS, type="integer", minimum=1, maximum=5_000_000, description="At most this many records per run"),
+        "kafka_conn_id": Param("kafka_default", type="string", minLength=1),
+        "history_conn_id": Param("workbench_history", type="string", minLength=1),
+    },
+    tags=["workbench", "streaming-pipeline", "kafka"],
+    doc_md=__doc__,
+)
+def product_recalls_ingest() -> None:
+    @task(task_id="fetch_and_produce", execution_timeout=timedelta(minutes=30))
+    def fetch_and_produce(**context: Any) -> dict[str, Any]:
+        p = context["params"]
+        return run_ingest(
+            run_id=context["run_id"],
+            history_conn_id=p["history_conn_id"],
+            kafka_conn_id=p["kafka_conn_id"],
+            topic=p["topic"],
+            feed=p["feed"],
+            pipeline=p["pipeline"],
+            page_size=int(p["page_size"]),
+            max_records=int(p["max_records"]),
+        )
+
+    fetch_and_produce()
+
+
+product_recalls_ingest()
