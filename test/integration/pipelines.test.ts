@@ -97,7 +97,7 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     const produced = await kafka.produce([{ key, value: value.value, partition: original.partition }], { topic: RECALLS_TOPIC });
     assert.equal(produced.sent, 1, 'the copy was produced');
     const sent = produced.records[0];
-    copy = { partition: original.partition, offset: String(sent?.offset ?? ''), key };
+    copy = { partition: original.partition, offset: sent?.offset ?? '', key };
 
     sparkRun = await runDag(RECALLS_SPARK_DAG);
     afterSpark = await reader.read(STREAMING_PIPELINE);
@@ -142,9 +142,9 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     assertSteps(result, ['produced', 'sparkBatch', 'tableRow', 'submittedBy']);
     const [, batchStep, rowStep, runStep] = result.steps;
     assert.equal(batchStep?.status, 'done', batchStep?.detail);
-    assert.match(batchStep?.detail ?? '', /checkpoint agrees|no longer in the checkpoint/);
+    assert.match(batchStep.detail, /checkpoint agrees|no longer in the checkpoint/);
     assert.equal(rowStep?.title, 'Row in product_recalls');
-    assert.match(rowStep?.detail ?? '', new RegExp(`^row ${copy.key} loaded by batch \\d+`));
+    assert.match(rowStep.detail, new RegExp(`^row ${copy.key} loaded by batch \\d+`));
     assert.match(runStep?.title ?? '', /^Submitted by product_recalls_spark$/);
     assert.equal(runStep?.status, 'done');
   });
@@ -154,9 +154,9 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     assertSteps(result, ['produced', 'sparkBatch', 'tableRow', 'submittedBy']);
     const [, batchStep, rowStep, runStep] = result.steps;
     assert.equal(batchStep?.status, 'done', batchStep?.detail);
-    assert.match(batchStep?.detail ?? '', /checkpoint agrees \(offsets\/\d+ .*commits\/\d+ present\)/);
+    assert.match(batchStep.detail, /checkpoint agrees \(offsets\/\d+ .*commits\/\d+ present\)/);
     assert.equal(rowStep?.title, `De-duplicated: row ${copy.key} won`);
-    assert.match(rowStep?.detail ?? '', new RegExp(`loaded from product_recalls \\[${original.partition}\\] @ ${original.offset}`));
+    assert.match(rowStep.detail, new RegExp(`loaded from product_recalls \\[${original.partition}\\] @ ${original.offset}`));
     assert.match(runStep?.detail ?? '', new RegExp(`^run ${sparkRun.runId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: success`));
   });
 });
