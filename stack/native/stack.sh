@@ -17,10 +17,10 @@
 #   stack.sh cluster start|stop|kill N   start, stop (controlled) or SIGKILL broker N (1-3) of the cluster
 #   stack.sh cluster status|reset|bootstrap  its processes, delete its data, print its bootstrap list
 #
-# SERVICE: postgres kafka airflow3 airflow2 spark (default: all; KAW_SKIP_AIRFLOW2=1 leaves out
-# airflow2) and `cluster`, the optional three-broker Kafka cluster (19092-19094): started only
-# when named. `spark` runs no process: `up`/`install` download its job jars once; a Spark job
-# runs inside a DAG run (product_recalls_spark).
+# SERVICE: postgres kafka source-api airflow3 airflow2 spark (default: all; KAW_SKIP_AIRFLOW2=1
+# leaves out airflow2) and `cluster`, the optional three-broker Kafka cluster (19092-19094):
+# started only when named. `spark` runs no process: `up`/`install` download its job jars once;
+# a Spark job runs inside a DAG run (product_recalls_spark).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,10 +38,15 @@ source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
 # shellcheck source=lib/cluster.sh
 source "$HERE/lib/cluster.sh"
+# shellcheck source=lib/source_api.sh
+source "$HERE/lib/source_api.sh"
 # shellcheck source=lib/spark.sh
 source "$HERE/lib/spark.sh"
 
-ALL_SERVICES=(postgres kafka airflow3 airflow2 spark)
+ALL_SERVICES=(postgres kafka source-api airflow3 airflow2 spark)
+
+# svc_fn SERVICE : the prefix of a service's functions (source-api -> source_api_start ...)
+svc_fn() { echo "${1//-/_}"; }
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; }
 
@@ -57,7 +62,7 @@ resolve_services() {
   else
     for s in "$@"; do
       case $s in
-        postgres | kafka | airflow3 | airflow2 | spark) want[$s]=1 ;;
+        postgres | kafka | source-api | airflow3 | airflow2 | spark) want[$s]=1 ;;
         pg | postgresql) want[postgres]=1 ;;
         *) die "unknown service '$s' (services: ${ALL_SERVICES[*]})" ;;
       esac
@@ -75,7 +80,7 @@ cmd_install() {
   local services s
   mapfile -t services < <(resolve_services up "$@")
   need_base_tools
-  for s in "${services[@]}"; do "${s}_install"; done
+  for s in "${services[@]}"; do "$(svc_fn "$s")_install"; done
 }
 
 cmd_up() {
@@ -84,15 +89,17 @@ cmd_up() {
   take_lock
   need_base_tools
   log "up: ${services[*]} (cache $KAW_CACHE, state $KAW_STATE)"
-  for s in "${services[@]}"; do "${s}_install"; done
+  for s in "${services[@]}"; do "$(svc_fn "$s")_install"; done
   has() { [[ " ${services[*]} " == *" $1 "* ]]; }
   # PostgreSQL first (the Airflows migrate their databases before they start), then start
   # everything else and wait for all of it, so the slow starts overlap.
   if has postgres; then postgres_start && postgres_wait; fi
   if has kafka; then kafka_start; fi
+  if has source-api; then source_api_start; fi
   if has airflow3; then airflow3_start; fi
   if has airflow2; then airflow2_start; fi
   if has kafka; then kafka_wait && kafka_ensure_topics; fi
+  if has source-api; then source_api_wait; fi
   if has airflow3; then airflow3_wait; fi
   if has airflow2; then airflow2_wait; fi
   log "up: all requested services healthy in $((SECONDS - t0))s"
@@ -107,7 +114,7 @@ cmd_down() {
   # Airflows and Kafka at once, then the database the Airflows use.
   local stops=()
   for s in "${services[@]}"; do
-    [[ "$s" == postgres ]] || stops+=("${s}_stop" --)
+    [[ "$s" == postgres ]] || stops+=("$(svc_fn "$s")_stop" --)
   done
   ((${#stops[@]} == 0)) || run_parallel "${stops[@]}" || warn "some processes needed SIGKILL or failed to stop"
   if [[ " ${services[*]} " == *" postgres "* ]]; then postgres_stop; fi
@@ -130,7 +137,7 @@ cmd_reset() {
 # Component names (pid/log file names) of a service.
 components_of() {
   case $1 in
-    postgres | kafka | spark) echo "$1" ;;
+    postgres | kafka | source-api | spark) echo "$1" ;;
     airflow3) printf 'airflow3-%s\n' "${AIRFLOW3_COMPONENTS[@]}" ;;
     airflow2) printf 'airflow2-%s\n' "${AIRFLOW2_COMPONENTS[@]}" ;;
     cluster) printf 'cluster-%s\n' "${CLUSTER_NODES[@]}" ;;
@@ -171,6 +178,7 @@ cmd_status() {
       kafka) health="$(kafka_healthy && echo healthy || echo unhealthy)" ;;
       airflow3) health="$( (airflow3_version_ok && airflow3_components_healthy) 2>/dev/null && echo healthy || echo unhealthy)" ;;
       airflow2) health="$(airflow2_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
+      source-api) health="$(source_api_healthy 2>/dev/null && echo healthy || echo unhealthy)" ;;
       spark) spark_status_row || rc=3; continue ;;
     esac
     while read -r c; do
@@ -201,7 +209,7 @@ cmd_logs() {
   ((${#names[@]})) || names=("${ALL_SERVICES[@]}")
   for s in "${names[@]}"; do
     case $s in
-      postgres | kafka | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
+      postgres | kafka | source-api | airflow3 | airflow2 | spark | cluster) while read -r c; do files+=("$(log_file "$c")"); done < <(components_of "$s") ;;
       *) files+=("$(log_file "$s")") ;;
     esac
   done
@@ -218,7 +226,7 @@ cmd_logs() {
 cmd_summary() {
   local s
   echo "Kafka Airflow Workbench native stack:"
-  for s in "$@"; do "${s}_describe"; done
+  for s in "$@"; do "$(svc_fn "$s")_describe"; done
   echo "logs       $KAW_LOG_DIR/<component>.log   (stack/native/stack.sh logs [-f] SERVICE)"
   echo "state      $KAW_STATE   cache $KAW_CACHE"
   echo "stop       stack/native/stack.sh down     wipe data: stack/native/stack.sh reset"
@@ -256,6 +264,7 @@ export KAW_AIRFLOW3_VENV=$(airflow3_venv)
 export KAW_AIRFLOW2_VENV=$(airflow2_venv)
 export KAW_KAFKA_LIBS=$KAFKA_LIBS
 export KAW_CLUSTER_BROKERS=$(cluster_bootstrap)
+export KAW_SOURCE_API_URL=$SOURCE_API_URL
 export KAW_SPARK_JARS_DIR=$SPARK_JARS_DIR
 export KAW_SPARK_CHECKPOINT_DIR=$KAW_SPARK_CHECKPOINT_DIR
 export KAW_SPARK_LOG=$SPARK_LOG

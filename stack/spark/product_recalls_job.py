@@ -96,29 +96,24 @@ RECALL_SCHEMA = StructType(
     ]
 )
 
-_ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝ"
-_PLAIN = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY"
+# accented letters -> plain ones; guillemets -> '"'; no-break space -> space (one char each)
+_ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿÀÂÄÁÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖÕÚÙÛÜÝ«»\u00a0"
+_PLAIN = 'aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY"" '
 assert len(_ACCENTED) == len(_PLAIN)
 
 
 def plain(c: Column) -> Column:
-    """Text without accents (and without ligatures), trimmed; empty text becomes null."""
+    """Text without accents and ligatures, spaces collapsed and trimmed; empty text becomes null."""
     out = F.translate(c, _ACCENTED, _PLAIN)
-    for lig, rep in (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("«", '"'), ("»", '"'), ("\u00a0", " ")):
-        out = F.regexp_replace(out, lig, rep)
-    out = F.trim(F.regexp_replace(out, r"\s+", " "))
-    return F.when(out == "", None).otherwise(out)
+    for lig, rep in (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE")):
+        out = F.replace(out, F.lit(lig), F.lit(rep))
+    return F.nullif(F.trim(F.regexp_replace(out, r"\s+", " ")), F.lit(""))
 
 
 def sale_date(c: Column, which: int) -> Column:
     """Date number ``which`` (1 = start, 2 = end) of "Du dd/MM/yyyy au dd/MM/yyyy"."""
     text = F.regexp_extract(c, r"(\d{2}/\d{2}/\d{4})\D+(\d{2}/\d{2}/\d{4})", which)
-    return F.expr(f"try_to_timestamp(nullif({_sql(text)}, ''), 'dd/MM/yyyy')").cast("date")
-
-
-def _sql(c: Column) -> str:
-    # a Column's SQL text for F.expr (pyspark 4 has no public accessor on classic Columns)
-    return str(c._jc.expr().sql())  # type: ignore[attr-defined]
+    return F.try_to_timestamp(F.nullif(text, F.lit("")), F.lit("dd/MM/yyyy")).cast("date")
 
 
 def cleaned(parsed: DataFrame) -> DataFrame:

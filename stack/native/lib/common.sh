@@ -39,6 +39,15 @@ KAW_AIRFLOW3_WORKER_LOG_PORT="${KAW_AIRFLOW3_WORKER_LOG_PORT:-8793}"
 KAW_AIRFLOW3_TRIGGER_LOG_PORT="${KAW_AIRFLOW3_TRIGGER_LOG_PORT:-8794}"
 KAW_AIRFLOW2_WORKER_LOG_PORT="${KAW_AIRFLOW2_WORKER_LOG_PORT:-8795}"
 KAW_AIRFLOW2_TRIGGER_LOG_PORT="${KAW_AIRFLOW2_TRIGGER_LOG_PORT:-8796}"
+# Services of the daily pipeline: the local source API, the S3 object store (SeaweedFS: master,
+# volume and filer besides S3; each also listens on its port + 10000 for gRPC) and the mail catcher.
+KAW_SOURCE_API_PORT="${KAW_SOURCE_API_PORT:-8090}"
+KAW_S3_PORT="${KAW_S3_PORT:-8333}"
+KAW_SEAWEED_MASTER_PORT="${KAW_SEAWEED_MASTER_PORT:-9333}"
+KAW_SEAWEED_VOLUME_PORT="${KAW_SEAWEED_VOLUME_PORT:-8383}"
+KAW_SEAWEED_FILER_PORT="${KAW_SEAWEED_FILER_PORT:-8888}"
+KAW_SMTP_PORT="${KAW_SMTP_PORT:-1025}"
+KAW_MAIL_HTTP_PORT="${KAW_MAIL_HTTP_PORT:-8025}"
 
 # Fixed development credentials (documented in README.md; never use them anywhere else).
 KAW_PG_USER=workbench
@@ -53,6 +62,10 @@ KAW_PG_AIRFLOW2_USER=kaw_airflow2_metadata
 KAW_PG_AIRFLOW2_PASSWORD=kaw-af2-metadata-dev
 KAW_AIRFLOW_USER="admin"
 KAW_AIRFLOW_PASSWORD="admin"
+# The object store's S3 key pair (also the Airflow connection workbench_s3) and its bucket.
+KAW_S3_ACCESS_KEY=workbench
+KAW_S3_SECRET_KEY=workbench-s3-dev-secret
+KAW_S3_BUCKET=workbench
 
 KAW_HOST=127.0.0.1
 
@@ -194,13 +207,14 @@ start_bg() {
   printf '\n===== %s stack.sh starting %s: %s\n' "$(date -Is)" "$name" "$*" >>"$log"
   # setsid execs (no fork) because a background job of a script is not a group leader,
   # so $! is the service's own PID and also its process-group id.
-  # The service inherits no descriptor above 2: not the stack.sh lock (fd 9), the cluster's lock
-  # (fd 8, lib/cluster.sh) or a lock of whatever ran stack.sh (`flock FILE stack.sh up`), or it
-  # would hold that lock for as long as it runs. (Bash's own script descriptor, 255, is
-  # close-on-exec.)
+  # The service inherits no file descriptor above 2: not the stack.sh lock (fd 9), not the
+  # cluster's lock (fd 8, lib/cluster.sh), and not a lock a caller holds around stack.sh (e.g.
+  # `flock FILE stack.sh up` passes FILE open as fd 3), or the service would hold it for as long
+  # as it runs.
   (
-    for fd in $(ls "/proc/$BASHPID/fd"); do
-      if ((fd > 2 && fd != 255)); then eval "exec $fd>&-"; fi
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2 && fd < 255)); then eval "exec $fd>&-"; fi
     done
     exec setsid "$@" >>"$log" 2>&1 </dev/null
   ) &
