@@ -232,3 +232,12 @@ describe('trace through Spark', () => {
     assert.match(trace.steps[2].detail, /product_recalls has no row gone/);
   });
 });
+
+describe('the checkpoint folder of the stack', () => {
+  it('is the query\'s folder under $KAW_SPARK_CHECKPOINT_DIR, else under $KAW_STATE or the cache\'s state folder', async () => {
+    const { defaultSparkCheckpointDir } = await import('../../src/pipelines/sparkCheckpoint');
+    assert.equal(defaultSparkCheckpointDir({ KAW_SPARK_CHECKPOINT_DIR: '/s/ckpt' }, '/home/u'), '/s/ckpt/product_recalls_to_postgres');
+    assert.equal(defaultSparkCheckpointDir({ KAW_STATE: '/state' }, '/home/u'), '/state/spark/checkpoints/product_recalls_to_postgres');
+    assert.equal(defaultSparkCheckpointDir({}, '/home/u'), '/home/u/.cache/kafka-airflow-workbench/state/spark/checkpoints/product_recalls_to_postgres');
+  });
+});
