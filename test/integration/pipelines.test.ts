@@ -109,7 +109,7 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     await Promise.all([kafka.dispose(), store.dispose(), history.dispose(), db.end()]);
   });
 
-  it('after the ingestion run: the source API has nothing (or only records published since) left to ingest, the topic figures are Kafka\'s', async () => {
+  it('after the ingestion run: the source API has nothing (or only records published since) left to ingest, the topic figures are Kafka\'s', () => {
     const api = stage(afterIngest, 'sourceApi');
     assert.ok(api.facts.apiPending?.ok, `the source API answered: ${JSON.stringify(api.facts.apiPending)}`);
     assert.ok(api.facts.apiPending.value <= 2, `at most the records published during the test are left, got ${api.facts.apiPending.value}`);
