@@ -241,3 +241,28 @@ describe('the checkpoint folder of the stack', () => {
     assert.equal(defaultSparkCheckpointDir({}, '/home/u'), '/home/u/.cache/kafka-airflow-workbench/state/spark/checkpoints/product_recalls_to_postgres');
   });
 });
+
+describe('the summary of Start Pipeline', () => {
+  it('names the runs and what moved between the figures before and after', async () => {
+    const { describePipelineRun } = await import('../../src/pipelines/pipelineRun');
+    const run = (dagId: string, state: DagRun['state']): DagRun => ({ dagId, runId: `manual__${dagId}`, state, runType: 'manual', logicalDate: null, startDate: null, endDate: null, durationSeconds: null, conf: {} });
+    const reading = (ends: string[], batchId: number | null, rows: number, committed: string[]): Parameters<typeof describePipelineRun>[2] => {
+      const facts = {
+        topicEnds: { ok: true as const, value: ends.map((high, partition) => ({ partition, low: '0', high })) },
+        lastBatch: { ok: true as const, value: batchId === null ? null : { queryName: 'q', batchId, airflowDagId: null, airflowRunId: null, startOffsets: {}, endOffsets: {}, rowsIn: 12, rowsWritten: 11, durationMs: 900, startedAt: null, finishedAt: null } },
+        tableRows: { ok: true as const, value: rows },
+        checkpoint: { ok: true as const, value: { ...checkpointFromLogs('/c', [parseOffsetLog(offsetsFile(1, Object.fromEntries(committed.map((c, i) => [i, Number(c)]))), 0)], [parseCommitLog(COMMIT, 0)]), exists: true } },
+      };
+      return { pipeline: STREAMING_PIPELINE, readAt: 0, elapsedMs: 1, stages: STREAMING_PIPELINE.stages.map((s) => ({ stage: s, facts, figures: stageFigures(s, facts) })) };
+    };
+    const before = reading(['10', '10'], 2, 19, ['10', '9']);
+    const after = reading(['16', '16'], 3, 30, ['16', '16']);
+    const ok = describePipelineRun('Product recalls (streaming)', [run('product_recalls_ingest', 'success'), run('product_recalls_spark', 'success')], before, after, 2);
+    assert.equal(ok.succeeded, true);
+    assert.equal(ok.text, 'Pipeline Product recalls (streaming) ran: product_recalls_ingest run manual__product_recalls_ingest succeeded, product_recalls_spark run manual__product_recalls_spark succeeded; '
+      + '12 message(s) added to the topic (end offsets 20 → 32), 1 Spark micro-batch(es), last micro-batch #3: 12 in, 11 written, the table has 30 row(s) (+11), Spark lag 0.');
+    const failed = describePipelineRun('Product recalls (streaming)', [run('product_recalls_ingest', 'failed')], before, before, 2);
+    assert.equal(failed.succeeded, false);
+    assert.match(failed.text, /^Pipeline Product recalls \(streaming\) stopped: product_recalls_ingest run manual__product_recalls_ingest failed \(1 DAG\(s\) not started\); 0 message\(s\) added/);
+  });
+});
