@@ -89,7 +89,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const historyDocuments = new HistoryDocuments(history, log);
   const traceDeps = { log, extensionUri: context.extensionUri, secrets, airflow, kafka };
   const traceConnections = new TraceConnections(traceDeps);
-  const pipelinesTree = new PipelinesTreeProvider(() => traceConnections.pipelineReader(), () => settings.pipelinesRefreshMs(), log);
+  const pipelinesTree = new PipelinesTreeProvider(
+    () => traceConnections.pipelineReader(), () => settings.pipelinesRefreshMs(), log,
+    () => kafka.list().value.length > 0 || airflow.list().value.length > 0 || history.connection().value !== undefined,
+  );
   const stackHealth = new StackHealth({
     log,
     extensionUri: context.extensionUri,

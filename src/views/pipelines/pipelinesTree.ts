@@ -40,7 +40,11 @@ export class PipelinesTreeProvider extends Disposable implements vscode.TreeData
   private timer: NodeJS.Timeout | undefined;
   private visible = false;
 
-  constructor(private readonly reader: () => PipelineReader, private readonly refreshMs: () => number, private readonly log: Logger) {
+  /**
+   * `configured`: whether any connection is set up; until then the view is empty and shows its
+   * welcome content (Connect to Local Stack) instead of figures that could only say "not set up".
+   */
+  constructor(private readonly reader: () => PipelineReader, private readonly refreshMs: () => number, private readonly log: Logger, private readonly configured: () => boolean = () => true) {
     super();
     this._register(this.changed);
   }
@@ -57,6 +61,11 @@ export class PipelinesTreeProvider extends Disposable implements vscode.TreeData
   }
 
   private async readAll(): Promise<void> {
+    if (!this.configured()) {
+      this.readings.clear();
+      this.changed.fire(undefined);
+      return;
+    }
     const reader = this.reader();
     await Promise.all(PIPELINES.map(async (pipeline) => {
       try {
@@ -91,7 +100,7 @@ export class PipelinesTreeProvider extends Disposable implements vscode.TreeData
   }
 
   getChildren(element?: PipelineNode): PipelineNode[] {
-    if (!element) return PIPELINES.map((pipeline) => ({ kind: 'pipeline', pipeline }));
+    if (!element) return this.configured() ? PIPELINES.map((pipeline) => ({ kind: 'pipeline', pipeline })) : [];
     if (element.kind === 'pipeline') {
       const reading = this.readings.get(element.pipeline.id);
       if (!reading) return [];
