@@ -170,7 +170,8 @@ async function openStage(deps: PipelineCommandDeps, connections: TraceConnection
       const names = deps.kafka?.list().value.map((c) => c.name) ?? [];
       const connection = names.includes(LOCAL_STACK_NAME) ? LOCAL_STACK_NAME : names[0];
       if (connection === undefined) throw new WorkbenchError(vscode.l10n.t('No Kafka connection is set up. Add one, or connect to the local stack.'), { actions: [{ title: vscode.l10n.t('Connect to Local Stack'), command: CommandId.connectLocalStack }] });
-      await vscode.commands.executeCommand(CommandId.inspectTopic, { kind: 'topic', connectionName: connection, topic: { name: topic } });
+      // The Kafka view's topic row, as Inspect Topic reads it (kind, key, connection, topic name).
+      await vscode.commands.executeCommand(CommandId.inspectTopic, { kind: 'topic', key: `pipelines:${connection}:${topic}`, connectionName: connection, topic: { name: topic } });
       return;
     }
     case 'sourceApi':
