@@ -172,5 +172,15 @@ test.describe('Pipelines view and the trace through Spark', () => {
       await expect(step('tableRow')).toContainText(`loaded from ${TOPIC} [${original.partition}] @ ${original.offset}`);
       await expect(step('submittedBy')).toContainText(`run ${sparkRun}: success`);
     });
+
+    await test.step('each stage opens its own view: the table\'s newest rows, the topic in the Message Inspector', async () => {
+      await stageRow(wb, 'Table product_recalls').click();
+      const editor = wb.editorPart.locator('.editor-instance .view-lines').first();
+      await expect(editor).toContainText('"table": "product_recalls"', { timeout: 30_000 });
+      await expect(editor).toContainText('"referenceFiche": "');
+      await topicRow.click();
+      const inspector = wb.activeWebview();
+      await expect(inspector.locator('#status-text')).toContainText(/messages?/, { timeout: 60_000 });
+    });
   });
 });
