@@ -138,16 +138,24 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     assert.equal(table.figures.summary, `${count.rows[0]?.n} row(s)`);
   });
 
-  it('the trace of a loaded message reaches the Spark batch that read it, its row, and the Spark run that submitted it', async () => {
-    const result = await trace.traceMessage({ topic: RECALLS_TOPIC, partition: original.partition, offset: original.offset });
+  it('the trace of a loaded message reaches the Spark batch that read it, its row, and the run that submitted it (as the row records it)', async () => {
+    // A row this Spark run loaded when the ingestion brought new records, else the copy's original.
+    const { rows } = await db.query<{ reference_fiche: string; kafka_partition: number; kafka_offset: string; airflow_dag_id: string | null; airflow_run_id: string | null }>(
+      `SELECT reference_fiche, kafka_partition, kafka_offset::text, airflow_dag_id, airflow_run_id FROM product_recalls
+        WHERE kafka_topic = $1 AND (airflow_run_id = $2 OR (kafka_partition = $3 AND kafka_offset = $4::bigint))
+        ORDER BY (airflow_run_id = $2) DESC LIMIT 1`, [RECALLS_TOPIC, sparkRun.runId, original.partition, original.offset]);
+    const row = rows[0];
+    assert.ok(row, 'a loaded row to trace');
+    const result = await trace.traceMessage({ topic: RECALLS_TOPIC, partition: row.kafka_partition, offset: row.kafka_offset });
     assertSteps(result, ['produced', 'sparkBatch', 'tableRow', 'submittedBy']);
     const [, batchStep, rowStep, runStep] = result.steps;
     assert.equal(batchStep?.status, 'done', batchStep?.detail);
     assert.match(batchStep.detail, /checkpoint agrees|no longer in the checkpoint/);
     assert.equal(rowStep?.title, 'Row in product_recalls');
-    assert.match(rowStep.detail, new RegExp(`^row ${copy.key} loaded by batch \\d+`));
-    assert.match(runStep?.title ?? '', /^Submitted by product_recalls_spark$/);
-    assert.equal(runStep?.status, 'done');
+    assert.match(rowStep.detail, new RegExp(`^row ${row.reference_fiche} loaded by batch \\d+`));
+    assert.equal(runStep?.title, `Submitted by ${row.airflow_dag_id ?? ''}`);
+    assert.ok(runStep.detail.startsWith(`run ${row.airflow_run_id ?? ''}`), runStep.detail);
+    if (row.airflow_run_id === sparkRun.runId) assert.ok(runStep.detail.startsWith(`run ${sparkRun.runId}: success, task spark_submit (success`), runStep.detail);
   });
 
   it('the trace of the copy says it was de-duplicated and names the row that won, with its partition and offset', async () => {
