@@ -157,8 +157,9 @@ export function deriveSparkMessageTrace(input: SparkTraceInput): MessageTrace {
   }
   const run = input.run;
   const submit = input.tasks.find((t) => /spark|submit/i.test(t.taskId)) ?? input.tasks[0];
-  const links: TraceLink[] = [{ kind: 'run', dagId, runId }];
-  if (submit) links.push({ kind: 'taskLog', dagId, runId, taskId: submit.taskId, tryNumber: submit.tryNumber });
+  // Only a run the active Airflow connection knows gets its actions (a job run by hand names no DAG run).
+  const links: TraceLink[] = run ? [{ kind: 'run', dagId, runId }] : [];
+  if (run && submit) links.push({ kind: 'taskLog', dagId, runId, taskId: submit.taskId, tryNumber: submit.tryNumber });
   const start = timeOf(run?.startDate);
   steps.push({
     kind: 'submittedBy',
