@@ -49,7 +49,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [DAGRE] }],
     },
   },
-  layer(['src/{kafka,airflow,history,stack,trace,shared,schemas,objectstore}/**/*.ts'], [DAGRE, NO_VSCODE], [upward(['config', 'views', 'panels', 'commands', 'extension'], 'The core')]),
+  layer(['src/{kafka,airflow,history,stack,trace,pipelines,shared,schemas,objectstore}/**/*.ts'], [DAGRE, NO_VSCODE], [upward(['config', 'views', 'panels', 'commands', 'extension'], 'The core')]),
   layer(['src/config/**/*.ts'], [DAGRE], [upward(['views', 'panels', 'commands', 'extension'], 'src/config')]),
   layer(['src/views/**/*.ts'], [DAGRE], [upward(['panels', 'commands', 'extension'], 'src/views')]),
   layer(['src/panels/**/*.ts'], [DAGRE], [upward(['commands', 'extension'], 'src/panels')]),

@@ -21,6 +21,8 @@ import { registerKafkaCommands } from './commands/kafka';
 import { registerSchemaCommands } from './commands/schemas';
 import { registerStackCommands } from './commands/stack';
 import { registerTraceCommands } from './commands/trace';
+import { registerPipelineCommands } from './commands/pipelines';
+import { PipelinesTreeProvider } from './views/pipelines/pipelinesTree';
 import { runWithErrorHandling } from './commands/index';
 import { CommandId } from './shared/commandIds';
 import { registerStatusCommands } from './commands/status';
@@ -93,8 +95,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const history = new HistoryDatabase(secrets, log);
   const historyTree = new HistoryTreeProvider(history, log);
   const historyDocuments = new HistoryDocuments(history, log);
-  const traceDeps = { log, extensionUri: context.extensionUri, secrets, airflow };
+  const traceDeps = { log, extensionUri: context.extensionUri, secrets, airflow, kafka };
   const traceConnections = new TraceConnections(traceDeps);
+  const pipelinesTree = new PipelinesTreeProvider(
+    () => traceConnections.pipelineReader(), () => settings.pipelinesRefreshMs(), log,
+    () => kafka.list().value.length > 0 || airflow.list().value.length > 0 || history.connection().value !== undefined,
+  );
   const stackHealth = new StackHealth({
     log,
     extensionUri: context.extensionUri,
@@ -105,9 +111,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const stackTree = new StackTreeProvider(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), stackServices, log);
   const stackStatusBar = new StackStatusBar(stackHealth.monitor, localStackInUse, () => stackHealth.kindLabel(), CommandId.showConnections);
   const airflowStatusBar = new AirflowStatusBar(airflow, CommandId.showAirflowStatus, CommandId.reenterAirflowPassword);
-  const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree];
+  const trees = [kafkaTree, dagsTree, datasetsTree, historyTree, stackTree, pipelinesTree];
   const refreshAll = (): void => {
-    for (const tree of trees) tree.refresh();
+    for (const tree of trees) void tree.refresh();
   };
 
   const deps: ConnectionCommandDeps = {
@@ -172,6 +178,8 @@ export function activate(context: vscode.ExtensionContext): void {
     traceConnections,
     ...registerTraceCommands(traceDeps, traceConnections),
     ...registerBatchConsumerCommands({ ...traceDeps, kafka }, traceConnections),
+    pipelinesTree.createView('kafkaAirflow.pipelines'),
+    ...registerPipelineCommands({ ...traceDeps, tree: pipelinesTree }, traceConnections),
     dagFolders, dagState, dagDiagnostics, { dispose: () => { dagChecker.dispose(); } }, dagCheckOnSave, dagCodeLens, dagCodeLens.register(), dagSources,
     dagCheckOnSave.onDidFindDagIds(() => { dagCodeLens.refresh(); }),
     dagFolders.onDidChange(() => { dagsView.message = dagFolders.viewMessage(); }),

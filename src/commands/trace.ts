@@ -5,7 +5,10 @@
  * offset) — or for a consumer run, and carries out the panel's step actions (run in the
  * Airflow UI, task log in an editor, history row document).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { settings } from '../config/settings';
 import type { TraceConnectionDeps, TraceConnections } from '../config/traceConnections';
 import { registerPanelRestorer } from '../panels/panelRestore';
 import { TRACE_VIEW_TYPE, TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
@@ -39,7 +42,29 @@ async function openLink(deps: TraceCommandDeps, connections: TraceConnections, l
       // The history commands accept a row node; only `kind` and `row.id` are read.
       await vscode.commands.executeCommand(CommandId.openHistoryMessage, { kind: 'row', row: { id: link.rowId } });
       return;
+    case 'tableRow': {
+      const row = await (await connections.historyStore()).pipelines.recallByKey(link.key);
+      if (!row) throw new WorkbenchError(vscode.l10n.t('{0} has no row {1} (any more).', link.table, link.key), { actions: [] });
+      await showJson({ table: link.table, row });
+      return;
+    }
+    case 'sparkCheckpoint': {
+      const dir = settings.pipelinesSparkCheckpointDir();
+      const read = async (name: string): Promise<string> => readFile(join(dir, name, String(link.batchId)), 'utf8').catch((error: unknown) => `(${error instanceof Error ? error.message : String(error)})`);
+      const [offsets, commits] = await Promise.all([read('offsets'), read('commits')]);
+      const document = await vscode.workspace.openTextDocument({ language: 'plaintext', content: `# ${join(dir, 'offsets', String(link.batchId))}\n${offsets}\n\n# ${join(dir, 'commits', String(link.batchId))}\n${commits}\n` });
+      await vscode.window.showTextDocument(document, { preview: true });
+      return;
+    }
+    case 'message':
+      showTrace(deps, connections, { kind: 'message', coordinates: { topic: link.topic, partition: link.partition, offset: link.offset } });
+      return;
   }
+}
+
+async function showJson(value: unknown): Promise<void> {
+  const document = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(value, null, 2) });
+  await vscode.window.showTextDocument(document, { preview: true });
 }
 
 export function tracePanelDeps(deps: TraceCommandDeps, connections: TraceConnections): TracePanelDeps {
@@ -73,8 +98,9 @@ export function coordinatesFromArgs(args: readonly unknown[]): MessageCoordinate
   return undefined;
 }
 
-async function askCoordinates(): Promise<MessageCoordinates | undefined> {
-  const topic = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 1, 3), prompt: vscode.l10n.t('Topic of the message'), value: 'workbench.events', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Give a topic name.') : undefined) });
+/** Asks for topic, partition and offset; `topic` is the first answer's default. */
+export async function askCoordinates(defaultTopic = 'workbench.events'): Promise<MessageCoordinates | undefined> {
+  const topic = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 1, 3), prompt: vscode.l10n.t('Topic of the message'), value: defaultTopic, ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Give a topic name.') : undefined) });
   if (topic === undefined) return undefined;
   const partition = await vscode.window.showInputBox({ title: vscode.l10n.t('Trace Message ({0}/{1})', 2, 3), prompt: vscode.l10n.t('Partition'), value: '0', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : vscode.l10n.t('A partition is a whole number, 0 or more.')) });
   if (partition === undefined) return undefined;

@@ -17,6 +17,9 @@ export const SettingKey = {
   requestTimeoutSeconds: 'requestTimeoutSeconds',
   stackDagFolders: 'stack.dagFolders',
   dagsCheckOnSave: 'dags.checkOnSave',
+  pipelinesSourceApiUrl: 'pipelines.sourceApiUrl',
+  pipelinesSparkCheckpointDir: 'pipelines.sparkCheckpointDir',
+  pipelinesRefreshSeconds: 'pipelines.refreshSeconds',
 } as const;
 
 export type SettingKey = (typeof SettingKey)[keyof typeof SettingKey];

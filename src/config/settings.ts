@@ -3,7 +3,9 @@
  * `SettingKey`; its default lives in package.json (the single source), and values are
  * validated by the parsers in src/shared/connections.ts before use.
  */
+import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { defaultSparkCheckpointDir } from '../pipelines/sparkCheckpoint';
 import {
   effectiveSetting,
   parseAirflowConnections,
@@ -123,6 +125,21 @@ export const settings = {
   dagsCheckOnSave(): 'dagFolders' | 'anyDagFile' | 'off' {
     const value = read(SettingKey.dagsCheckOnSave);
     return value === 'anyDagFile' || value === 'off' ? value : 'dagFolders';
+  },
+  /** The streaming pipeline's source API (the Pipelines view counts the records not ingested yet there). */
+  pipelinesSourceApiUrl(): string {
+    const value = read(SettingKey.pipelinesSourceApiUrl);
+    return typeof value === 'string' && /^https?:\/\/\S+$/.test(value.trim()) ? value.trim() : 'http://127.0.0.1:8090';
+  },
+  /** The Spark job's checkpoint folder; empty means the native stack's own (defaultSparkCheckpointDir). */
+  pipelinesSparkCheckpointDir(): string {
+    const value = read(SettingKey.pipelinesSparkCheckpointDir);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : defaultSparkCheckpointDir(process.env, os.homedir());
+  },
+  /** How often the Pipelines view reads its figures again while it is visible. */
+  pipelinesRefreshMs(): number {
+    const seconds = read(SettingKey.pipelinesRefreshSeconds);
+    return (typeof seconds === 'number' && seconds >= 2 ? seconds : 10) * 1000;
   },
   requestTimeoutMs(): number {
     const seconds = read(SettingKey.requestTimeoutSeconds);

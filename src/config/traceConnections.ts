@@ -9,7 +9,13 @@ import { WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import { TraceHistoryStore } from '../trace/traceHistoryStore';
 import { TraceService } from '../trace/traceService';
+import { PipelineReader } from '../pipelines/pipelineReader';
+import { readCheckpoint } from '../pipelines/sparkCheckpoint';
+import { SparkTraceReader } from '../pipelines/sparkTrace';
+import { LOCAL_STACK_NAME } from '../stack/localStack';
 import type { AirflowApi, AirflowConnections } from './airflowConnections';
+import type { KafkaApi, KafkaConnections } from './kafkaConnections';
+import { settings } from './settings';
 import { HistoryDatabase, type HistoryStoreFactory } from './historyConnection';
 import type { Secrets } from './secrets';
 
@@ -18,6 +24,8 @@ export interface TraceConnectionDeps {
   extensionUri: vscode.Uri;
   secrets: Secrets;
   airflow: AirflowConnections;
+  /** The Kafka connections; the trace through Spark reads the traced message's key, the Pipelines view the topics' end offsets. */
+  kafka?: KafkaConnections;
 }
 
 /** The Airflow client, history store and trace service of the current connections. */
@@ -49,9 +57,44 @@ export class TraceConnections implements vscode.Disposable {
     return store;
   }
 
+  /** The Kafka connection of the pipelines: the local stack's when set up, else the only (or first) one. */
+  async kafkaService(): Promise<KafkaApi> {
+    const kafka = this.deps.kafka;
+    const names = kafka?.list().value.map((c) => c.name) ?? [];
+    const name = names.includes(LOCAL_STACK_NAME) ? LOCAL_STACK_NAME : names[0];
+    if (!kafka || name === undefined) {
+      throw new WorkbenchError('No Kafka connection is set up. Add one, or connect to the local stack.', {
+        actions: [{ title: 'Add Kafka Connection', command: CommandId.addKafkaConnection }, { title: 'Connect to Local Stack', command: CommandId.connectLocalStack }],
+      });
+    }
+    return kafka.service(name);
+  }
+
+  private sparkTrace(): SparkTraceReader {
+    return new SparkTraceReader({
+      kafka: () => this.kafkaService(),
+      store: async () => (await this.historyStore()).pipelines,
+      readCheckpoint: () => readCheckpoint(settings.pipelinesSparkCheckpointDir()),
+      logger: taggedLogger(this.deps.log, 'trace'),
+    });
+  }
+
   async traceService(): Promise<TraceService> {
     const [{ client }, store] = await Promise.all([this.airflowClient(), this.historyStore()]);
-    return new TraceService(client, store, store, taggedLogger(this.deps.log, 'trace'));
+    return new TraceService(client, store, store, taggedLogger(this.deps.log, 'trace'), this.sparkTrace());
+  }
+
+  /** Reads the Pipelines view's figures with the current connections and settings. */
+  pipelineReader(): PipelineReader {
+    return new PipelineReader({
+      kafka: () => this.kafkaService(),
+      airflow: async () => (await this.airflowClient()).client,
+      store: async () => (await this.historyStore()).pipelines,
+      sourceApiUrl: settings.pipelinesSourceApiUrl(),
+      sparkCheckpointDir: settings.pipelinesSparkCheckpointDir(),
+      requestTimeoutMs: settings.requestTimeoutMs(),
+      logger: taggedLogger(this.deps.log, 'pipelines'),
+    });
   }
 
   dispose(): void {

@@ -97,6 +97,16 @@ export const CommandId = {
   materializeAsset: 'kafkaAirflow.materializeAsset',
   previewObject: 'kafkaAirflow.previewObject',
   openMailMessage: 'kafkaAirflow.openMailMessage',
+  // The Pipelines view (src/commands/pipelines.ts)
+  refreshPipelines: 'kafkaAirflow.refreshPipelines',
+  startPipeline: 'kafkaAirflow.startPipeline',
+  tracePipelineMessage: 'kafkaAirflow.tracePipelineMessage',
+  showSparkLog: 'kafkaAirflow.showSparkLog',
+  // On a stage's row (hidden from the palette)
+  openPipelineStage: 'kafkaAirflow.openPipelineStage',
+  startPipelineFromView: 'kafkaAirflow.startPipelineFromView',
+  tracePipelineMessageFromView: 'kafkaAirflow.tracePipelineMessageFromView',
+  showSparkLogFromView: 'kafkaAirflow.showSparkLogFromView',
 } as const;
 
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];
@@ -104,6 +114,7 @@ export type CommandId = (typeof CommandId)[keyof typeof CommandId];
 /** Commands VS Code makes for our views (`<view id>.focus`): run, never registered or declared. */
 export const ViewFocusCommandId = {
   stack: 'kafkaAirflow.stack.focus',
+  history: 'kafkaAirflow.history.focus',
 } as const;
 
 export const COMMAND_PREFIX = 'kafkaAirflow.';

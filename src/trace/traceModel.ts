@@ -12,7 +12,8 @@ import { formatDurationMs } from '../shared/durations';
 export const BATCH_CONSUMER_DAG_ID = 'kafka_batch_consumer';
 export const CONSUME_TASK_ID = 'consume_and_load';
 
-export type TraceStepKind = 'produced' | 'consumed' | 'loaded' | 'event' | 'downstream';
+/** The batch pipeline's steps, then the streaming pipeline's (src/pipelines/sparkTrace.ts). */
+export type TraceStepKind = 'produced' | 'consumed' | 'loaded' | 'event' | 'downstream' | 'sparkBatch' | 'tableRow' | 'submittedBy';
 
 /** done: reached and finished; active: under way; waiting: not reached yet; failed: stopped there. */
 export type TraceStepStatus = 'done' | 'active' | 'waiting' | 'failed';
@@ -21,7 +22,13 @@ export type TraceStepStatus = 'done' | 'active' | 'waiting' | 'failed';
 export type TraceLink =
   | { kind: 'run'; dagId: string; runId: string }
   | { kind: 'taskLog'; dagId: string; runId: string; taskId: string; tryNumber: number }
-  | { kind: 'historyRow'; rowId: string };
+  | { kind: 'historyRow'; rowId: string }
+  /** The Spark checkpoint's offsets/<batchId> and commits/<batchId>, as a read-only document. */
+  | { kind: 'sparkCheckpoint'; batchId: number }
+  /** A row of a pipeline table, by its key, as a read-only document. */
+  | { kind: 'tableRow'; table: string; key: string }
+  /** Another message (the copy that won a de-duplication): its trace. */
+  | { kind: 'message'; topic: string; partition: number; offset: string };
 
 export interface TraceStep {
   kind: TraceStepKind;
@@ -63,6 +70,8 @@ export interface MessageTrace {
   steps: TraceStep[];
   /** True while something may still change (a run not final, a step not reached). */
   active: boolean;
+  /** The route the steps follow, when not the batch consumer's (the Spark pipeline names its own). */
+  route?: string;
 }
 
 const FINAL_RUN_STATES: ReadonlySet<string> = new Set(['success', 'failed']);

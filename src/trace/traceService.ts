@@ -7,6 +7,8 @@
 import type { AirflowClient } from '../airflow/airflowClient';
 import type { DagRun, DatasetEvent } from '../airflow/types';
 import type { MessageHistoryStore } from '../history/messageHistoryStore';
+import { sparkPipelineOfTopic } from '../pipelines/pipelineModel';
+import type { SparkTraceReader } from '../pipelines/sparkTrace';
 import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import {
@@ -36,6 +38,8 @@ export class TraceService {
     private readonly history: TraceHistoryApi,
     private readonly runHistory: RunHistoryApi,
     private readonly logger: Logger,
+    /** Follows messages of a topic that a Spark job reads (the streaming pipeline); without it they trace like any topic. */
+    private readonly spark?: Pick<SparkTraceReader, 'traceMessage'>,
   ) {}
 
   /** The dataset events a consumer run emitted (one per data type it loaded). */
@@ -57,6 +61,8 @@ export class TraceService {
     if (!/^\d+$/.test(coordinates.offset) || !Number.isInteger(coordinates.partition) || coordinates.partition < 0 || coordinates.topic.trim() === '') {
       throw new WorkbenchError(`Give a topic, a partition (0 or more) and an offset (0 or more) to trace; got ${coordinates.topic} [${coordinates.partition}] @ ${coordinates.offset}.`, { actions: [] });
     }
+    const sparkPipeline = sparkPipelineOfTopic(coordinates.topic);
+    if (sparkPipeline && this.spark) return this.spark.traceMessage(sparkPipeline, this.airflow, coordinates, producedAt);
     const row = await this.history.findByCoordinates(coordinates.topic, coordinates.partition, coordinates.offset);
     if (!row?.consumerRunId) {
       return deriveMessageTrace({ coordinates, producedAt, row, consumerRun: undefined, consumeTask: undefined, events: [], downstreamRuns: [] });

@@ -15,6 +15,9 @@ export function linkView(link: TraceLink): TraceLinkView {
     case 'run': return { label: `Open run ${link.runId} of ${link.dagId} in Airflow`, icon: 'link-external' };
     case 'taskLog': return { label: `Show log of ${link.taskId}`, icon: 'output' };
     case 'historyRow': return { label: `Open history row ${link.rowId}`, icon: 'database' };
+    case 'sparkCheckpoint': return { label: `Show checkpoint of batch ${link.batchId}`, icon: 'file' };
+    case 'tableRow': return { label: `Open row ${link.key} of ${link.table}`, icon: 'database' };
+    case 'message': return { label: `Trace ${link.topic} [${link.partition}] @ ${link.offset}`, icon: 'debug-step-into' };
   }
 }
 
@@ -49,7 +52,7 @@ export function messageTraceView(trace: MessageTrace, watching: boolean, error: 
   const { topic, partition, offset } = trace.coordinates;
   return withNote({
     title: `Trace of ${topic} [${partition}] @ ${offset}`,
-    subtitle: 'Kafka → batch consumer → message history → dataset event → downstream run',
+    subtitle: trace.route ?? 'Kafka → batch consumer → message history → dataset event → downstream run',
     steps: trace.steps.map(stepView),
     counts: [],
     slowest: null,

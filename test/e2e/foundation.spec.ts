@@ -1,19 +1,19 @@
 // The extension's skeleton as a person sees it in a real VS Code (code-server):
-// its activity-bar container, its five views with their welcome texts, and its log.
+// its activity-bar container, its six views with their welcome texts, and its log.
 import { expect, test } from '@playwright/test';
 import { openWorkbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
-const VIEWS = ['Kafka', 'DAGs', 'Datasets', 'Message History', 'Stack'];
+const VIEWS = ['Kafka', 'DAGs', 'Datasets', 'Message History', 'Pipelines', 'Stack'];
 
-test('the workbench shows the container, its five views and the log', async ({ page }) => {
+test('the workbench shows the container, its six views and the log', async ({ page }) => {
   const wb = await openWorkbench(page);
 
   await test.step('the activity bar has the Kafka Airflow Workbench container', async () => {
     await wb.openContainer(CONTAINER);
   });
 
-  await test.step('its five views show a welcome text when nothing is connected', async () => {
+  await test.step('its six views show a welcome text when nothing is connected', async () => {
     for (const title of VIEWS) {
       await expect(wb.viewHeader(title), `view "${title}"`).toBeVisible();
       await wb.expandView(title);

@@ -2,7 +2,7 @@
  * The layering of the extension, checked on every import of every file under src/ and
  * webview/src/ (static, dynamic, type-only and require alike, read by TypeScript's own
  * pre-parser). Arrows point down: extension.ts → commands → panels → views → config → core
- * (src/kafka, airflow, history, stack, trace, shared). The core and the webviews never import
+ * (src/kafka, airflow, history, stack, trace, pipelines, shared). The core and the webviews never import
  * vscode; the webviews import only the core; the one exception to "never upward" is the table
  * of command ids (src/shared/commandIds.ts), which imports nothing itself. eslint.config.mjs says the
  * same in `no-restricted-imports`, so an editor flags a violation as it is typed; this test
@@ -17,7 +17,7 @@ import { sourceFiles, type SourceFile } from '../support/sourceFiles';
 /** Lowest first; a file may import its own layer and the ones below it. */
 const LAYERS = ['core', 'config', 'views', 'panels', 'commands', 'extension'] as const;
 type Layer = (typeof LAYERS)[number] | 'webview';
-const CORE_FOLDERS = ['kafka', 'airflow', 'history', 'stack', 'trace', 'shared', 'schemas', 'objectstore'];
+const CORE_FOLDERS = ['kafka', 'airflow', 'history', 'stack', 'trace', 'pipelines', 'shared', 'schemas', 'objectstore'];
 /** Importable from every layer of the extension: constants only, and it imports nothing. */
 const COMMAND_IDS = 'src/shared/commandIds.ts';
 
@@ -95,7 +95,7 @@ describe('layering', () => {
       'src/views/kafka/kafkaTree.ts: imports src/panels/p.ts (views may not import panels: arrows point down)',
       'src/shared/commandIds.ts: imports ../kafka/a (the command id table is imported from every layer, so it imports nothing)',
       'src/config/c.ts: imports src/views/kafka/kafkaTree.ts (config may not import views: arrows point down)',
-      'src/extra/e.ts: is in no layer; put it in one of src/{kafka,airflow,history,stack,trace,shared,schemas,objectstore,config,views,panels,commands} or name its folder in this test',
+      'src/extra/e.ts: is in no layer; put it in one of src/{kafka,airflow,history,stack,trace,pipelines,shared,schemas,objectstore,config,views,panels,commands} or name its folder in this test',
       'webview/src/w.ts: imports src/panels/p.ts (a webview imports only the core and src/shared)',
       'webview/src/w.ts: imports vscode (the webviews never do)',
     ]);

@@ -109,9 +109,9 @@ describe('package.json', () => {
     }
   });
 
-  it('has the five views, each with welcome content', () => {
+  it('has the six views, each with welcome content', () => {
     const views = Object.values(manifest.contributes.views).flat().map((v) => v.id);
-    assert.deepEqual(views, ['kafkaAirflow.kafka', 'kafkaAirflow.dags', 'kafkaAirflow.datasets', 'kafkaAirflow.history', 'kafkaAirflow.stack']);
+    assert.deepEqual(views, ['kafkaAirflow.kafka', 'kafkaAirflow.dags', 'kafkaAirflow.datasets', 'kafkaAirflow.history', 'kafkaAirflow.pipelines', 'kafkaAirflow.stack']);
     for (const view of views) {
       assert.ok(manifest.contributes.viewsWelcome.some((w) => w.view === view && w.contents.length > 20), `${view} has no welcome view`);
     }
