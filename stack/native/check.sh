@@ -20,6 +20,7 @@ source "$HERE/lib/postgres.sh"
 source "$HERE/lib/kafka.sh"
 source "$HERE/lib/airflow3.sh"
 source "$HERE/lib/airflow2.sh"
+source "$HERE/lib/schema_registry.sh"
 source "$HERE/lib/source_api.sh"
 source "$HERE/lib/object_store.sh"
 source "$HERE/lib/mail.sh"
@@ -166,7 +167,20 @@ check_airflow2_dag_run() {
   wait_dag_state af2_run_state "$run_id"
 }
 
+# Schema registry: register an Avro schema under subject kaw-check-value (the same schema each
+# time, so the same id), read it back by id.
+check_schema_registry() {
+  local body='{"schema": "{\"type\": \"record\", \"name\": \"KawCheck\", \"fields\": [{\"name\": \"n\", \"type\": \"int\"}]}"}'
+  local id got
+  id="$(curl -fsS --max-time 5 -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' -d "$body" \
+    "$SCHEMA_REGISTRY_URL/subjects/kaw-check-value/versions" | json_get id)" || { echo "no answer from $SCHEMA_REGISTRY_URL"; return 1; }
+  got="$(http_get "$SCHEMA_REGISTRY_URL/schemas/ids/$id" | json_get schema)" || { echo "schema id $id not readable"; return 1; }
+  [[ "$got" == *KawCheck* ]] || { echo "schema id $id is not the one registered: $got"; return 1; }
+  echo "$SCHEMA_REGISTRY_URL: subject kaw-check-value is schema id $id"
+}
+
 check "kafka produce+consume (kcat)" check_kafka
+check "schema registry register+read" check_schema_registry
 check "airflow3 GET /api/v2/version" check_airflow3_version
 if [[ "${KAW_SKIP_AIRFLOW2:-0}" != 1 ]]; then
   check "airflow2 GET /api/v1/health" check_airflow2_health
