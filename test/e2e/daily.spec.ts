@@ -47,7 +47,12 @@ test.describe('The daily pipeline in the editor', () => {
     const form = wb.activeWebview();
     await test.step('the form: a dry run lists the three logical dates before anything starts', async () => {
       await wb.runContextMenu(dagRow, 'Backfill…');
-      await expect(form.locator('h1')).toHaveText(`Backfill ${DAG}`, { timeout: 60_000 });
+      // Seen once in VS Code 1.139: the click left the menu open with the entry highlighted; Enter runs it, as a person would.
+      const menu = wb.page.locator('.context-view .monaco-menu');
+      await expect(async () => {
+        if (await menu.isVisible()) await wb.page.keyboard.press('Enter');
+        await expect(form.locator('h1')).toHaveText(`Backfill ${DAG}`, { timeout: 5_000 });
+      }).toPass({ timeout: 60_000 });
       // The form suggests the last three whole days.
       await expect(form.locator('#from-date input')).toHaveValue(daysAgo(3));
       await expect(form.locator('#to-date input')).toHaveValue(daysAgo(1));
