@@ -427,7 +427,7 @@ describe('schema\'d messages against Python confluent-kafka\'s serdes', { timeou
     ]);
     const { rows, source } = await inspect(topic, registry, 6);
     assert.equal(rows[0]?.valueSchema?.error, undefined);
-    assert.match(rows[1]?.valueSchema?.error ?? '', /schema id 2000000000 .*cannot be decoded: Schema id 2000000000: .*not found/i);
+    assert.match(rows[1]?.valueSchema?.error ?? '', /schema id 2000000000\) but cannot be decoded: Schema id 2000000000: .*not found/i);
     assert.equal(rows[1]?.valueKind, 'binary', 'the raw bytes are shown');
     assert.match(rows[2]?.valueSchema?.error ?? '', /do not decode with its AVRO schema .*Truncated|ends before/i);
     assert.match(rows[3]?.valueSchema?.error ?? '', /Truncated: 3 bytes/);
