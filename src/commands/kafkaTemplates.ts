@@ -17,13 +17,15 @@ import { summarizeRun } from '../panels/producerMessages';
 import { formatCount, plural } from '../kafka/presentation';
 import { CommandId } from '../shared/commandIds';
 import { pickConnection } from './kafkaPicks';
-import { schemaSourceFor } from '../config/schemaRegistryDefault';
+import type { SchemaRegistries } from '../config/schemaRegistries';
 import { SchemaCache } from '../schemas/serdes';
 import { generatingEncoder, jsonEncoder, schemaForProduce } from '../schemas/schemaProduce';
 
 export interface TemplateCommandDeps {
   log: Logger;
   connections: KafkaConnections;
+  /** Each Kafka connection's own schema registry (a template may name a subject). */
+  registries: SchemaRegistries;
   openProducer: (target: ProducerTarget) => void;
   openInspector: (target: { connection: string; topic: string }) => Promise<void>;
   produced: (connection: string, topic: string) => void;
@@ -120,7 +122,7 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
   let messages = compiled.renderMany(count);
   if (template.subject) {
     // Values checked against the subject's schema and encoded (or generated from it) before anything is sent.
-    const schema = await schemaForProduce(new SchemaCache(schemaSourceFor(connection.name)), template.subject);
+    const schema = await schemaForProduce(new SchemaCache(deps.registries.source(connection.name)), template.subject);
     const encode = template.raw.value !== undefined || template.dataType ? jsonEncoder(schema) : generatingEncoder(schema);
     try {
       messages = messages.map(encode);
