@@ -85,7 +85,9 @@ test.describe('The daily pipeline in the editor', () => {
     await test.step('the backfill is listed under the DAG; one task\'s XCom opens as JSON', async () => {
       await wb.expandRow(dagRow);
       await expect(wb.treeRow('DAGs', `Backfill ${days[0]} → ${days[2]}`).first()).toBeVisible({ timeout: 60_000 });
-      const runRow = wb.treeRow('DAGs', new RegExp(`^\\s*backfill__${days[2]}`)).first();
+      // A run is named by the end of its data interval (backfill__<next day>T00:00:00+00:00); its
+      // description carries the logical date, the day the run exports.
+      const runRow = wb.treeRows('DAGs').filter({ hasText: new RegExp(`backfill__.*${days[2]} 00:00:00 UTC`) }).first();
       await wb.expandRow(runRow);
       const taskRow = wb.treeRow('DAGs', 'upload_to_object_store').first();
       await wb.expandRow(taskRow);
