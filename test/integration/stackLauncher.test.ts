@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/shared/logger';
 import { StackLauncher } from '../../src/stack/launcher';
-import { probeNativeStack } from '../../src/stack/serviceHealth';
+import { probeStack } from '../../src/stack/healthMonitor';
 
-const launcher = new StackLauncher({ stackDir: join(import.meta.dirname, '..', '..', 'stack') }, silentLogger);
+const paths = { stackDir: join(import.meta.dirname, '..', '..', 'stack') };
+const launcher = new StackLauncher(paths, silentLogger);
 
 describe('stack launcher on the native stack', () => {
   it('chooses Compose when a Docker engine answers, otherwise the native stack, and says why', async () => {
@@ -27,7 +28,8 @@ describe('stack launcher on the native stack', () => {
   it('starts a running stack again without harm and every service is healthy afterwards', async () => {
     const lines: string[] = [];
     await launcher.up('native', (line) => lines.push(line));
-    for (const service of await probeNativeStack()) {
+    // As the Stack view probes it: Spark's row needs the stack's settings (its jars folder).
+    for (const service of await probeStack('native', paths)) {
       assert.equal(service.state, 'healthy', `${service.name}: ${service.detail}`);
     }
     assert.ok(lines.some((line) => line.includes('all requested services healthy')), 'the launcher passed the script output on');
