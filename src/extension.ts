@@ -179,7 +179,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTraceCommands(traceDeps, traceConnections),
     ...registerBatchConsumerCommands({ ...traceDeps, kafka }, traceConnections),
     pipelinesTree.createView('kafkaAirflow.pipelines'),
-    ...registerPipelineCommands({ ...traceDeps, tree: pipelinesTree }, traceConnections),
+    ...registerPipelineCommands({ ...traceDeps, tree: pipelinesTree, stackKind: () => stackHealth.kind() }, traceConnections),
     dagFolders, dagState, dagDiagnostics, { dispose: () => { dagChecker.dispose(); } }, dagCheckOnSave, dagCodeLens, dagCodeLens.register(), dagSources,
     dagCheckOnSave.onDidFindDagIds(() => { dagCodeLens.refresh(); }),
     dagFolders.onDidChange(() => { dagsView.message = dagFolders.viewMessage(); }),

@@ -466,7 +466,7 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
       else tree.refresh();
     }),
     registerCommand(log, CommandId.enterKafkaPassword, (arg) => enterPassword(deps, arg)),
-    registerCommand(log, CommandId.produceFromTemplate, (...args) => produceFromTemplate({ log, connections: deps.connections, ...openers }, args)),
+    registerCommand(log, CommandId.produceFromTemplate, (...args) => produceFromTemplate({ log, connections: deps.connections, registries: deps.registries, ...openers }, args)),
     ...codeLens.register(),
   ];
 }

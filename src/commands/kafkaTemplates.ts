@@ -17,10 +17,15 @@ import { summarizeRun } from '../panels/producerMessages';
 import { formatCount, plural } from '../kafka/presentation';
 import { CommandId } from '../shared/commandIds';
 import { pickConnection } from './kafkaPicks';
+import type { SchemaRegistries } from '../config/schemaRegistries';
+import { SchemaCache } from '../schemas/serdes';
+import { generatingEncoder, jsonEncoder, schemaForProduce } from '../schemas/schemaProduce';
 
 export interface TemplateCommandDeps {
   log: Logger;
   connections: KafkaConnections;
+  /** Each Kafka connection's own schema registry (a template may name a subject). */
+  registries: SchemaRegistries;
   openProducer: (target: ProducerTarget) => void;
   openInspector: (target: { connection: string; topic: string }) => Promise<void>;
   produced: (connection: string, topic: string) => void;
@@ -60,6 +65,12 @@ export function formFromTemplate(template: KafkaTemplate): Partial<ProducerForm>
   } else if (template.dataType) {
     form.valueMode = 'generate';
     form.dataType = template.dataType;
+  } else if (template.subject) {
+    form.valueMode = 'subject';
+  }
+  if (template.subject) {
+    form.subject = template.subject.subject;
+    form.subjectVersion = template.subject.version === 'latest' ? '' : String(template.subject.version);
   }
   return form;
 }
@@ -108,7 +119,17 @@ export async function produceFromTemplate(deps: TemplateCommandDeps, args: reado
       actions: [{ title: vscode.l10n.t('Create Topic'), command: CommandId.createTopic }, 'retry'],
     });
   });
-  const messages = compiled.renderMany(count);
+  let messages = compiled.renderMany(count);
+  if (template.subject) {
+    // Values checked against the subject's schema and encoded (or generated from it) before anything is sent.
+    const schema = await schemaForProduce(new SchemaCache(deps.registries.source(connection.name)), template.subject);
+    const encode = template.raw.value !== undefined || template.dataType ? jsonEncoder(schema) : generatingEncoder(schema);
+    try {
+      messages = messages.map(encode);
+    } catch (error) {
+      throw new WorkbenchError(`${fileName}: nothing was sent. ${userMessage(error)}`, { cause: error });
+    }
+  }
   const controller = new AbortController();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Producing {0} to {1}', plural(count, 'message'), template.topic), cancellable: true },

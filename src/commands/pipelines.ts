@@ -11,6 +11,7 @@ import type { TraceConnections } from '../config/traceConnections';
 import { describePipelineRun } from '../pipelines/pipelineRun';
 import { PIPELINES, RECALLS_SPARK_DAG, type PipelineDefinition, type StageDefinition } from '../pipelines/pipelineModel';
 import type { PipelineReading } from '../pipelines/pipelineReader';
+import type { StackKind } from '../stack/launcher';
 import { LOCAL_STACK_NAME } from '../stack/localStack';
 import { NATIVE_SERVICES } from '../stack/serviceHealth';
 import { BatchConsumerService } from '../trace/batchConsumerService';
@@ -23,6 +24,8 @@ import { askCoordinates, showTrace, type TraceCommandDeps } from './trace';
 
 export interface PipelineCommandDeps extends TraceCommandDeps {
   tree: PipelinesTreeProvider;
+  /** The active bundled stack's kind: the native stack lists Spark, with its own log. */
+  stackKind?: () => Promise<StackKind>;
 }
 
 function pipelineOf(arg: unknown): PipelineDefinition | undefined {
@@ -141,9 +144,14 @@ async function openTable(deps: PipelineCommandDeps, connections: TraceConnection
   deps.log.info(`[pipelines] Opened the ${rows.length} newest row(s) of ${table}`);
 }
 
-/** The Spark job's log: the stack's Spark service log when the stack has one, else the newest Spark run's task log. */
+/**
+ * The Spark job's log: on the native stack, whose Stack view lists Spark, its `spark` log
+ * (stack.sh logs spark: every job's driver log); on the Compose stack, which has no Spark
+ * service, the newest Spark run's task log.
+ */
 async function showSparkLog(deps: PipelineCommandDeps, connections: TraceConnections): Promise<void> {
-  if ((NATIVE_SERVICES as readonly { logsTarget: string }[]).some((s) => s.logsTarget === 'spark')) {
+  const kind = deps.stackKind ? await deps.stackKind() : 'native';
+  if (kind === 'native' && (NATIVE_SERVICES as readonly { logsTarget: string }[]).some((s) => s.logsTarget === 'spark')) {
     await vscode.commands.executeCommand(CommandId.stackServiceLogs, 'spark');
     return;
   }

@@ -75,6 +75,8 @@ export interface KafkaTemplate {
   partition: number | null;
   dataType?: DataType;
   compression?: Compression;
+  /** A schema registry subject: values are checked against it and written in the Confluent wire format; without a value, generated from it. */
+  subject?: { subject: string; version: number | 'latest' };
   /** Where the template's object starts, for a CodeLens above it. */
   location: TemplateLocation;
   /** The JSON nodes to compile. */
@@ -148,7 +150,7 @@ function childPath(path: string, key: string | number): string {
   return typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-const TEMPLATE_KEYS = new Set(['$schema', 'topic', 'key', 'headers', 'value', 'count', 'ratePerSecond', 'partition', 'dataType', 'compression', 'messages', 'description']);
+const TEMPLATE_KEYS = new Set(['$schema', 'topic', 'key', 'headers', 'value', 'count', 'ratePerSecond', 'partition', 'dataType', 'compression', 'subject', 'subjectVersion', 'messages', 'description']);
 
 /** Parses and checks a template file; problems carry line, column and JSON path. */
 export function parseTemplateFile(text: string): ParsedTemplateFile {
@@ -215,7 +217,16 @@ export function parseTemplateFile(text: string): ParsedTemplateFile {
     if (headersNode && headersNode.type !== 'object' && headersNode.type !== 'null') problem(headersNode, childPath(path, 'headers'), '"headers" must be an object of name → text.');
     const keyNode = property(node, 'key');
     const valueNode = property(node, 'value');
-    if (!valueNode && !dataType) problem(node, path, 'Give a "value" (any JSON), or a "dataType" to send generated test data.');
+    let subject: KafkaTemplate['subject'];
+    const subjectNode = property(node, 'subject');
+    if (subjectNode && subjectNode.type !== 'null') {
+      const versionNode = property(node, 'subjectVersion');
+      const version = versionNode === undefined || versionNode.type === 'null' ? 'latest' : typeof versionNode.value === 'number' && Number.isInteger(versionNode.value) && versionNode.value >= 1 ? versionNode.value : versionNode.value === 'latest' ? 'latest' : undefined;
+      if (typeof subjectNode.value !== 'string' || subjectNode.value.trim() === '') problem(subjectNode, childPath(path, 'subject'), '"subject" must be the name of a schema registry subject, e.g. "orders-value".');
+      else if (version === undefined) problem(versionNode ?? subjectNode, childPath(path, 'subjectVersion'), '"subjectVersion" must be a version number from 1 or "latest".');
+      else subject = { subject: subjectNode.value.trim(), version };
+    }
+    if (!valueNode && !dataType && !subject) problem(node, path, 'Give a "value" (any JSON), a "dataType" to send generated test data, or a "subject" to send test data generated from its schema.');
     if (problems.length > before) return undefined;
     const template: KafkaTemplate = {
       index,
@@ -229,6 +240,7 @@ export function parseTemplateFile(text: string): ParsedTemplateFile {
     };
     if (dataType) template.dataType = dataType;
     if (compression) template.compression = compression;
+    if (subject) template.subject = subject;
     if (keyNode) {
       template.nodes.key = keyNode;
       template.raw.key = plain(keyNode);

@@ -9,7 +9,9 @@ import type { Logger } from '../shared/logger';
 import { describeError } from '../shared/errors';
 import { composeServiceHealth, composeUnavailable, parseComposePs } from './composePs';
 import { composeCommand, runCommand, type StackKind, type StackPaths } from './launcher';
-import { probeNativeStack, type NativeStackAddresses, type ServiceHealth } from './serviceHealth';
+import { join } from 'node:path';
+import { nativeStackAddresses, probeNativeStack, type NativeStackAddresses, type ServiceHealth } from './serviceHealth';
+import { readStackEnv } from './stackEnv';
 
 export interface Disposable {
   dispose(): void;
@@ -30,9 +32,29 @@ export async function probeComposeStack(paths: StackPaths, timeoutMs = 15_000): 
   }
 }
 
+const STACK_ENV_TTL_MS = 60_000;
+const sparkJarsDirs = new Map<string, { at: number; value: Promise<string> }>();
+
+/** $KAW_SPARK_JARS_DIR from `stack.sh env`, asked again after a minute (the stack may have been reinstalled). */
+export function sparkJarsDirOf(stackDir: string): Promise<string> {
+  const script = join(stackDir, 'native', 'stack.sh');
+  const cached = sparkJarsDirs.get(script);
+  if (cached && Date.now() - cached.at < STACK_ENV_TTL_MS) return cached.value;
+  const value = readStackEnv(script).then((env) => {
+    const dir = env['KAW_SPARK_JARS_DIR'];
+    if (!dir) throw new Error(`${script} env names no KAW_SPARK_JARS_DIR; update the stack scripts`);
+    return dir;
+  });
+  // A failed read is not kept: the next check asks again.
+  void value.catch(() => { if (sparkJarsDirs.get(script)?.value === value) sparkJarsDirs.delete(script); });
+  sparkJarsDirs.set(script, { at: Date.now(), value });
+  return value;
+}
+
 /** Probes the given kind of stack. */
 export function probeStack(kind: StackKind, paths: StackPaths, native?: NativeStackAddresses): Promise<ServiceHealth[]> {
-  return kind === 'compose' ? probeComposeStack(paths) : probeNativeStack(native);
+  if (kind === 'compose') return probeComposeStack(paths);
+  return probeNativeStack(native ?? { ...nativeStackAddresses, sparkJarsDir: () => sparkJarsDirOf(paths.stackDir) });
 }
 
 export class StackHealthMonitor implements Disposable {

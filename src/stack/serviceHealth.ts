@@ -4,9 +4,11 @@
  * (a Kafka metadata request, `select 1` on PostgreSQL, the health endpoints of the source API,
  * the object store's S3 gateway and the mail catcher, Airflow 3's /api/v2/monitor/health for its
  * scheduler, DAG processor and triggerer heartbeats, Airflow 2's /api/v1/health, the
- * local schema registry's /health);
+ * local schema registry's /health, and Spark: its job jars on disk and a running job's driver UI);
  * the Compose stack's health is what `docker compose ps` reports (see composePs.ts).
  */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describeError, systemErrorCode } from '../shared/errors';
@@ -27,6 +29,14 @@ export interface ServiceHealth {
   since?: Date;
   /** The argument of `stack.sh logs` or `docker compose logs` that shows this service's log. */
   logsTarget: string;
+  /**
+   * Set on a service that runs no long-running process (Spark: a job runs only inside a DAG
+   * run). Its row shows, but it is left out of the "N/N healthy" sum and the stack's overall
+   * state (see summarizeStack).
+   */
+  onDemand?: true;
+  /** A web UI the row offers to open (a running Spark job's driver UI). */
+  url?: string;
 }
 
 /** Where the native stack's services listen; tests point one of them at a dead port. */
@@ -40,6 +50,14 @@ export interface NativeStackAddresses {
   s3Endpoint: string;
   mailApiUrl: string;
   schemaRegistryUrl: string;
+  /** Where a Spark driver's UI may listen (the first free port from 4040 on). */
+  sparkUiHost: string;
+  sparkUiPorts: number[];
+  /**
+   * $KAW_SPARK_JARS_DIR of the running stack (`stack.sh env`); absent: not known, and the Spark
+   * row says so. probeStack passes a reader of the stack's settings.
+   */
+  sparkJarsDir?: () => Promise<string>;
   /** Per-probe timeout. */
   timeoutMs: number;
 }
@@ -59,6 +77,8 @@ export const nativeStackAddresses: NativeStackAddresses = {
   s3Endpoint: 'http://127.0.0.1:8333',
   mailApiUrl: 'http://127.0.0.1:8025',
   schemaRegistryUrl: 'http://127.0.0.1:8085',
+  sparkUiHost: '127.0.0.1',
+  sparkUiPorts: [4040, 4041, 4042, 4043, 4044],
   timeoutMs: 3000,
 };
 
@@ -75,10 +95,11 @@ export const NATIVE_SERVICES = [
   { id: 'airflow3-dag-processor', name: 'Airflow 3 DAG processor', logsTarget: 'airflow3-dag-processor' },
   { id: 'airflow3-triggerer', name: 'Airflow 3 triggerer', logsTarget: 'airflow3-triggerer' },
   { id: 'airflow2', name: 'Airflow 2', logsTarget: 'airflow2' },
+  { id: 'spark', name: 'Spark', logsTarget: 'spark', onDemand: true },
 ] as const;
 
 type NativeServiceId = (typeof NATIVE_SERVICES)[number]['id'];
-type Probe = Pick<ServiceHealth, 'state' | 'detail'>;
+type Probe = Pick<ServiceHealth, 'state' | 'detail'> & { url?: string };
 
 const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 
@@ -245,10 +266,77 @@ export async function probeSchemaRegistry(baseUrl: string, timeoutMs: number): P
   }
 }
 
+/** What is known of the Spark job jars: installed, missing, or not known (with why). */
+export type SparkJars = { kind: 'installed' } | { kind: 'missing' } | { kind: 'unknown'; reason: string };
+
+/**
+ * The Spark row, as `stack.sh status` words it. Pure. Jars installed: healthy, idle or with a
+ * running job's driver UI (offered as the row's url). Jars missing: unhealthy, saying how to
+ * install them; no job can run without them.
+ */
+export function sparkProbe(jars: SparkJars, driverUiUrl: string | undefined): Probe {
+  if (jars.kind === 'missing') return { state: 'unhealthy', detail: 'jars missing: run stack.sh install spark' };
+  if (jars.kind === 'unknown') return { state: 'unhealthy', detail: `jars not checked: ${jars.reason}` };
+  if (driverUiUrl !== undefined) return { state: 'healthy', detail: `job running, driver UI ${driverUiUrl}`, url: driverUiUrl };
+  return { state: 'healthy', detail: 'jars installed, idle' };
+}
+
+/** Whether $KAW_SPARK_JARS_DIR/.complete exists (stack.sh install spark writes it last). */
+export async function sparkJarsState(jarsDir: (() => Promise<string>) | undefined): Promise<SparkJars> {
+  if (!jarsDir) return { kind: 'unknown', reason: 'the stack\'s settings (stack.sh env) were not read' };
+  let dir: string;
+  try {
+    dir = await jarsDir();
+  } catch (error) {
+    return { kind: 'unknown', reason: describeError(error).split('\n')[0] ?? 'stack.sh env failed' };
+  }
+  try {
+    await access(join(dir, '.complete'));
+    return { kind: 'installed' };
+  } catch (error) {
+    if (systemErrorCode(error) === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'unknown', reason: `${dir}: ${describeError(error).split('\n')[0] ?? ''}` };
+  }
+}
+
+/** Whether an HTTP answer is a Spark driver's REST API: /api/v1/applications lists its application. */
+export function isSparkApplications(status: number, body: unknown): boolean {
+  return status === 200 && Array.isArray(body) && body.some((app) => typeof field(app, 'id') === 'string');
+}
+
+/**
+ * The UI of a running Spark driver: the first of the ports whose /api/v1/applications answers
+ * as Spark does. An HTTP probe rather than looking for the spark-submit process: it needs no
+ * process listing, works wherever the driver runs, and finds the port the UI really took.
+ * Nothing listening answers at once (connection refused), so an idle Spark costs little.
+ */
+export async function findSparkDriverUi(host: string, ports: readonly number[], timeoutMs: number): Promise<string | undefined> {
+  const answers = await Promise.all(ports.map(async (port) => {
+    const url = `http://${host}:${port}`;
+    try {
+      const { status, body } = await getJson(`${url}/api/v1/applications`, timeoutMs);
+      return isSparkApplications(status, body) ? url : undefined;
+    } catch {
+      // Nothing listens there, or something that is not a Spark driver: no driver on this port.
+      return undefined;
+    }
+  }));
+  return answers.find((url) => url !== undefined);
+}
+
+/** Probes Spark: its jars on disk and a running driver's UI; never rejects. */
+export async function probeSpark(addresses: NativeStackAddresses): Promise<Probe> {
+  const [jars, driver] = await Promise.all([
+    sparkJarsState(addresses.sparkJarsDir),
+    findSparkDriverUi(addresses.sparkUiHost, addresses.sparkUiPorts, Math.min(addresses.timeoutMs, 1500)),
+  ]);
+  return sparkProbe(jars, driver);
+}
+
 /** Probes every native service at once; never rejects. */
 export async function probeNativeStack(addresses: NativeStackAddresses = nativeStackAddresses): Promise<ServiceHealth[]> {
   const { timeoutMs } = addresses;
-  const [kafka, postgres, airflow3, airflow2, sourceApi, objectStore, mail, schemaRegistry] = await Promise.all([
+  const [kafka, postgres, airflow3, airflow2, sourceApi, objectStore, mail, schemaRegistry, spark] = await Promise.all([
     probeKafka(addresses.kafkaBrokers, timeoutMs),
     probePostgres(addresses.postgres, timeoutMs),
     probeAirflow3(addresses.airflow3Url, timeoutMs),
@@ -257,12 +345,14 @@ export async function probeNativeStack(addresses: NativeStackAddresses = nativeS
     probeHttpHealth(`${addresses.s3Endpoint}/healthz`, 'the object store', timeoutMs),
     probeHttpHealth(`${addresses.mailApiUrl}/readyz`, 'the mail catcher', timeoutMs),
     probeSchemaRegistry(addresses.schemaRegistryUrl, timeoutMs),
+    probeSpark(addresses),
   ]);
-  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3, 'source-api': sourceApi, 'object-store': objectStore, mail, 'schema-registry': schemaRegistry };
-  return NATIVE_SERVICES.map((service) => ({
+  const byId: Record<string, Probe | undefined> = { kafka, postgres, airflow2, ...airflow3, 'source-api': sourceApi, 'object-store': objectStore, mail, 'schema-registry': schemaRegistry, spark };
+  return NATIVE_SERVICES.map((service): ServiceHealth => ({
     id: service.id,
     name: service.name,
     logsTarget: service.logsTarget,
+    ...('onDemand' in service ? { onDemand: true as const } : {}),
     ...(byId[service.id] ?? { state: 'unhealthy', detail: 'not probed' }),
   }));
 }

@@ -21,7 +21,14 @@ export interface StackSummary {
   notHealthy: ServiceHealth[];
 }
 
-export function summarizeStack(services: readonly ServiceHealth[]): StackSummary {
+/**
+ * Services that run no process (Spark, onDemand) are left out of the sum and of the overall
+ * state: an idle Spark is not a service that is down, and its jars stay on disk while the stack
+ * is stopped, so counting it would turn "Stack: stopped" into "Stack: 1/12 healthy". Missing
+ * jars still show on its row (unhealthy) and in the Stack view's badge.
+ */
+export function summarizeStack(all: readonly ServiceHealth[]): StackSummary {
+  const services = all.filter((s) => !s.onDemand);
   const notHealthy = services.filter((s) => s.state !== 'healthy');
   const healthy = services.length - notHealthy.length;
   let overall: ServiceState;

@@ -1,5 +1,6 @@
 /**
- * The status bar item of the bundled stack: "$(server) Stack: 11/11 healthy", a spinner while
+ * The status bar item of the bundled stack: "$(server) Stack: 11/11 healthy" (Spark, which runs
+ * no process of its own, is not counted: see summarizeStack), a spinner while
  * Launch Stack runs, a warning background when a service is unhealthy or down. A click runs
  * `clickCommand` (Show Connections: what is connected, with actions). It shows once the local stack is in use (launched or connected) and
  * rechecks once a minute while the window has focus (the Stack view polls faster while it

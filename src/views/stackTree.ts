@@ -9,6 +9,7 @@
  * Two rows open further: the object store lists its bucket as a prefix tree (folders, then
  * objects with size and modified time; CSV and Parquet objects open a preview of their first
  * rows), and the mail catcher lists the messages it caught (subject, time), each opening as text.
+ * A row with a web UI (Spark while a job runs: its driver UI) opens it on click.
  */
 import * as vscode from 'vscode';
 import type { StackHealthMonitor } from '../stack/healthMonitor';
@@ -156,7 +157,10 @@ export class StackTreeProvider extends Disposable implements vscode.TreeDataProv
     item.description = `${service.state} · ${service.detail}`;
     item.iconPath = ICONS[service.state];
     const state = service.since ? vscode.l10n.t('{0} since {1}', service.state, service.since.toLocaleTimeString()) : service.state;
-    item.tooltip = `${service.name} (${this.kindLabel()}): ${state}\n${service.detail}\n${vscode.l10n.t('Show Logs on this row opens its log.')}`;
+    const countNote = service.onDemand ? `\n${vscode.l10n.t('Runs only while a job runs; not counted in the status bar\'s healthy sum.')}` : '';
+    const urlNote = service.url ? `\n${vscode.l10n.t('Click to open {0}.', service.url)}` : '';
+    item.tooltip = `${service.name} (${this.kindLabel()}): ${state}\n${service.detail}${countNote}${urlNote}\n${vscode.l10n.t('Show Logs on this row opens its log.')}`;
+    if (service.url) item.command = { title: vscode.l10n.t('Open {0}', service.url), command: 'vscode.open', arguments: [vscode.Uri.parse(service.url)] };
     item.accessibilityInformation = { label: `${service.name}: ${service.state}. ${service.detail}` };
     item.contextValue = STACK_SERVICE_CONTEXT;
     return item;

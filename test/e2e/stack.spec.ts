@@ -1,8 +1,9 @@
 // The Stack view and the stack status bar item as a person sees them in a real VS Code
 // (code-server) on the native stack: Launch Stack (on the running stack its script only checks
 // and finds everything running, about 5 s) shows progress per service and connects; the view
-// then lists the eleven native services, each healthy with its detail; the status bar says
-// "Stack: 11/11 healthy" and opens the view; the Airflow item shows the version of the
+// then lists the twelve native services, each healthy with its detail (Spark idle with its jars
+// installed); the status bar says "Stack: 11/11 healthy" (Spark, which runs no process of its
+// own, is not counted) and opens the view; the Airflow item shows the version of the
 // connected Airflow 3 with a check mark within seconds of the launch (it once showed a red
 // "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
 // row opens a terminal with that service's log.
@@ -24,6 +25,7 @@ const SERVICES = [
   'Airflow 3 DAG processor',
   'Airflow 3 triggerer',
   'Airflow 2',
+  'Spark',
 ];
 /**
  * How soon after Launch Stack says it connected the Airflow item must show the version: the
@@ -52,7 +54,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     // On a running stack the script only checks (about 5 s); the progress names each service.
     await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · Airflow 3 API server healthy/, 60_000);
     await wb.saveReadmeScreenshot('stack-launch');
-    await wb.waitForNotification(/The native stack is up \(10\/10 services healthy\)/, 120_000);
+    await wb.waitForNotification(/The native stack is up \((\d+)\/\1 services healthy\)/, 120_000);
   });
 
   await test.step('the Airflow status bar item shows the connected Airflow 3, not ✗, within seconds', async () => {
@@ -62,7 +64,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(airflowItem).toHaveAttribute('aria-label', /Airflow "Local stack" at http:\/\/127\.0\.0\.1:8080 Version 3\./);
   });
 
-  await test.step('the Stack view lists the eleven services, each healthy', async () => {
+  await test.step('the Stack view lists the twelve services, each healthy', async () => {
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.expandView('Stack');
     await expect(wb.treeRows('Stack')).toHaveCount(SERVICES.length, { timeout: 30_000 });
@@ -74,9 +76,10 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     }
     await expect(wb.treeRow('Stack', 'Kafka').locator('.label-description')).toContainText('1 broker');
     await expect(wb.treeRow('Stack', 'Airflow 3 scheduler').locator('.label-description')).toContainText('last heartbeat');
+    await expect(wb.treeRow('Stack', 'Spark').locator('.label-description')).toHaveText(/^healthy · (jars installed, idle|job running, driver UI http:\/\/127\.0\.0\.1:404[0-4])$/);
   });
 
-  await test.step('the status bar says 11/11 healthy; its Show Connections list opens the Stack view', async () => {
+  await test.step('the status bar says 11/11 healthy (Spark not counted); its Show Connections list opens the Stack view', async () => {
     const item = wb.statusBar.getByRole('button', { name: /Stack: 11\/11 healthy/ });
     await expect(item).toBeVisible({ timeout: 30_000 });
     await wb.collapseViews(['Stack']);

@@ -128,7 +128,7 @@ describe('Pipelines view figures and the trace through Spark, on the real stream
     assert.ok(committed, 'a batch is committed');
     for (const p of ends) assert.equal(committed.endOffsets[RECALLS_TOPIC]?.[String(p.partition)], p.high, `partition ${p.partition} committed up to its end`);
     assert.match(spark.figures.summary, /^lag 0 · last batch #\d+: \d+ in, \d+ written/);
-    const { rows } = await db.query<{ batch_id: string; airflow_run_id: string; rows_in: string }>('SELECT batch_id::text, airflow_run_id, rows_in::text FROM spark_batches WHERE query_name = $1 ORDER BY batch_id DESC LIMIT 1', [RECALLS_QUERY_NAME]);
+    const { rows } = await db.query<{ batch_id: string; airflow_run_id: string; rows_in: string }>('SELECT batch_id::text, airflow_run_id, rows_in::text FROM spark_batches WHERE query_name = $1 ORDER BY spark_batches.batch_id DESC LIMIT 1', [RECALLS_QUERY_NAME]);
     assert.ok(spark.facts.lastBatch?.ok && spark.facts.lastBatch.value);
     assert.equal(String(spark.facts.lastBatch.value.batchId), rows[0]?.batch_id);
     assert.equal(String(committed.batchId), rows[0]?.batch_id, 'the checkpoint and spark_batches agree on the last batch');

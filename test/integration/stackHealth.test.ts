@@ -1,7 +1,8 @@
 /**
  * The per-service health model against the real native stack (it must be up): every one of
  * the native services is reported healthy with the details a user would check (broker count,
- * heartbeats), the status bar says "N/N healthy" (N = every native service), and each service's Show Logs target prints
+ * heartbeats), Spark is idle with its jars installed, the status bar says "N/N healthy" (N = every
+ * native service that runs a process: Spark does not count), and each service's Show Logs target prints
  * its log through stack.sh. A service that is down or answers wrongly is reported as such
  * without stopping the shared stack: the probes are pointed at a port where nothing listens
  * (an ephemeral port opened and closed again), at a server that speaks another protocol, or
@@ -25,12 +26,15 @@ const stackDir = join(import.meta.dirname, '..', '..', 'stack');
 /** A TCP port on 127.0.0.1 where nothing listens: opened by the OS, then closed again. */
 const deadPort = freePort;
 
+/** The services the status bar counts (not Spark, which runs no process of its own). */
+const counted = NATIVE_SERVICES.filter((s) => !('onDemand' in s)).length;
+
 function byId(services: ServiceHealth[]): Map<string, ServiceHealth> {
   return new Map(services.map((s) => [s.id, s]));
 }
 
 describe('stack health on the native stack', () => {
-  it('reports all eight native services healthy, with broker and heartbeat details', async () => {
+  it('reports every native service healthy, with broker and heartbeat details and Spark\'s jars', async () => {
     const services = await probeStack('native', { stackDir });
     assert.deepEqual(services.map((s) => s.id), NATIVE_SERVICES.map((s) => s.id));
     for (const s of services) assert.equal(s.state, 'healthy', `${s.name}: ${s.state} (${s.detail})`);
@@ -45,12 +49,16 @@ describe('stack health on the native stack', () => {
     assert.match(found.get('airflow2')?.detail ?? '', /^webserver answers, scheduler last heartbeat \d+ s ago$/);
     assert.match(found.get('airflow3-api-server')?.detail ?? '', /^answers in \d+ ms, metadata database healthy$/);
     assert.match(found.get('schema-registry')?.detail ?? '', /^answers in \d+ ms, storage reachable$/);
+    // Idle unless a Spark DAG run is under way on the shared stack.
+    assert.match(found.get('spark')?.detail ?? '', /^(jars installed, idle|job running, driver UI http:\/\/127\.0\.0\.1:404[0-4])$/);
+    assert.equal(found.get('spark')?.onDemand, true);
   });
 
   it('sums the native stack up as "Stack: N/N healthy" through the monitor', async () => {
-    const monitor = new StackHealthMonitor(() => probeNativeStack(), silentLogger);
+    const monitor = new StackHealthMonitor(() => probeStack('native', { stackDir }), silentLogger);
     const services = await monitor.check();
-    const n = NATIVE_SERVICES.length;
+    const n = counted;
+    assert.equal(services.length, n + 1, 'Spark is listed but not counted');
     assert.deepEqual({ ...summarizeStack(services), notHealthy: [] }, { healthy: n, total: n, overall: 'healthy', notHealthy: [] });
     assert.equal(statusBarText(monitor.latest, false), `$(server) Stack: ${n}/${n} healthy`);
     assert.ok(services.every((s) => s.since instanceof Date));
@@ -70,7 +78,7 @@ describe('stack health on the native stack', () => {
       mailApiUrl: `http://127.0.0.1:${port}`,
       schemaRegistryUrl: `http://127.0.0.1:${port}`,
     });
-    for (const s of services) assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
+    for (const s of services.filter((x) => !x.onDemand)) assert.equal(s.state, 'stopped', `${s.name}: ${s.detail}`);
     const found = byId(services);
     assert.equal(found.get('kafka')?.detail, `Kafka at 127.0.0.1:${port}: nothing listens (ECONNREFUSED)`);
     assert.equal(found.get('postgres')?.detail, `PostgreSQL at 127.0.0.1:${port}: nothing listens (ECONNREFUSED)`);
@@ -81,10 +89,10 @@ describe('stack health on the native stack', () => {
 
   it('reports one service down while the others stay healthy', async () => {
     const port = await deadPort();
-    const services = await probeNativeStack({ ...nativeStackAddresses, airflow2Url: `http://127.0.0.1:${port}` });
+    const services = await probeStack('native', { stackDir }, { ...nativeStackAddresses, airflow2Url: `http://127.0.0.1:${port}` });
     const summary = summarizeStack(services);
     assert.deepEqual(summary.notHealthy.map((s) => `${s.id}:${s.state}`), ['airflow2:stopped']);
-    const n = NATIVE_SERVICES.length;
+    const n = counted;
     assert.equal(summary.healthy, n - 1);
     assert.equal(statusBarText(services, false), `$(server) Stack: ${n - 1}/${n} healthy`);
   });
@@ -112,6 +120,16 @@ describe('stack health on the native stack', () => {
 
   it('shows each service\'s own log through stack.sh logs, the command behind Show Logs', async () => {
     for (const s of NATIVE_SERVICES) {
+      if ('onDemand' in s) {
+        // Spark writes its log only while a job runs: before the first job stack.sh says so.
+        const answer = await run('bash', [join(stackDir, 'native', 'stack.sh'), 'logs', '-n', '3', s.logsTarget]).then(
+          ({ stdout }) => ({ ok: true, text: stdout }),
+          (error: unknown) => ({ ok: false, text: String((error as { stderr?: unknown }).stderr ?? error) }),
+        );
+        if (answer.ok) assert.ok(answer.text.trim().length > 0, `${s.logsTarget} has log lines`);
+        else assert.match(answer.text, /no log files yet/, `${s.logsTarget}: why there is no log yet`);
+        continue;
+      }
       const { stdout } = await run('bash', [join(stackDir, 'native', 'stack.sh'), 'logs', '-n', '3', s.logsTarget]);
       assert.ok(stdout.trim().length > 0, `${s.logsTarget} has log lines`);
       const files = [...stdout.matchAll(/^==> (.*) <==$/gm)].map((m) => m[1] ?? '');

@@ -158,8 +158,10 @@ describe('stack summary words', () => {
   });
 
   it('writes the status bar text and tooltip', () => {
-    const every = NATIVE_SERVICES.map((s) => service(s.name, 'healthy'));
-    const n = NATIVE_SERVICES.length;
+    const every = NATIVE_SERVICES.map((s): ServiceHealth => ({ ...service(s.name, 'healthy'), ...('onDemand' in s ? { onDemand: true as const } : {}) }));
+    // Spark runs no process of its own and is not counted (see summarizeStack).
+    const n = NATIVE_SERVICES.filter((s) => !('onDemand' in s)).length;
+    assert.equal(n, 11);
     assert.equal(statusBarText(every, false), `$(server) Stack: ${n}/${n} healthy`);
     assert.equal(statusBarText(launching, true), '$(loading~spin) Stack: 2/3 healthy');
     assert.equal(statusBarText(every.map((s) => ({ ...s, state: 'stopped' as const })), false), '$(server) Stack: stopped');

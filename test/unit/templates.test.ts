@@ -158,3 +158,18 @@ describe('message template placeholders with braces in their arguments', () => {
     assert.throws(() => loadTemplates('{"topic":"t","value":"x {{seq"}'), /not closed with "\}\}"/);
   });
 });
+
+describe('templates that name a schema subject', () => {
+  it('take a subject and version; without a value they send test data generated from it', () => {
+    const parsed = parseTemplateFile('{ "topic": "orders", "subject": "orders-value", "subjectVersion": 2, "count": 5 }');
+    assert.deepEqual(parsed.problems, []);
+    assert.deepEqual(parsed.templates[0]?.subject, { subject: 'orders-value', version: 2 });
+    const latest = parseTemplateFile('{ "topic": "orders", "subject": "orders-value", "value": { "id": "{{seq}}" } }');
+    assert.deepEqual(latest.templates[0]?.subject, { subject: 'orders-value', version: 'latest' });
+  });
+
+  it('say what is wrong with a version that is not one', () => {
+    const parsed = parseTemplateFile('{ "topic": "orders", "subject": "orders-value", "subjectVersion": "newest" }');
+    assert.match(parsed.problems[0]?.message ?? '', /"subjectVersion" must be a version number from 1 or "latest"/);
+  });
+});
