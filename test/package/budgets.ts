@@ -5,10 +5,19 @@
  */
 export const MB = 1_000_000;
 
-/** The .vsix as downloaded from the Marketplace. */
-export const VSIX_MAX_BYTES = 1.5 * MB;
-/** dist/extension.js, what the editor reads and parses at activation. */
-export const EXTENSION_BUNDLE_MAX_BYTES = 1 * MB;
+/**
+ * The .vsix as downloaded from the Marketplace. 1.5 MB until the schemas, pipelines and daily
+ * pipeline work: their heavy parts (serdes 365 kB, Parquet reader 64 kB, webviews) are files of
+ * their own loaded on first use, and they still add 20 kB compressed to the package.
+ */
+export const VSIX_MAX_BYTES = 1.6 * MB;
+/**
+ * dist/extension.js, what the editor reads and parses at activation. 1 MB until the same work
+ * added 157 kB of the extension's own code (registry client, Schemas rows, Pipelines view, trace
+ * through Spark, backfills, XComs, object store); no library joined it. Moving that code behind
+ * first use is the next step if it grows again.
+ */
+export const EXTENSION_BUNDLE_MAX_BYTES = 1.1 * MB;
 /** Any single file in the .vsix. */
 export const FILE_MAX_BYTES = 1 * MB;
 /** Median time of require + activate() of dist/extension.js (bench/bundle-weight.ts). */
