@@ -80,7 +80,7 @@ test.describe('Panels: accessible, and back after a reload', () => {
       await expect(inspector.locator('#status-text')).toContainText(`Read all ${COUNT} messages`, { timeout: 60_000 });
       // The header row plus every message, though only the rows on screen exist.
       await expect(grid).toHaveAttribute('aria-rowcount', String(COUNT + 1));
-      await expect(grid.getByRole('columnheader')).toHaveText(['Partition', 'Offset', 'Timestamp', 'Key', 'Value', 'Headers', 'Size']);
+      await expect(grid.getByRole('columnheader')).toHaveText(['Partition', 'Offset', 'Timestamp', 'Key', 'Value', 'Schema', 'Headers', 'Size']);
     });
 
     await test.step('the keyboard walks the rows: the cursor row is the active descendant, with a label to read', async () => {
