@@ -157,7 +157,7 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
       const bufferSink = buffer.sink(this.deps.topic, () => { if (this.run === controller) this.emit(); });
       this.wireBook.clear();
       const cache = this.schemas();
-      const decoding = cache ? new SchemaDecodingSink(bufferSink, cache, this.wireBook, () => { if (this.run === controller) this.emit(); }) : undefined;
+      const decoding = cache ? new SchemaDecodingSink(bufferSink, cache, this.wireBook, () => { if (this.run === controller) this.emit(); }, this.deps.topic) : undefined;
       controller.signal.addEventListener('abort', () => decoding?.cancel());
       const sink = decoding ?? bufferSink;
       const summary = await service.browse({

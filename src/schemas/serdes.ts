@@ -28,7 +28,33 @@ export interface ResolvedSchema {
   /** The subject and version the id is registered under (the first, when several); absent when the registry does not say. */
   subject?: string;
   version?: number;
+  /** Every subject and version the id is registered under, as the registry lists them (see subjectFor). */
+  registeredAs?: readonly SubjectAndVersion[];
   serde: Serde;
+}
+
+export interface SubjectAndVersion {
+  subject: string;
+  version: number;
+}
+
+/**
+ * The subject to name for a schema id read from `topic`'s key or value. One schema (one id) can be
+ * registered under several subjects, so the id alone does not say which; the serializers' subject
+ * name strategies do: TopicNameStrategy (`<topic>-value`, the default), TopicRecordNameStrategy
+ * (`<topic>-<record name>`), then RecordNameStrategy (the record name alone, no -key/-value
+ * suffix). Without a match, the registry's first.
+ */
+export function subjectFor(registeredAs: readonly SubjectAndVersion[], topic: string | undefined, part: 'key' | 'value'): SubjectAndVersion | undefined {
+  if (topic !== undefined) {
+    const exact = registeredAs.find((s) => s.subject === `${topic}-${part}`);
+    if (exact) return exact;
+    const other = part === 'key' ? '-value' : '-key';
+    const topicRecord = registeredAs.find((s) => s.subject.startsWith(`${topic}-`) && !s.subject.endsWith(other));
+    if (topicRecord) return topicRecord;
+  }
+  const record = registeredAs.find((s) => !s.subject.endsWith('-key') && !s.subject.endsWith('-value'));
+  return record ?? registeredAs[0];
 }
 
 export type SchemaLookup = { ok: true; schema: ResolvedSchema } | { ok: false; reason: string };
@@ -79,7 +105,7 @@ export class SchemaCache {
       ]);
       const serde = await compileWith(this.source, schema);
       const first = versions[0];
-      return { ok: true, schema: { id, schemaType: schema.schemaType, ...(first ? { subject: first.subject, version: first.version } : {}), serde } };
+      return { ok: true, schema: { id, schemaType: schema.schemaType, ...(first ? { subject: first.subject, version: first.version } : {}), registeredAs: versions, serde } };
     } catch (error) {
       return { ok: false, reason: `Schema id ${id}: ${userMessage(error)}` };
     }

@@ -15,7 +15,7 @@
  */
 import type { HeaderCursor, RecordCursor, RecordSink } from '../kafka/recordBatch';
 import { mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, describeLookAlike, type WireRange } from './wire';
-import type { SchemaCache } from './serdes';
+import { subjectFor, type SchemaCache } from './serdes';
 import type { SchemaType } from './types';
 
 /** What is known about a key or a value in the wire format. */
@@ -127,7 +127,7 @@ function schemaIdOf(bytes: Buffer): number {
 }
 
 /** Decodes one key or value in the wire format with a settled lookup: the JSON bytes to store, or undefined (raw kept) with the reason in the part. */
-export function decodeWirePart(cache: SchemaCache, raw: Buffer): { part: WirePart; json?: Buffer } {
+export function decodeWirePart(cache: SchemaCache, raw: Buffer, where?: { topic: string; part: 'key' | 'value' }): { part: WirePart; json?: Buffer } {
   const header = parseWireHeader(raw);
   if (!header.ok) return { part: { schemaId: -1, ranges: [], raw, reason: header.reason } };
   const lookup = cache.peek(header.schemaId);
@@ -135,7 +135,8 @@ export function decodeWirePart(cache: SchemaCache, raw: Buffer): { part: WirePar
   if (!lookup) return { part: { ...base, reason: `Schema id ${header.schemaId} was not looked up.` } };
   if (!lookup.ok) return { part: { ...base, reason: describeLookAlike(header.schemaId, `cannot be decoded: ${lookup.reason}`) } };
   const { schema } = lookup;
-  const known: WirePart = { ...base, schemaType: schema.schemaType, ...(schema.subject !== undefined ? { subject: schema.subject, version: schema.version } : {}) };
+  const named = schema.registeredAs && schema.registeredAs.length > 0 ? subjectFor(schema.registeredAs, where?.topic, where?.part ?? 'value') : schema.subject !== undefined ? { subject: schema.subject, version: schema.version } : undefined;
+  const known: WirePart = { ...base, schemaType: schema.schemaType, ...(named ? { subject: named.subject, version: named.version } : {}) };
   let payloadStart = header.payloadStart;
   if (schema.schemaType === 'PROTOBUF') {
     const indexes = parseMessageIndexes(raw, header.payloadStart);
@@ -149,7 +150,7 @@ export function decodeWirePart(cache: SchemaCache, raw: Buffer): { part: WirePar
     return { part: known, json: Buffer.from(JSON.stringify(value), 'utf8') };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { part: { ...known, reason: describeLookAlike(header.schemaId, `do not decode with its ${schema.schemaType} schema${schema.subject ? ` (${schema.subject} v${schema.version ?? '?'})` : ''}: ${why}`) } };
+    return { part: { ...known, reason: describeLookAlike(header.schemaId, `do not decode with its ${schema.schemaType} schema${named ? ` (${named.subject} v${named.version ?? '?'})` : ''}: ${why}`) } };
   }
 }
 
@@ -170,6 +171,8 @@ export class SchemaDecodingSink implements RecordSink {
     private readonly cache: SchemaCache,
     private readonly book: WireBook,
     private readonly onChange: () => void,
+    /** The topic read, to name the subject a schema id was written under (see subjectFor). */
+    private readonly topic?: string,
   ) {}
 
   add(partition: number, record: RecordCursor, headers: HeaderCursor): boolean {
@@ -266,13 +269,13 @@ export class SchemaDecodingSink implements RecordSink {
     let value: Buffer | undefined;
     if (record.keyLength >= 1 && record.data[record.keyStart] === 0) {
       const raw = Buffer.from(record.data.subarray(record.keyStart, record.keyStart + record.keyLength));
-      const decoded = decodeWirePart(this.cache, raw);
+      const decoded = decodeWirePart(this.cache, raw, this.topic !== undefined ? { topic: this.topic, part: 'key' } : undefined);
       row.key = decoded.part;
       key = decoded.json;
     }
     if (record.valueLength >= 1 && record.data[record.valueStart] === 0) {
       const raw = Buffer.from(record.data.subarray(record.valueStart, record.valueStart + record.valueLength));
-      const decoded = decodeWirePart(this.cache, raw);
+      const decoded = decodeWirePart(this.cache, raw, this.topic !== undefined ? { topic: this.topic, part: 'value' } : undefined);
       row.value = decoded.part;
       value = decoded.json;
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { frame, hexOf, mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, wirePrefix } from '../../src/schemas/wire';
+import { subjectFor } from '../../src/schemas/serdes';
 
 describe('the Confluent wire format', () => {
   it('reads the magic byte and the big-endian schema id, and marks each part', () => {
@@ -69,5 +70,28 @@ describe('the Confluent wire format', () => {
   it('writes the bytes of a part as hex, long parts cut and counted', () => {
     assert.equal(hexOf(Buffer.from([0, 0xab, 0x10]), 0, 3), '00 ab 10');
     assert.equal(hexOf(Buffer.alloc(10), 0, 10, 4), '00 00 00 00 … (6 more bytes)');
+  });
+});
+
+describe('the subject named for a schema id registered under several subjects', () => {
+  const registered = [
+    { subject: 'copy-of-orders-value', version: 3 },
+    { subject: 'shop.Order', version: 1 },
+    { subject: 'orders-shop.Order', version: 2 },
+    { subject: 'orders-value', version: 7 },
+    { subject: 'orders-key', version: 1 },
+  ];
+
+  it('follows TopicNameStrategy first: <topic>-value for a value, <topic>-key for a key', () => {
+    assert.deepEqual(subjectFor(registered, 'orders', 'value'), { subject: 'orders-value', version: 7 });
+    assert.deepEqual(subjectFor(registered, 'orders', 'key'), { subject: 'orders-key', version: 1 });
+  });
+
+  it('then TopicRecordNameStrategy (<topic>-<record>), then RecordNameStrategy (the record name), then the registry\'s first', () => {
+    const withoutTopicName = registered.filter((s) => s.subject !== 'orders-value' && s.subject !== 'orders-key');
+    assert.deepEqual(subjectFor(withoutTopicName, 'orders', 'value'), { subject: 'orders-shop.Order', version: 2 });
+    assert.deepEqual(subjectFor(withoutTopicName, 'payments', 'value'), { subject: 'shop.Order', version: 1 });
+    assert.deepEqual(subjectFor([{ subject: 'a-value', version: 1 }, { subject: 'b-value', version: 2 }], 'c', 'value'), { subject: 'a-value', version: 1 });
+    assert.equal(subjectFor([], 'orders', 'value'), undefined);
   });
 });
