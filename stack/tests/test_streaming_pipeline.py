@@ -286,7 +286,15 @@ def _stop_postgres() -> None:
 
 
 def _start_postgres(airflows: list[str]) -> None:
-    """PostgreSQL again, and the Airflow components that exited while it was away."""
+    """PostgreSQL again, and the Airflows that were running before it stopped.
+
+    Without their database the Airflow components exit one by one, some slowly: one still
+    shutting down would count as running to `up` and then exit under it. So the Airflows are
+    stopped first (what is left of them), then started whole with PostgreSQL.
+    """
+    if airflows:
+        down = subprocess.run(["bash", str(STACK_SH), "down", *airflows], capture_output=True, text=True)
+        assert down.returncode == 0, f"stack.sh down {' '.join(airflows)} failed:\n{down.stderr[-2000:]}"
     r = subprocess.run(["bash", str(STACK_SH), "up", "postgres", *airflows], capture_output=True, text=True)
     assert r.returncode == 0, f"stack.sh up postgres {' '.join(airflows)} failed:\n{r.stderr[-2000:]}"
 
