@@ -209,7 +209,7 @@ export class ProducerPanel implements vscode.Disposable {
     const rendered = compilePlan(plan).render(1);
     if (schema && plan.valueMode === 'json') {
       const problems = valueProblems(schema, typeof rendered.value === 'string' ? rendered.value : String(rendered.value));
-      if (problems.length > 0) throw new FormProblemsError(problems.slice(0, 8).map((message) => ({ field: 'value' as const, message: `${schema.subject ?? 'schema'} v${schema.version ?? '?'}: ${message}` })));
+      if (problems.length > 0) throw new FormProblemsError(problems.slice(0, 8).map((message) => ({ field: 'value' as const, message: `${message} (${schema.subject ?? `schema id ${schema.id}`} v${schema.version ?? '?'})` })));
     }
     let message = rendered;
     let schemaLine: string | undefined;

@@ -10,6 +10,7 @@
  */
 import { getLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
 import { compileTemplate, parseTemplateFile, TemplateError, type KafkaTemplate } from '../kafka/templates';
+import type { ResolvedSchema } from './serdes';
 import { formatValueProblem, rangeOfPointer, type JsonSchemaObject, type TextRange, type ValueProblem } from './valueCheck';
 
 /** A subject and version a template names. */
@@ -20,7 +21,7 @@ export interface SubjectRef {
 
 /** What the check needs of a compiled subject version. */
 export interface SubjectCheck {
-  /** "orders-value v3 (AVRO)", for messages. */
+  /** "orders-value v3", for messages. */
   label: string;
   problems(value: unknown): ValueProblem[];
   jsonSchema(): JsonSchemaObject;
@@ -100,6 +101,8 @@ export interface ValuePlace {
   atKey: boolean;
   /** The fields the object at the cursor already has (for a key). */
   present: string[];
+  /** The key or value text under the cursor (quotes included), which a completion replaces; absent between tokens. */
+  replace?: TextRange;
 }
 
 function propertyNode(node: Node | undefined, name: string): Node | undefined {
@@ -144,13 +147,26 @@ export function valuePlaceAt(text: string, offset: number): ValuePlace | undefin
   const subject = subjectOf(template);
   if (!subject) return undefined;
   const inner = full.slice(prefix.length);
+  const under = location.previousNode;
+  const replace = under && under.type !== 'object' && under.type !== 'array' && offset > under.offset && offset <= under.offset + under.length
+    ? { replace: { offset: under.offset, length: under.length } }
+    : {};
   if (location.isAtPropertyKey) {
     // The last step is the key being typed (maybe ''); the object is its parent.
     const objectPath = inner.slice(0, -1);
     const typing = inner[inner.length - 1];
     const object = nodeAt(nodeAt(template, ['value']), objectPath);
     const present = (object?.children ?? []).map((p) => p.children?.[0]?.value as unknown).filter((k): k is string => typeof k === 'string' && k !== typing);
-    return { subject, path: objectPath, atKey: true, present };
+    return { subject, path: objectPath, atKey: true, present, ...replace };
   }
-  return { subject, path: inner, atKey: false, present: [] };
+  return { subject, path: inner, atKey: false, present: [], ...replace };
+}
+
+/** A compiled subject version as the template check takes it. */
+export function subjectCheckOf(schema: ResolvedSchema): SubjectCheck {
+  return {
+    label: `${schema.subject ?? `schema id ${schema.id}`} v${schema.version ?? '?'}`,
+    problems: (value) => schema.serde.problems(value),
+    jsonSchema: () => schema.serde.jsonSchema(),
+  };
 }
