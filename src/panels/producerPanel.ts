@@ -13,7 +13,7 @@ import { settings } from '../config/settings';
 import { availableCompressions } from '../kafka/compression';
 import { TemplateError } from '../kafka/templates';
 import { DATA_TYPES } from '../kafka/testData';
-import { CancelledError, WorkbenchError } from '../shared/errors';
+import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type {
   ProducerChoice,
@@ -106,6 +106,7 @@ export class ProducerPanel implements vscode.Disposable {
       parse: parseProducerMessage,
       handlers: {
         listTopics: ({ connection }) => this.listTopics(connection),
+        listSubjects: ({ connection }) => this.listSubjects(connection),
         preview: ({ form }) => this.previewOf(form),
         send: ({ form }) => this.send(form),
         cancel: () => {
@@ -171,6 +172,17 @@ export class ProducerPanel implements vscode.Disposable {
     const topics = (await service.listTopics()).filter((t) => !t.internal);
     for (const t of topics) this.partitionCounts.set(`${connection}\u0000${t.name}`, t.partitions);
     return { topics: topics.map((t) => ({ name: t.name, partitions: t.partitions })) };
+  }
+
+  /** The registry's subjects for the form's picker; a connection without a registry, or one that does not answer, says so instead of failing. */
+  private async listSubjects(connection: string): Promise<ProducerMethods['listSubjects'][1]> {
+    if (!this.deps.registries.registryOf(connection)) return { subjects: [], problem: `The Kafka connection "${connection}" has no schema registry: set one up to pick a subject.` };
+    try {
+      const client = await this.deps.registries.client(connection);
+      return { subjects: (await client.listSubjects()).sort() };
+    } catch (error) {
+      return { subjects: [], problem: `The subjects could not be read: ${userMessage(error)}` };
+    }
   }
 
   private plan(form: ProducerForm): ProducePlan {

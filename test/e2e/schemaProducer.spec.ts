@@ -1,5 +1,5 @@
 // Producing against a schema subject in a real VS Code (code-server), with the native stack's
-// broker and schema registry: in the producer form, a value that does not fit the subject's
+// broker and schema registry: in the producer form, the registry's subjects are offered, a value that does not fit the subject's
 // Avro schema is reported as it is typed, naming the field (/address/zip: must be integer), and
 // Send stays off with that message; the fixed value is sent in the wire format. A template file
 // that names the subject shows the same problem in the Problems view at the field's line and
@@ -74,6 +74,8 @@ test.describe('Producing with a schema subject', () => {
       const form = wb.activeWebview();
       await expect(form.locator('h1')).toHaveText('Produce Test Messages', { timeout: 60_000 });
       await form.locator('#topic input').fill(topic);
+      // The registry's subjects are offered to pick from; typing the name is the same.
+      await expect(form.locator('#subject-pick vscode-option', { hasText: subject })).toHaveCount(1, { timeout: 30_000 });
       await form.locator('#subject input').fill(subject);
       await form.locator('#count input').fill('1');
       await form.locator('#value textarea').fill(JSON.stringify({ id: 'c-{{seq}}', tier: 'GOLD', address: { street: 'Main', zip: 'ABC' } }, null, 2));

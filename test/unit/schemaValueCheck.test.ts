@@ -20,7 +20,7 @@ const CUSTOMER = JSON.stringify({
 
 async function customer(): Promise<SubjectCheck> {
   const serde = await compileSchema({ schemaType: 'AVRO', schema: CUSTOMER }, noReferences);
-  return { label: 'customers-value v1 (AVRO)', problems: (v) => serde.problems(v), jsonSchema: () => serde.jsonSchema() };
+  return { label: 'customers-value v1', problems: (v) => serde.problems(v), jsonSchema: () => serde.jsonSchema() };
 }
 
 /** The text a range of `text` covers. */
@@ -99,7 +99,7 @@ describe('template files that name a subject', () => {
     assert.deepEqual(entry.subject, { subject: 'customers-value', version: 'latest' });
     assert.equal(at(file, entry.subjectRange), '"customers-value"');
     const problems = templateValueProblems(file, entry, await customer());
-    assert.deepEqual(problems.map((p) => p.message), ['/address/zip: must be integer (customers-value v1 (AVRO))']);
+    assert.deepEqual(problems.map((p) => p.message), ['/address/zip: must be integer (customers-value v1)']);
     assert.equal(at(file, problems[0] as { offset: number; length: number }), '"{{faker.location.street}}"');
     assert.equal(file.slice(0, problems[0]?.offset).split('\n').length, 4);
   });
@@ -120,9 +120,9 @@ describe('template files that name a subject', () => {
   it('finds where the cursor is in a half-typed value: the subject, the object path and the fields present', () => {
     const typing = '{ "topic": "c", "subject": "customers-value", "value": { "id": "x", "address": { "street": "a", "" } } }';
     const place = valuePlaceAt(typing, typing.indexOf('"" }') + 1);
-    assert.deepEqual(place, { subject: { subject: 'customers-value', version: 'latest' }, path: ['address'], atKey: true, present: ['street'] });
+    assert.deepEqual(place, { subject: { subject: 'customers-value', version: 'latest' }, path: ['address'], atKey: true, present: ['street'], replace: { offset: typing.indexOf('"" }'), length: 2 } });
     const atValue = '{ "subject": "customers-value", "subjectVersion": 3, "value": { "tier": "" } }';
-    assert.deepEqual(valuePlaceAt(atValue, atValue.indexOf('""') + 1), { subject: { subject: 'customers-value', version: 3 }, path: ['tier'], atKey: false, present: [] });
+    assert.deepEqual(valuePlaceAt(atValue, atValue.indexOf('""') + 1), { subject: { subject: 'customers-value', version: 3 }, path: ['tier'], atKey: false, present: [], replace: { offset: atValue.indexOf('""'), length: 2 } });
     const inList = '{ "topic": "c", "messages": [ { "subject": "s", "value": { } } ] }';
     assert.deepEqual(valuePlaceAt(inList, inList.indexOf('{ }') + 1), { subject: { subject: 's', version: 'latest' }, path: [], atKey: true, present: [] });
     assert.equal(valuePlaceAt(inList, inList.indexOf('"topic"') + 2), undefined, 'outside a value: nothing');

@@ -110,6 +110,8 @@ const modeGroup = el('vscode-radio-group', { id: 'mode' },
   el('vscode-radio', { name: 'mode', value: 'subject', id: 'mode-subject', label: 'Generate test data from the schema subject' }),
 );
 const subjectField = el('vscode-textfield', { id: 'subject', placeholder: 'empty: plain JSON; e.g. orders-value' });
+const subjectPick = el('vscode-single-select', { id: 'subject-pick', combobox: true, hidden: true, 'aria-label': 'Pick a subject' });
+const subjectHint = el('div', { class: 'hint', id: 'subject-hint' });
 const subjectVersionField = el('vscode-textfield', { id: 'subject-version', placeholder: 'latest' });
 /** Which schema the first message is written with (from the host's preview). */
 const schemaHint = el('div', { class: 'hint', id: 'schema-hint' });
@@ -180,7 +182,7 @@ function renderPage(): void {
       ),
       el('div', { class: 'field' }, el('vscode-label', {}, 'Headers'), headersList, el('div', { class: 'row' }, addHeaderButton), problems.headers),
       el('div', { class: 'grid' },
-        field('Schema subject', 'subject', subjectField, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
+        field('Schema subject', 'subject', subjectField, subjectPick, subjectHint, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
         field('Subject version', 'subject-version', subjectVersionField, el('div', { class: 'hint' }, 'A number, or empty for the latest.')),
       ),
       schemaHint,
@@ -383,6 +385,24 @@ async function loadTopics(): Promise<void> {
   onChange();
 }
 
+/** Fills the subject picker from the connection's registry (a connection without one says so under the field). */
+async function loadSubjects(): Promise<void> {
+  const connection = chosen.connection;
+  if (!connection) return;
+  try {
+    const { subjects, problem } = await host.request('listSubjects', { connection });
+    if (connection !== chosen.connection) return;
+    replaceChildren(subjectPick,
+      el('vscode-option', { value: '', selected: true }, subjects.length === 0 ? 'No subject to pick' : `Pick one of ${plural(subjects.length, 'subject')}…`),
+      ...subjects.map((s) => el('vscode-option', { value: s }, s)));
+    subjectPick.hidden = subjects.length === 0;
+    subjectHint.textContent = problem ?? '';
+  } catch (error) {
+    subjectPick.hidden = true;
+    subjectHint.textContent = `The subjects could not be read: ${errorMessage(error)}`;
+  }
+}
+
 // ---------------------------------------------------------------- sending
 
 function setRunning(running: boolean): void {
@@ -520,6 +540,7 @@ function applyPreset(preset: ProducerPreset): void {
     return;
   }
   void loadTopics();
+  void loadSubjects();
 }
 
 function updateMode(): void {
@@ -548,6 +569,13 @@ function start(): void {
     chosen.connection = connectionSelect.value;
     onChange();
     void loadTopics();
+    void loadSubjects();
+  });
+  subjectPick.addEventListener('change', () => {
+    if (subjectPick.value) {
+      subjectField.value = subjectPick.value;
+      onChange();
+    }
   });
   topicPick.addEventListener('change', () => {
     if (topicPick.value) {
