@@ -90,7 +90,9 @@ describe('values checked against a subject of the real registry, as the producer
     assert.ok(bad.includes('/tier: must be one of ["GOLD","SILVER","BRONZE"]'), bad.join('\n'));
     assert.ok(bad.some((p) => p.startsWith('/since: ')), bad.join('\n'));
     assert.deepEqual(valueProblems(schema, JSON.stringify({ id: 'c1', tier: 'GOLD', address: { street: 'Main', zip: 12345 }, since: '2024-05-01', note: null })), []);
-    assert.deepEqual(valueProblems(schema, '{"id": '), ['The value is not JSON: Unexpected end of JSON input']);
+    const notJson = valueProblems(schema, '{"id": ');
+    assert.equal(notJson.length, 1);
+    assert.match(notJson[0] ?? '', /^The value is not JSON: /);
   });
 
   it('a template file that names the Avro subject: problems on the field\'s line and column; placeholders count as what they render to', async () => {
