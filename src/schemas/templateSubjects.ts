@@ -8,7 +8,7 @@
  *
  * Pure: no vscode. The schema comes in as a SubjectCheck (a compiled serde in practice).
  */
-import { getLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
+import { createScanner, getLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
 import { compileTemplate, parseTemplateFile, TemplateError, type KafkaTemplate } from '../kafka/templates';
 import type { ResolvedSchema } from './serdes';
 import { formatValueProblem, rangeOfPointer, type JsonSchemaObject, type TextRange, type ValueProblem } from './valueCheck';
@@ -121,6 +121,30 @@ function nodeAt(node: Node | undefined, path: readonly (string | number)[]): Nod
   return current;
 }
 
+/**
+ * The keys of the object that starts at `offset`, read token by token: in half-typed text the
+ * parser's recovery can hand a nested object's keys to its parent, the scanner does not.
+ */
+/** jsonc-parser's SyntaxKind values (a const enum, which this build cannot read from the package). */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, colon: 6, string: 10, eof: 17 } as const;
+
+function keysOf(text: string, offset: number): string[] {
+  const scanner = createScanner(text, true);
+  scanner.setPosition(offset);
+  const keys: string[] = [];
+  let depth = 0;
+  let pending: string | undefined;
+  for (let kind: number = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) depth++;
+    else if (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket) {
+      depth--;
+      if (depth <= 0) break;
+    } else if (kind === TOKEN.colon && depth === 1 && pending !== undefined) keys.push(pending);
+    pending = depth === 1 && kind === TOKEN.string ? scanner.getTokenValue() : undefined;
+  }
+  return keys;
+}
+
 /** The subject and version a template object names, read from a tree that may be half typed. */
 function subjectOf(template: Node | undefined): SubjectRef | undefined {
   const subject = propertyNode(template, 'subject')?.value as unknown;
@@ -156,7 +180,7 @@ export function valuePlaceAt(text: string, offset: number): ValuePlace | undefin
     const objectPath = inner.slice(0, -1);
     const typing = inner[inner.length - 1];
     const object = nodeAt(nodeAt(template, ['value']), objectPath);
-    const present = (object?.children ?? []).map((p) => p.children?.[0]?.value as unknown).filter((k): k is string => typeof k === 'string' && k !== typing);
+    const present = object?.type === 'object' ? keysOf(text, object.offset).filter((k) => k !== typing) : [];
     return { subject, path: objectPath, atKey: true, present, ...replace };
   }
   return { subject, path: inner, atKey: false, present: [], ...replace };

@@ -124,6 +124,7 @@ test.describe('Producing with a schema subject', () => {
       await page.keyboard.press('Control+Space');
       const suggest = wb.editorPart.locator('.suggest-widget .monaco-list-row');
       await expect(suggest.filter({ hasText: 'tier' }).first()).toBeVisible({ timeout: 30_000 });
+      await expect(suggest.filter({ hasText: 'address' }), 'a field the value has is not offered again').toHaveCount(0);
       await wb.screenshot('schema-template-completion');
       await page.keyboard.press('Escape');
       await wb.runCommand('File: Revert File');

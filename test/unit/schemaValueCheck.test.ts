@@ -126,6 +126,9 @@ describe('template files that name a subject', () => {
     const inList = '{ "topic": "c", "messages": [ { "subject": "s", "value": { } } ] }';
     assert.deepEqual(valuePlaceAt(inList, inList.indexOf('{ }') + 1), { subject: { subject: 's', version: 'latest' }, path: [], atKey: true, present: [] });
     assert.equal(valuePlaceAt(inList, inList.indexOf('"topic"') + 2), undefined, 'outside a value: nothing');
+    // A key typed before the next field, without its colon yet: the fields after it still count as present.
+    const between = '{ "subject": "s", "value": {\n "id": "c",\n ""\n "address": { "street": "a", "zip": 1 }\n } }';
+    assert.deepEqual(valuePlaceAt(between, between.indexOf('""') + 1)?.present, ['id', 'address']);
     const noSubject = '{ "topic": "c", "value": { "" } }';
     assert.equal(valuePlaceAt(noSubject, noSubject.indexOf('""') + 1), undefined, 'no subject: nothing');
   });
