@@ -21,6 +21,7 @@ import type { SchemaRegistries } from '../config/schemaRegistries';
 import { taggedLogger } from '../shared/logger';
 import { nameList, rowsToActOn } from '../shared/selection';
 import { KafkaTemplateCodeLensProvider } from '../views/kafka/templateCodeLens';
+import { TemplateSubjectChecks } from '../views/kafka/templateSubjects';
 import { produceFromTemplate } from './kafkaTemplates';
 import type { KafkaNode, KafkaTreeProvider } from '../views/kafka/kafkaTree';
 import {
@@ -424,6 +425,7 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
     return node?.kind === 'topic' ? { connection: node.connectionName, topic: node.topic.name } : undefined;
   };
   const codeLens = new KafkaTemplateCodeLensProvider();
+  const subjectChecks = new TemplateSubjectChecks(deps.registries);
   return [
     // After a window reload: the inspectors of topics and the producer form open again.
     InspectorPanel.registerRestorer('kafka', log, async ({ connection, topic }, panel) => {
@@ -468,5 +470,6 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
     registerCommand(log, CommandId.enterKafkaPassword, (arg) => enterPassword(deps, arg)),
     registerCommand(log, CommandId.produceFromTemplate, (...args) => produceFromTemplate({ log, connections: deps.connections, registries: deps.registries, ...openers }, args)),
     ...codeLens.register(),
+    ...subjectChecks.register(),
   ];
 }

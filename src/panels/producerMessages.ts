@@ -40,6 +40,7 @@ export function parseProducerMessage(raw: unknown): ReadyMessage | ProducerReque
   const { id, method, params } = envelope;
   switch (method) {
     case 'listTopics':
+    case 'listSubjects':
       return isRecord(params) && typeof params['connection'] === 'string' ? { kind: 'request', id, method, params: { connection: params['connection'] } } : undefined;
     case 'preview':
     case 'send':

@@ -13,7 +13,7 @@ import { settings } from '../config/settings';
 import { availableCompressions } from '../kafka/compression';
 import { TemplateError } from '../kafka/templates';
 import { DATA_TYPES } from '../kafka/testData';
-import { CancelledError, WorkbenchError } from '../shared/errors';
+import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
 import type {
   ProducerChoice,
@@ -106,6 +106,7 @@ export class ProducerPanel implements vscode.Disposable {
       parse: parseProducerMessage,
       handlers: {
         listTopics: ({ connection }) => this.listTopics(connection),
+        listSubjects: ({ connection }) => this.listSubjects(connection),
         preview: ({ form }) => this.previewOf(form),
         send: ({ form }) => this.send(form),
         cancel: () => {
@@ -173,6 +174,17 @@ export class ProducerPanel implements vscode.Disposable {
     return { topics: topics.map((t) => ({ name: t.name, partitions: t.partitions })) };
   }
 
+  /** The registry's subjects for the form's picker; a connection without a registry, or one that does not answer, says so instead of failing. */
+  private async listSubjects(connection: string): Promise<ProducerMethods['listSubjects'][1]> {
+    if (!this.deps.registries.registryOf(connection)) return { subjects: [], problem: `The Kafka connection "${connection}" has no schema registry: set one up to pick a subject.` };
+    try {
+      const client = await this.deps.registries.client(connection);
+      return { subjects: (await client.listSubjects()).sort() };
+    } catch (error) {
+      return { subjects: [], problem: `The subjects could not be read: ${userMessage(error)}` };
+    }
+  }
+
   private plan(form: ProducerForm): ProducePlan {
     const checked = checkProducerForm(form, {
       partitions: this.partitionCounts.get(`${form.connection}\u0000${form.topic.trim()}`),
@@ -209,7 +221,7 @@ export class ProducerPanel implements vscode.Disposable {
     const rendered = compilePlan(plan).render(1);
     if (schema && plan.valueMode === 'json') {
       const problems = valueProblems(schema, typeof rendered.value === 'string' ? rendered.value : String(rendered.value));
-      if (problems.length > 0) throw new FormProblemsError(problems.slice(0, 8).map((message) => ({ field: 'value' as const, message: `${schema.subject ?? 'schema'} v${schema.version ?? '?'}: ${message}` })));
+      if (problems.length > 0) throw new FormProblemsError(problems.slice(0, 8).map((message) => ({ field: 'value' as const, message: `${message} (${schema.subject ?? `schema id ${schema.id}`} v${schema.version ?? '?'})` })));
     }
     let message = rendered;
     let schemaLine: string | undefined;

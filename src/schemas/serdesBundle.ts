@@ -23,6 +23,7 @@ import * as avro from 'avsc';
 import * as protobuf from 'protobufjs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RegisteredSchema, SchemaReference, SchemaType } from './types';
+import { childPointer, formatValueProblem, problemsFromAjv, type AjvErrorShape, type ValueProblem } from './valueCheck';
 
 /** A schema'd value that fails its schema: the messages say where and why. */
 export class SchemaValueError extends Error {
@@ -48,8 +49,10 @@ export interface Serde {
   messageNames: string[];
   /** Decodes a payload (after the wire header and indexes) into the JSON form. Throws with a reason. */
   decode(payload: Uint8Array, indexes?: readonly number[]): unknown;
-  /** Checks a JSON-form value against the schema; [] when it fits, else one line per problem. */
+  /** Checks a JSON-form value against the schema; [] when it fits, else one line per problem (`/address/zip: must be integer`). */
   validate(value: unknown, messageName?: string): string[];
+  /** The same problems, each with the JSON Pointer of its field (for diagnostics on the field's range). */
+  problems(value: unknown, messageName?: string): ValueProblem[];
   /** Encodes a JSON-form value; throws SchemaValueError when it does not fit. Returns the payload and, for Protobuf, the message indexes. */
   encode(value: unknown, messageName?: string): { payload: Uint8Array; indexes?: number[] };
   /** Encodes without the validation encode() does first: for generated values, which fit by construction. */
@@ -379,16 +382,8 @@ function makeAjv(): Ajv {
   return new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
 }
 
-function ajvProblems(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).slice(0, 20).map((e) => {
-    const where = e.instancePath === '' ? 'the value' : e.instancePath.slice(1).replace(/\//g, '.');
-    if (e.keyword === 'not') {
-      const both = (e.schema as { required?: string[] } | undefined)?.required;
-      if (both) return `${where === 'the value' ? '' : `${where}: `}only one of ${both.join(' and ')} may be set (they belong to one oneof)`;
-    }
-    const extra = e.keyword === 'enum' ? `: ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : '';
-    return `${where} ${e.message ?? 'does not fit'}${extra}`;
-  });
+function ajvProblems(errors: ErrorObject[] | null | undefined): ValueProblem[] {
+  return problemsFromAjv(errors as AjvErrorShape[] | null | undefined);
 }
 
 /** Names of Avro named types in a schema text, for references. */
@@ -426,15 +421,17 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   const convert = avroFromJson(shape);
   const fromJson: FromJson = convert ?? ((v) => v);
   let validator: ValidateFunction | undefined;
-  const validate = (value: unknown): string[] => {
+  const problems = (value: unknown): ValueProblem[] => {
     validator ??= makeAjv().compile(json);
     if (validator(value)) {
-      const problems: string[] = [];
-      type.isValid(fromJson(value), { errorHook: (path: string[]) => { problems.push(`${path.length > 0 ? path.join('.') : 'the value'} does not fit the schema`); } });
-      return problems;
+      // What a JSON Schema cannot say (a decimal's precision, a fixed's size): avsc's own check.
+      const found: ValueProblem[] = [];
+      type.isValid(fromJson(value), { errorHook: (path: string[]) => { found.push({ pointer: path.reduce<string>((p, k) => childPointer(p, k), ''), message: 'does not fit the Avro type' }); } });
+      return found;
     }
     return ajvProblems(validator.errors);
   };
+  const validate = (value: unknown): string[] => problems(value).map(formatValueProblem);
   const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: type.toBuffer(fromJson(value)) });
   return {
     type: 'AVRO',
@@ -448,6 +445,7 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
       return jsonForm(value);
     },
     validate,
+    problems,
     encode(value) {
       const problems = validate(value);
       if (problems.length > 0) throw new SchemaValueError(`The value does not match the Avro schema${shape.name ? ` ${shape.name}` : ''}: ${problems.join('; ')}.`, problems);
@@ -634,11 +632,12 @@ async function protobufSerde(schema: RegisteredSchema, resolve: ReferenceResolve
     }
     return entry;
   };
-  const validate = (value: unknown, messageName?: string): string[] => {
+  const problems = (value: unknown, messageName?: string): ValueProblem[] => {
     const entry = jsonOf(indexesOf(messageName).type);
     entry.check ??= makeAjv().compile(entry.json);
     return entry.check(value) ? [] : ajvProblems(entry.check.errors);
   };
+  const validate = (value: unknown, messageName?: string): string[] => problems(value, messageName).map(formatValueProblem);
   const encodeTrusted = (value: unknown, messageName?: string): { payload: Uint8Array; indexes: number[] } => {
     const { type, indexes } = indexesOf(messageName);
     const message = type.fromObject(mapTimestamps(type, value, timestampFromJson) as Record<string, unknown>);
@@ -659,6 +658,7 @@ async function protobufSerde(schema: RegisteredSchema, resolve: ReferenceResolve
       return mapTimestamps(type, object, (v) => timestampToJson(v as { seconds?: string; nanos?: number }));
     },
     validate,
+    problems,
     encode(value, messageName) {
       const problems = validate(value, messageName);
       if (problems.length > 0) throw new SchemaValueError(`The value does not match the Protobuf message ${indexesOf(messageName).type.fullName.slice(1)}: ${problems.join('; ')}.`, problems);
@@ -692,7 +692,8 @@ async function jsonSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   } catch (error) {
     throw new SchemaCompileError(`The JSON Schema does not compile: ${(error as Error).message}`);
   }
-  const validate = (value: unknown): string[] => (check(value) ? [] : ajvProblems(check.errors));
+  const problems = (value: unknown): ValueProblem[] => (check(value) ? [] : ajvProblems(check.errors));
+  const validate = (value: unknown): string[] => problems(value).map(formatValueProblem);
   const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: Buffer.from(JSON.stringify(value), 'utf8') });
   return {
     type: 'JSON',
@@ -710,6 +711,7 @@ async function jsonSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
       return value;
     },
     validate,
+    problems,
     encode(value) {
       const problems = validate(value);
       if (problems.length > 0) throw new SchemaValueError(`The value does not match the JSON Schema: ${problems.join('; ')}.`, problems);

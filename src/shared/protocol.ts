@@ -195,6 +195,8 @@ export interface ProducerRunResult {
 
 export type ProducerMethods = {
   listTopics: [{ connection: string }, { topics: ProducerTopicChoice[] }];
+  /** The subjects of the connection's schema registry, to pick one; `problem` says why there are none to pick (no registry, registry down). */
+  listSubjects: [{ connection: string }, { subjects: string[]; problem?: string }];
   preview: [{ form: ProducerForm }, ProducerPreview];
   send: [{ form: ProducerForm }, ProducerRunResult];
   cancel: [Record<string, never>, null];

@@ -470,13 +470,13 @@ describe('schema\'d messages against Python confluent-kafka\'s serdes', { timeou
     const schema = await cache.bySubject(avro.subject, 'latest');
     assert.throws(() => encodeValue(schema, { ...(AVRO_VALUES[0] as object), status: 'LOST', amount: 'a lot' }), (error: Error) => {
       assert.match(error.message, /does not match the Avro schema it\.shop\.Order/);
-      assert.match(error.message, /status must be equal to one of the allowed values: \["NEW","PAID","SHIPPED"\]/);
-      assert.match(error.message, /amount must match pattern/);
+      assert.match(error.message, /\/status: must be one of \["NEW","PAID","SHIPPED"\]/);
+      assert.match(error.message, /\/amount: must be decimal\(/);
       return true;
     });
     const encode = jsonEncoder(schema);
     encode({ value: JSON.stringify(AVRO_VALUES[0]) });
-    assert.throws(() => encode({ value: '{"id": 1}' }), /Message 2: .*id must be string/);
+    assert.throws(() => encode({ value: '{"id": 1}' }), /Message 2: .*\/id: must be string/);
     assert.throws(() => encode({ value: 'not json' }), /Message 3: the value is not JSON/);
   });
 });

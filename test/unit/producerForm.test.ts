@@ -149,6 +149,8 @@ describe('messages from the producer webview', () => {
     assert.deepEqual(parseProducerMessage({ kind: 'ready' }), { kind: 'ready' });
     assert.deepEqual(parseProducerMessage({ kind: 'request', id: 3, method: 'listTopics', params: { connection: 'c' } }), { kind: 'request', id: 3, method: 'listTopics', params: { connection: 'c' } });
     assert.equal(parseProducerMessage({ kind: 'request', id: 3, method: 'listTopics', params: {} }), undefined);
+    assert.deepEqual(parseProducerMessage({ kind: 'request', id: 4, method: 'listSubjects', params: { connection: 'c' } }), { kind: 'request', id: 4, method: 'listSubjects', params: { connection: 'c' } });
+    assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'listSubjects', params: { connection: 7 } }), undefined);
     assert.equal(parseProducerMessage({ kind: 'request', id: 3, method: 'eval', params: {} }), undefined);
     assert.equal(parseProducerMessage({ kind: 'request', id: 'x', method: 'cancel', params: {} }), undefined);
     assert.equal(parseProducerMessage('ready'), undefined);

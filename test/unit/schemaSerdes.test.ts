@@ -45,9 +45,9 @@ describe('serdes: the JSON form of Avro and Protobuf values', () => {
   it('says which fields of a value do not fit, from the derived JSON Schema', async () => {
     const serde = await compileSchema({ schemaType: 'AVRO', schema: AVRO }, noReferences);
     const problems = serde.validate({ id: 'x', amount: 'ten', status: 'LOST', addr: {} });
-    assert.ok(problems.some((p) => /^status must be equal to one of the allowed values: \["NEW","PAID"\]$/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('amount must match pattern')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.includes("must have required property 'city'")), problems.join('\n'));
+    assert.ok(problems.includes('/status: must be one of ["NEW","PAID"]'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('/amount: must be decimal(')), problems.join('\n'));
+    assert.ok(problems.includes('/addr: must have the field "city"'), problems.join('\n'));
   });
 
   it('Protobuf: message indexes pick nested messages; Timestamp as RFC 3339, int64 as text, oneof members one at a time', async () => {
@@ -60,7 +60,7 @@ describe('serdes: the JSON form of Avro and Protobuf values', () => {
     const line = serde.encode({ sku: 'z' }, 'Line');
     assert.deepEqual(line.indexes, [1, 0]);
     assert.deepEqual(serde.decode(line.payload, [1, 0]), { sku: 'z' });
-    assert.deepEqual(serde.validate({ card: 'a', iban: 'b' }, 'shop.Order'), ['only one of card and iban may be set (they belong to one oneof)']);
+    assert.deepEqual(serde.validate({ card: 'a', iban: 'b' }, 'shop.Order'), ['(value): only one of card and iban may be set (they belong to one oneof)']);
     assert.throws(() => serde.decode(line.payload, [5]), /message indexes \[5\] name no message/);
   });
 

@@ -76,6 +76,18 @@ interface PageState {
 const state: PageState = { preset: undefined, topics: [], running: false, result: undefined };
 
 /**
+ * The host's check of the value against the subject's schema (it renders message 1 and
+ * validates it, see the host's preview): the problems of the latest answer, each naming its
+ * field (`/address/zip: must be integer`), and whether an answer for the form as it is now is
+ * still awaited. With a subject, Send waits for the answer and stays off while there are problems.
+ */
+const schemaCheck = { seq: 0, pending: false, problems: [] as FormProblem[] };
+
+function hasSubject(form: ProducerForm): boolean {
+  return (form.subject ?? '').trim() !== '';
+}
+
+/**
  * The choices of the selects, kept here: a vscode-single-select takes its options a moment
  * after they are added, so its `value` is not yet right when the form is filled in.
  */
@@ -98,6 +110,8 @@ const modeGroup = el('vscode-radio-group', { id: 'mode' },
   el('vscode-radio', { name: 'mode', value: 'subject', id: 'mode-subject', label: 'Generate test data from the schema subject' }),
 );
 const subjectField = el('vscode-textfield', { id: 'subject', placeholder: 'empty: plain JSON; e.g. orders-value' });
+const subjectPick = el('vscode-single-select', { id: 'subject-pick', combobox: true, hidden: true, 'aria-label': 'Pick a subject' });
+const subjectHint = el('div', { class: 'hint', id: 'subject-hint' });
 const subjectVersionField = el('vscode-textfield', { id: 'subject-version', placeholder: 'latest' });
 /** Which schema the first message is written with (from the host's preview). */
 const schemaHint = el('div', { class: 'hint', id: 'schema-hint' });
@@ -112,6 +126,8 @@ const compressionSelect = el('vscode-single-select', { id: 'compression' });
 const compressionHint = el('div', { class: 'hint', id: 'compression-hint' });
 const sendButton = el('vscode-button', { id: 'send', icon: 'send' }, 'Send');
 const cancelButton = el('vscode-button', { id: 'cancel', icon: 'debug-stop', secondary: true, hidden: true }, 'Cancel');
+/** Why Send is off while the form itself is fine: the value does not fit the subject's schema (or is being checked). */
+const sendBlocked = el('span', { class: 'hint', id: 'send-blocked', role: 'status' });
 const previewPre = el('pre', { class: 'preview', id: 'preview' });
 const previewProblem = el('div', { class: 'problem', id: 'preview-problem', role: 'alert' });
 const errorText = el('span', { id: 'error-text' });
@@ -166,7 +182,7 @@ function renderPage(): void {
       ),
       el('div', { class: 'field' }, el('vscode-label', {}, 'Headers'), headersList, el('div', { class: 'row' }, addHeaderButton), problems.headers),
       el('div', { class: 'grid' },
-        field('Schema subject', 'subject', subjectField, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
+        field('Schema subject', 'subject', subjectField, subjectPick, subjectHint, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
         field('Subject version', 'subject-version', subjectVersionField, el('div', { class: 'hint' }, 'A number, or empty for the latest.')),
       ),
       schemaHint,
@@ -181,7 +197,7 @@ function renderPage(): void {
       el('h2', {}, 'First message'),
       previewPre,
       previewProblem,
-      el('div', { class: 'buttons' }, sendButton, cancelButton),
+      el('div', { class: 'buttons' }, sendButton, cancelButton, sendBlocked),
       errorBox,
       progressSection,
       resultSection,
@@ -263,18 +279,32 @@ function check(): boolean {
     dataTypes: preset.dataTypes.map((d) => d.id),
     compressions: preset.compressions.filter((c) => c.description === '').map((c) => c.id),
   });
-  showProblems(result.ok ? [] : result.problems);
+  // The host's problems stand until its next answer (placeholders always; the schema's with a subject).
+  const fromHost = result.ok ? schemaCheck.problems : [];
+  showProblems(result.ok ? fromHost : result.problems);
+  const blocked = result.ok && hasSubject(form) && (schemaCheck.pending || fromHost.length > 0);
+  sendBlocked.textContent = !result.ok || state.running || !blocked ? ''
+    : fromHost.length > 0 ? `Not sent while the value does not fit the schema: ${fromHost.map((p) => p.message).join('; ')}`
+      : 'Checking the value against the subject\'s schema…';
   topicHint.textContent = topic ? plural(topic.partitions, 'partition') : form.topic.trim() !== '' && state.topics.length > 0 ? 'Not a topic of this cluster (yet): create it first.' : '';
-  sendButton.disabled = state.running || !result.ok;
+  sendButton.disabled = state.running || !result.ok || blocked;
   const count = Number(form.count.replace(/[_,]/g, ''));
   sendButton.textContent = result.ok && count > 1 ? `Send ${formatCount(count)} messages` : 'Send';
   return result.ok;
+}
+
+/** True while Send must wait: a subject is named and the host's check of the value has not said yes. */
+function schemaBlocked(): boolean {
+  return hasSubject(readForm()) && (schemaCheck.pending || schemaCheck.problems.length > 0);
 }
 
 let previewTimer = 0;
 function onChange(): void {
   // The form as typed, kept so it comes back after a window reload (the host's restorer reads it).
   if (state.preset) host.state = { form: readForm() } satisfies ProducerPageState;
+  // An answer for an older form no longer counts; the next one (after the pause) does.
+  schemaCheck.seq++;
+  schemaCheck.pending = hasSubject(readForm());
   const ok = check();
   window.clearTimeout(previewTimer);
   if (!ok) {
@@ -287,8 +317,11 @@ function onChange(): void {
 /** Asks the host to render message 1: this also checks the placeholders. */
 async function updatePreview(): Promise<void> {
   const form = readForm();
+  const seq = schemaCheck.seq;
   try {
     const preview = await host.request('preview', { form });
+    if (seq !== schemaCheck.seq) return;
+    schemaCheck.problems = [];
     const lines = [`key: ${preview.key ?? '(none)'}`];
     for (const h of preview.headers) lines.push(`header ${h.key}: ${h.value}`);
     lines.push('', preview.value);
@@ -296,7 +329,9 @@ async function updatePreview(): Promise<void> {
     schemaHint.textContent = preview.schema ?? '';
     previewProblem.textContent = '';
   } catch (error) {
+    if (seq !== schemaCheck.seq) return;
     const problemsFromHost = formProblems(error);
+    schemaCheck.problems = problemsFromHost ?? [];
     if (problemsFromHost) {
       showProblems(problemsFromHost);
       previewProblem.textContent = problemsFromHost.map((p) => p.message).join('\n');
@@ -305,6 +340,8 @@ async function updatePreview(): Promise<void> {
     }
     schemaHint.textContent = '';
   }
+  schemaCheck.pending = false;
+  check();
 }
 
 function errorMessage(error: unknown): string {
@@ -348,6 +385,24 @@ async function loadTopics(): Promise<void> {
   onChange();
 }
 
+/** Fills the subject picker from the connection's registry (a connection without one says so under the field). */
+async function loadSubjects(): Promise<void> {
+  const connection = chosen.connection;
+  if (!connection) return;
+  try {
+    const { subjects, problem } = await host.request('listSubjects', { connection });
+    if (connection !== chosen.connection) return;
+    replaceChildren(subjectPick,
+      el('vscode-option', { value: '', selected: true }, subjects.length === 0 ? 'No subject to pick' : `Pick one of ${plural(subjects.length, 'subject')}…`),
+      ...subjects.map((s) => el('vscode-option', { value: s }, s)));
+    subjectPick.hidden = subjects.length === 0;
+    subjectHint.textContent = problem ?? '';
+  } catch (error) {
+    subjectPick.hidden = true;
+    subjectHint.textContent = `The subjects could not be read: ${errorMessage(error)}`;
+  }
+}
+
 // ---------------------------------------------------------------- sending
 
 function setRunning(running: boolean): void {
@@ -375,7 +430,7 @@ function showProgress(progress: ProducerRunProgress): void {
 }
 
 async function send(): Promise<void> {
-  if (!check()) return;
+  if (!check() || schemaBlocked()) return;
   showError(undefined);
   resultSection.hidden = true;
   setRunning(true);
@@ -485,6 +540,7 @@ function applyPreset(preset: ProducerPreset): void {
     return;
   }
   void loadTopics();
+  void loadSubjects();
 }
 
 function updateMode(): void {
@@ -513,6 +569,13 @@ function start(): void {
     chosen.connection = connectionSelect.value;
     onChange();
     void loadTopics();
+    void loadSubjects();
+  });
+  subjectPick.addEventListener('change', () => {
+    if (subjectPick.value) {
+      subjectField.value = subjectPick.value;
+      onChange();
+    }
   });
   topicPick.addEventListener('change', () => {
     if (topicPick.value) {

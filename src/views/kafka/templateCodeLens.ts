@@ -3,7 +3,8 @@
  * "Open in Producer" above each template, and the file's problems (JSON syntax, unknown
  * fields, unknown placeholders or faker methods) as diagnostics with their exact place. The
  * JSON schema contributed in package.json adds completion and hover; this adds what a schema
- * cannot check. Parsing and compiling is src/kafka/templates.ts.
+ * cannot check. Parsing and compiling is src/kafka/templates.ts. A template's value checked
+ * against the subject it names is templateSubjects.ts.
  */
 import * as vscode from 'vscode';
 import { compileTemplate, parseTemplateFile, TemplateError, type TemplateProblem } from '../../kafka/templates';
