@@ -67,6 +67,18 @@ describe('the Confluent wire format', () => {
     assert.deepEqual([...framed.subarray(indexes.payloadStart)], [1, 2]);
   });
 
+  it('frames a payload behind the same prefix wirePrefix writes, for Avro and JSON (no indexes) and for Protobuf', () => {
+    const payload = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+    for (const id of [0, 7, 300, 0x7fffffff, 0xfffffffe]) {
+      for (const indexes of [undefined, [0], [1, 0], [70]]) {
+        assert.deepEqual([...frame(id, payload, indexes)], [...wirePrefix(id, indexes), ...payload], `id ${id}, indexes ${JSON.stringify(indexes)}`);
+      }
+    }
+    const header = parseWireHeader(frame(0x01020304, payload));
+    assert.ok(header.ok);
+    assert.equal(header.schemaId, 0x01020304);
+  });
+
   it('writes the bytes of a part as hex, long parts cut and counted', () => {
     assert.equal(hexOf(Buffer.from([0, 0xab, 0x10]), 0, 3), '00 ab 10');
     assert.equal(hexOf(Buffer.alloc(10), 0, 10, 4), '00 00 00 00 … (6 more bytes)');
