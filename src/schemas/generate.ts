@@ -107,7 +107,11 @@ export function compileGenerator(root: Schema, options: GeneratorOptions = {}): 
     }
     if (format === 'date') return () => new Date(Date.now() - int(0, 3650) * 86_400_000).toISOString().slice(0, 10);
     if (format === 'uuid') return () => randomUuid(random);
-    if (schema['contentEncoding'] === 'base64') return () => Buffer.from(Array.from({ length: int(1, 8) }, () => int(0, 255))).toString('base64');
+    if (schema['contentEncoding'] === 'base64') {
+      // An Avro fixed has exactly its size; other bytes 1 to 8.
+      const size = typeof schema['x-fixed-size'] === 'number' ? schema['x-fixed-size'] : undefined;
+      return () => Buffer.from(Array.from({ length: size ?? int(1, 8) }, () => int(0, 255))).toString('base64');
+    }
     if (typeof schema['pattern'] === 'string' && /^\^-?\??\\d\+\$$/.test(schema['pattern'].replace('(', '').replace(')', ''))) return () => String(int(0, 1_000_000));
     const fromFaker = FAKER_STRINGS.find(([test]) => test.test(name));
     if (fromFaker) {

@@ -471,7 +471,7 @@ function avroJsonSchema(root: AvroTypeShape): JsonSchema {
       case 'double': return { type: 'number' };
       case 'string': return { type: 'string' };
       case 'bytes': return { type: 'string', contentEncoding: 'base64', description: 'bytes, as base64' };
-      case 'fixed': return { type: 'string', contentEncoding: 'base64', description: `${type.size ?? 0} bytes, as base64` };
+      case 'fixed': return { type: 'string', contentEncoding: 'base64', description: `${type.size ?? 0} bytes, as base64`, 'x-fixed-size': type.size ?? 0 };
       case 'enum': return { enum: [...(type.symbols ?? [])] };
       case 'array': return { type: 'array', items: of(type.itemsType as AvroTypeShape) };
       case 'map': return { type: 'object', additionalProperties: of(type.valuesType as AvroTypeShape) };
@@ -572,7 +572,13 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: type.toBuffer(fromJson(value)) });
   const decodeAvro = (payload: Uint8Array): unknown => {
     const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const decoded: { value: unknown; offset: number } = type.decode(buf, 0);
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = type.decode(buf, 0);
+    } catch (error) {
+      // Reading past the end hands the logical types nothing to convert: say what that means.
+      throw new Error(`Truncated, or not written with this schema: the Avro payload of ${buf.length} bytes does not decode (${(error as Error).message}).`, { cause: error });
+    }
     const { value, offset } = decoded;
     if (offset < 0) throw new Error(`Truncated: the Avro payload ends before the value does (${buf.length} bytes).`);
     if (offset !== buf.length) throw new Error(`The Avro value ends after ${offset} of the payload's ${buf.length} bytes: the bytes were not written with this schema.`);

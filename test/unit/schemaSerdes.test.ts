@@ -143,6 +143,44 @@ describe('serdes: the JSON form of Avro and Protobuf values', () => {
     }
   });
 
+  it('decodeText is the JSON text of decode: for types with and without bytes, wrapped unions, maps, arrays and nested records', async () => {
+    const plain = JSON.stringify({
+      type: 'record', name: 'Plain', fields: [
+        { name: 'id', type: { type: 'string', logicalType: 'uuid' } },
+        { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'day', type: { type: 'int', logicalType: 'date' } },
+        { name: 'note', type: ['null', 'string'], default: null },
+        { name: 'tags', type: { type: 'array', items: 'string' } },
+        { name: 'counts', type: { type: 'map', values: 'long' } },
+        { name: 'addr', type: { type: 'record', name: 'PlainAddr', fields: [{ name: 'city', type: 'string' }, { name: 'zip', type: ['null', 'int'] }] } },
+        { name: 'score', type: 'double' },
+      ],
+    });
+    const wrapped = JSON.stringify({
+      type: 'record', name: 'Wrapped', fields: [
+        { name: 'pay', type: [{ type: 'record', name: 'Card', fields: [{ name: 'no', type: 'string' }] }, { type: 'record', name: 'Iban', fields: [{ name: 'no', type: 'string' }] }] },
+        { name: 'blob', type: { type: 'fixed', name: 'Four', size: 4 } },
+      ],
+    });
+    for (const schema of [AVRO, plain, wrapped]) {
+      const serde = await compileSchema({ schemaType: 'AVRO', schema }, noReferences);
+      const make = compileGenerator(serde.jsonSchema(), { seed: 9 });
+      for (let i = 0; i < 200; i++) {
+        const { payload } = serde.encodeTrusted(make());
+        assert.equal(serde.decodeText(payload), JSON.stringify(serde.decode(payload)));
+      }
+      assert.throws(() => serde.decodeText(Buffer.from([0x02])), /Truncated|ends/);
+    }
+    const proto = await compileSchema({ schemaType: 'PROTOBUF', schema: PROTO }, noReferences);
+    const order = { id: 'o1', n: '7', at: '2024-05-01T10:00:00Z', kind: 'ONLINE', lines: [{ sku: 'a' }], iban: 'DE00' };
+    const encoded = proto.encode(order, 'shop.Order');
+    assert.equal(proto.decodeText(encoded.payload, encoded.indexes), JSON.stringify(proto.decode(encoded.payload, encoded.indexes)));
+    const json = await compileSchema({ schemaType: 'JSON', schema: JSON.stringify({ type: 'object', required: ['a'] }) }, noReferences);
+    assert.equal(json.decodeText(Buffer.from('{ "a" : [1, 2] }')), '{"a":[1,2]}');
+    assert.throws(() => json.decodeText(Buffer.from('{}')), /does not match/);
+  });
+
   it('generated uuids are version 4 with the RFC variant, and differ', () => {
     const make = compileGenerator({ type: 'string', format: 'uuid' }, { seed: 11 });
     const seen = new Set<string>();
