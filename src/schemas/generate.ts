@@ -12,6 +12,7 @@
  */
 import type { Faker } from '@faker-js/faker';
 import { createFaker } from '../kafka/testData';
+import { isoTime } from './isoTime';
 
 type Schema = Record<string, unknown>;
 type Make = () => unknown;
@@ -101,7 +102,7 @@ export function compileGenerator(root: Schema, options: GeneratorOptions = {}): 
       const micros = description.includes('micros');
       return () => {
         const ms = Date.now() - int(0, 30 * 86_400_000);
-        const iso = new Date(ms).toISOString();
+        const iso = isoTime(ms);
         return micros ? iso.replace('Z', `${String(int(0, 999)).padStart(3, '0')}Z`) : iso;
       };
     }

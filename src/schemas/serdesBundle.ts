@@ -24,6 +24,7 @@ import * as protobuf from 'protobufjs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RegisteredSchema, SchemaReference, SchemaType } from './types';
 import { frame, wirePrefix } from './wire';
+import { isoTime } from './isoTime';
 
 /** A schema'd value that fails its schema: the messages say where and why. */
 export class SchemaValueError extends Error {
@@ -262,7 +263,7 @@ class DecimalType extends avro.types.LogicalType {
 /** timestamp-millis: long ⇄ "2024-05-01T10:00:00.123Z". */
 class TimestampMillisType extends avro.types.LogicalType {
   protected override _fromValue(ms: number): string {
-    return new Date(ms).toISOString();
+    return isoTime(ms);
   }
   protected override _toValue(value: unknown): number | undefined {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -284,7 +285,7 @@ class TimestampMicrosType extends avro.types.LogicalType {
   protected override _fromValue(micros: number): string {
     const ms = Math.floor(micros / 1000);
     const sub = String(micros - ms * 1000).padStart(3, '0');
-    return new Date(ms).toISOString().replace('Z', `${sub}Z`);
+    return isoTime(ms).replace('Z', `${sub}Z`);
   }
   protected override _toValue(value: unknown): number | undefined {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
