@@ -44,8 +44,9 @@ function bytesOf(value: ProduceMessage['key']): Buffer {
  */
 function kcatInput(messages: readonly ProduceMessage[]): { input: Buffer; keyDelimiter: Buffer; delimiter: Buffer } {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const keyDelimiter = randomBytes(8);
-    const delimiter = randomBytes(8);
+    // Bytes 0x80-0xff: kcat reads -D and -K as C strings, so a 0x00 would cut the delimiter short.
+    const keyDelimiter = Buffer.from(randomBytes(8).map((b) => b | 0x80));
+    const delimiter = Buffer.from(randomBytes(8).map((b) => b | 0x80));
     const parts: Buffer[] = [];
     for (const m of messages) parts.push(bytesOf(m.key), keyDelimiter, bytesOf(m.value), delimiter);
     const input = Buffer.concat(parts);
