@@ -12,6 +12,7 @@
  */
 import type { Faker } from '@faker-js/faker';
 import { createFaker } from '../kafka/testData';
+import { isoTime } from './isoTime';
 
 type Schema = Record<string, unknown>;
 type Make = () => unknown;
@@ -52,9 +53,25 @@ const FAKER_STRINGS: [RegExp, (f: Faker) => string][] = [
 /** Faker values made per string field, picked from at random. */
 const FAKER_POOL = 500;
 
-/** Eight random hex digits. */
-function hex8(random: () => number): string {
-  return Math.floor(random() * 4294967296).toString(16).padStart(8, '0');
+/** The two hex digits of each byte value, and the hex digit of each nibble. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const NIBBLE = '0123456789abcdef';
+const VARIANT = '89ab';
+
+/**
+ * A random version 4 UUID (RFC 9562: version nibble 4, variant bits 10) from four 32-bit
+ * draws, spelled through the tables above: no toString(16) or slicing per value.
+ */
+function randomUuid(random: () => number): string {
+  const a = Math.floor(random() * 4294967296);
+  const b = Math.floor(random() * 4294967296);
+  const c = Math.floor(random() * 4294967296);
+  const d = Math.floor(random() * 4294967296);
+  return `${HEX[a >>> 24] as string}${HEX[(a >>> 16) & 0xff] as string}${HEX[(a >>> 8) & 0xff] as string}${HEX[a & 0xff] as string}`
+    + `-${HEX[b >>> 24] as string}${HEX[(b >>> 16) & 0xff] as string}`
+    + `-4${NIBBLE[(b >>> 8) & 0xf] as string}${HEX[b & 0xff] as string}`
+    + `-${VARIANT[c >>> 30] as string}${NIBBLE[(c >>> 24) & 0xf] as string}${HEX[(c >>> 16) & 0xff] as string}`
+    + `-${HEX[(c >>> 8) & 0xff] as string}${HEX[c & 0xff] as string}${HEX[d >>> 24] as string}${HEX[(d >>> 16) & 0xff] as string}${HEX[(d >>> 8) & 0xff] as string}${HEX[d & 0xff] as string}`;
 }
 
 /** Compiles a JSON Schema (with $defs and local $refs) into a value maker. */
@@ -85,21 +102,17 @@ export function compileGenerator(root: Schema, options: GeneratorOptions = {}): 
       const micros = description.includes('micros');
       return () => {
         const ms = Date.now() - int(0, 30 * 86_400_000);
-        const iso = new Date(ms).toISOString();
+        const iso = isoTime(ms);
         return micros ? iso.replace('Z', `${String(int(0, 999)).padStart(3, '0')}Z`) : iso;
       };
     }
     if (format === 'date') return () => new Date(Date.now() - int(0, 3650) * 86_400_000).toISOString().slice(0, 10);
-    if (format === 'uuid') {
-      return () => {
-        const a = hex8(random);
-        const b = hex8(random);
-        const c = hex8(random);
-        const d = hex8(random);
-        return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-${'89ab'[Math.floor(random() * 4)] ?? '8'}${c.slice(1, 4)}-${c.slice(4)}${d}`;
-      };
+    if (format === 'uuid') return () => randomUuid(random);
+    if (schema['contentEncoding'] === 'base64') {
+      // An Avro fixed has exactly its size; other bytes 1 to 8.
+      const size = typeof schema['x-fixed-size'] === 'number' ? schema['x-fixed-size'] : undefined;
+      return () => Buffer.from(Array.from({ length: size ?? int(1, 8) }, () => int(0, 255))).toString('base64');
     }
-    if (schema['contentEncoding'] === 'base64') return () => Buffer.from(Array.from({ length: int(1, 8) }, () => int(0, 255))).toString('base64');
     if (typeof schema['pattern'] === 'string' && /^\^-?\??\\d\+\$$/.test(schema['pattern'].replace('(', '').replace(')', ''))) return () => String(int(0, 1_000_000));
     const fromFaker = FAKER_STRINGS.find(([test]) => test.test(name));
     if (fromFaker) {
@@ -176,6 +189,17 @@ export function compileGenerator(root: Schema, options: GeneratorOptions = {}): 
         const oneofs = (schema['x-oneofs'] ?? []) as string[][];
         const inOneof = new Set(oneofs.flat());
         const makers = names.map((n) => [n, compile(properties[n], n)] as const);
+        if (oneofs.length === 0) {
+          // Most records (every Avro one): each field once, without the oneof bookkeeping per value.
+          const fieldNames = makers.map(([n]) => n);
+          const fieldMakers = makers.map(([, make]) => make);
+          const count = fieldNames.length;
+          return () => {
+            const out: Record<string, unknown> = {};
+            for (let i = 0; i < count; i++) out[fieldNames[i] as string] = (fieldMakers[i] as Make)();
+            return out;
+          };
+        }
         return () => {
           const out: Record<string, unknown> = {};
           const chosen = new Set(oneofs.map((members) => pick(members)));

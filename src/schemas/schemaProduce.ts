@@ -93,8 +93,7 @@ export function generatingEncoder(schema: ResolvedSchema, messageName?: string, 
       const problems = schema.serde.validate(value, messageName);
       if (problems.length > 0) throw new WorkbenchError(`Test data generated from ${schema.subject ?? `schema id ${schema.id}`} does not fit its schema (${problems.join('; ')}): write the value yourself in the JSON mode.`);
     }
-    const { payload, indexes } = schema.serde.encodeTrusted(value, messageName);
-    return { ...message, value: frame(schema.id, payload, indexes) };
+    return { ...message, value: schema.serde.frameTrusted(value, schema.id, messageName) };
   };
 }
 

@@ -24,6 +24,8 @@ import * as protobuf from 'protobufjs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RegisteredSchema, SchemaReference, SchemaType } from './types';
 import { childPointer, formatValueProblem, problemsFromAjv, type AjvErrorShape, type ValueProblem } from './valueCheck';
+import { frame, wirePrefix } from './wire';
+import { isoTime } from './isoTime';
 
 /** A schema'd value that fails its schema: the messages say where and why. */
 export class SchemaValueError extends Error {
@@ -49,6 +51,8 @@ export interface Serde {
   messageNames: string[];
   /** Decodes a payload (after the wire header and indexes) into the JSON form. Throws with a reason. */
   decode(payload: Uint8Array, indexes?: readonly number[]): unknown;
+  /** JSON.stringify(decode(payload, indexes)), made without the intermediate copy where the type allows: the inspector's path for every row. */
+  decodeText(payload: Uint8Array, indexes?: readonly number[]): string;
   /** Checks a JSON-form value against the schema; [] when it fits, else one line per problem (`/address/zip: must be integer`). */
   validate(value: unknown, messageName?: string): string[];
   /** The same problems, each with the JSON Pointer of its field (for diagnostics on the field's range). */
@@ -57,6 +61,12 @@ export interface Serde {
   encode(value: unknown, messageName?: string): { payload: Uint8Array; indexes?: number[] };
   /** Encodes without the validation encode() does first: for generated values, which fit by construction. */
   encodeTrusted(value: unknown, messageName?: string): { payload: Uint8Array; indexes?: number[] };
+  /**
+   * encodeTrusted framed in the Confluent wire format under `schemaId` (magic byte, id, for
+   * Protobuf the message indexes, then the payload), written once into one buffer: the
+   * producer's path for generated values, many thousands a second.
+   */
+  frameTrusted(value: unknown, schemaId: number, messageName?: string): Buffer;
   /** A JSON Schema of the JSON form (for Protobuf, of `messageName`, default the first message). */
   jsonSchema(messageName?: string): JsonSchema;
 }
@@ -97,8 +107,43 @@ function parseIsoTime(text: string): { ms: number; subMs: number } | undefined {
   return { ms: whole + Number(fraction.slice(0, 3)), subMs: Number(fraction.slice(3, 6)) };
 }
 
+/** ISO 8601 as Date.toISOString writes it (UTC, milliseconds): Date.parse reads it exactly, without the general parse. */
+const ISO_MILLIS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** UUID_TEXT, checked character by character (every generated or produced uuid passes here). */
+function isUuidText(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!isHexDigit(c)) return false;
+  }
+  return true;
+}
+
+/** The wire prefix of a schema id (and message indexes), made once per id, not once per message. */
+function prefixCache(indexes?: readonly number[]): (schemaId: number) => Uint8Array {
+  let id = -1;
+  let prefix: Uint8Array = new Uint8Array(0);
+  return (schemaId) => {
+    if (schemaId !== id) {
+      prefix = wirePrefix(schemaId, indexes);
+      id = schemaId;
+    }
+    return prefix;
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Avro
+
+/** Bytes of a slab that framed Avro values are written into (see frameTrusted). */
+const AVRO_SLAB_BYTES = 64 * 1024;
 
 /** decimal on bytes or fixed: two's complement big-endian unscaled value ⇄ "123.45". */
 class DecimalType extends avro.types.LogicalType {
@@ -133,7 +178,55 @@ class DecimalType extends avro.types.LogicalType {
     const text = this.scale > 0 ? `${digits.slice(0, -this.scale)}.${digits.slice(-this.scale)}` : digits;
     return negative ? `-${text}` : text;
   }
+  /**
+   * The bytes of a decimal on bytes whose text has at most 14 significant digits (the usual
+   * case, e.g. "-12.30"), read in one pass over the characters; null when the text is
+   * anything else, for the general path below to accept or refuse. Same bytes as that path.
+   */
+  private smallBytes(text: string): Buffer | null {
+    const length = text.length;
+    let i = 0;
+    let negative = false;
+    const first = text.charCodeAt(0);
+    if (first === 45 || first === 43) {
+      negative = first === 45;
+      i = 1;
+    }
+    let n = 0;
+    let significant = 0;
+    let wholeDigits = 0;
+    let fractionDigits = -1;
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        if (fractionDigits >= 0) fractionDigits++;
+        else wholeDigits++;
+        if (n !== 0 || c !== 48) significant++;
+        n = n * 10 + (c - 48);
+      } else if (c === 46 && fractionDigits < 0 && wholeDigits > 0) {
+        fractionDigits = 0;
+      } else {
+        return null;
+      }
+    }
+    if (wholeDigits === 0 || fractionDigits === 0) return null;
+    const fraction = Math.max(fractionDigits, 0);
+    if (fraction > this.scale) return null;
+    const digits = n === 0 ? 1 : significant + (this.scale - fraction);
+    if (digits > 14 || (this.precision > 0 && digits > this.precision)) return null;
+    const unscaled = n * 10 ** (this.scale - fraction);
+    const signed = negative ? -unscaled : unscaled;
+    let bytes = 1;
+    while (bytes < 6 && (signed >= 2 ** (8 * bytes - 1) || signed < -(2 ** (8 * bytes - 1)))) bytes++;
+    const out = Buffer.allocUnsafe(bytes);
+    out.writeIntBE(signed, 0, bytes);
+    return out;
+  }
   protected override _toValue(value: unknown): Buffer | undefined {
+    if (typeof value === 'string' && value.length > 0 && value.length <= 16 && this.fixedSize() === undefined) {
+      const small = this.smallBytes(value);
+      if (small !== null) return small;
+    }
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || !DECIMAL_TEXT.test(text)) return undefined;
     const negative = text.startsWith('-');
@@ -173,12 +266,16 @@ class DecimalType extends avro.types.LogicalType {
 /** timestamp-millis: long ⇄ "2024-05-01T10:00:00.123Z". */
 class TimestampMillisType extends avro.types.LogicalType {
   protected override _fromValue(ms: number): string {
-    return new Date(ms).toISOString();
+    return isoTime(ms);
   }
   protected override _toValue(value: unknown): number | undefined {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
     if (value instanceof Date) return value.getTime();
     if (typeof value !== 'string') return undefined;
+    if (value.length === 24 && ISO_MILLIS_UTC.test(value)) {
+      const ms = Date.parse(value);
+      return Number.isNaN(ms) ? undefined : ms;
+    }
     return parseIsoTime(value)?.ms;
   }
   protected override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
@@ -191,7 +288,7 @@ class TimestampMicrosType extends avro.types.LogicalType {
   protected override _fromValue(micros: number): string {
     const ms = Math.floor(micros / 1000);
     const sub = String(micros - ms * 1000).padStart(3, '0');
-    return new Date(ms).toISOString().replace('Z', `${sub}Z`);
+    return isoTime(ms).replace('Z', `${sub}Z`);
   }
   protected override _toValue(value: unknown): number | undefined {
     if (typeof value === 'number' && Number.isInteger(value)) return value;
@@ -228,7 +325,7 @@ class UuidType extends avro.types.LogicalType {
     return text;
   }
   protected override _toValue(value: unknown): string | undefined {
-    return typeof value === 'string' && UUID_TEXT.test(value) ? value : undefined;
+    return typeof value === 'string' && isUuidText(value) ? value : undefined;
   }
   protected override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
     return avro.Type.isType(type, 'logical:uuid', 'string') ? (x: unknown) => x : undefined;
@@ -326,6 +423,44 @@ function compileFromJson(type: AvroTypeShape, seen: Map<AvroTypeShape, FromJson 
   }
 }
 
+/**
+ * Whether avsc's decoded values of a type already stringify to its JSON form: no bytes or
+ * fixed (Buffers, base64 in the JSON form) and no wrapped union anywhere in it. Records
+ * stringify as their fields (avsc's record classes add nothing of their own), and the logical
+ * types above decode to text.
+ */
+function avroJsonAsDecoded(root: AvroTypeShape): boolean {
+  const seen = new Set<AvroTypeShape>();
+  const plain = (type: AvroTypeShape): boolean => {
+    if (seen.has(type)) return true;
+    seen.add(type);
+    switch (type.typeName) {
+      case 'bytes':
+      case 'fixed':
+      case 'union:wrapped':
+        return false;
+      case 'record':
+      case 'error':
+        return (type.fields ?? []).every((f) => plain(f.type));
+      case 'array':
+        return plain(type.itemsType as AvroTypeShape);
+      case 'map':
+        return plain(type.valuesType as AvroTypeShape);
+      case 'union:unwrapped':
+        return (type.types ?? []).every(plain);
+      case 'logical:decimal':
+      case 'logical:timestamp-millis':
+      case 'logical:timestamp-micros':
+      case 'logical:date':
+      case 'logical:uuid':
+        return true;
+      default:
+        return !type.typeName.startsWith('logical:');
+    }
+  };
+  return plain(root);
+}
+
 /** The JSON Schema of an Avro type's JSON form; named types go to $defs. */
 function avroJsonSchema(root: AvroTypeShape): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
@@ -340,7 +475,7 @@ function avroJsonSchema(root: AvroTypeShape): JsonSchema {
       case 'double': return { type: 'number' };
       case 'string': return { type: 'string' };
       case 'bytes': return { type: 'string', contentEncoding: 'base64', description: 'bytes, as base64' };
-      case 'fixed': return { type: 'string', contentEncoding: 'base64', description: `${type.size ?? 0} bytes, as base64` };
+      case 'fixed': return { type: 'string', contentEncoding: 'base64', description: `${type.size ?? 0} bytes, as base64`, 'x-fixed-size': type.size ?? 0 };
       case 'enum': return { enum: [...(type.symbols ?? [])] };
       case 'array': return { type: 'array', items: of(type.itemsType as AvroTypeShape) };
       case 'map': return { type: 'object', additionalProperties: of(type.valuesType as AvroTypeShape) };
@@ -433,16 +568,59 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   };
   const validate = (value: unknown): string[] => problems(value).map(formatValueProblem);
   const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: type.toBuffer(fromJson(value)) });
+  const decodeAvro = (payload: Uint8Array): unknown => {
+    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = type.decode(buf, 0);
+    } catch (error) {
+      // Reading past the end hands the logical types nothing to convert: say what that means.
+      throw new Error(`Truncated, or not written with this schema: the Avro payload of ${buf.length} bytes does not decode (${(error as Error).message}).`, { cause: error });
+    }
+    const { value, offset } = decoded;
+    if (offset < 0) throw new Error(`Truncated: the Avro payload ends before the value does (${buf.length} bytes).`);
+    if (offset !== buf.length) throw new Error(`The Avro value ends after ${offset} of the payload's ${buf.length} bytes: the bytes were not written with this schema.`);
+    return value;
+  };
+  const plainJson = avroJsonAsDecoded(shape);
+  // Framed values are written straight into a slab after their prefix and handed out as slices
+  // of it: one write per value, no per-value allocation or copy (toBuffer allocates and copies,
+  // framing copies again). A value that does not fit in what is left starts a new slab.
+  const prefixOf = prefixCache();
+  let slab = Buffer.allocUnsafe(0);
+  let used = 0;
+  const frameTrusted = (value: unknown, schemaId: number): Buffer => {
+    const prefix = prefixOf(schemaId);
+    const avroValue = fromJson(value);
+    for (let attempt = 0; ; attempt++) {
+      const start = used + prefix.length;
+      if (start < slab.length) {
+        slab.set(prefix, used);
+        const end: number = type.encode(avroValue, slab, start);
+        if (end >= 0) {
+          const out = slab.subarray(used, end);
+          used = end;
+          return out;
+        }
+        // encode() answers how many bytes were missing: a new slab with room for this value.
+        const needed = slab.length - end - start;
+        if (attempt > 0) throw new Error(`The Avro value needs ${needed} bytes and did not fit a slab made for it.`);
+        slab = Buffer.allocUnsafe(Math.max(AVRO_SLAB_BYTES, prefix.length + needed));
+      } else {
+        slab = Buffer.allocUnsafe(AVRO_SLAB_BYTES);
+      }
+      used = 0;
+    }
+  };
   return {
     type: 'AVRO',
     messageNames: shape.name ? [shape.name] : [],
     decode(payload) {
-      const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-      const decoded: { value: unknown; offset: number } = type.decode(buf, 0);
-      const { value, offset } = decoded;
-      if (offset < 0) throw new Error(`Truncated: the Avro payload ends before the value does (${buf.length} bytes).`);
-      if (offset !== buf.length) throw new Error(`The Avro value ends after ${offset} of the payload's ${buf.length} bytes: the bytes were not written with this schema.`);
-      return jsonForm(value);
+      return jsonForm(decodeAvro(payload));
+    },
+    decodeText(payload) {
+      const value = decodeAvro(payload);
+      return JSON.stringify(plainJson ? value : jsonForm(value));
     },
     validate,
     problems,
@@ -452,6 +630,7 @@ async function avroSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
       return encodeTrusted(value);
     },
     encodeTrusted,
+    frameTrusted,
     jsonSchema: () => json,
   };
 }
@@ -643,20 +822,22 @@ async function protobufSerde(schema: RegisteredSchema, resolve: ReferenceResolve
     const message = type.fromObject(mapTimestamps(type, value, timestampFromJson) as Record<string, unknown>);
     return { payload: type.encode(message).finish(), indexes };
   };
+  const decode = (payload: Uint8Array, indexes: readonly number[] = [0]): unknown => {
+    const type = byIndexes(indexes);
+    let message: protobuf.Message;
+    try {
+      message = type.decode(payload);
+    } catch (error) {
+      throw new Error(`The Protobuf payload does not decode as ${type.fullName.slice(1)}: ${(error as Error).message}`, { cause: error });
+    }
+    const object = type.toObject(message, { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true });
+    return mapTimestamps(type, object, (v) => timestampToJson(v as { seconds?: string; nanos?: number }));
+  };
   return {
     type: 'PROTOBUF',
     messageNames: top.map((t) => t.fullName.slice(1)),
-    decode(payload, indexes = [0]) {
-      const type = byIndexes(indexes);
-      let message: protobuf.Message;
-      try {
-        message = type.decode(payload);
-      } catch (error) {
-        throw new Error(`The Protobuf payload does not decode as ${type.fullName.slice(1)}: ${(error as Error).message}`, { cause: error });
-      }
-      const object = type.toObject(message, { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true });
-      return mapTimestamps(type, object, (v) => timestampToJson(v as { seconds?: string; nanos?: number }));
-    },
+    decode,
+    decodeText: (payload, indexes) => JSON.stringify(decode(payload, indexes)),
     validate,
     problems,
     encode(value, messageName) {
@@ -665,6 +846,10 @@ async function protobufSerde(schema: RegisteredSchema, resolve: ReferenceResolve
       return encodeTrusted(value, messageName);
     },
     encodeTrusted,
+    frameTrusted: (value, schemaId, messageName) => {
+      const { payload, indexes } = encodeTrusted(value, messageName);
+      return frame(schemaId, payload, indexes);
+    },
     jsonSchema: (messageName) => jsonOf(indexesOf(messageName).type).json,
   };
 }
@@ -695,21 +880,23 @@ async function jsonSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
   const problems = (value: unknown): ValueProblem[] => (check(value) ? [] : ajvProblems(check.errors));
   const validate = (value: unknown): string[] => problems(value).map(formatValueProblem);
   const encodeTrusted = (value: unknown): { payload: Uint8Array } => ({ payload: Buffer.from(JSON.stringify(value), 'utf8') });
+  const decode = (payload: Uint8Array): unknown => {
+    const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`The payload is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+    const problems = validate(value);
+    if (problems.length > 0) throw new SchemaValueError(`The JSON does not match its schema: ${problems.join('; ')}.`, problems);
+    return value;
+  };
   return {
     type: 'JSON',
     messageNames: typeof json['title'] === 'string' ? [json['title']] : [],
-    decode(payload) {
-      const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new Error(`The payload is not JSON: ${(error as Error).message}`, { cause: error });
-      }
-      const problems = validate(value);
-      if (problems.length > 0) throw new SchemaValueError(`The JSON does not match its schema: ${problems.join('; ')}.`, problems);
-      return value;
-    },
+    decode,
+    decodeText: (payload) => JSON.stringify(decode(payload)),
     validate,
     problems,
     encode(value) {
@@ -718,6 +905,7 @@ async function jsonSerde(schema: RegisteredSchema, resolve: ReferenceResolver): 
       return encodeTrusted(value);
     },
     encodeTrusted,
+    frameTrusted: (value, schemaId) => frame(schemaId, encodeTrusted(value).payload),
     jsonSchema: () => json,
   };
 }

@@ -133,6 +133,16 @@ export function wirePrefix(schemaId: number, indexes?: readonly number[]): Uint8
 
 /** The message framed in the wire format: prefix then payload. */
 export function frame(schemaId: number, payload: Uint8Array, indexes?: readonly number[]): Buffer {
+  if (indexes === undefined || (indexes.length === 1 && indexes[0] === 0)) {
+    // Avro, JSON Schema and Protobuf's first message: the header written in place.
+    const head = indexes === undefined ? WIRE_HEADER_BYTES : WIRE_HEADER_BYTES + 1;
+    const out = Buffer.allocUnsafe(head + payload.length);
+    out[0] = WIRE_MAGIC;
+    out.writeUInt32BE(schemaId >>> 0, 1);
+    if (indexes !== undefined) out[WIRE_HEADER_BYTES] = 0;
+    out.set(payload, head);
+    return out;
+  }
   const prefix = wirePrefix(schemaId, indexes);
   const out = Buffer.allocUnsafe(prefix.length + payload.length);
   out.set(prefix, 0);

@@ -14,8 +14,8 @@
  * queue is empty, so a read ends only once all its records are in. No vscode import.
  */
 import type { HeaderCursor, RecordCursor, RecordSink } from '../kafka/recordBatch';
-import { mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, describeLookAlike, type WireRange } from './wire';
-import { subjectFor, type SchemaCache } from './serdes';
+import { mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, describeLookAlike, WIRE_HEADER_BYTES, type WireParse, type WireRange } from './wire';
+import { subjectFor, type ResolvedSchema, type SchemaCache } from './serdes';
 import type { SchemaType } from './types';
 
 /** What is known about a key or a value in the wire format. */
@@ -38,31 +38,77 @@ export interface WireRow {
   value?: WirePart;
 }
 
-/** The wire-format facts of the rows read, by partition and offset. */
+/** One partition's rows: offsets from `base` on in a dense array (a read brings them in order), others in a map. */
+interface PartitionRows {
+  base: number;
+  dense: (WireRow | undefined)[];
+  sparse: Map<number | string, WireRow>;
+}
+
+/**
+ * The wire-format facts of the rows read, by partition and offset. A read brings each
+ * partition's offsets in order, so they are kept in an array from the first one (no key
+ * string or hash per row); offsets out of that run, and offsets beyond 2^53, in a map.
+ */
 export class WireBook {
-  private readonly rows = new Map<string, WireRow>();
+  private readonly partitions = new Map<number, PartitionRows>();
+  private count = 0;
   /** Rows decoded and rows that could not be. */
   decoded = 0;
   failed = 0;
 
-  static keyOf(partition: number, offset: string): string {
-    return `${partition}:${offset}`;
+  private static keyOf(offset: string): number | string {
+    const n = Number(offset);
+    return Number.isSafeInteger(n) ? n : offset;
   }
 
   get(partition: number, offset: string): WireRow | undefined {
-    return this.rows.get(WireBook.keyOf(partition, offset));
+    const rows = this.partitions.get(partition);
+    if (!rows) return undefined;
+    const key = WireBook.keyOf(offset);
+    if (typeof key === 'number') {
+      const at = key - rows.base;
+      if (at >= 0 && at < rows.dense.length) return rows.dense[at];
+    }
+    return rows.sparse.get(key);
   }
 
   set(partition: number, offset: string, row: WireRow): void {
-    this.rows.set(WireBook.keyOf(partition, offset), row);
+    this.setAt(partition, WireBook.keyOf(offset), row);
+  }
+
+  /** set() with the offset as a safe integer (or its text beyond 2^53). */
+  setAt(partition: number, key: number | string, row: WireRow): void {
+    let rows = this.partitions.get(partition);
+    if (!rows) {
+      rows = { base: typeof key === 'number' ? key : 0, dense: [], sparse: new Map() };
+      this.partitions.set(partition, rows);
+    }
+    if (typeof key === 'number') {
+      const at = key - rows.base;
+      if (at === rows.dense.length && !rows.sparse.has(key)) {
+        rows.dense.push(row);
+        this.count++;
+        return;
+      }
+      if (at >= 0 && at < rows.dense.length) {
+        if (rows.dense[at] === undefined) this.count++;
+        rows.dense[at] = row;
+        return;
+      }
+    }
+    const before = rows.sparse.size;
+    rows.sparse.set(key, row);
+    this.count += rows.sparse.size - before;
   }
 
   get size(): number {
-    return this.rows.size;
+    return this.count;
   }
 
   clear(): void {
-    this.rows.clear();
+    this.partitions.clear();
+    this.count = 0;
     this.decoded = 0;
     this.failed = 0;
   }
@@ -84,18 +130,16 @@ interface RecordCopy {
   headerCount: number;
 }
 
-/** A record (key, value, headers) copied into one Buffer, with `key` and/or `value` replaced when given. */
-function copyRecord(record: RecordCopy, key?: Buffer, value?: Buffer): RecordCopy {
-  const keyBytes = key ?? (record.keyLength >= 0 ? record.data.subarray(record.keyStart, record.keyStart + record.keyLength) : undefined);
-  const valueBytes = value ?? (record.valueLength >= 0 ? record.data.subarray(record.valueStart, record.valueStart + record.valueLength) : undefined);
-  const headers = record.data.subarray(record.headersStart, record.headersEnd);
-  const keyLength = keyBytes ? keyBytes.length : -1;
-  const valueLength = valueBytes ? valueBytes.length : -1;
-  const data = Buffer.allocUnsafe(Math.max(keyLength, 0) + Math.max(valueLength, 0) + headers.length);
-  if (keyBytes) keyBytes.copy(data, 0);
-  if (valueBytes) valueBytes.copy(data, Math.max(keyLength, 0));
-  const headersStart = Math.max(keyLength, 0) + Math.max(valueLength, 0);
-  headers.copy(data, headersStart);
+/** A record (key, value, headers) copied into one Buffer of its own (a record that waits in the queue). */
+function copyRecord(record: RecordCopy): RecordCopy {
+  const keyLength = record.keyLength;
+  const valueLength = record.valueLength;
+  const data = Buffer.allocUnsafe(Math.max(keyLength, 0) + Math.max(valueLength, 0) + (record.headersEnd - record.headersStart));
+  if (keyLength > 0) record.data.copy(data, 0, record.keyStart, record.keyStart + keyLength);
+  const valueStart = Math.max(keyLength, 0);
+  if (valueLength > 0) record.data.copy(data, valueStart, record.valueStart, record.valueStart + valueLength);
+  const headersStart = valueStart + Math.max(valueLength, 0);
+  record.data.copy(data, headersStart, record.headersStart, record.headersEnd);
   return {
     data,
     baseHigh: record.baseHigh,
@@ -104,39 +148,115 @@ function copyRecord(record: RecordCopy, key?: Buffer, value?: Buffer): RecordCop
     timestamp: record.timestamp,
     keyStart: 0,
     keyLength,
-    valueStart: Math.max(keyLength, 0),
+    valueStart,
     valueLength,
     headersStart,
-    headersEnd: headersStart + headers.length,
+    headersEnd: headersStart + (record.headersEnd - record.headersStart),
     headerCount: record.headerCount,
   };
 }
 
+/**
+ * The record with `key` and/or `value` replaced (decoded JSON text), written into `scratch`
+ * (grown when needed) and described by `into`: both are reused for every record, since the
+ * sink behind copies what it keeps (as it must for the reader's cursor).
+ */
+function replacedInto(scratch: { bytes: Buffer }, into: RecordCopy, record: RecordCopy, key: string | undefined, value: string | undefined): RecordCopy {
+  const keyLength = key !== undefined ? Buffer.byteLength(key, 'utf8') : record.keyLength;
+  const valueLength = value !== undefined ? Buffer.byteLength(value, 'utf8') : record.valueLength;
+  const headersLength = record.headersEnd - record.headersStart;
+  const size = Math.max(keyLength, 0) + Math.max(valueLength, 0) + headersLength;
+  if (scratch.bytes.length < size) scratch.bytes = Buffer.allocUnsafe(Math.max(size, scratch.bytes.length * 2, 64 * 1024));
+  const data = scratch.bytes;
+  if (key !== undefined) data.write(key, 0, 'utf8');
+  else if (keyLength > 0) record.data.copy(data, 0, record.keyStart, record.keyStart + keyLength);
+  const valueStart = Math.max(keyLength, 0);
+  if (value !== undefined) data.write(value, valueStart, 'utf8');
+  else if (valueLength > 0) record.data.copy(data, valueStart, record.valueStart, record.valueStart + valueLength);
+  const headersStart = valueStart + Math.max(valueLength, 0);
+  if (headersLength > 0) record.data.copy(data, headersStart, record.headersStart, record.headersEnd);
+  into.data = data;
+  into.baseHigh = record.baseHigh;
+  into.baseLow = record.baseLow;
+  into.offsetDelta = record.offsetDelta;
+  into.timestamp = record.timestamp;
+  into.keyStart = 0;
+  into.keyLength = keyLength;
+  into.valueStart = valueStart;
+  into.valueLength = valueLength;
+  into.headersStart = headersStart;
+  into.headersEnd = headersStart + headersLength;
+  into.headerCount = record.headerCount;
+  return into;
+}
+
 const TWO_32 = 2 ** 32;
 
-/** The record's offset as a decimal string (as MessageBuffer makes it). */
-function offsetOf(record: RecordCopy): string {
+/** The record's offset as a number when it is below 2^53, else as its decimal text (WireBook's key). */
+function offsetKeyOf(record: RecordCopy): number | string {
   const low = record.baseLow + record.offsetDelta;
   const high = record.baseHigh + Math.floor(low / TWO_32);
   const lowPart = low % TWO_32;
-  return high === 0 ? String(lowPart) : (BigInt(high) * BigInt(TWO_32) + BigInt(lowPart)).toString();
+  if (high < 2 ** 21) return high * TWO_32 + lowPart;
+  return (BigInt(high) * BigInt(TWO_32) + BigInt(lowPart)).toString();
 }
 
 function schemaIdOf(bytes: Buffer): number {
   return bytes.readUInt32BE(1);
 }
 
-/** Decodes one key or value in the wire format with a settled lookup: the JSON bytes to store, or undefined (raw kept) with the reason in the part. */
-export function decodeWirePart(cache: SchemaCache, raw: Buffer, where?: { topic: string; part: 'key' | 'value' }): { part: WirePart; json?: Buffer } {
-  const header = parseWireHeader(raw);
+/** The subject and version to name for a schema read from a topic's key or value (see subjectFor), worked out once per schema, topic and part. */
+const namedFor = new WeakMap<ResolvedSchema, Map<string, { subject: string; version: number | undefined } | undefined>>();
+
+function subjectNamed(schema: ResolvedSchema, where?: { topic: string; part: 'key' | 'value' }): { subject: string; version: number | undefined } | undefined {
+  let byPlace = namedFor.get(schema);
+  if (!byPlace) {
+    byPlace = new Map();
+    namedFor.set(schema, byPlace);
+  }
+  const place = where ? `${where.part}\u0000${where.topic}` : '';
+  if (byPlace.has(place)) return byPlace.get(place);
+  const named = schema.registeredAs && schema.registeredAs.length > 0 ? subjectFor(schema.registeredAs, where?.topic, where?.part ?? 'value') : schema.subject !== undefined ? { subject: schema.subject, version: schema.version } : undefined;
+  const result = named ? { subject: named.subject, version: named.version } : undefined;
+  byPlace.set(place, result);
+  return result;
+}
+
+/** Parsed headers of well-formed parts by schema id and length: rows alike share one (frozen) set of ranges. */
+const headers = new Map<number, WireParse>();
+const HEADERS_KEPT = 4096;
+
+/** parseWireHeader, shared between parts of the same schema id and length (the byte view only reads the ranges). */
+function headerOf(raw: Buffer): WireParse {
+  if (raw.length < WIRE_HEADER_BYTES || raw[0] !== 0 || raw.length >= 65_536) return parseWireHeader(raw);
+  const key = raw.readUInt32BE(1) * 65_536 + raw.length;
+  let header = headers.get(key);
+  if (!header) {
+    header = parseWireHeader(raw);
+    if (header.ok) {
+      for (const range of header.ranges) Object.freeze(range);
+      Object.freeze(header.ranges);
+    }
+    if (headers.size >= HEADERS_KEPT) headers.clear();
+    headers.set(key, header);
+  }
+  return header;
+}
+
+/** Decodes one key or value in the wire format with a settled lookup: the JSON text to store, or undefined (raw kept) with the reason in the part. */
+export function decodeWirePart(cache: SchemaCache, raw: Buffer, where?: { topic: string; part: 'key' | 'value' }): { part: WirePart; json?: string } {
+  const header = headerOf(raw);
   if (!header.ok) return { part: { schemaId: -1, ranges: [], raw, reason: header.reason } };
   const lookup = cache.peek(header.schemaId);
   const base: WirePart = { schemaId: header.schemaId, ranges: header.ranges, raw };
   if (!lookup) return { part: { ...base, reason: `Schema id ${header.schemaId} was not looked up.` } };
   if (!lookup.ok) return { part: { ...base, reason: describeLookAlike(header.schemaId, `cannot be decoded: ${lookup.reason}`) } };
   const { schema } = lookup;
-  const named = schema.registeredAs && schema.registeredAs.length > 0 ? subjectFor(schema.registeredAs, where?.topic, where?.part ?? 'value') : schema.subject !== undefined ? { subject: schema.subject, version: schema.version } : undefined;
-  const known: WirePart = { ...base, schemaType: schema.schemaType, ...(named ? { subject: named.subject, version: named.version } : {}) };
+  const named = subjectNamed(schema, where);
+  // One shape for every decoded part (no spreads): rows by the hundred thousand.
+  const known: WirePart = named
+    ? { schemaId: header.schemaId, ranges: header.ranges, raw, schemaType: schema.schemaType, subject: named.subject, version: named.version }
+    : { schemaId: header.schemaId, ranges: header.ranges, raw, schemaType: schema.schemaType };
   let payloadStart = header.payloadStart;
   if (schema.schemaType === 'PROTOBUF') {
     const indexes = parseMessageIndexes(raw, header.payloadStart);
@@ -146,8 +266,7 @@ export function decodeWirePart(cache: SchemaCache, raw: Buffer, where?: { topic:
     payloadStart = indexes.payloadStart;
   }
   try {
-    const value = schema.serde.decode(raw.subarray(payloadStart), known.indexes);
-    return { part: known, json: Buffer.from(JSON.stringify(value), 'utf8') };
+    return { part: known, json: schema.serde.decodeText(raw.subarray(payloadStart), known.indexes) };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     return { part: { ...known, reason: describeLookAlike(header.schemaId, `do not decode with its ${schema.schemaType} schema${named ? ` (${named.subject} v${named.version ?? '?'})` : ''}: ${why}`) } };
@@ -165,6 +284,9 @@ export class SchemaDecodingSink implements RecordSink {
   private flushWanted = false;
   private stopped = false;
   private readonly idle: (() => void)[] = [];
+  /** Where a decoded record is written for the sink behind (reused: it copies what it keeps). */
+  private readonly scratch = { bytes: Buffer.allocUnsafe(0) };
+  private readonly stored: RecordCopy = { data: Buffer.allocUnsafe(0), baseHigh: 0, baseLow: 0, offsetDelta: 0, timestamp: 0, keyStart: 0, keyLength: -1, valueStart: 0, valueLength: -1, headersStart: 0, headersEnd: 0, headerCount: 0 };
 
   constructor(
     private readonly inner: RecordSink,
@@ -181,8 +303,9 @@ export class SchemaDecodingSink implements RecordSink {
     const keyWire = record.keyLength >= 1 && data[record.keyStart] === 0;
     const valueWire = record.valueLength >= 1 && data[record.valueStart] === 0;
     if (!keyWire && !valueWire && this.queue.length === 0) return this.inner.add(partition, record, headers);
+    // Schema ids known (the usual case after the first record): decoded from the reader's bytes, no copy first.
+    if (this.queue.length === 0 && this.settledFor(record)) return this.addDecoded(partition, record, headers);
     const copy = copyRecord(record);
-    if (this.queue.length === 0 && this.settledFor(copy)) return this.addDecoded(partition, copy, headers);
     this.queue.push(copy);
     this.partitionQueue.push(partition);
     this.startLookups(copy);
@@ -265,8 +388,8 @@ export class SchemaDecodingSink implements RecordSink {
   /** Adds a record whose schema ids are all settled: decoded where it can be, raw with the reason where not. */
   private addDecoded(partition: number, record: RecordCopy, headers: HeaderCursor): boolean {
     const row: WireRow = {};
-    let key: Buffer | undefined;
-    let value: Buffer | undefined;
+    let key: string | undefined;
+    let value: string | undefined;
     if (record.keyLength >= 1 && record.data[record.keyStart] === 0) {
       const raw = Buffer.from(record.data.subarray(record.keyStart, record.keyStart + record.keyLength));
       const decoded = decodeWirePart(this.cache, raw, this.topic !== undefined ? { topic: this.topic, part: 'key' } : undefined);
@@ -279,9 +402,9 @@ export class SchemaDecodingSink implements RecordSink {
       row.value = decoded.part;
       value = decoded.json;
     }
-    const stored = key || value ? copyRecord(record, key, value) : record;
+    const stored = key !== undefined || value !== undefined ? replacedInto(this.scratch, this.stored, record, key, value) : record;
     if (!this.inner.add(partition, stored as unknown as RecordCursor, headers)) return false;
-    this.book.set(partition, offsetOf(record), row);
+    this.book.setAt(partition, offsetKeyOf(record), row);
     if ((row.key?.reason ?? row.value?.reason) !== undefined) this.book.failed++;
     else this.book.decoded++;
     return true;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { frame, hexOf, mayBeWireFormat, parseMessageIndexes, parseWireHeader, protobufRanges, wirePrefix } from '../../src/schemas/wire';
 import { subjectFor } from '../../src/schemas/serdes';
+import { WireBook, type WireRow } from '../../src/schemas/wireRecords';
 
 describe('the Confluent wire format', () => {
   it('reads the magic byte and the big-endian schema id, and marks each part', () => {
@@ -67,6 +68,18 @@ describe('the Confluent wire format', () => {
     assert.deepEqual([...framed.subarray(indexes.payloadStart)], [1, 2]);
   });
 
+  it('frames a payload behind the same prefix wirePrefix writes, for Avro and JSON (no indexes) and for Protobuf', () => {
+    const payload = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+    for (const id of [0, 7, 300, 0x7fffffff, 0xfffffffe]) {
+      for (const indexes of [undefined, [0], [1, 0], [70]]) {
+        assert.deepEqual([...frame(id, payload, indexes)], [...wirePrefix(id, indexes), ...payload], `id ${id}, indexes ${JSON.stringify(indexes)}`);
+      }
+    }
+    const header = parseWireHeader(frame(0x01020304, payload));
+    assert.ok(header.ok);
+    assert.equal(header.schemaId, 0x01020304);
+  });
+
   it('writes the bytes of a part as hex, long parts cut and counted', () => {
     assert.equal(hexOf(Buffer.from([0, 0xab, 0x10]), 0, 3), '00 ab 10');
     assert.equal(hexOf(Buffer.alloc(10), 0, 10, 4), '00 00 00 00 … (6 more bytes)');
@@ -93,5 +106,36 @@ describe('the subject named for a schema id registered under several subjects', 
     assert.deepEqual(subjectFor(withoutTopicName, 'payments', 'value'), { subject: 'shop.Order', version: 1 });
     assert.deepEqual(subjectFor([{ subject: 'a-value', version: 1 }, { subject: 'b-value', version: 2 }], 'c', 'value'), { subject: 'a-value', version: 1 });
     assert.equal(subjectFor([], 'orders', 'value'), undefined);
+  });
+});
+
+describe('the wire-format facts of the rows read (WireBook)', () => {
+  const row = (id: number): WireRow => ({ value: { schemaId: id, ranges: [], raw: Buffer.from([0, 0, 0, 0, id]) } });
+
+  it('finds each row by partition and offset, in order, out of order, after a gap, rewritten, and past 2^53', () => {
+    const book = new WireBook();
+    for (let offset = 1000; offset < 1100; offset++) book.set(0, String(offset), row(offset % 7));
+    book.set(1, '5', row(1));
+    book.set(0, '999', row(2));
+    book.set(0, '5000', row(3));
+    book.set(0, '1100', row(4));
+    book.set(0, '1050', row(5));
+    book.set(0, '99999999999999999999', row(6));
+    assert.equal(book.size, 105, 'a rewritten offset counts once');
+    assert.equal(book.get(0, '1000')?.value?.schemaId, 1000 % 7);
+    assert.equal(book.get(0, '1099')?.value?.schemaId, 1099 % 7);
+    assert.equal(book.get(0, '1050')?.value?.schemaId, 5);
+    assert.equal(book.get(0, '999')?.value?.schemaId, 2);
+    assert.equal(book.get(0, '5000')?.value?.schemaId, 3);
+    assert.equal(book.get(0, '1100')?.value?.schemaId, 4);
+    assert.equal(book.get(0, '99999999999999999999')?.value?.schemaId, 6);
+    assert.equal(book.get(1, '5')?.value?.schemaId, 1);
+    assert.equal(book.get(1, '1000'), undefined, 'another partition');
+    assert.equal(book.get(0, '1101'), undefined);
+    assert.equal(book.get(0, '4999'), undefined);
+    assert.equal(book.get(2, '0'), undefined);
+    book.clear();
+    assert.equal(book.size, 0);
+    assert.equal(book.get(0, '1000'), undefined);
   });
 });
