@@ -243,6 +243,7 @@ test.describe('Schemas in the editor', () => {
       await expect(form.locator('h1')).toHaveText('Produce Test Messages', { timeout: 60_000 });
       await form.locator('#topic input').fill(avroTopic);
       await expect(form.locator('#topic-hint')).toHaveText('2 partitions', { timeout: 30_000 });
+      await form.locator('#key input').fill('meter-{{seq}}');
       await form.locator('#subject input').fill(avroSubject);
       await form.locator('#mode-subject').click();
       await form.locator('#count input').fill(String(AVRO_COUNT));
@@ -291,7 +292,11 @@ test.describe('Schemas in the editor', () => {
       await expect(wire.locator('[data-part="schemaId"]')).toContainText(`schema id ${schemaId}`);
       await expect(wire.locator('[data-part="payload"]')).toBeVisible();
       await expect(inspector.locator('#view-bytes')).toHaveAttribute('aria-pressed', 'true');
+      // The inspector alone, wide enough for the whole Schema column.
+      await wb.runCommand('View: Close Primary Side Bar');
+      await expect(inspector.locator('.vt-row:not([hidden])').first().locator('[aria-colindex="6"]')).toHaveText(`${avroSubject} v1 · id ${schemaId}`);
       await wb.saveReadmeScreenshot('schemas-inspector');
+      await wb.runCommand('View: Toggle Primary Side Bar Visibility');
     });
 
     let consumerRunId = '';
@@ -327,7 +332,7 @@ test.describe('Schemas in the editor', () => {
       await wb.expandRow(typeRow);
       const dayRow = wb.treeRow(HISTORY, /^\s*\d{4}-\d\d-\d\d · today\s*$/);
       await wb.expandRow(dayRow);
-      const rows = wb.treeRow(HISTORY, /^\s*\d+\/\d+ · \(null\) · \d\d:\d\d:\d\d\.\d{3}\s*$/);
+      const rows = wb.treeRow(HISTORY, /^\s*\d+\/\d+ · meter-\d+ · \d\d:\d\d:\d\d\.\d{3}\s*$/);
       await expect(rows).toHaveCount(AVRO_COUNT, { timeout: 60_000 });
       const row = rows.first();
       await expect(row.locator('.label-description')).toHaveText(`value schema id ${schemaId}`);
