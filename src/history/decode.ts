@@ -7,7 +7,7 @@
 import { previewOf } from '../kafka/decode';
 import type { KafkaRecord } from '../kafka/types';
 import { PREVIEW_LENGTH } from './sql';
-import type { HistoryContent, HistoryContentKind, HistoryCursor, HistoryHeader, HistoryRow, HistoryRowSummary } from './types';
+import type { HistoryContent, HistoryContentKind, HistoryCursor, HistoryHeader, HistoryRow, HistoryRowSummary, HistorySchemaInfo } from './types';
 import { isRecord } from '../shared/guards';
 
 /** A page row as selected by SUMMARY_COLUMNS. */
@@ -27,6 +27,9 @@ export interface SummaryDbRow {
   message_timestamp: Date | null;
   consumed_at: Date;
   processed_at: Date | null;
+  key_schema_id: number | null;
+  value_schema_id: number | null;
+  schema_error: string | null;
   cursor_timestamp: string | null;
 }
 
@@ -51,7 +54,15 @@ export interface FullDbRow {
   processed_at: Date | null;
   processed_by_dag_id: string | null;
   processed_by_run_id: string | null;
+  key_schema_id: number | null;
+  value_schema_id: number | null;
+  schema_error: string | null;
   cursor_timestamp: string | null;
+}
+
+/** The schema columns (stack/sql/006_message_history_schema_ids.sql) as the rows carry them. */
+export function schemaInfoFromDb(row: Pick<FullDbRow, 'key_schema_id' | 'value_schema_id' | 'schema_error'>): HistorySchemaInfo {
+  return { keySchemaId: row.key_schema_id ?? null, valueSchemaId: row.value_schema_id ?? null, error: row.schema_error ?? null };
 }
 
 function millis(date: Date | null): number | null {
@@ -94,6 +105,7 @@ export function summaryFromDb(row: SummaryDbRow): HistoryRowSummary {
     messageTimestamp: millis(row.message_timestamp),
     consumedAt: row.consumed_at.getTime(),
     processedAt: millis(row.processed_at),
+    schema: schemaInfoFromDb(row),
     cursor,
   };
 }
@@ -151,6 +163,7 @@ export function rowFromDb(row: FullDbRow): HistoryRow {
     processedAt: millis(row.processed_at),
     processedByDagId: row.processed_by_dag_id,
     processedByRunId: row.processed_by_run_id,
+    schema: schemaInfoFromDb(row),
     cursor: { timestamp: row.cursor_timestamp, id: row.id },
   };
 }

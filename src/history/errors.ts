@@ -61,7 +61,7 @@ export function historyError(error: unknown, context: HistoryErrorContext): Work
       );
     case '42703':
       return make(
-        `The message_history table in ${context.database} lacks a column the extension reads (${messageOf(error)}). Apply stack/sql/001_message_history.sql again to bring it up to date.`,
+        `The message_history table in ${context.database} lacks a column the extension reads (${messageOf(error)}). Run the batch consumer once (it applies the migrations of stack/sql it has not seen), or apply stack/sql/*.sql in name order, to bring it up to date.`,
         ['showLog'],
       );
     case '42501':

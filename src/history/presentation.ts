@@ -8,7 +8,7 @@
  * Pure: no vscode, so the unit tests check every string.
  */
 import { hexDump } from '../kafka/decode';
-import type { HistoryContent, HistoryRow, HistoryRowSummary, HistorySearch, HistorySearchMode } from './types';
+import type { HistoryContent, HistoryRow, HistoryRowSummary, HistorySchemaInfo, HistorySearch, HistorySearchMode } from './types';
 import { oneLine, visibleJson, visibleLabel, visibleTooltip } from '../shared/visibleText';
 import { formatBytes, formatCount } from '../kafka/presentation';
 
@@ -71,6 +71,33 @@ function shorten(text: string, max: number): string {
 }
 
 /**
+ * How a row's key and value were read from the Confluent wire format, for its description:
+ * "value schema id 7", "key schema id 3 · value schema id 7", "value schema id 9 · not
+ * decoded" when the bytes were kept; undefined for a row not in the wire format.
+ */
+export function schemaSummary(schema: HistorySchemaInfo): string | undefined {
+  const parts: string[] = [];
+  if (schema.keySchemaId !== null) parts.push(`key schema id ${schema.keySchemaId}`);
+  if (schema.valueSchemaId !== null) parts.push(`value schema id ${schema.valueSchemaId}`);
+  if (schema.error !== null) parts.push('not decoded');
+  return parts.length === 0 ? undefined : parts.join(' · ');
+}
+
+/** The tooltip lines on the schema: ids the batch consumer decoded with, or why it kept the bytes. */
+function schemaLines(schema: HistorySchemaInfo): string[] {
+  const lines: string[] = [];
+  const ids = [
+    schema.keySchemaId === null ? undefined : `key ${schema.keySchemaId}`,
+    schema.valueSchemaId === null ? undefined : `value ${schema.valueSchemaId}`,
+  ].filter((p): p is string => p !== undefined);
+  if (ids.length > 0) {
+    lines.push(`Schema registry id: ${ids.join(', ')} (${schema.error === null ? 'decoded from the Confluent wire format' : 'in the Confluent wire format'})`);
+  }
+  if (schema.error !== null) lines.push(`Not decoded, kept as bytes: ${schema.error}`);
+  return lines;
+}
+
+/**
  * The row's tooltip, plain text: where it came from, when, and a preview of the value; hidden
  * characters as escapes with a note at the end.
  */
@@ -82,6 +109,7 @@ export function rowTooltip(row: HistoryRowSummary, timeZone: string): string {
     `Message time: ${formatHistoryTime(row.messageTimestamp, timeZone, true)}`,
     `Consumed: ${formatHistoryTime(row.consumedAt, timeZone, true)}`,
     `Processed: ${row.processedAt === null ? 'not yet' : formatHistoryTime(row.processedAt, timeZone, true)}`,
+    ...schemaLines(row.schema),
     '',
     ...(row.valueKind === 'null' ? ['Value: (null)'] : [`Value (${row.valueKind}, ${formatBytes(row.valueSize)}):`, row.valuePreview]),
     '',
@@ -133,6 +161,7 @@ export function rowDocument(row: HistoryRow): string {
       key: h.key,
       value: h.value === null || typeof h.value === 'string' ? h.value : { base64: h.value.toString('base64'), bytes: h.value.length },
     })),
+    schema: { keySchemaId: row.schema.keySchemaId, valueSchemaId: row.schema.valueSchemaId, error: row.schema.error },
     consumer: { dagId: row.consumerDagId, runId: row.consumerRunId, consumedAt: isoOrNull(row.consumedAt) },
     datasetEvent: { uri: row.datasetUri },
     processing: row.processedAt === null && row.processedByRunId === null

@@ -140,6 +140,9 @@ export const SUMMARY_COLUMNS = [
   'message_timestamp',
   'consumed_at',
   'processed_at',
+  'key_schema_id',
+  'value_schema_id',
+  'schema_error',
   `${CURSOR_TIMESTAMP} AS cursor_timestamp`,
 ].join(', ');
 
@@ -164,6 +167,9 @@ export const FULL_COLUMNS = [
   'processed_at',
   'processed_by_dag_id',
   'processed_by_run_id',
+  'key_schema_id',
+  'value_schema_id',
+  'schema_error',
   `${CURSOR_TIMESTAMP} AS cursor_timestamp`,
 ].join(', ');
 

@@ -71,7 +71,20 @@ export interface HistoryRowSummary {
   messageTimestamp: number | null;
   consumedAt: number;
   processedAt: number | null;
+  /** How a wire-format key and value were read (schema ids, or why they were kept as bytes). */
+  schema: HistorySchemaInfo;
   cursor: HistoryCursor;
+}
+
+/**
+ * The schema registry ids the batch consumer read a Confluent wire-format key and value with
+ * (null when that part was not in the wire format), and why a part that looked like the wire
+ * format was kept as bytes (null when it was decoded).
+ */
+export interface HistorySchemaInfo {
+  keySchemaId: number | null;
+  valueSchemaId: number | null;
+  error: string | null;
 }
 
 /** One row in full: the message, and the runs and dataset event it went through. */
@@ -92,6 +105,8 @@ export interface HistoryRow {
   processedAt: number | null;
   processedByDagId: string | null;
   processedByRunId: string | null;
+  /** How a wire-format key and value were read (schema ids, or why they were kept as bytes). */
+  schema: HistorySchemaInfo;
   /** Where the row sits in the newest-first order (to open a list at this row). */
   cursor: HistoryCursor;
 }

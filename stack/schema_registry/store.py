@@ -54,6 +54,17 @@ class StoredVersion:
     deleted: bool
 
 
+def _answers(conn: psycopg.Connection) -> bool:
+    """Whether an idle pooled connection still reaches the server (one round trip)."""
+    if conn.closed or conn.broken:
+        return False
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
 def fingerprint(schema_type: str, canonical: str, references: list[Reference]) -> str:
     body = json.dumps([schema_type, canonical, [r.to_json() for r in references]], separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -74,12 +85,34 @@ class Store:
         except psycopg.Error as err:
             raise RegistryError(500, 50001, f"Error in the backend data store: PostgreSQL does not answer ({str(err).strip().splitlines()[0]}); start it with: stack/native/stack.sh up postgres") from None
 
+    def _take(self) -> psycopg.Connection:
+        """A pooled connection that still answers, else a new one.
+
+        PostgreSQL ends every connection when it restarts (``stack.sh`` restarts it on its own)
+        or when an administrator terminates them; the pool only learns it on the next query. A
+        connection the server ended is closed here and the next one tried, so a request never
+        runs on it and fails with 500 (error 50001) while the database is up again.
+        """
+        while True:
+            try:
+                conn = self._pool.get_nowait()
+            except queue.Empty:
+                return self._new_connection()
+            if _answers(conn):
+                return conn
+            conn.close()
+
+    def close(self) -> None:
+        """Closes the pooled connections (the next request opens new ones)."""
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
+
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = self._new_connection()
+        conn = self._take()
         broken = False
         try:
             yield conn

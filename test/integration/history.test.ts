@@ -128,6 +128,8 @@ describe('MessageHistoryStore on the native PostgreSQL', () => {
     await admin.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
     // The schema as the project ships it: the migration file, applied whole.
     await admin.query(readFileSync(join(root, 'stack', 'sql', '001_message_history.sql'), 'utf8'));
+    // The schema registry ids of wire-format messages (the columns the view reads).
+    await admin.query(readFileSync(join(root, 'stack', 'sql', '006_message_history_schema_ids.sql'), 'utf8'));
 
     faker.seed(42);
     let offset = 0;

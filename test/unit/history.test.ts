@@ -12,7 +12,7 @@ import { historyError } from '../../src/history/errors';
 import { checkDay, escapeLike, partitionsStatement, segmentsOf, segmentStatement, summaryStatement, tableName } from '../../src/history/sql';
 import { cursorIncluding, historyStartCursor } from '../../src/panels/historyInspectorSource';
 import { WorkbenchError } from '../../src/shared/errors';
-import { dayLabel, formatHistoryTime, rowDocument, rowLabel, rowTooltip, scopeDescription } from '../../src/history/presentation';
+import { dayLabel, formatHistoryTime, rowDocument, rowLabel, rowTooltip, schemaSummary, scopeDescription } from '../../src/history/presentation';
 
 const table = tableName('scratch');
 const base = { table, timeZone: 'UTC', limit: 51 } as const;
@@ -80,7 +80,7 @@ function summaryRow(overrides: Partial<SummaryDbRow> = {}): SummaryDbRow {
     id: '17', topic: 'orders', partition: 2, offset: '1042', key: 'order-17', key_bytes_head: null, key_bytes_size: null,
     value_kind: 'json', value_preview: '{"id": 17,\n "note": "big"}', value_bytes_head: null, value_size: '27',
     data_type: 'order', message_timestamp: when, consumed_at: new Date('2025-03-01T12:05:00Z'), processed_at: null,
-    cursor_timestamp: '2025-03-01T12:00:10.123456Z', ...overrides,
+    key_schema_id: null, value_schema_id: null, schema_error: null, cursor_timestamp: '2025-03-01T12:00:10.123456Z', ...overrides,
   };
 }
 
@@ -91,7 +91,8 @@ function fullRow(overrides: Partial<FullDbRow> = {}): FullDbRow {
     headers: [{ key: 'source', value: 'test' }, { key: 'bin', value_base64: 'AQI=' }, { key: 'gone', value: null }],
     data_type: 'order', message_timestamp: when, consumed_at: new Date('2025-03-01T12:05:00Z'),
     consumer_dag_id: 'kafka_batch_consumer', consumer_run_id: 'manual__1', dataset_uri: 'kafka://orders/order',
-    processed_at: null, processed_by_dag_id: null, processed_by_run_id: null, cursor_timestamp: null, ...overrides,
+    processed_at: null, processed_by_dag_id: null, processed_by_run_id: null,
+    key_schema_id: null, value_schema_id: null, schema_error: null, cursor_timestamp: null, ...overrides,
   };
 }
 
@@ -175,6 +176,41 @@ describe('history presentation', () => {
     assert.deepEqual(document['consumer'], { dagId: 'kafka_batch_consumer', runId: 'manual__1', consumedAt: '2025-03-01T12:05:00.000Z' });
     assert.deepEqual(document['datasetEvent'], { uri: 'kafka://orders/order' });
     assert.deepEqual(document['processing'], { state: 'not processed yet' });
+  });
+});
+
+describe('history rows read from the Confluent wire format', () => {
+  it('selects the schema columns of stack/sql/006 on pages and whole rows', () => {
+    for (const columns of ['summary', 'full'] as const) {
+      const statement = segmentStatement({ ...base, filter: {}, segment: 'timed', direction: 'older', columns });
+      assert.match(statement.text, /key_schema_id, value_schema_id, schema_error/, columns);
+    }
+  });
+
+  it('carries the schema ids and the reason bytes were kept onto the page row and the whole row', () => {
+    const decoded = summaryFromDb(summaryRow({ value_schema_id: 7 }));
+    assert.deepEqual(decoded.schema, { keySchemaId: null, valueSchemaId: 7, error: null });
+    const kept = rowFromDb(fullRow({ key_schema_id: 3, value_schema_id: 99, schema_error: 'value: schema id 99 is not in the registry' }));
+    assert.deepEqual(kept.schema, { keySchemaId: 3, valueSchemaId: 99, error: 'value: schema id 99 is not in the registry' });
+    assert.deepEqual(summaryFromDb(summaryRow()).schema, { keySchemaId: null, valueSchemaId: null, error: null });
+  });
+
+  it('names the schema ids in the row\'s description and tooltip; a plain row says nothing of schemas', () => {
+    const decoded = summaryFromDb(summaryRow({ value_schema_id: 7 }));
+    assert.equal(schemaSummary(decoded.schema), 'value schema id 7');
+    assert.equal(schemaSummary({ keySchemaId: 3, valueSchemaId: 7, error: null }), 'key schema id 3 · value schema id 7');
+    assert.equal(schemaSummary({ keySchemaId: null, valueSchemaId: 99, error: 'value: unknown id' }), 'value schema id 99 · not decoded');
+    assert.equal(schemaSummary(summaryFromDb(summaryRow()).schema), undefined);
+    assert.match(rowTooltip(decoded, 'UTC'), /\nSchema registry id: value 7 \(decoded from the Confluent wire format\)\n/);
+    const kept = summaryFromDb(summaryRow({ value_kind: 'bytes', value_preview: null, value_bytes_head: Buffer.from([0, 0, 0, 0, 99]), value_size: 9, value_schema_id: 99, schema_error: 'value: schema id 99 is not in the registry' }));
+    assert.match(rowTooltip(kept, 'UTC'), /Schema registry id: value 99 \(in the Confluent wire format\)\nNot decoded, kept as bytes: value: schema id 99 is not in the registry\n/);
+    assert.doesNotMatch(rowTooltip(summaryFromDb(summaryRow()), 'UTC'), /[Ss]chema/);
+  });
+
+  it('writes the schema ids into the row document', () => {
+    const document = JSON.parse(rowDocument(rowFromDb(fullRow({ value_json_text: '{"id": "p-1"}', value_bytes: null, value_schema_id: 7 })))) as Record<string, unknown>;
+    assert.deepEqual(document['value'], { id: 'p-1' });
+    assert.deepEqual(document['schema'], { keySchemaId: null, valueSchemaId: 7, error: null });
   });
 });
 

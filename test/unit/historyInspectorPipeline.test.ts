@@ -19,7 +19,8 @@ function fullRow(overrides: Partial<FullDbRow> = {}): FullDbRow {
     value_json_text: '{"id": 17}', value_text: null, value_bytes: null, headers: [],
     data_type: 'order', message_timestamp: new Date('2025-03-01T12:00:00Z'), consumed_at: consumedAt,
     consumer_dag_id: 'kafka_batch_consumer', consumer_run_id: 'manual__2025-03-01T12:04:00', dataset_uri: 'kafka://orders/order',
-    processed_at: null, processed_by_dag_id: null, processed_by_run_id: null, cursor_timestamp: null, ...overrides,
+    processed_at: null, processed_by_dag_id: null, processed_by_run_id: null,
+    key_schema_id: null, value_schema_id: null, schema_error: null, cursor_timestamp: null, ...overrides,
   };
 }
 

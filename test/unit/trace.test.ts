@@ -32,7 +32,7 @@ const row: HistoryRow = {
   id: '42', topic: 'orders', partition: 1, offset: '7', key: { kind: 'text', text: 'order:1' }, value: { kind: 'json', json: {}, text: '{}' },
   headers: [], dataType: 'order', messageTimestamp: T0, consumedAt: T0 + 6_000, consumerDagId: 'kafka_batch_consumer', consumerRunId: 'manual__1',
   datasetUri: 'workbench://message-history/order', processedAt: T0 + 20_000, processedByDagId: 'process_order_messages', processedByRunId: 'asset__1',
-  cursor: { timestamp: iso(0), id: '42' },
+  schema: { keySchemaId: null, valueSchemaId: null, error: null }, cursor: { timestamp: iso(0), id: '42' },
 };
 
 const event: DatasetEvent = {

@@ -187,7 +187,7 @@ describe('visible text in the Message Inspector', () => {
 const summary: HistoryRowSummary = {
   id: '17', topic: 'orders', partition: 2, offset: '1042', key: `order${RLO}71`, keyKind: 'text', valueKind: 'json',
   valuePreview: `{"note": "${ZWSP}"}`, valueSize: 14, dataType: 'order', messageTimestamp: Date.UTC(2025, 2, 1, 12), consumedAt: Date.UTC(2025, 2, 1, 12, 5),
-  processedAt: null, cursor: { timestamp: null, id: '17' },
+  processedAt: null, schema: { keySchemaId: null, valueSchemaId: null, error: null }, cursor: { timestamp: null, id: '17' },
 };
 
 describe('visible text in the message history', () => {
@@ -210,7 +210,8 @@ describe('visible text in the message history', () => {
     const row: HistoryRow = {
       id: '17', topic: 'orders', partition: 2, offset: '1042', key: { kind: 'text', text: `k${RLO}` }, value: { kind: 'null' }, headers: [{ key: `h${ZWSP}`, value: 'v' }],
       dataType: 'order', messageTimestamp: null, consumedAt: Date.UTC(2025, 2, 1), consumerDagId: 'kafka_batch_consumer', consumerRunId: `manual${LRI}1${PDI}`,
-      datasetUri: 'kafka://orders/order', processedAt: null, processedByDagId: null, processedByRunId: null, cursor: { timestamp: null, id: '17' },
+      datasetUri: 'kafka://orders/order', processedAt: null, processedByDagId: null, processedByRunId: null, schema: { keySchemaId: null, valueSchemaId: null, error: null },
+      cursor: { timestamp: null, id: '17' },
     };
     const text = rowDocument(row);
     assert.ok(!hasHiddenCharacters(text), 'no hidden character is left raw in the document');

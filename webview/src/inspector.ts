@@ -280,7 +280,7 @@ const columns: Column<InspectorRow>[] = [
   { id: 'timestamp', title: 'Timestamp', width: '214px', className: 'mono', text: (r) => formatTimestamp(r.timestamp) },
   { id: 'key', title: 'Key', width: 'minmax(70px, 1fr)', className: 'mono', text: (r) => r.key, cellClass: (r) => kindClass(r.keyKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'key').parts); }, tooltip: (r) => cellOf(r, 'key').tooltip },
   { id: 'value', title: 'Value', width: 'minmax(120px, 4fr)', className: 'mono', text: (r) => r.value, cellClass: (r) => kindClass(r.valueKind), fill: (cell, r) => { setParts(cell, cellOf(r, 'value').parts); }, tooltip: (r) => cellOf(r, 'value').tooltip },
-  { id: 'schema', title: 'Schema', width: '170px', className: 'mono', text: (r) => schemaColumnOf(r).text, cellClass: (r) => (schemaColumnOf(r).failed ? 'schema-failed' : undefined), tooltip: (r) => schemaColumnOf(r).tooltip },
+  { id: 'schema', title: 'Schema', width: 'minmax(170px, 2fr)', className: 'mono', text: (r) => schemaColumnOf(r).text, cellClass: (r) => (schemaColumnOf(r).failed ? 'schema-failed' : undefined), tooltip: (r) => schemaColumnOf(r).tooltip },
   { id: 'headers', title: 'Headers', width: '74px', className: 'num', text: (r) => (r.headers === 0 ? '' : String(r.headers)) },
   { id: 'size', title: 'Size', width: '72px', className: 'num', text: (r) => formatBytes(r.size) },
 ];

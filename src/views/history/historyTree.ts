@@ -24,6 +24,7 @@ import {
   messageCount,
   rowLabel,
   rowTooltip,
+  schemaSummary,
   scopeDescription,
   searchDescription,
 } from '../../history/presentation';
@@ -445,7 +446,11 @@ export class HistoryTreeProvider extends Disposable implements vscode.TreeDataPr
       case 'row': {
         const item = new vscode.TreeItem(rowLabel(node.row, this.timeZone, node.withDate), vscode.TreeItemCollapsibleState.None);
         item.id = node.key;
-        item.description = node.withDate ? visibleLabel(`${node.row.topic} · ${node.row.dataType}`) : undefined;
+        // A search lists rows of all topics: it names each row's topic and data type. The schema
+        // ids say the value was read from the wire format (and with which schema).
+        const description = [node.withDate ? `${node.row.topic} · ${node.row.dataType}` : undefined, schemaSummary(node.row.schema)]
+          .filter((part): part is string => part !== undefined).join(' · ');
+        item.description = description === '' ? undefined : visibleLabel(description);
         // A plain string: the value preview is data and shows as text, never as Markdown.
         item.tooltip = rowTooltip(node.row, this.timeZone);
         item.iconPath = new vscode.ThemeIcon(ROW_ICONS[node.row.valueKind]);

@@ -32,6 +32,7 @@ import {
   topicRowText,
 } from '../../kafka/presentation';
 import { Disposable } from '../../shared/disposable';
+import { RowRedraws } from '../../shared/rowRedraws';
 import type { SchemaRegistries } from '../../config/schemaRegistries';
 import { SchemaRows, type SchemaNode } from './schemaRows';
 
@@ -111,6 +112,8 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   private readonly log: Logger;
   private view: vscode.TreeView<KafkaNode> | undefined;
   private filterText = '';
+  /** Background redraws of rows that show their children wait until those rows are collapsed (see RowRedraws). */
+  private readonly redraws = new RowRedraws();
   /** The Schemas folder under each connection and the subjects under each topic. */
   readonly schemas: SchemaRows;
 
@@ -149,7 +152,14 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   createView(id: string): vscode.TreeView<KafkaNode> {
     // Several topics can be selected for Delete Topics; other row commands act on the row they are run on.
     this.view = vscode.window.createTreeView(id, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true });
-    this._register(this.view);
+    this._register(
+      this.view,
+      this.view.onDidExpandElement(({ element }) => { this.redraws.listed(element.key); }),
+      this.view.onDidCollapseElement(({ element }) => {
+        // What a background load learned about the row while it showed its children.
+        if (this.redraws.collapsed(element.key)) this.changed.fire(element);
+      }),
+    );
     this.showFilter();
     return this.view;
   }
@@ -157,6 +167,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   // ---------------------------------------------------------------- refresh and filter
 
   refresh(): void {
+    this.redraws.refreshed();
     this.schemas.forget();
     this.caches.clear();
     this.loadedTopics.clear();
@@ -168,6 +179,7 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     this.schemas.forget(name);
     this.caches.delete(name);
     this.loadedTopics.delete(name);
+    this.redraws.refreshed(connectionKey(name));
     const node = this.nodes.get(connectionKey(name));
     this.changed.fire(node ?? undefined);
   }
@@ -286,6 +298,8 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   async getChildren(parent?: KafkaNode): Promise<KafkaNode[]> {
+    // The editor lists only expanded rows: from now on this row shows its children.
+    if (parent) this.redraws.listed(parent.key);
     const children = await this.childrenOf(parent);
     for (const child of children) this.parents.set(child.key, parent);
     return children;
@@ -512,7 +526,8 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
   /**
    * Remembers whether the cluster answered, for the connection row's icon. It survives
    * refreshes, so a reload that ends as before redraws nothing; a change redraws the row
-   * after the current load has returned (a redraw during a load can drop the rows).
+   * after the current load has returned, or, when the row is expanded (its topics were loaded
+   * to list its children), once it is collapsed: see RowRedraws.
    */
   private setStatus(name: string, state: 'ok' | 'error'): void {
     if (this.statuses.get(name) === state) return;
@@ -520,18 +535,19 @@ export class KafkaTreeProvider extends Disposable implements vscode.TreeDataProv
     this.redrawLater(connectionKey(name));
   }
 
-  /** Redraws a row after the current load has returned (a redraw during a load can drop the rows). */
+  /**
+   * Redraws a row with what a background load learned, after the current load has returned; a
+   * row that shows its children is redrawn only once collapsed (see RowRedraws: redrawing it
+   * now would leave the editor drawing rows the view no longer knows).
+   */
   private redrawLater(key: string): void {
-    setTimeout(() => {
-      const node = this.nodes.get(key);
-      if (node) this.changed.fire(node);
-    }, 0);
+    this.redrawRowsLater([key]);
   }
 
-  /** Redraws several rows with one event, after the current load has returned. */
+  /** Redraws several rows with one event, after the current load has returned (rows showing their children: once collapsed). */
   private redrawRowsLater(keys: readonly string[]): void {
     setTimeout(() => {
-      const nodes = keys.map((key) => this.nodes.get(key)).filter((node): node is KafkaNode => node !== undefined);
+      const nodes = this.redraws.take(keys).map((key) => this.nodes.get(key)).filter((node): node is KafkaNode => node !== undefined);
       if (nodes.length > 0) this.changed.fire(nodes);
     }, 0);
   }
