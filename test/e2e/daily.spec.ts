@@ -118,7 +118,8 @@ test.describe('The daily pipeline in the editor', () => {
       const taskRow = await rowUnder(wb, runRow, 'upload_to_object_store', 4);
       await expect(taskRow).toContainText(/success · try \d+/);
       await wb.expandRow(taskRow);
-      const xcomRow = await rowUnder(wb, taskRow, 'return_value', 1);
+      // Its XComs by key: bucket, bytes, date, etag, key, last_modified, return_value, rows, uri.
+      const xcomRow = await rowUnder(wb, taskRow, 'return_value', 12);
       await xcomRow.click();
       const tab = wb.editorPart.locator('.tab', { hasText: 'upload_to_object_store · return_value.json' });
       await expect(tab).toBeVisible({ timeout: 30_000 });
