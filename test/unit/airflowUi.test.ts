@@ -9,7 +9,7 @@ import type { Dag, DagRun, DatasetEvent, ServerHealth, TaskInstance } from '../.
 import { parseWebviewMessage } from '../../src/panels/datasetEventMessages';
 import { lineAndColumn, parseJsonObject } from '../../src/shared/jsonObject';
 import { Backoff } from '../../src/shared/backoff';
-import { NodeStore, topmost, type KeyedNode } from '../../src/views/airflow/nodeStore';
+import { NodeStore, PreloadedChildren, reloadThenAnnounce, topmost, type KeyedNode } from '../../src/views/airflow/nodeStore';
 import {
   dagDescription,
   dagMatchesFilter,
@@ -288,6 +288,82 @@ describe('the node store of the trees', () => {
     const runNode = node('c/d/r', dagNode);
     const other = node('c/e', root);
     assert.deepEqual(topmost([runNode, dagNode, other]).map((n) => n.key), ['c/d', 'c/e']);
+  });
+
+  // VS Code forgets the rows under a row as soon as it is announced as changed, until it has its
+  // children again: a run expanded under its refreshing DAG in that time showed no task instances.
+  it('reloads an expanded row by reading its children first, then announcing it; VS Code\'s request gets them at once', async () => {
+    const root = node('c', undefined);
+    const dagNode = node('c/d', root);
+    const collapsed = node('c/e', root);
+    const runs = [node('c/d/run/backfill__2026-12-03T00:00:00+00:00', dagNode)];
+    const events: string[] = [];
+    let answer: (children: TestNode[]) => void = () => undefined;
+    const preloads = new PreloadedChildren<TestNode>();
+    const reloading = reloadThenAnnounce([dagNode, collapsed], {
+      isExpanded: (n) => n === dagNode,
+      childKeys: () => [],
+      load: (n) => {
+        events.push(`read ${n.key}`);
+        return new Promise<TestNode[]>((resolve) => { answer = resolve; });
+      },
+      preloads,
+      announce: (rows) => { events.push(`announce ${rows.map((r) => r.key).join(' ')}`); },
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(events, ['read c/d'], 'nothing is announced while the server has not answered');
+    answer(runs);
+    await reloading;
+    assert.deepEqual(events, ['read c/d', 'announce c/d c/e'], 'the collapsed row is announced without reading its children');
+    assert.deepEqual(await preloads.take('c/d'), runs, 'VS Code\'s request for the children gets those read');
+    assert.equal(preloads.take('c/d'), undefined, 'used once: the next request reads again');
+    assert.equal(preloads.take('c/e'), undefined);
+  });
+
+  /** A DAG with two runs, the first expanded (its tasks shown), refreshed by the view while something runs. */
+  function dagWithRuns(runIds: readonly string[]): { store: NodeStore<TestNode>; dagNode: TestNode; events: string[]; steps: Parameters<typeof reloadThenAnnounce<TestNode>>[1] } {
+    const store = new NodeStore<TestNode>();
+    const root = store.obtain('c', () => node('c', undefined));
+    const dagNode = store.obtain('c/d', () => node('c/d', root));
+    const runKeyOf = (runId: string): string => `c/d/run/${runId}`;
+    store.setChildren('c/d', ['r1', 'r2'].map((id) => store.obtain(runKeyOf(id), () => node(runKeyOf(id), dagNode))));
+    const events: string[] = [];
+    const steps = {
+      isExpanded: (n: TestNode) => n.key === 'c/d' || n.key === runKeyOf('r1'),
+      childKeys: (n: TestNode) => store.childKeys(n.key),
+      load: (n: TestNode): Promise<TestNode[]> => {
+        events.push(`read ${n.key}`);
+        if (n === dagNode) return Promise.resolve(store.setChildren('c/d', runIds.map((id) => store.obtain(runKeyOf(id), () => node(runKeyOf(id), dagNode)))));
+        return Promise.resolve(store.setChildren(n.key, [store.obtain(`${n.key}/task/t`, () => node(`${n.key}/task/t`, n))]));
+      },
+      preloads: new PreloadedChildren<TestNode>(),
+      announce: (rows: TestNode[]) => { events.push(`announce ${rows.map((r) => r.key).join(' ')}`); },
+    };
+    return { store, dagNode, events, steps };
+  }
+
+  it('while something runs, a DAG that lists the same runs is not announced: its runs are, so an expanded run keeps its tasks', async () => {
+    const { dagNode, events, steps } = dagWithRuns(['r1', 'r2']);
+    await reloadThenAnnounce([dagNode], steps, { keepUnchangedRows: true });
+    assert.deepEqual(events, ['read c/d', 'read c/d/run/r1', 'announce c/d/run/r1 c/d/run/r2']);
+    assert.equal(steps.preloads.take('c/d'), undefined, 'VS Code keeps the DAG\'s rows: nothing waits for it');
+    assert.deepEqual((await steps.preloads.take('c/d/run/r1'))?.map((n) => n.key), ['c/d/run/r1/task/t'], 'the expanded run\'s tasks are ready for VS Code');
+  });
+
+  it('while something runs, a DAG with a new run is announced itself, its runs read first', async () => {
+    const { dagNode, events, steps } = dagWithRuns(['r3', 'r1', 'r2']);
+    await reloadThenAnnounce([dagNode], steps, { keepUnchangedRows: true });
+    assert.deepEqual(events, ['read c/d', 'announce c/d']);
+    assert.deepEqual((await steps.preloads.take('c/d'))?.map((n) => n.key), ['c/d/run/r3', 'c/d/run/r1', 'c/d/run/r2']);
+  });
+
+  it('reads a row\'s children again when VS Code asks long after the reload (the row was collapsed)', () => {
+    let now = 0;
+    const preloads = new PreloadedChildren<TestNode>(10_000, () => now);
+    preloads.put('c/d', Promise.resolve([]));
+    now = 10_001;
+    assert.equal(preloads.take('c/d'), undefined);
+    assert.equal(preloads.size, 0);
   });
 });
 

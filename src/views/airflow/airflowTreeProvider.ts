@@ -11,6 +11,7 @@ import { describeError, userMessage } from '../../shared/errors';
 import { taggedLogger, type Logger } from '../../shared/logger';
 import { connectionStatusText } from '../../airflow/presentation';
 import { AutoRefresh, CredentialsPrompt, NodeStore, type KeyedNode } from './treeSupport';
+import { PreloadedChildren, reloadThenAnnounce, type ReloadOptions } from './nodeStore';
 import { Disposable } from '../../shared/disposable';
 
 /** What the base reads of a tree's nodes. */
@@ -45,12 +46,16 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends 
   protected readonly credentials: CredentialsPrompt;
   protected readonly log: Logger;
   protected view: vscode.TreeView<N> | undefined;
+  /** Keys of the rows VS Code shows expanded (asked for their children, or expanded, and not collapsed since). */
+  private readonly expanded = new Set<string>();
+  private readonly preloads = new PreloadedChildren<N>();
 
   protected constructor(protected readonly connections: AirflowConnections, log: Logger, options: AirflowTreeOptions) {
     super();
     this.log = taggedLogger(log, options.logTag);
     this.credentials = new CredentialsPrompt(this.log);
-    this.autoRefresh = new AutoRefresh((nodes) => { this.changed.fire(nodes); }, this.log, options.viewName);
+    // Something runs under these rows: their own rows stay unless what they list changed.
+    this.autoRefresh = new AutoRefresh((nodes) => { void this.reloadRows(nodes, { keepUnchangedRows: true }); }, this.log, options.viewName);
     this._register(
       this.changed,
       this.autoRefresh,
@@ -63,7 +68,31 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends 
     );
   }
 
-  abstract getChildren(element?: N): Promise<N[]>;
+  /** Reads the children of a row (the root when undefined) from the server. */
+  protected abstract loadChildren(element?: N): Promise<N[]>;
+
+  /** The children VS Code asks for: those loaded just before the row was announced, else read now. */
+  getChildren(element?: N): Promise<N[]> {
+    if (!element) return this.loadChildren();
+    // VS Code asks for the children of the rows it shows expanded (also those expanded by
+    // default, which raise no expand event).
+    this.expanded.add(element.key);
+    return this.preloads.take(element.key) ?? this.loadChildren(element);
+  }
+
+  /**
+   * Reloads rows (and what they show expanded): their children are read before VS Code is told,
+   * so a row under them stays known to VS Code while the server answers (see PreloadedChildren).
+   */
+  protected reloadRows(nodes: readonly N[], options: ReloadOptions = {}): Promise<void> {
+    return reloadThenAnnounce(nodes, {
+      isExpanded: (node) => this.expanded.has(node.key),
+      childKeys: (node) => this.store.childKeys(node.key),
+      load: (node) => this.loadChildren(node),
+      preloads: this.preloads,
+      announce: (rows) => { this.changed.fire(rows); },
+    }, options);
+  }
   abstract getTreeItem(node: N): vscode.TreeItem;
 
   /** A failure row of this tree's node type under `parent`. */
@@ -75,20 +104,27 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends 
     const view = vscode.window.createTreeView(viewId, { treeDataProvider: this, showCollapseAll: true, canSelectMany: options.canSelectMany ?? false });
     this.view = view;
     this.autoRefresh.attach(view);
-    this._register(view);
+    this._register(
+      view,
+      view.onDidExpandElement(({ element }) => { this.expanded.add(element.key); }),
+      view.onDidCollapseElement(({ element }) => { this.expanded.delete(element.key); }),
+    );
     return view;
   }
 
   /** Reloads everything (user action): back to the shortest refresh delay. */
   refresh(): void {
     this.autoRefresh.reset();
+    this.preloads.clear();
     this.changed.fire(undefined);
   }
 
   /** Reloads one row and its subtree, soon refreshing again if it runs. */
   refreshNode(node: N): void {
     this.autoRefresh.userAction();
-    this.changed.fire(isFailureNode(node) ? node.retryTarget : node.kind === 'info' ? node.parent : node);
+    const target = isFailureNode(node) ? node.retryTarget : node.kind === 'info' ? node.parent : node;
+    if (target) void this.reloadRows([target]);
+    else this.changed.fire(undefined);
   }
 
   /** Whether `node` belongs to this tree (commands shared by both trees ask). */
@@ -128,6 +164,7 @@ export abstract class AirflowTreeProvider<N extends AirflowTreeNode<N>> extends 
   override dispose(): void {
     super.dispose();
     this.store.clear();
+    this.preloads.clear();
   }
 }
 

@@ -116,7 +116,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
 
   // ---------------------------------------------------------------- children
 
-  async getChildren(element?: DagsNode): Promise<DagsNode[]> {
+  protected async loadChildren(element?: DagsNode): Promise<DagsNode[]> {
     if (!element) return this.rootChildren();
     switch (element.kind) {
       case 'connection': return this.guard(element, element.connection.name, () => this.connectionChildren(element));
@@ -239,8 +239,9 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     const latest = runs[0]?.state ?? null;
     if (latest !== parent.latestState && (runs.length > 0 || parent.latestState === undefined)) {
       parent.latestState = latest;
-      // The DAG row shows the latest state as its icon: redraw it (its children are loaded already).
-      setTimeout(() => { this.changed.fire(parent); }, 0);
+      // The DAG row shows the latest state as its icon: redraw it (its children are read again
+      // before VS Code is told, so its runs stay expandable meanwhile).
+      setTimeout(() => { void this.reloadRows([parent]); }, 0);
       this.updateBadge();
     }
     if (runs.some((run) => isActiveRunState(run.state))) this.autoRefresh.markActive(parent);
@@ -414,7 +415,7 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
     const runNode = this.store.obtain(rKey, (): RunNode => ({ kind: 'run', key: rKey, parent: dagNode, connectionName, run }), (n) => { n.run = run; });
     if (isActiveRunState(run.state)) this.autoRefresh.markActive(dagNode);
     this.autoRefresh.userAction();
-    this.changed.fire(dagNode);
+    await this.reloadRows([dagNode]);
     await this.view.reveal(runNode, { select: true, focus: false, expand: true });
   }
 

@@ -62,7 +62,7 @@ export class DatasetsTreeProvider extends AirflowTreeProvider<DatasetsNode> {
     }
   }
 
-  async getChildren(element?: DatasetsNode): Promise<DatasetsNode[]> {
+  protected async loadChildren(element?: DatasetsNode): Promise<DatasetsNode[]> {
     if (!element) return this.rootChildren();
     switch (element.kind) {
       case 'connection': return this.guard(element, element.connection.name, () => this.datasets(element));
