@@ -616,7 +616,7 @@ def get_subject_config(subject: str, request: Request) -> dict[str, Any]:
         if level is None:
             if _flag(request, "defaultToGlobal"):
                 level = store.get_setting(conn, "config", "compatibility", GLOBAL) or DEFAULT_COMPATIBILITY
-            elif not store.subject_exists(conn, subject, deleted=True):
+            elif not SubjectVersions.load(conn, subject).everything:
                 raise errors.subject_not_found(subject)
             else:
                 raise RegistryError(404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured")
