@@ -27,14 +27,7 @@ if _PLUGINS.is_dir() and str(_PLUGINS) not in sys.path:
 import pendulum  # noqa: E402
 from airflow.sdk import Param, dag, task  # noqa: E402
 
-from workbench_pipeline.recalls_ingest import (  # noqa: E402
-    DEFAULT_FEED,
-    DEFAULT_MAX_RECORDS,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_TOPIC,
-    INGEST_PIPELINE,
-    run_ingest,
-)
+from workbench_pipeline import recalls_ingest  # noqa: E402
 
 
 @dag(
@@ -44,32 +37,14 @@ from workbench_pipeline.recalls_ingest import (  # noqa: E402
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
-    params={
-        "feed": Param(DEFAULT_FEED, type="string", minLength=1, description="Source API feed (main, or a test feed)"),
-        "topic": Param(DEFAULT_TOPIC, type="string", minLength=1, description="Kafka topic to produce to"),
-        "pipeline": Param(INGEST_PIPELINE, type="string", minLength=1, description="Checkpoint name in pipeline_checkpoints"),
-        "page_size": Param(DEFAULT_PAGE_SIZE, type="integer", minimum=1, maximum=5000, description="Records per API page"),
-        "max_records": Param(DEFAULT_MAX_RECORDS, type="integer", minimum=1, maximum=5_000_000, description="At most this many records per run"),
-        "kafka_conn_id": Param("kafka_default", type="string", minLength=1),
-        "history_conn_id": Param("workbench_history", type="string", minLength=1),
-    },
+    params=recalls_ingest.dag_params(Param),
     tags=["workbench", "streaming-pipeline", "kafka"],
     doc_md=__doc__,
 )
 def product_recalls_ingest() -> None:
     @task(task_id="fetch_and_produce", execution_timeout=timedelta(minutes=30))
     def fetch_and_produce(**context: Any) -> dict[str, Any]:
-        p = context["params"]
-        return run_ingest(
-            run_id=context["run_id"],
-            history_conn_id=p["history_conn_id"],
-            kafka_conn_id=p["kafka_conn_id"],
-            topic=p["topic"],
-            feed=p["feed"],
-            pipeline=p["pipeline"],
-            page_size=int(p["page_size"]),
-            max_records=int(p["max_records"]),
-        )
+        return recalls_ingest.fetch_and_produce(context)
 
     fetch_and_produce()
 

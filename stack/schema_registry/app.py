@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -141,21 +142,60 @@ def _version_json(v: StoredVersion, fmt: str | None) -> dict[str, Any]:
     return body
 
 
-def _find_version(conn: psycopg.Connection, subject: str, version: int | None, *, deleted: bool) -> StoredVersion:
-    versions = store.versions(conn, subject, deleted=True)
-    if not versions:
-        raise errors.subject_not_found(subject)
-    if version is None:
-        live = [v for v in versions if not v.deleted]
-        if not live:
+@dataclass(frozen=True)
+class SubjectVersions:
+    """One subject's versions, soft-deleted ones included, oldest first: the one place where a
+    subject, a version number or latest (see ``_parse_version``) and the soft-deleted filter are
+    resolved, with the registry's errors 40401 (subject not found) and 40402 (version not found).
+    """
+
+    subject: str
+    everything: list[StoredVersion]
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection, subject: str) -> SubjectVersions:
+        return cls(subject, store.versions(conn, subject, deleted=True))
+
+    @property
+    def live(self) -> list[StoredVersion]:
+        return [v for v in self.everything if not v.deleted]
+
+    @property
+    def soft_deleted(self) -> list[StoredVersion]:
+        return [v for v in self.everything if v.deleted]
+
+    def listed(self, *, deleted: bool) -> list[StoredVersion]:
+        """The versions a request sees: the live ones, or with ``deleted`` the soft-deleted too;
+        40401 when that leaves none."""
+        versions = self.everything if deleted else self.live
+        if not versions:
+            raise errors.subject_not_found(self.subject)
+        return versions
+
+    def version(self, number: int | None, *, deleted: bool) -> StoredVersion:
+        """The version ``number``, or with None the latest live one. With ``deleted`` a
+        soft-deleted version counts too, and latest falls back to the newest soft-deleted one when
+        no version is live."""
+        if not self.everything:
+            raise errors.subject_not_found(self.subject)
+        if number is None:
+            live = self.live
+            if live:
+                return live[-1]
             if deleted:
-                return versions[-1]
-            raise errors.subject_not_found(subject)
-        return live[-1]
-    for v in versions:
-        if v.version == version and (deleted or not v.deleted):
-            return v
-    raise errors.version_not_found(subject, version)
+                return self.everything[-1]
+            raise errors.subject_not_found(self.subject)
+        for v in self.everything:
+            if v.version == number and (deleted or not v.deleted):
+                return v
+        raise errors.version_not_found(self.subject, number)
+
+
+def _read_version(subject: str, version: str, *, deleted: bool) -> StoredVersion:
+    """GET /subjects/{subject}/versions/{version}: 42202 for a bad version before the store is asked."""
+    number = _parse_version(version)
+    with store.connection() as conn:
+        return SubjectVersions.load(conn, subject).version(number, deleted=deleted)
 
 
 def _references(body: dict[str, Any]) -> list[Reference]:
@@ -183,7 +223,7 @@ def _resolve(conn: psycopg.Connection, schema_type: str, text: str, refs: list[R
     for ref in refs:
         version = None if ref.version == -1 else ref.version
         try:
-            target = _find_version(conn, ref.subject, version, deleted=False)
+            target = SubjectVersions.load(conn, ref.subject).version(version, deleted=False)
         except RegistryError:
             raise formats.invalid(
                 f"Invalid schema: reference {ref.name!r} names subject {ref.subject!r} version {ref.version}, which is not registered"
@@ -351,29 +391,21 @@ def list_subjects(request: Request) -> list[str]:
 @app.get("/subjects/{subject}/versions")
 def list_versions(subject: str, request: Request) -> list[int]:
     with store.connection() as conn:
-        versions = store.versions(conn, subject, deleted=True)
+        versions = SubjectVersions.load(conn, subject)
     if _flag(request, "deletedOnly"):
-        chosen = [v.version for v in versions if v.deleted]
-    else:
-        chosen = [v.version for v in versions if _flag(request, "deleted") or not v.deleted]
-    if not chosen and not _flag(request, "deletedOnly"):
-        raise errors.subject_not_found(subject)
-    return chosen
+        return [v.version for v in versions.soft_deleted]
+    return [v.version for v in versions.listed(deleted=_flag(request, "deleted"))]
 
 
 @app.get("/subjects/{subject}/versions/{version}")
 def get_version(subject: str, version: str, request: Request) -> dict[str, Any]:
-    number = _parse_version(version)
-    with store.connection() as conn:
-        found = _find_version(conn, subject, number, deleted=_flag(request, "deleted"))
+    found = _read_version(subject, version, deleted=_flag(request, "deleted"))
     return _version_json(found, request.query_params.get("format"))
 
 
 @app.get("/subjects/{subject}/versions/{version}/schema")
 def get_version_schema(subject: str, version: str, request: Request) -> Response:
-    number = _parse_version(version)
-    with store.connection() as conn:
-        found = _find_version(conn, subject, number, deleted=_flag(request, "deleted"))
+    found = _read_version(subject, version, deleted=_flag(request, "deleted"))
     return Response(content=found.schema.schema_text, media_type=MEDIA_TYPE)
 
 
@@ -381,7 +413,7 @@ def get_version_schema(subject: str, version: str, request: Request) -> Response
 def get_referenced_by(subject: str, version: str) -> list[int]:
     number = _parse_version(version)
     with store.connection() as conn:
-        found = _find_version(conn, subject, number, deleted=True)
+        found = SubjectVersions.load(conn, subject).version(number, deleted=True)
         return store.referenced_by(conn, subject, found.version)
 
 
@@ -395,7 +427,7 @@ async def register(subject: str, request: Request) -> dict[str, Any]:
         resolved, parsed = _request_schema(conn, body)
         fp = fingerprint(parsed.schema_type, parsed.canonical, resolved.references)
         existing = store.schema_by_fingerprint(conn, fp)
-        live = store.versions(conn, subject, deleted=False)
+        live = SubjectVersions.load(conn, subject).live
         if existing is not None:
             for v in live:
                 if v.schema.id == existing.id:
@@ -436,9 +468,7 @@ async def lookup(subject: str, request: Request) -> dict[str, Any]:
     body = await _body(request)
     deleted = _flag(request, "deleted")
     with store.connection() as conn:
-        versions = store.versions(conn, subject, deleted=deleted)
-        if not versions:
-            raise errors.subject_not_found(subject)
+        versions = SubjectVersions.load(conn, subject).listed(deleted=deleted)
         resolved, parsed = _request_schema(conn, body)
         fp = fingerprint(parsed.schema_type, parsed.canonical, resolved.references)
         existing = store.schema_by_fingerprint(conn, fp)
@@ -454,10 +484,9 @@ def delete_subject(subject: str, request: Request) -> list[int]:
     permanent = _flag(request, "permanent")
     with store.write() as conn:
         _writable(conn, subject)
-        versions = store.versions(conn, subject, deleted=True)
-        if not versions:
-            raise errors.subject_not_found(subject)
-        live = [v.version for v in versions if not v.deleted]
+        subject_versions = SubjectVersions.load(conn, subject)
+        versions = subject_versions.listed(deleted=True)
+        live = [v.version for v in subject_versions.live]
         for v in versions:
             refs = store.referenced_by(conn, subject, v.version)
             if refs:
@@ -482,8 +511,8 @@ def delete_version(subject: str, version: str, request: Request) -> int:
     number = _parse_version(version)
     with store.write() as conn:
         _writable(conn, subject)
-        target = _find_version(conn, subject, number, deleted=True)
-        if number is None and target.deleted:
+        target = SubjectVersions.load(conn, subject).version(number, deleted=True)
+        if number is None and target.deleted:  # latest means the latest live version here
             raise errors.subject_not_found(subject)
         refs = store.referenced_by(conn, subject, target.version)
         if refs:
@@ -517,21 +546,16 @@ async def _check(subject: str, version: str | None, request: Request) -> dict[st
     number = _parse_version(version) if version is not None else None
     with store.connection() as conn:
         resolved, parsed = _request_schema(conn, body)
-        live = store.versions(conn, subject, deleted=False)
+        versions = SubjectVersions.load(conn, subject)
         level = _compatibility_level(conn, subject)
-        if version is not None and number is not None:
-            target = _find_version(conn, subject, number, deleted=False)
+        if version is not None:
+            if number is None and not versions.everything:  # latest of a subject with no versions at all
+                return _compatibility_answer(formats.CompatibilityOutcome(True, []), verbose)
+            target = versions.version(number, deleted=False)
             previous = [(target.version, _resolved_of(conn, target.schema))]
             level = level.removesuffix("_TRANSITIVE")
-        elif version is not None:  # latest
-            if not live:
-                if store.versions(conn, subject, deleted=True):
-                    raise errors.subject_not_found(subject)
-                return _compatibility_answer(formats.CompatibilityOutcome(True, []), verbose)
-            previous = [(live[-1].version, _resolved_of(conn, live[-1].schema))]
-            level = level.removesuffix("_TRANSITIVE")
         else:
-            previous = [(v.version, _resolved_of(conn, v.schema)) for v in live]
+            previous = [(v.version, _resolved_of(conn, v.schema)) for v in versions.live]
         if previous and previous[-1][1].schema_type != parsed.schema_type:
             return _compatibility_answer(
                 formats.CompatibilityOutcome(False, [f"the subject holds {previous[-1][1].schema_type} schemas, this one is {parsed.schema_type}"]),
@@ -592,7 +616,7 @@ def get_subject_config(subject: str, request: Request) -> dict[str, Any]:
         if level is None:
             if _flag(request, "defaultToGlobal"):
                 level = store.get_setting(conn, "config", "compatibility", GLOBAL) or DEFAULT_COMPATIBILITY
-            elif not store.subject_exists(conn, subject, deleted=True):
+            elif not SubjectVersions.load(conn, subject).everything:
                 raise errors.subject_not_found(subject)
             else:
                 raise RegistryError(404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured")

@@ -185,9 +185,6 @@ class Store:
         ).fetchall()
         return [StoredVersion(r["subject"], r["version"], self._schema_of(r), r["deleted"]) for r in rows]
 
-    def subject_exists(self, conn: psycopg.Connection, subject: str, *, deleted: bool = False) -> bool:
-        return bool(self.versions(conn, subject, deleted=deleted))
-
     def versions_of_schema(self, conn: psycopg.Connection, schema_id: int, *, deleted: bool) -> list[tuple[str, int]]:
         rows = conn.execute(
             """SELECT subject, version FROM schema_registry.subject_versions

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
+import { ZWSP } from '../support/hiddenCharacters';
 import { removeTestTopics } from '../support/testTopics';
 import { workspaceDir } from './server';
 import { BROKER, portAnswers, requireService, stackKafka } from './stackServices';
@@ -16,8 +17,6 @@ import { openWorkbench, type Workbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
 const XSS = '<img src=x onerror=alert(1)><script>alert(1)</script>';
-/** U+200B ZERO WIDTH SPACE: invisible in the form, shown by the inspector as the escape. */
-const ZWSP = String.fromCodePoint(0x200b);
 const topic = `e2e-orders-${Date.now().toString(36)}`;
 const group = `e2e-batch-consumer-${Date.now().toString(36)}`;
 const templateFile = path.join(workspaceDir, `${topic}.kafka.json`);

@@ -1,32 +1,24 @@
 // The Stack view and the stack status bar item as a person sees them in a real VS Code
 // (code-server) on the native stack: Launch Stack (on the running stack its script only checks
 // and finds everything running, about 5 s) shows progress per service and connects; the view
-// then lists the twelve native services, each healthy with its detail (Spark idle with its jars
-// installed); the status bar says "Stack: 11/11 healthy" (Spark, which runs no process of its
-// own, is not counted) and opens the view; the Airflow item shows the version of the
+// then lists every native service (NATIVE_SERVICES of src/stack/serviceHealth.ts), each healthy
+// with its detail (Spark idle with its jars installed); the status bar says "Stack: N/N healthy"
+// with N the services that run a process (Spark, on demand, is not counted) and opens the view; the Airflow item shows the version of the
 // connected Airflow 3 with a check mark within seconds of the launch (it once showed a red
 // "Airflow ✗" for a minute: the connection was saved before its password); "Show Logs" on a
 // row opens a terminal with that service's log.
 // Needs the native stack up; skipped (with the reason) when a service does not answer, failed under CI.
 import { expect, test } from '@playwright/test';
+import { NATIVE_SERVICES } from '../../src/stack/serviceHealth';
 import { portAnswers, requireService } from './stackServices';
 import { openWorkbench } from './workbench';
 
 const CONTAINER = 'Kafka Airflow Workbench';
-const SERVICES = [
-  'Kafka',
-  'PostgreSQL',
-  'Source API',
-  'Object store (SeaweedFS)',
-  'Mail catcher (Mailpit)',
-  'Schema registry',
-  'Airflow 3 API server',
-  'Airflow 3 scheduler',
-  'Airflow 3 DAG processor',
-  'Airflow 3 triggerer',
-  'Airflow 2',
-  'Spark',
-];
+/** The rows of the Stack view: every native service, in the order they start. */
+const SERVICES: readonly string[] = NATIVE_SERVICES.map((service) => service.name);
+/** The status bar's healthy sum counts the services that run a process; on-demand ones (Spark) are left out. */
+const COUNTED = NATIVE_SERVICES.filter((service) => !('onDemand' in service)).length;
+const HEALTHY_SUM = `Stack: ${COUNTED}/${COUNTED} healthy`;
 /**
  * How soon after Launch Stack says it connected the Airflow item must show the version: the
  * check runs when the connection is saved, before that message, so this is room for a slow
@@ -54,7 +46,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     // On a running stack the script only checks (about 5 s); the progress names each service.
     await wb.waitForNotification(/Kafka healthy · PostgreSQL healthy · .*Airflow 3 API server healthy/, 60_000);
     await wb.saveReadmeScreenshot('stack-launch');
-    await wb.waitForNotification(/The native stack is up \((\d+)\/\1 services healthy\)/, 120_000);
+    await wb.waitForNotification(`The native stack is up (${COUNTED}/${COUNTED} services healthy)`, 120_000);
   });
 
   await test.step('the Airflow status bar item shows the connected Airflow 3, not ✗, within seconds', async () => {
@@ -64,7 +56,7 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(airflowItem).toHaveAttribute('aria-label', /Airflow "Local stack" at http:\/\/127\.0\.0\.1:8080 Version 3\./);
   });
 
-  await test.step('the Stack view lists the twelve services, each healthy', async () => {
+  await test.step(`the Stack view lists the ${SERVICES.length} native services, each healthy`, async () => {
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.expandView('Stack');
     await expect(wb.treeRows('Stack')).toHaveCount(SERVICES.length, { timeout: 30_000 });
@@ -79,13 +71,13 @@ test('the Stack view lists the native services as healthy, with a status bar ite
     await expect(wb.treeRow('Stack', 'Spark').locator('.label-description')).toHaveText(/^healthy · (jars installed, idle|job running, driver UI http:\/\/127\.0\.0\.1:404[0-4])$/);
   });
 
-  await test.step('the status bar says 11/11 healthy (Spark not counted); its Show Connections list opens the Stack view', async () => {
-    const item = wb.statusBar.getByRole('button', { name: /Stack: 11\/11 healthy/ });
+  await test.step(`the status bar says ${COUNTED}/${COUNTED} healthy (Spark not counted); its Show Connections list opens the Stack view`, async () => {
+    const item = wb.statusBar.getByRole('button', { name: HEALTHY_SUM });
     await expect(item).toBeVisible({ timeout: 30_000 });
     await wb.collapseViews(['Stack']);
     await item.click();
     await expect(wb.quickInputTitle).toHaveText('Kafka Airflow: Connections');
-    await wb.pickQuickItem('Stack: 11/11 healthy');
+    await wb.pickQuickItem(HEALTHY_SUM);
     await expect(wb.viewHeader('Stack')).toHaveAttribute('aria-expanded', 'true');
     await wb.collapseViews(['Kafka', 'DAGs', 'Datasets', 'Message History']);
     await wb.widenSideBar(520);

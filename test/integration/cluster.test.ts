@@ -17,18 +17,17 @@ import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { KafkaService } from '../../src/kafka/kafkaService';
 import type { TopicDetails } from '../../src/kafka/types';
-import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
-import type { InspectorStatus } from '../../src/shared/protocol';
 import { silentLogger } from '../../src/shared/logger';
 import { partitionReplicaHealth, topicReplicaHealth } from '../../src/kafka/presentation';
 import { TestCluster } from './cluster';
+import { InspectorSources, readTopic, untilStatus } from '../support/inspector';
 
 const RUN = `wb-cluster-${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let cluster: TestCluster;
 let service: KafkaService;
-const sources: KafkaInspectorSource[] = [];
+const sources = new InspectorSources(() => service, 'cluster');
 
 before(async () => {
   cluster = await TestCluster.start();
@@ -41,7 +40,7 @@ afterEach(async () => {
 });
 
 after(async () => {
-  for (const s of sources) s.dispose();
+  sources.dispose();
   await service.dispose();
   await cluster.close();
 });
@@ -71,27 +70,6 @@ function kcatProduce(topic: string, partition: number, lines: string[]): Promise
       else resolve();
     });
     child.stdin?.end(`${lines.join('\n')}\n`);
-  });
-}
-
-/** Resolves with the source's status once `done` holds; fails after `ms` with the last status. */
-function until(s: KafkaInspectorSource, done: (status: InspectorStatus) => boolean, what: string, ms = 60_000): Promise<InspectorStatus> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`waited ${ms / 1000} s for ${what}; last status: ${JSON.stringify(s.status())}`)); }, ms);
-    const check = (): void => {
-      const status = s.status();
-      if (status.state === 'error') {
-        clearTimeout(timer);
-        stop();
-        reject(new Error(`the source failed while waiting for ${what}: ${status.message}`));
-      } else if (done(status)) {
-        clearTimeout(timer);
-        stop();
-        resolve(status);
-      }
-    };
-    const stop = s.onDidChange(check);
-    check();
   });
 }
 
@@ -147,24 +125,21 @@ describe('Message Inspector following a topic while a leader dies', () => {
   it('reads on from the new leader: every message shows once, and the status says the leader moved without an error', async () => {
     const topic = `${RUN}-follow`;
     await cluster.createTopic(topic, { partitions: 3 });
-    const source = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'cluster', topic, log: silentLogger });
-    sources.push(source);
-    await source.describe();
+    const source = sources.open(topic);
     // From the beginning of the empty topic: "end" would race with the first messages (it is
     // resolved once the read has connected, after the state already says following).
-    source.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: 100_000, follow: true });
-    await until(source, (s) => s.state === 'following', 'the source to follow');
+    await readTopic(source, { maxMessages: 100_000, follow: true }, { done: (s) => s.state === 'following', what: 'the source to follow', ms: 60_000 });
 
     const batch = (round: string, partition: number): string[] => Array.from({ length: 200 }, (_, i) => `${round}-p${partition}-${i}\t${JSON.stringify({ round, partition, i })}`);
     await Promise.all([0, 1, 2].map((p) => kcatProduce(topic, p, batch('before', p))));
-    await until(source, (s) => s.loaded === 600, '600 messages before the kill');
+    await untilStatus(source, (s) => s.loaded === 600, { what: '600 messages before the kill', ms: 60_000 });
 
     const leader = await cluster.leaderOf(topic, 1);
     await cluster.kill(leader);
     const next = await cluster.waitForLeaderChange(topic, 1, leader);
     await Promise.all([0, 1, 2].map((p) => kcatProduce(topic, p, batch('after', p))));
 
-    const status = await until(source, (s) => s.loaded >= 1_200 && (s.notice ?? '').includes('moved'), '1,200 messages and a notice', 90_000);
+    const status = await untilStatus(source, (s) => s.loaded >= 1_200 && (s.notice ?? '').includes('moved'), { what: '1,200 messages and a notice', ms: 90_000 });
     await sleep(1_500); // a duplicate would arrive with the next fetches
     const records = [...source.records('filtered')];
     const keys = records.map((r) => r.key?.toString('utf8') ?? '');
@@ -183,6 +158,6 @@ describe('Message Inspector following a topic while a leader dies', () => {
     assert.doesNotMatch(final.message, /fail|error/i);
     assert.ok(status.notice?.includes(`Partition 1's leader moved from broker ${leader} to ${next}; reading on.`), `notice: ${status.notice ?? '(none)'}`);
     source.stop();
-    await until(source, (s) => s.state === 'stopped', 'the source to stop');
+    await untilStatus(source, (s) => s.state === 'stopped', { what: 'the source to stop', ms: 60_000 });
   });
 });

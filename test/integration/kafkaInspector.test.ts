@@ -13,49 +13,22 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { recordsToJson } from '../../src/kafka/export';
-import { KafkaService } from '../../src/kafka/kafkaService';
 import { detailOf } from '../../src/panels/inspectorSource';
-import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
 import { checkProducerForm, defaultForm } from '../../src/kafka/producerForm';
 import { compilePlan, summarizeRun } from '../../src/panels/producerMessages';
-import type { InspectorOptions, InspectorStatus } from '../../src/shared/protocol';
-import { silentLogger } from '../../src/shared/logger';
+import { InspectorSources, NATIVE_BROKER, nativeKafkaService, READ_ALL, readTopic, untilStatus } from '../support/inspector';
 import { removeTestTopics } from '../support/testTopics';
 
 const run = promisify(execFile);
-const BROKER = '127.0.0.1:9092';
 const XSS = '<img src=x onerror=alert(1)><script>alert(1)</script>';
 
-const service = new KafkaService({ name: 'it', brokers: [BROKER], ssl: false, saslMechanism: 'none', requestTimeoutMs: 10_000 }, silentLogger);
+const service = nativeKafkaService();
 const topic = `wb-inspector-${randomUUID().slice(0, 8)}`;
-const sources: KafkaInspectorSource[] = [];
-
-function source(): KafkaInspectorSource {
-  const s = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'it', topic, log: silentLogger });
-  sources.push(s);
-  return s;
-}
-
-/** Resolves with the status once `done` says so; fails after `ms`. */
-function until(s: KafkaInspectorSource, done: (status: InspectorStatus) => boolean, ms = 20_000): Promise<InspectorStatus> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`timed out; last status: ${JSON.stringify(s.status())}`)); }, ms);
-    const check = (): void => {
-      const status = s.status();
-      if (done(status)) {
-        clearTimeout(timer);
-        stop();
-        resolve(status);
-      }
-    };
-    const stop = s.onDidChange(check);
-    check();
-  });
-}
+const sources = new InspectorSources(service);
 
 function kcatProduce(args: string[], input?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile('kcat', ['-b', BROKER, '-P', '-t', topic, ...args], (error) => {
+    const child = execFile('kcat', ['-b', NATIVE_BROKER, '-P', '-t', topic, ...args], (error) => {
       if (error) reject(new Error(`kcat -P failed: ${error.message}`));
       else resolve();
     });
@@ -63,15 +36,13 @@ function kcatProduce(args: string[], input?: string): Promise<void> {
   });
 }
 
-const all: InspectorOptions = { start: 'beginning', startValue: '', partitions: [], maxMessages: 10_000, follow: false };
-
 describe('Kafka features of the editor against the native broker', () => {
   before(async () => {
     await service.createTopic({ name: topic, partitions: 3, replicationFactor: 1 });
   });
 
   after(async () => {
-    for (const s of sources) s.dispose();
+    sources.dispose();
     await removeTestTopics(service, [topic]);
     await service.dispose();
   });
@@ -85,7 +56,7 @@ describe('Kafka features of the editor against the native broker', () => {
     assert.equal(summary.sent, 100);
     assert.equal(summary.failed, 0);
     assert.equal(summary.partitions.reduce((n, p) => n + p.count, 0), 100);
-    const { stdout } = await run('kcat', ['-b', BROKER, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n']);
+    const { stdout } = await run('kcat', ['-b', NATIVE_BROKER, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n']);
     const lines = stdout.trim().split('\n');
     assert.equal(lines.length, 100);
     const byKey = new Map(lines.map((l) => l.split('\t') as [string, string]));
@@ -95,11 +66,9 @@ describe('Kafka features of the editor against the native broker', () => {
   });
 
   it('the inspector reads them all, pages rows, and filters by text and partition in the host', async () => {
-    const s = source();
-    const description = await s.describe();
-    assert.deepEqual(description.partitions, [0, 1, 2]);
-    s.start(all);
-    const status = await until(s, (st) => st.state === 'done');
+    const s = sources.open(topic);
+    assert.deepEqual((await s.describe()).partitions, [0, 1, 2]);
+    const status = await readTopic(s);
     assert.equal(status.loaded, 100);
     assert.match(status.message, /Read all 100 messages/);
     const page = s.rows(10, 30);
@@ -130,10 +99,8 @@ describe('Kafka features of the editor against the native broker', () => {
       await writeFile(binary, Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x41]));
       await kcatProduce(['-p', '0', binary]);
       await kcatProduce(['-p', '0', '-K', '\t'], `xss-key\t${XSS}\n`);
-      const s = source();
-      await s.describe();
-      s.start({ ...all, partitions: [0] });
-      await until(s, (st) => st.state === 'done');
+      const s = sources.open(topic);
+      await readTopic(s, { partitions: [0] });
       const rows = s.rows(0, 1000).rows;
       const bin = rows.find((r) => r.valueKind === 'binary');
       assert.ok(bin, 'the binary message is listed');
@@ -149,50 +116,42 @@ describe('Kafka features of the editor against the native broker', () => {
   });
 
   it('follows new messages from the end and stops when told', async () => {
-    const s = source();
+    const s = sources.open(topic);
     await s.describe();
-    s.start({ ...all, start: 'end', follow: true });
-    await until(s, (st) => st.state === 'following');
+    s.start({ ...READ_ALL, start: 'end', follow: true });
+    await untilStatus(s, (st) => st.state === 'following');
     // Give the reader a moment to position at the end before writing.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await kcatProduce(['-K', ':'], 'f1:one\nf2:two\nf3:three\n');
-    const status = await until(s, (st) => st.loaded >= 3);
+    const status = await untilStatus(s, (st) => st.loaded >= 3);
     assert.equal(status.state, 'following');
     assert.deepEqual(s.rows(0, 10).rows.map((r) => r.key).sort(), ['f1', 'f2', 'f3']);
     s.stop();
-    const stopped = await until(s, (st) => st.state === 'stopped');
+    const stopped = await untilStatus(s, (st) => st.state === 'stopped');
     assert.match(stopped.message, /Stopped after 3 messages/);
   });
 
   it('starts at an offset, at a time, and at the latest N; and refuses a partition the topic lacks', async () => {
-    const s = source();
-    await s.describe();
-    s.start({ ...all, start: 'latest', startValue: '2' });
-    assert.equal((await until(s, (st) => st.state === 'done')).loaded, 6);
+    const s = sources.open(topic);
+    assert.equal((await readTopic(s, { start: 'latest', startValue: '2' })).loaded, 6);
 
-    s.start({ ...all, start: 'offset', startValue: '30', partitions: [1] });
-    const fromOffset = await until(s, (st) => st.state === 'done');
+    const fromOffset = await readTopic(s, { start: 'offset', startValue: '30', partitions: [1] });
     assert.ok(s.rows(0, 1000).rows.every((r) => r.partition === 1 && BigInt(r.offset) >= 30n));
     assert.ok(fromOffset.loaded > 0);
 
-    s.start({ ...all, start: 'timestamp', startValue: String(Date.now() + 3_600_000) });
-    assert.equal((await until(s, (st) => st.state === 'done')).loaded, 0);
+    assert.equal((await readTopic(s, { start: 'timestamp', startValue: String(Date.now() + 3_600_000) })).loaded, 0);
 
-    assert.throws(() => { s.start({ ...all, partitions: [7] }); }, /partitions 0 to 2; 7 does not exist/);
+    assert.throws(() => { s.start({ ...READ_ALL, partitions: [7] }); }, /partitions 0 to 2; 7 does not exist/);
   });
 
   it('stops at the maximum and says how to read more', async () => {
-    const s = source();
-    await s.describe();
-    s.start({ ...all, maxMessages: 10 });
-    const status = await until(s, (st) => st.state === 'done');
+    const status = await readTopic(sources.open(topic), { maxMessages: 10 });
     assert.equal(status.loaded, 10);
     assert.match(status.message, /maximum of 10 messages.*Raise "Max messages"/);
   });
 
   it('reports a missing topic as a sentence, not a hang', async () => {
-    const missing = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'it', topic: `${topic}-missing`, log: silentLogger });
-    sources.push(missing);
+    const missing = sources.open(`${topic}-missing`);
     await assert.rejects(missing.describe(), (error: unknown) => error instanceof Error && /does not exist|unknown topic|not exist/i.test(error.message));
   });
 });

@@ -13,46 +13,22 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaService } from '../../src/kafka/kafkaService';
-import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
-import type { InspectorOptions, InspectorStatus } from '../../src/shared/protocol';
-import { silentLogger } from '../../src/shared/logger';
+import type { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
+import { InspectorSources, NATIVE_BROKER, nativeKafkaService, readTopic } from '../support/inspector';
 import { removeTestTopics } from '../support/testTopics';
 
-const BROKER = '127.0.0.1:9092';
 const MESSAGES = 3000;
 const BOUND = 1024 * 1024;
 const suffix = randomUUID().slice(0, 8);
 const topic = `wb-inspector-bounds-${suffix}`;
 const txnTopic = `wb-inspector-txn-${suffix}`;
-const service = new KafkaService({ name: 'it', brokers: [BROKER], ssl: false, saslMechanism: 'none', requestTimeoutMs: 15_000 }, silentLogger);
-const sources: KafkaInspectorSource[] = [];
+const service = nativeKafkaService({ requestTimeoutMs: 15_000 });
+const sources = new InspectorSources(service);
+/** Reads of 3,000 messages of 1 KB: a minute before giving up. */
+const SLOW_READ = { ms: 60_000 };
 
 function source(name = topic, maxBytes = BOUND): KafkaInspectorSource {
-  const s = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'it', topic: name, log: silentLogger, maxBytes });
-  sources.push(s);
-  return s;
-}
-
-/** Starts a read and resolves with the status once `done` says so; fails after `ms` with the last status. */
-async function read(s: KafkaInspectorSource, options: Partial<InspectorOptions>, done = (st: InspectorStatus) => st.state === 'done', ms = 60_000): Promise<InspectorStatus> {
-  await s.describe();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`timed out; last status: ${JSON.stringify(s.status())}`)); }, ms);
-    const stop = s.onDidChange(() => {
-      const status = s.status();
-      if (status.state === 'error') {
-        clearTimeout(timer);
-        stop();
-        reject(new Error(status.message));
-      } else if (done(status)) {
-        clearTimeout(timer);
-        stop();
-        resolve(status);
-      }
-    });
-    s.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: 10_000, follow: false, ...options });
-  });
+  return sources.open(name, { maxBytes });
 }
 
 /** Each partition's held offsets, in order. */
@@ -85,14 +61,14 @@ describe('the Message Inspector says how a bounded read ended', () => {
   });
 
   after(async () => {
-    for (const s of sources) s.dispose();
+    sources.dispose();
     await removeTestTopics(service, [topic, txnTopic]);
     await service.dispose();
   });
 
   it('reads to the end of the topic and says so, also when Max messages is exactly the topic\'s size', async () => {
     const s = source(topic, 64 * 1024 * 1024);
-    const status = await read(s, { maxMessages: MESSAGES });
+    const status = await readTopic(s, { maxMessages: MESSAGES }, SLOW_READ);
     assert.equal(status.loaded, MESSAGES);
     assert.match(status.message, new RegExp(`^Read all ${n(MESSAGES)} messages to the end of the topic in \\d+\\.\\d\\d s\\.$`));
     assert.equal(status.boundBytes, 64 * 1024 * 1024);
@@ -101,14 +77,14 @@ describe('the Message Inspector says how a bounded read ended', () => {
 
   it('stops at Max messages and says how many are left before the end', async () => {
     const s = source();
-    const status = await read(s, { maxMessages: 100 });
+    const status = await readTopic(s, { maxMessages: 100 }, SLOW_READ);
     assert.equal(status.loaded, 100);
     assert.match(status.message, new RegExp(`^Stopped at the maximum of 100 messages \\(\\d+\\.\\d\\d s\\), about ${n(MESSAGES - 100)} before the end of the topic\\. Raise "Max messages" to read more\\.$`));
   });
 
   it('keeps the newest messages that fit the memory bound, and says how many it read and kept', async () => {
     const s = source();
-    const status = await read(s, {});
+    const status = await readTopic(s, {}, SLOW_READ);
     const kept = Number(/kept the newest ([\d,]+) /.exec(status.message)?.[1]?.replace(/,/g, ''));
     assert.match(status.message, new RegExp(`^Read ${n(MESSAGES)} messages to the end of the topic in \\d+\\.\\d\\d s; kept the newest ${n(kept)} \\(1\\.0 MB memory bound; raise kafkaAirflow\\.kafka\\.inspectorMemoryMB to keep more\\)\\.$`));
     assert.equal(status.loaded, kept);
@@ -122,7 +98,7 @@ describe('the Message Inspector says how a bounded read ended', () => {
 
   it('stops at the memory bound when asked to, keeping the first messages, and says how many are left', async () => {
     const s = source();
-    const status = await read(s, { whenFull: 'stop' });
+    const status = await readTopic(s, { whenFull: 'stop' }, SLOW_READ);
     const match = /^Stopped at the 1\.0 MB memory bound after the first ([\d,]+) messages \(\d+\.\d\d s\), about ([\d,]+) before the end of the topic\. Raise kafkaAirflow\.kafka\.inspectorMemoryMB to keep more, choose "Keep the newest" to read on, or start at a later offset\.$/.exec(status.message);
     assert.ok(match, status.message);
     const [kept, left] = [Number(match[1]?.replace(/,/g, '')), Number(match[2]?.replace(/,/g, ''))];
@@ -135,27 +111,27 @@ describe('the Message Inspector says how a bounded read ended', () => {
 
   it('says both when Max messages is reached after the bound dropped rows', async () => {
     const s = source();
-    const status = await read(s, { maxMessages: 2000 });
+    const status = await readTopic(s, { maxMessages: 2000 }, SLOW_READ);
     assert.match(status.message, new RegExp(`^Stopped at the maximum of ${n(2000)} messages \\(\\d+\\.\\d\\d s\\), about ${n(MESSAGES - 2000)} before the end of the topic; kept the newest ${n(status.loaded)} \\(1\\.0 MB memory bound; raise kafkaAirflow\\.kafka\\.inspectorMemoryMB to keep more\\)\\.$`));
   });
 
   it('names the partition it read to the end of', async () => {
     const s = source(topic, 64 * 1024 * 1024);
-    const status = await read(s, { partitions: [1] });
+    const status = await readTopic(s, { partitions: [1] }, SLOW_READ);
     assert.equal(status.loaded, ends.get(1));
     assert.match(status.message, new RegExp(`^Read all ${n(ends.get(1) ?? 0)} messages to the end of partition 1 in `));
   });
 
   it('while following, says which messages it keeps', async () => {
     const s = source();
-    const status = await read(s, { follow: true }, (st) => st.state === 'following' && st.loaded > 0 && /Kept the newest/.test(st.message));
+    const status = await readTopic(s, { follow: true }, { ...SLOW_READ, done: (st) => st.state === 'following' && st.loaded > 0 && /Kept the newest/.test(st.message) });
     assert.match(status.message, /^Following: [\d,]+ messages; new ones appear as they are written\. Kept the newest [\d,]+; the oldest [\d,]+ were dropped to stay within the 1\.0 MB memory bound \(raise kafkaAirflow\.kafka\.inspectorMemoryMB to keep more\)\.$/);
     s.stop();
   });
 
   it('shows no record of an aborted transaction and no transaction marker', async () => {
     await service.createTopic({ name: txnTopic, partitions: 1, replicationFactor: 1 });
-    const kafka = new Kafka({ brokers: [BROKER], clientId: 'wb-it-txn', logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [NATIVE_BROKER], clientId: 'wb-it-txn', logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ transactionalId: `wb-it-${suffix}`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -169,7 +145,7 @@ describe('the Message Inspector says how a bounded read ended', () => {
       await producer.disconnect();
     }
     const s = source(txnTopic);
-    const status = await read(s, {});
+    const status = await readTopic(s, {}, SLOW_READ);
     assert.deepEqual([...s.records('filtered')].map((r) => r.value?.toString()), ['kept-1', 'kept-2']);
     assert.match(status.message, /^Read all 2 messages to the end of the topic in /);
   });
@@ -181,7 +157,7 @@ describe('the Message Inspector says how a bounded read ended', () => {
       const sent = await service.produce(Array.from({ length: 10 }, (_, i) => ({ value: `gz-${i}` })), { topic: compressed, compression: 'gzip' });
       assert.equal(sent.sent, 10);
       const s = source(compressed);
-      const status = await read(s, { start: 'offset', startValue: '5' });
+      const status = await readTopic(s, { start: 'offset', startValue: '5' }, SLOW_READ);
       assert.deepEqual([...s.records('filtered')].map((r) => [r.offset, r.value?.toString()]), [['5', 'gz-5'], ['6', 'gz-6'], ['7', 'gz-7'], ['8', 'gz-8'], ['9', 'gz-9']]);
       assert.match(status.message, /^Read all 5 messages to the end of the topic in /);
     } finally {

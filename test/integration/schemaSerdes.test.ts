@@ -22,18 +22,17 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import type * as Protobuf from 'protobufjs';
-import { KafkaService } from '../../src/kafka/kafkaService';
 import { recordsToJson } from '../../src/kafka/export';
 import { detailOf } from '../../src/panels/inspectorSource';
-import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
+import type { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
 import { SchemaRegistryClient } from '../../src/schemas/registryClient';
 import { SchemaCache } from '../../src/schemas/serdes';
 import { encodeValue, generatingEncoder, jsonEncoder } from '../../src/schemas/schemaProduce';
 import { compileGenerator } from '../../src/schemas/generate';
 import { frame } from '../../src/schemas/wire';
 import type { SchemaSource } from '../../src/schemas/types';
-import type { InspectorRow, InspectorStatus } from '../../src/shared/protocol';
-import { silentLogger } from '../../src/shared/logger';
+import type { InspectorRow } from '../../src/shared/protocol';
+import { InspectorSources, NATIVE_BROKER, nativeKafkaService, readTopic } from '../support/inspector';
 import { removeTestTopics } from '../support/testTopics';
 
 const exec = promisify(execFile);
@@ -42,10 +41,10 @@ const requireCjs = createRequire(import.meta.url);
 const protobuf = requireCjs('protobufjs') as typeof Protobuf;
 requireCjs('protobufjs/ext/descriptor');
 const ROOT = resolve(import.meta.dirname, '../..');
-const BROKER = '127.0.0.1:9092';
 const REGISTRY = process.env['KAW_SCHEMA_REGISTRY_URL'] || 'http://127.0.0.1:8085';
 const run = randomUUID().slice(0, 8);
-const kafka = new KafkaService({ name: 'it', brokers: [BROKER], ssl: false, saslMechanism: 'none', requestTimeoutMs: 10_000 }, silentLogger);
+const kafka = nativeKafkaService();
+const sources = new InspectorSources(kafka);
 const registry = new SchemaRegistryClient({ baseUrl: REGISTRY });
 const topics: string[] = [];
 const subjects: string[] = [];
@@ -218,7 +217,7 @@ function descriptorFiles(files: { name: string; text: string }[]): string[] {
 
 async function peer(job: Record<string, unknown>): Promise<{ values?: unknown[]; produced?: number }> {
   const file = join(workDir, `job-${randomUUID().slice(0, 6)}.json`);
-  await writeFile(file, JSON.stringify({ brokers: BROKER, registry: REGISTRY, ...job }));
+  await writeFile(file, JSON.stringify({ brokers: NATIVE_BROKER, registry: REGISTRY, ...job }));
   try {
     const { stdout } = await exec('bash', [join(ROOT, 'stack/native/stack.sh'), 'exec', 'airflow3', 'python', join(ROOT, 'test/integration/serdes_peer.py'), file], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
     const line = stdout.trim().split('\n').pop() ?? '';
@@ -243,29 +242,10 @@ async function registerSubject(name: string, schemaType: 'AVRO' | 'PROTOBUF' | '
   return { subject, id };
 }
 
-function until(s: KafkaInspectorSource, done: (status: InspectorStatus) => boolean, ms = 30_000): Promise<InspectorStatus> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`timed out; last status: ${JSON.stringify(s.status())}`)); }, ms);
-    const check = (): void => {
-      const status = s.status();
-      if (done(status)) {
-        clearTimeout(timer);
-        stop();
-        resolvePromise(status);
-      }
-    };
-    const stop = s.onDidChange(check);
-    check();
-  });
-}
-
 /** Reads a topic with the inspector's source, as the panel does; returns the rows, their decoded values and the source. */
 async function inspect(topic: string, schemas: SchemaSource, expected: number): Promise<{ rows: InspectorRow[]; values: unknown[]; source: KafkaInspectorSource }> {
-  const source = new KafkaInspectorSource({ service: () => Promise.resolve(kafka), connection: 'it', topic, log: silentLogger, schemas: () => schemas });
-  await source.describe();
-  source.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: 100_000, follow: false });
-  const status = await until(source, (st) => st.state === 'done' || st.state === 'error');
-  assert.equal(status.state, 'done', status.message);
+  const source = sources.open(topic, { schemas: () => schemas });
+  const status = await readTopic(source, { maxMessages: 100_000 });
   assert.equal(status.loaded, expected, status.message);
   const { rows } = source.rows(0, expected);
   // The decoded rows hold JSON; rows that could not be decoded keep their bytes (null here).
@@ -306,6 +286,7 @@ describe('schema\'d messages against Python confluent-kafka\'s serdes', { timeou
   });
 
   after(async () => {
+    sources.dispose();
     await removeTestTopics(kafka, topics);
     for (const subject of subjects.reverse()) {
       try {

@@ -11,26 +11,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { recordsToJson, type ExportedRecord } from '../../src/kafka/export';
-import { KafkaService } from '../../src/kafka/kafkaService';
-import { cellOf, contentOf, detailNote, type ShownText } from '../../src/shared/inspectorDisplay';
+import { cellOf, contentOf, detailNote } from '../../src/shared/inspectorDisplay';
 import { detailOf } from '../../src/panels/inspectorSource';
-import { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
-import { silentLogger } from '../../src/shared/logger';
-import type { InspectorRow, InspectorStatus } from '../../src/shared/protocol';
+import type { KafkaInspectorSource } from '../../src/panels/kafkaInspectorSource';
+import type { InspectorRow } from '../../src/shared/protocol';
 import { kcatReadRaw, runKcat } from './kafkaTools';
+import { LRI, NUL, PDI, reads, RLO, ZWSP } from '../support/hiddenCharacters';
+import { InspectorSources, NATIVE_BROKER, nativeKafkaService, readTopic } from '../support/inspector';
 import { removeTestTopics } from '../support/testTopics';
 
-const BROKER = '127.0.0.1:9092';
 const topic = `wb-visible-${randomUUID().slice(0, 8)}`;
-const service = new KafkaService({ name: 'it', brokers: [BROKER], ssl: false, saslMechanism: 'none', requestTimeoutMs: 10_000 }, silentLogger);
-const sources: KafkaInspectorSource[] = [];
-
-// Built from code points so this file holds no invisible character itself.
-const RLO = String.fromCodePoint(0x202e);
-const LRI = String.fromCodePoint(0x2066);
-const PDI = String.fromCodePoint(0x2069);
-const ZWSP = String.fromCodePoint(0x200b);
-const NUL = String.fromCodePoint(0);
+const service = nativeKafkaService();
+const sources = new InspectorSources(service);
 
 const KEY_SEP = '|~|';
 const END = '~~END~~';
@@ -43,30 +35,8 @@ const MESSAGES: [string | null, string | null][] = [
   ['gone', null],
 ];
 
-/** Resolves with the status once `done` says so; fails after `ms`. */
-function until(s: KafkaInspectorSource, done: (status: InspectorStatus) => boolean, ms = 30_000): Promise<InspectorStatus> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { stop(); reject(new Error(`timed out; last status: ${JSON.stringify(s.status())}`)); }, ms);
-    const check = (): void => {
-      const status = s.status();
-      if (done(status)) {
-        clearTimeout(timer);
-        stop();
-        resolve(status);
-      }
-    };
-    const stop = s.onDidChange(check);
-    check();
-  });
-}
-
-/** What a cell or the detail pane reads as: plain text with each escape as the user sees it. */
-function reads(shown: ShownText): string {
-  return shown.parts.map((part) => (typeof part === 'string' ? part : part.escape)).join('');
-}
-
 async function kcatProduce(input: string, extra: string[] = []): Promise<void> {
-  const run = await runKcat(['-b', BROKER, '-P', '-t', topic, '-p', '0', '-K', KEY_SEP, '-D', END, ...extra], input);
+  const run = await runKcat(['-b', NATIVE_BROKER, '-P', '-t', topic, '-p', '0', '-K', KEY_SEP, '-D', END, ...extra], input);
   assert.equal(run.code, 0, `kcat -P failed: ${run.stderr}`);
 }
 
@@ -79,7 +49,7 @@ describe('hidden characters and missing keys written by kcat, as the inspector s
   });
 
   after(async () => {
-    for (const source of sources) source.dispose();
+    sources.dispose();
     await removeTestTopics(service, [topic]);
     await service.dispose();
   });
@@ -89,16 +59,13 @@ describe('hidden characters and missing keys written by kcat, as the inspector s
     const plain = MESSAGES.filter(([, value]) => value !== null).map(([key, value]) => `${key === null ? '' : `${key}${KEY_SEP}`}${value ?? ''}${END}`).join('');
     await kcatProduce(plain);
     await kcatProduce(MESSAGES.filter(([, value]) => value === null).map(([key]) => `${key ?? ''}${KEY_SEP}${END}`).join(''), ['-Z']);
-    const read = await kcatReadRaw(['-b', BROKER], topic);
+    const read = await kcatReadRaw(['-b', NATIVE_BROKER], topic);
     assert.deepEqual(read.map((r) => [r.key?.toString('utf8') ?? null, r.value?.toString('utf8') ?? null]), MESSAGES);
   });
 
   it('gives the webview rows whose cells show each hidden character as an escape, and (null) for both a missing key and a missing value', async () => {
-    s = new KafkaInspectorSource({ service: () => Promise.resolve(service), connection: 'it', topic, log: silentLogger });
-    sources.push(s);
-    await s.describe();
-    s.start({ start: 'beginning', startValue: '', partitions: [], maxMessages: 100, follow: false });
-    const status = await until(s, (st) => st.state === 'done');
+    s = sources.open(topic);
+    const status = await readTopic(s, { maxMessages: 100 });
     assert.equal(status.loaded, MESSAGES.length);
     rows = s.rows(0, 100).rows;
     const [bidi, zeroWidth, nul, noKey, tombstone] = rows;

@@ -35,16 +35,7 @@ import {
 } from '../../src/shared/visibleText';
 import { dagTooltip, datasetTooltip, eventTooltip, runTooltip, taskTooltip } from '../../src/airflow/presentation';
 import { rowDocument, rowLabel, rowTooltip } from '../../src/history/presentation';
-
-// Built from code points so this file holds no invisible character itself.
-const RLO = String.fromCodePoint(0x202e);
-const LRI = String.fromCodePoint(0x2066);
-const PDI = String.fromCodePoint(0x2069);
-const ZWSP = String.fromCodePoint(0x200b);
-const ZWJ = String.fromCodePoint(0x200d);
-const ZWNJ = String.fromCodePoint(0x200c);
-const BOM = String.fromCodePoint(0xfeff);
-const NUL = String.fromCodePoint(0);
+import { BOM, LRI, NUL, PDI, RLO, ZWJ, ZWNJ, ZWSP } from '../support/hiddenCharacters';
 
 describe('visible text: which characters are shown as escapes', () => {
   it('shows every bidirectional control as \\uXXXX', () => {

@@ -33,13 +33,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.decorators import dag, task  # noqa: E402
 from airflow.models.param import Param  # noqa: E402
 
-from workbench_pipeline.spark_jobs import (  # noqa: E402
-    QUERY_NAME,
-    check_submit_environment,
-    checkpoint_root,
-    safe_query_name,
-    submit_conf,
-)
+from workbench_pipeline import spark_jobs  # noqa: E402
 
 
 @dag(
@@ -50,14 +44,7 @@ from workbench_pipeline.spark_jobs import (  # noqa: E402
     max_active_runs=1,  # one query per checkpoint at a time
     render_template_as_native_obj=False,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=10)},
-    params={
-        "topic": Param("product_recalls", type="string", minLength=1, description="Kafka topic to read"),
-        "query_name": Param(QUERY_NAME, type="string", pattern=r"^[A-Za-z0-9_.-]{1,100}$", description="Streaming query name and checkpoint folder"),
-        "max_offsets_per_trigger": Param(25000, type="integer", minimum=1, description="Records per micro-batch at most"),
-        "watermark": Param("30 minutes", type="string", description="De-duplication window on the Kafka timestamp"),
-        "history_conn_id": Param("workbench_history", type="string", minLength=1),
-        "pause_after_batch_seconds": Param(0, type="number", minimum=0, maximum=60, description="Tests only: sleep after each batch"),
-    },
+    params=spark_jobs.dag_params(Param),
     tags=["workbench", "streaming-pipeline", "spark"],
     doc_md=__doc__,
 )
@@ -65,47 +52,9 @@ def product_recalls_spark() -> None:
     @task(task_id="prepare", retries=0)
     def prepare(**context: Any) -> dict[str, str]:
         """Jars installed, spark-submit and Java present; the checkpoint folder of the query."""
-        found = check_submit_environment()
-        name = safe_query_name(context["params"]["query_name"])
-        folder = checkpoint_root() / name
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        return {**found, "checkpoint_dir": str(folder)}
+        return spark_jobs.prepare(context["params"]["query_name"])
 
-    submit = SparkSubmitOperator(
-        task_id="spark_submit",
-        conn_id="spark_local",
-        application="{{ ti.xcom_pull(task_ids='prepare')['application'] }}",
-        jars="{{ ti.xcom_pull(task_ids='prepare')['jars'] }}",
-        name="product_recalls_to_postgres",
-        driver_memory="1g",
-        conf=submit_conf(
-            os.environ.get("KAW_SPARK_PYTHON", sys.executable),
-            "-Duser.timezone=UTC"
-            + (f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}" if os.environ.get("KAW_SPARK_LOG4J") else "")
-            + (f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}" if os.environ.get("KAW_SPARK_LOG") else ""),
-        ),
-        application_args=[
-            "--topic", "{{ params.topic }}",
-            "--checkpoint-dir", "{{ ti.xcom_pull(task_ids='prepare')['checkpoint_dir'] }}",
-            "--query-name", "{{ params.query_name }}",
-            "--airflow-dag-id", "{{ dag.dag_id }}",
-            "--airflow-run-id", "{{ run_id }}",
-            "--max-offsets-per-trigger", "{{ params.max_offsets_per_trigger }}",
-            "--watermark", "{{ params.watermark }}",
-            "--pause-after-batch-seconds", "{{ params.pause_after_batch_seconds }}",
-            "--bootstrap", os.environ.get("KAW_KAFKA_BROKERS", "127.0.0.1:9092"),
-        ],
-        env_vars={
-            "KAW_JOB_PG_HOST": "{{ conn[params.history_conn_id].host }}",
-            "KAW_JOB_PG_PORT": "{{ conn[params.history_conn_id].port or 5432 }}",
-            "KAW_JOB_PG_DATABASE": "{{ conn[params.history_conn_id].schema }}",
-            "KAW_JOB_PG_USER": "{{ conn[params.history_conn_id].login }}",
-            "KAW_JOB_PG_PASSWORD": "{{ conn[params.history_conn_id].password }}",
-            "PYSPARK_PYTHON": os.environ.get("KAW_SPARK_PYTHON", sys.executable),
-            "SPARK_LOCAL_IP": "127.0.0.1",  # driver, block manager and UI on loopback only
-        },
-        execution_timeout=timedelta(minutes=30),
-    )
+    submit = SparkSubmitOperator(task_id="spark_submit", **spark_jobs.spark_submit_arguments(bootstrap=os.environ.get("KAW_KAFKA_BROKERS", "127.0.0.1:9092")))
     prepare() >> submit
 
 

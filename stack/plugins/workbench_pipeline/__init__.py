@@ -15,4 +15,10 @@ run where the plugins folder points elsewhere.
 - ``sample_messages``: deterministic test messages with a data_type field
 - ``recalls_ingest``: the streaming pipeline's ingestion (source API -> Kafka, checkpointed)
 - ``spark_jobs``: the Spark job's jars, checks and spark-submit command line
+- ``daily_export``: the daily timeline export (source API -> CSV -> Parquet -> S3 -> mail)
+
+The DAGs that exist for both Airflows (product_recalls_ingest, product_recalls_spark,
+daily_timeline_export and its _v2) take their params and task bodies from ``recalls_ingest``,
+``spark_jobs`` and ``daily_export``; their files in stack/dags and stack/native/airflow2-dags
+hold only the wiring of their Airflow version (imports, decorators, context, schedule).
 """

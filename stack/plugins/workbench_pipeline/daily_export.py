@@ -1,10 +1,12 @@
 """The daily timeline export: one UTC day of the source API's timelines -> CSV -> Parquet -> S3 -> mail.
 
 The DAG daily_timeline_export (Airflow 3, stack/dags) and its Airflow 2 variant
-daily_timeline_export_v2 (stack/native/airflow2-dags) are thin wrappers around the steps here.
-Each step takes and returns paths and numbers (what the tasks pass through XCom), so the steps
-run and are tested without a scheduler. Nothing here imports Airflow at module level, so both
-Airflows import it.
+daily_timeline_export_v2 (stack/native/airflow2-dags) are thin wrappers around the steps here:
+each task's body is one function of the last section (``extract_timelines`` ...
+``send_summary_mail``), and the DAG files keep only what differs between the Airflows (imports,
+the asset or dataset, the schedule, the context). Each step takes and returns paths and numbers
+(what the tasks pass through XCom), so the steps run and are tested without a scheduler. Nothing
+here imports Airflow at module level, so both Airflows import it.
 
 Idempotent per day: the day is the run's data interval (one UTC day, midnight to midnight), the
 local files and the object key depend only on the day, and the upload replaces the day's object.
@@ -14,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import html
+import logging
 import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,8 @@ import httpx
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+log = logging.getLogger(__name__)
 
 DAG_ID = "daily_timeline_export"
 DAG_ID_AIRFLOW2 = "daily_timeline_export_v2"
@@ -340,3 +345,68 @@ def iter_days(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The DAGs' params and task bodies, shared by daily_timeline_export (Airflow 3) and
+# daily_timeline_export_v2 (Airflow 2)
+# ---------------------------------------------------------------------------------------------
+
+
+def dag_params(param: Callable[..., Any]) -> dict[str, Any]:
+    """The DAG's params, made with the running Airflow's ``Param`` class."""
+    return {
+        "page_size": param(DEFAULT_PAGE_SIZE, type="integer", minimum=1, maximum=1000, description="Records per source API request"),
+        "mail_to": param(MAIL_TO, type="string", description="Recipient of the summary mail"),
+    }
+
+
+def extract_timelines(dag_id: str, data_interval_start: Any, data_interval_end: Any, page_size: int) -> dict[str, Any]:
+    """Task extract_timelines: the day's records from the source API to <work dir>/dt=<day>/timelines.csv."""
+    day = day_of_interval(data_interval_start, data_interval_end)
+    records = fetch_records(data_interval_start, data_interval_end, page_size=page_size)
+    csv_path = work_dir(dag_id, day) / "timelines.csv"
+    rows = write_csv(records, csv_path)
+    log.info("%d records of %s from %s -> %s", rows, day, SOURCE_API_URL, csv_path)
+    return {"date": day.isoformat(), "csv_path": str(csv_path), "rows": rows}
+
+
+def convert_to_parquet(extracted: Mapping[str, Any]) -> dict[str, Any]:
+    """Task convert_to_parquet: the CSV to part-0.parquet beside it."""
+    csv_path = Path(extracted["csv_path"])
+    out = csv_to_parquet(csv_path, csv_path.with_name("part-0.parquet"))
+    if out.rows != extracted["rows"]:
+        raise ValueError(f"{csv_path} has {extracted['rows']} records but {out.path} got {out.rows} rows")
+    log.info("%d rows -> %s (%d bytes)", out.rows, out.path, out.bytes)
+    return {"date": extracted["date"], "parquet_path": out.path, "rows": out.rows, "bytes": out.bytes, "events_by_type": out.events_by_type}
+
+
+def upload_to_object_store(converted: Mapping[str, Any], outlet_event: Any) -> dict[str, Any]:
+    """Task upload_to_object_store: the Parquet file to s3://workbench/timelines/dt=<day>/part-0.parquet
+    (S3Hook, connection workbench_s3); ``outlet_event`` (the task's outlet event accessor of the
+    asset, Airflow 2: dataset) gets the event's extra {key, rows, bytes, date}."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    day = date.fromisoformat(converted["date"])
+    uploaded = upload_parquet(S3Hook(aws_conn_id=S3_CONN_ID), converted["parquet_path"], object_key(day))
+    extra = asset_extra(day, uploaded, converted["rows"])
+    outlet_event.extra = extra
+    log.info("uploaded %s (%d bytes, ETag %s); asset event extra %s", uploaded["uri"], uploaded["bytes"], uploaded["etag"], extra)
+    return {**uploaded, "rows": converted["rows"], "date": converted["date"]}
+
+
+def send_summary_mail(dag_id: str, run_id: str, mail_to: str, uploaded: Mapping[str, Any], converted: Mapping[str, Any]) -> dict[str, Any]:
+    """Task send_summary_mail: the summary mail of the day through the SMTP connection workbench_smtp."""
+    day = date.fromisoformat(uploaded["date"])
+    subject = summary_subject(dag_id, day, uploaded["rows"])
+    body = summary_html(
+        dag_id=dag_id,
+        run_id=run_id,
+        day=day,
+        uploaded=uploaded,
+        rows=uploaded["rows"],
+        events_by_type=converted["events_by_type"],
+    )
+    sent = send_summary(SMTP_CONN_ID, mail_to, subject, body)
+    log.info("sent '%s' to %s", subject, sent["to"])
+    return sent

@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -325,3 +325,37 @@ def run_ingest(
         "topic": topic,
         "checkpoint": new.to_json() if len(new.ids_at_checkpoint) <= 50 else {**new.to_json(), "ids_at_checkpoint": f"{len(new.ids_at_checkpoint)} ids"},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The DAG's params and task body, shared by product_recalls_ingest of Airflow 3 (stack/dags) and
+# of Airflow 2 (stack/native/airflow2-dags)
+# ---------------------------------------------------------------------------------------------
+
+
+def dag_params(param: Callable[..., Any]) -> dict[str, Any]:
+    """The DAG's params, made with the running Airflow's ``Param`` class."""
+    return {
+        "feed": param(DEFAULT_FEED, type="string", minLength=1, description="Source API feed (main, or a test feed)"),
+        "topic": param(DEFAULT_TOPIC, type="string", minLength=1, description="Kafka topic to produce to"),
+        "pipeline": param(INGEST_PIPELINE, type="string", minLength=1, description="Checkpoint name in pipeline_checkpoints"),
+        "page_size": param(DEFAULT_PAGE_SIZE, type="integer", minimum=1, maximum=5000, description="Records per API page"),
+        "max_records": param(DEFAULT_MAX_RECORDS, type="integer", minimum=1, maximum=5_000_000, description="At most this many records per run"),
+        "kafka_conn_id": param("kafka_default", type="string", minLength=1),
+        "history_conn_id": param("workbench_history", type="string", minLength=1),
+    }
+
+
+def fetch_and_produce(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Task fetch_and_produce: one ingestion run with the run's params (``context`` is the task's Airflow context)."""
+    p = context["params"]
+    return run_ingest(
+        run_id=context["run_id"],
+        history_conn_id=p["history_conn_id"],
+        kafka_conn_id=p["kafka_conn_id"],
+        topic=p["topic"],
+        feed=p["feed"],
+        pipeline=p["pipeline"],
+        page_size=int(p["page_size"]),
+        max_records=int(p["max_records"]),
+    )

@@ -1,4 +1,6 @@
-"""What the product_recalls_spark DAG needs to submit the Spark job: the jars, the paths, checks.
+"""What the product_recalls_spark DAG needs to submit the Spark job: the jars, the paths, checks,
+and the DAG's params, prepare task and spark-submit arguments, shared by its Airflow 3
+(stack/dags) and Airflow 2 (stack/native/airflow2-dags) files.
 
 The stack downloads the job's jars once (``stack.sh install spark``: the Kafka source of
 Structured Streaming and the PostgreSQL JDBC driver, runtime scope, from Maven Central) into
@@ -12,7 +14,11 @@ import importlib.util
 import os
 import re
 import shutil
+import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 SPARK_JOB = Path(__file__).resolve().parents[2] / "spark" / "product_recalls_job.py"
 QUERY_NAME = "product_recalls_to_postgres"
@@ -91,16 +97,9 @@ def submit_command(
 ) -> list[str]:
     """The spark-submit command line the DAG's operator builds, for running the job by hand,
     from the tests and from the benchmark (PostgreSQL settings go in KAW_JOB_PG_* variables)."""
-    import sys
-
     py = python or sys.executable
-    java_opts = "-Duser.timezone=UTC"
-    if os.environ.get("KAW_SPARK_LOG4J"):
-        java_opts += f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}"
-    if os.environ.get("KAW_SPARK_LOG"):
-        java_opts += f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}"
     cmd = ["spark-submit", "--master", "local[2]", "--name", query_name, "--driver-memory", "1g", "--jars", ",".join(job_jars())]
-    for key, value in submit_conf(py, java_opts).items():
+    for key, value in submit_conf(py, java_options()).items():
         cmd += ["--conf", f"{key}={value}"]
     cmd += [str(SPARK_JOB), "--topic", topic, "--checkpoint-dir", checkpoint_dir, "--query-name", query_name,
             "--bootstrap", bootstrap, "--max-offsets-per-trigger", str(max_offsets_per_trigger), "--watermark", watermark,
@@ -110,6 +109,16 @@ def submit_command(
     if airflow_run_id:
         cmd += ["--airflow-run-id", airflow_run_id]
     return cmd
+
+
+def java_options() -> str:
+    """The driver's -D options: UTC, and the log4j configuration and log file stack.sh sets (KAW_SPARK_LOG4J, KAW_SPARK_LOG)."""
+    java_opts = "-Duser.timezone=UTC"
+    if os.environ.get("KAW_SPARK_LOG4J"):
+        java_opts += f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}"
+    if os.environ.get("KAW_SPARK_LOG"):
+        java_opts += f" -Dkaw.spark.log={os.environ['KAW_SPARK_LOG']}"
+    return java_opts
 
 
 def submit_conf(python: str, java_opts: str) -> dict[str, str]:
@@ -123,4 +132,66 @@ def submit_conf(python: str, java_opts: str) -> dict[str, str]:
         "spark.log.structuredLogging.enabled": "false",
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The product_recalls_spark DAG's params, prepare task and spark-submit arguments (both Airflows)
+# ---------------------------------------------------------------------------------------------
+
+
+def dag_params(param: Callable[..., Any]) -> dict[str, Any]:
+    """The DAG's params, made with the running Airflow's ``Param`` class."""
+    return {
+        "topic": param("product_recalls", type="string", minLength=1, description="Kafka topic to read"),
+        "query_name": param(QUERY_NAME, type="string", pattern=r"^[A-Za-z0-9_.-]{1,100}$", description="Streaming query name and checkpoint folder"),
+        "max_offsets_per_trigger": param(25000, type="integer", minimum=1, description="Records per micro-batch at most"),
+        "watermark": param("30 minutes", type="string", description="De-duplication window on the Kafka timestamp"),
+        "history_conn_id": param("workbench_history", type="string", minLength=1),
+        "pause_after_batch_seconds": param(0, type="number", minimum=0, maximum=60, description="Tests only: sleep after each batch"),
+    }
+
+
+def prepare(query_name: str) -> dict[str, str]:
+    """Task prepare: jars installed, spark-submit and Java present; the checkpoint folder of the query."""
+    found = check_submit_environment()
+    name = safe_query_name(query_name)
+    folder = checkpoint_root() / name
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return {**found, "checkpoint_dir": str(folder)}
+
+
+def spark_submit_arguments(*, bootstrap: str) -> dict[str, Any]:
+    """SparkSubmitOperator's arguments for task spark_submit (all but its task_id): the job with
+    the run's params, the jars and checkpoint folder from task prepare, PostgreSQL from the
+    connection params.history_conn_id. ``bootstrap``: the Kafka bootstrap servers, a template or a value."""
+    python = os.environ.get("KAW_SPARK_PYTHON", sys.executable)
+    return {
+        "conn_id": "spark_local",
+        "application": "{{ ti.xcom_pull(task_ids='prepare')['application'] }}",
+        "jars": "{{ ti.xcom_pull(task_ids='prepare')['jars'] }}",
+        "name": "product_recalls_to_postgres",
+        "driver_memory": "1g",
+        "conf": submit_conf(python, java_options()),
+        "application_args": [
+            "--topic", "{{ params.topic }}",
+            "--checkpoint-dir", "{{ ti.xcom_pull(task_ids='prepare')['checkpoint_dir'] }}",
+            "--query-name", "{{ params.query_name }}",
+            "--airflow-dag-id", "{{ dag.dag_id }}",
+            "--airflow-run-id", "{{ run_id }}",
+            "--max-offsets-per-trigger", "{{ params.max_offsets_per_trigger }}",
+            "--watermark", "{{ params.watermark }}",
+            "--pause-after-batch-seconds", "{{ params.pause_after_batch_seconds }}",
+            "--bootstrap", bootstrap,
+        ],
+        "env_vars": {
+            "KAW_JOB_PG_HOST": "{{ conn[params.history_conn_id].host }}",
+            "KAW_JOB_PG_PORT": "{{ conn[params.history_conn_id].port or 5432 }}",
+            "KAW_JOB_PG_DATABASE": "{{ conn[params.history_conn_id].schema }}",
+            "KAW_JOB_PG_USER": "{{ conn[params.history_conn_id].login }}",
+            "KAW_JOB_PG_PASSWORD": "{{ conn[params.history_conn_id].password }}",
+            "PYSPARK_PYTHON": python,
+            "SPARK_LOCAL_IP": "127.0.0.1",  # driver, block manager and UI on loopback only
+        },
+        "execution_timeout": timedelta(minutes=30),
     }
