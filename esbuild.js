@@ -1,11 +1,13 @@
 // Builds the bundles of the extension: the extension host code (Node, CommonJS, `vscode`
 // left external), the modules it loads on first use (each its own file beside it, see
-// `lazyModules`) and the webview code (browser, ESM). Type checking is not done here; it
+// `lazyModules`, `kafkajsSpecifiers` and `lazyChunks`) and the webview code (browser, ESM). Type checking is not done here; it
 // runs separately with `npm run typecheck` (tsc --noEmit for both halves).
 //
 //   node esbuild.js               development build with source maps
 //   node esbuild.js --production  minified, no source maps (what the .vsix ships)
-//   node esbuild.js --watch       rebuild on change
+//   node esbuild.js --watch       rebuild on change (which modules the chunks of `lazyChunks` take
+//                                 from the bundle is worked out at start: restart it after
+//                                 changing what a chunk imports)
 //   node esbuild.js --metafile    also writes build/esbuild-meta/*.json for `esbuild --analyze`
 //                                 or https://esbuild.github.io/analyze/
 'use strict';
