@@ -98,6 +98,9 @@ const lazyChunks = [
   { entry: 'src/panels/backfillPanel.ts', out: 'backfill' },
   // The Schema Registry client: used when a Schemas row expands or a schema'd message is read.
   { entry: 'src/schemas/registryClient.ts', out: 'registry' },
+  // The Kafka client: KafkaService with its cluster reads, partition reader, producer and
+  // codecs (fzstd, lz4js, snappyjs), made when a Kafka connection is first used.
+  { entry: 'src/kafka/kafkaService.ts', out: 'kafka-client' },
   // The trace service and its history store, the Pipelines view's reader with the Spark
   // checkpoint parser and the trace through Spark: used when a trace or the Pipelines view loads.
   { entry: 'src/config/traceParts.ts', out: 'trace' },
@@ -310,24 +313,19 @@ function loadChunksLazily(shared) {
 }
 
 /**
- * The modules dist/extension.js hands to its chunks, by path: ES modules as their namespace
- * objects, CommonJS ones as their exports (read when a chunk first asks, so a CommonJS module the
- * bundle loads late is not loaded at activation). Set by main() before the final build.
+ * The modules dist/extension.js hands to its chunks, by path, each read when a chunk first asks
+ * (a `require()` in a getter: a module the bundle initializes late, such as src/kafka/oauthBearer.ts
+ * that loads kafkajs, is not initialized at activation for it). ES modules come as their
+ * namespace objects, CommonJS ones as their exports. Set by main() before the final build.
  */
 let sharedByBundle = new Map();
 
 /** The entry of dist/extension.js: src/extension.ts, and the shared modules given to the holder. */
 function extensionEntrySource(shared) {
-  const esm = [...shared].filter(([, format]) => format !== 'cjs').map(([key]) => key);
-  const cjs = [...shared].filter(([, format]) => format === 'cjs').map(([key]) => key);
   return [
     `export * from './src/extension';`,
     `import holder from 'kaw-lazy-holder';`,
-    ...esm.map((key, i) => `import * as m${i} from ${JSON.stringify(`./${key}`)};`),
-    `Object.assign(holder.modules, {`,
-    ...esm.map((key, i) => `  ${JSON.stringify(key)}: m${i},`),
-    `});`,
-    ...cjs.map((key) => `Object.defineProperty(holder.modules, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(`./${key}`)}) });`),
+    ...[...shared.keys()].map((key) => `Object.defineProperty(holder.modules, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(`./${key}`)}) });`),
     '',
   ].join('\n');
 }
