@@ -1,7 +1,8 @@
 // Builds the bundles of the extension: the extension host code (Node, CommonJS, `vscode`
 // left external), the modules it loads on first use (each its own file beside it, see
-// `lazyModules`, `kafkajsSpecifiers` and `lazyChunks`) and the webview code (browser, ESM). Type checking is not done here; it
-// runs separately with `npm run typecheck` (tsc --noEmit for both halves).
+// `lazyModules`, `kafkajsSpecifiers` and `lazyChunks`) and the webview code (browser, ESM).
+// Type checking is not done here; it runs separately with `npm run typecheck` (tsc --noEmit for
+// both halves).
 //
 //   node esbuild.js               development build with source maps
 //   node esbuild.js --production  minified, no source maps (what the .vsix ships)
@@ -318,14 +319,14 @@ function loadChunksLazily(shared) {
  * that loads kafkajs, is not initialized at activation for it). ES modules come as their
  * namespace objects, CommonJS ones as their exports. Set by main() before the final build.
  */
-let sharedByBundle = new Map();
+let sharedByBundle = new Set();
 
 /** The entry of dist/extension.js: src/extension.ts, and the shared modules given to the holder. */
 function extensionEntrySource(shared) {
   return [
     `export * from './src/extension';`,
     `import holder from 'kaw-lazy-holder';`,
-    ...[...shared.keys()].map((key) => `Object.defineProperty(holder.modules, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(`./${key}`)}) });`),
+    ...[...shared].map((key) => `Object.defineProperty(holder.modules, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(`./${key}`)}) });`),
     '',
   ].join('\n');
 }
@@ -370,7 +371,7 @@ const isFile = (input) => !/^[\w-]+:/.test(input);
  * trial build of each, not written.
  */
 async function sharedModules() {
-  sharedByBundle = new Map();
+  sharedByBundle = new Set();
   const quiet = (o) => ({ ...o, write: false, metafile: true, plugins: o.plugins.filter((p) => p !== problemReporter) });
   const [bundle, chunks] = await Promise.all([esbuild.build(quiet(extensionOptions)), esbuild.build(quiet(lazyChunkOptions(new Set())))]);
   const inBundle = new Set(Object.keys(bundle.metafile.inputs).filter(isFile));
@@ -383,12 +384,7 @@ async function sharedModules() {
   // whole is 330 kB more); the libraries the chunks use hold no state that the bundle reads.
   const candidates = [...chunkOf.keys()].filter((input) => !input.includes('node_modules/'));
   const entries = new Set(lazyChunks.map((c) => c.entry));
-  const shared = new Map();
-  for (const input of candidates) {
-    if (entries.has(input) || (!inBundle.has(input) && (chunkOf.get(input)?.length ?? 0) < 2)) continue;
-    shared.set(input, chunks.metafile.inputs[input]?.format ?? 'esm');
-  }
-  return shared;
+  return new Set(candidates.filter((input) => !entries.has(input) && (inBundle.has(input) || (chunkOf.get(input)?.length ?? 0) >= 2)));
 }
 
 /** @type {import('esbuild').BuildOptions} */
@@ -433,7 +429,7 @@ async function main() {
   // The chunks' shared modules first: the final bundle hands them over (see extensionEntrySource).
   const shared = await sharedModules();
   sharedByBundle = shared;
-  const options = [extensionOptions, lazyChunkOptions(new Set(shared.keys())), lazyModuleOptions, ...(webviewOptions.entryPoints.length > 0 ? [webviewOptions] : [])];
+  const options = [extensionOptions, lazyChunkOptions(shared), lazyModuleOptions, ...(webviewOptions.entryPoints.length > 0 ? [webviewOptions] : [])];
   if (writeMetafile) for (const o of options) o.metafile = true;
   const contexts = await Promise.all(options.map((o) => esbuild.context(o)));
   if (watch) {
