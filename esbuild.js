@@ -90,13 +90,9 @@ const lazyModules = [
  * module's state. Modules that two chunks share and the bundle does not are put in the bundle.
  */
 const lazyChunks = [
-  // The panels (src/panels/lazy.ts): each loads when it first opens or a tab of it is restored.
-  { entry: 'src/panels/inspectorChunk.ts', out: 'inspector' },
-  { entry: 'src/panels/producerPanel.ts', out: 'producer' },
-  { entry: 'src/panels/tracePanel.ts', out: 'trace-panel' },
-  { entry: 'src/panels/dagGraphPanel.ts', out: 'dag-graph' },
-  { entry: 'src/panels/datasetEventPanel.ts', out: 'dataset-event' },
-  { entry: 'src/panels/backfillPanel.ts', out: 'backfill' },
+  // The webview panels (src/panels/panelsChunk.ts, reached through src/panels/lazy.ts): loaded
+  // when the first panel opens or a tab of one is restored.
+  { entry: 'src/panels/panelsChunk.ts', out: 'panels' },
   // The Schema Registry client: used when a Schemas row expands or a schema'd message is read.
   { entry: 'src/schemas/registryClient.ts', out: 'registry' },
   // The Kafka client: KafkaService with its cluster reads, partition reader, producer and
@@ -105,11 +101,9 @@ const lazyChunks = [
   // The trace service and its history store, the Pipelines view's reader with the Spark
   // checkpoint parser and the trace through Spark: used when a trace or the Pipelines view loads.
   { entry: 'src/config/traceParts.ts', out: 'trace' },
-  // The object store client (with aws4fetch), the object preview panel (CSV and Parquet preview)
-  // and the mail catcher client: used when the Stack view's object store or mail rows open.
-  { entry: 'src/objectstore/s3.ts', out: 'objectstore' },
-  { entry: 'src/panels/objectPreviewPanel.ts', out: 'object-preview' },
-  { entry: 'src/objectstore/mailpit.ts', out: 'mail' },
+  // The object store client (with aws4fetch) and the mail catcher client: used when the Stack
+  // view's object store or mail rows load.
+  { entry: 'src/objectstore/clients.ts', out: 'stack-clients' },
 ];
 
 /** What a chunk's stand-in in a bundle does: load the chunk once, handing it the bundle's shared modules. */

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { StackServices } from '../config/stackServices';
-import type * as Mailpit from '../objectstore/mailpit';
+import type * as Clients from '../objectstore/clients';
 import { objectPreviewPanel } from '../panels/lazy';
 import { CommandId } from '../shared/commandIds';
 import { userMessage, WorkbenchError } from '../shared/errors';
@@ -32,7 +32,7 @@ export function registerStackObjectCommands(deps: StackObjectCommandDeps): { dis
       try {
         const mail = await services.mail();
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js lazyChunks
-        const { mailDocumentText } = require('../objectstore/mailpit') as typeof Mailpit;
+        const { mailDocumentText } = require('../objectstore/clients') as typeof Clients;
         return mailDocumentText(await mail.message(id));
       } catch (error) {
         return `Could not read message ${id}: ${userMessage(error)}\nOpen it again from the Stack view to retry.\n`;

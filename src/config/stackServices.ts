@@ -7,9 +7,8 @@
 import { objectStoreTarget } from '../shared/credentials';
 import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type * as Mailpit from '../objectstore/mailpit';
+import type * as Clients from '../objectstore/clients';
 import type { MailCatcherClient } from '../objectstore/mailpit';
-import type * as S3 from '../objectstore/s3';
 import type { ObjectStoreClient } from '../objectstore/s3';
 import { readStackEnv } from '../stack/stackEnv';
 import type { Secrets } from './secrets';
@@ -59,14 +58,14 @@ export class StackServices {
     }
     // The client (with aws4fetch) is loaded on first use, from its own file (esbuild.js lazyChunks).
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
-    const { ObjectStoreClient: Client } = require('../objectstore/s3') as typeof S3;
+    const { ObjectStoreClient: Client } = require('../objectstore/clients') as typeof Clients;
     return new Client({ endpoint, accessKeyId, secretAccessKey, bucket });
   }
 
   async mail(): Promise<MailCatcherClient> {
     const env = await this.stackEnv();
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js lazyChunks
-    const { MailCatcherClient: Client } = require('../objectstore/mailpit') as typeof Mailpit;
+    const { MailCatcherClient: Client } = require('../objectstore/clients') as typeof Clients;
     return new Client(env['KAW_MAIL_API_URL'] ?? STACK_SERVICE_DEFAULTS.mailApiUrl);
   }
 
