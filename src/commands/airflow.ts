@@ -11,7 +11,8 @@ import { AirflowAuthError, DagNotFoundError } from '../airflow/errors';
 import type { AirflowConnections } from '../config/airflowConnections';
 import type { Secrets } from '../config/secrets';
 import { airflowTarget } from '../shared/credentials';
-import { DatasetEventPanel, type DatasetEventPanelDeps } from '../panels/datasetEventPanel';
+import type { DatasetEventPanelDeps } from '../panels/datasetEventPanel';
+import { datasetEventPanel } from '../panels/lazy';
 import { CancelledError, userMessage, WorkbenchError } from '../shared/errors';
 import { parseJsonObject } from '../shared/jsonObject';
 import { taggedLogger } from '../shared/logger';
@@ -316,9 +317,9 @@ export function registerAirflowCommands(deps: AirflowCommandDeps, statusBar: Air
   const fireDatasetEvent = (node: unknown): void => {
     if (isNodeOf(node, 'dataset')) {
       const { connectionName, dataset } = node as DatasetsNode & { kind: 'dataset' };
-      DatasetEventPanel.show(panelDeps, { connection: connectionName, uri: dataset.uri });
+      datasetEventPanel().show(panelDeps, { connection: connectionName, uri: dataset.uri });
     } else {
-      DatasetEventPanel.show(panelDeps);
+      datasetEventPanel().show(panelDeps);
     }
   };
 

@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import { Airflow3OnlyError } from '../airflow/airflowClient';
 import { airflow3OnlyMessage } from '../airflow/backfill';
-import { BackfillPanel, type BackfillPanelDeps } from '../panels/backfillPanel';
+import type { BackfillPanelDeps } from '../panels/backfillPanel';
+import { backfillPanel } from '../panels/lazy';
 import { CommandId } from '../shared/commandIds';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
@@ -66,11 +67,12 @@ export function registerBackfillCommands(deps: AirflowCommandDeps): { dispose():
       const node = await resolveDag(deps, arg, vscode.l10n.t('Backfill'));
       await requireAirflow3(node.connectionName, 'backfill');
       const client = await connections.client(node.connectionName);
-      BackfillPanel.show(panelDeps, { connection: node.connectionName, dag: await client.getDag(node.dag.dagId) });
+      const dag = await client.getDag(node.dag.dagId);
+      backfillPanel().show(panelDeps, { connection: node.connectionName, dag });
     }),
     registerCommand(log, CommandId.openBackfill, (arg) => {
       const node = backfillNode(arg);
-      BackfillPanel.show(panelDeps, { connection: node.connectionName, dag: node.dag, backfillId: node.backfill.id });
+      backfillPanel().show(panelDeps, { connection: node.connectionName, dag: node.dag, backfillId: node.backfill.id });
     }),
     registerCommand(log, CommandId.pauseBackfill, (arg) => changeBackfill(arg, 'pause')),
     registerCommand(log, CommandId.resumeBackfill, (arg) => changeBackfill(arg, 'resume')),

@@ -7,7 +7,8 @@
  */
 import * as vscode from 'vscode';
 import type { TaskInstance } from '../airflow/types';
-import { DagGraphPanel, type DagGraphPanelDeps } from '../panels/dagGraphPanel';
+import type { DagGraphPanelDeps } from '../panels/dagGraphPanel';
+import { dagGraphPanel } from '../panels/lazy';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import type { DagNode, RunNode, TaskNode } from '../views/airflow/dagsTree';
@@ -64,11 +65,11 @@ export function registerDagGraphCommands(deps: AirflowCommandDeps): { dispose():
     registerCommand(log, CommandId.openDagGraph, async (node) => {
       if (isNodeOf(node, 'run')) {
         const { connectionName, run } = node as RunNode;
-        DagGraphPanel.show(panelDeps, { connection: connectionName, dagId: run.dagId, runId: run.runId });
+        dagGraphPanel().show(panelDeps, { connection: connectionName, dagId: run.dagId, runId: run.runId });
         return;
       }
       const dag: DagNode = isNodeOf(node, 'dag') ? (node as DagNode) : await resolveDag(deps, node, 'Open DAG Graph');
-      DagGraphPanel.show(panelDeps, { connection: dag.connectionName, dagId: dag.dag.dagId });
+      dagGraphPanel().show(panelDeps, { connection: dag.connectionName, dagId: dag.dag.dagId });
     }),
   ];
 }

@@ -8,8 +8,8 @@
 import * as vscode from 'vscode';
 import type { HistoryDatabase } from '../config/historyConnection';
 import type { HistoryCursor, HistoryFilter, HistorySearchMode } from '../history/types';
-import { InspectorPanel } from '../panels/inspectorPanel';
-import { HistoryInspectorSource } from '../panels/historyInspectorSource';
+import { registerInspectorRestorer } from '../panels/inspectorRestore';
+import { inspectorPanel } from '../panels/lazy';
 import { CancelledError, WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
 import type { HistoryDocuments } from '../views/history/historyDocuments';
@@ -143,6 +143,7 @@ function openHistoryInspector(deps: HistoryCommandDeps, scope: HistoryFilter, st
   }
   const title = inspectorTitle(scope);
   const { log, extensionUri, database } = deps;
+  const { InspectorPanel, HistoryInspectorSource } = inspectorPanel();
   InspectorPanel.show(
     {
       log,
@@ -194,7 +195,7 @@ export function registerHistoryCommands(deps: HistoryCommandDeps): vscode.Dispos
     registerCommand(log, CommandId.openHistoryMessage, (arg) => openHistoryMessage(deps, arg)),
     registerCommand(log, CommandId.openHistoryInInspector, (arg) => { openInInspector(deps, arg); }),
     // After a window reload: the history inspectors open then, each with its scope.
-    InspectorPanel.registerRestorer('history', log, (restore, panel) => {
+    registerInspectorRestorer('history', log, (restore, panel) => {
       if (!deps.database.connection().value) {
         throw new WorkbenchError(vscode.l10n.t('This inspector read the message history, and no history database is set any more. Set one (Kafka Airflow: Set History Database) or connect to the local stack, then open the history again from the Message History view.'));
       }

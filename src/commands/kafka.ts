@@ -10,10 +10,11 @@ import type { Secrets } from '../config/secrets';
 import { kafkaSecretNeeds } from '../shared/credentials';
 import type { OffsetResetTarget } from '../kafka/types';
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
-import { InspectorPanel } from '../panels/inspectorPanel';
-import { KafkaInspectorSource } from '../panels/kafkaInspectorSource';
+import { registerInspectorRestorer } from '../panels/inspectorRestore';
+import { inspectorPanel, producerPanel } from '../panels/lazy';
 import { registerPanelRestorer } from '../panels/panelRestore';
-import { PRODUCER_VIEW_TYPE, ProducerPanel, type ProducerTarget } from '../panels/producerPanel';
+import type { ProducerTarget } from '../panels/producerPanel';
+import { PRODUCER_VIEW_TYPE } from '../panels/viewTypes';
 import { producerFormOf, producerRestoreTarget } from '../shared/panelState';
 import { visibleLabel } from '../shared/visibleText';
 import { settings } from '../config/settings';
@@ -400,6 +401,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
   };
   const openInspector = async ({ connection, topic }: Required<TopicTarget>, restoredPanel?: vscode.WebviewPanel): Promise<void> => {
     await pickConnection(connections, connection);
+    const { InspectorPanel, KafkaInspectorSource } = inspectorPanel();
     InspectorPanel.show({ log, extensionUri, openProducer }, {
       key: `kafka/${connection}/${topic}`,
       title: vscode.l10n.t('{0} · Inspector', topic),
@@ -411,7 +413,7 @@ function panelOpeners(deps: KafkaCommandDeps): Pick<KafkaActions, 'openProducer'
     }, restoredPanel);
   };
   const openProducer = (target: ProducerTarget, restoredPanel?: vscode.WebviewPanel): void => {
-    ProducerPanel.show({ log, extensionUri, connections, registries, openInspector, produced }, target, restoredPanel);
+    producerPanel().show({ log, extensionUri, connections, registries, openInspector, produced }, target, restoredPanel);
   };
   return { openProducer, openInspector, produced };
 }
@@ -428,7 +430,7 @@ export function registerKafkaCommands(base: KafkaCommandDeps): { dispose(): unkn
   const subjectChecks = new TemplateSubjectChecks(deps.registries);
   return [
     // After a window reload: the inspectors of topics and the producer form open again.
-    InspectorPanel.registerRestorer('kafka', log, async ({ connection, topic }, panel) => {
+    registerInspectorRestorer('kafka', log, async ({ connection, topic }, panel) => {
       if (!deps.connections.find(connection)) {
         throw new WorkbenchError(vscode.l10n.t('This inspector read the topic {0} on the Kafka connection "{1}", which is no longer in the settings. Add the connection again, or open the topic from another connection in the Kafka view.', visibleLabel(topic), visibleLabel(connection)));
       }

@@ -19,7 +19,8 @@ import {
   schemaTextProblem,
   schemaTypeLabel,
 } from '../schemas/presentation';
-import { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType, type SubjectVersion } from '../schemas/registryClient';
+import type { SubjectVersion } from '../schemas/registryClient';
+import { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType } from '../schemas/schemaKinds';
 import { RegistryErrorCode, SchemaRegistryError } from '../schemas/registryErrors';
 import { CommandId } from '../shared/commandIds';
 import { schemaRegistrySecretNeeds } from '../shared/credentials';

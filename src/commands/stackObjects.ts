@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { StackServices } from '../config/stackServices';
-import { mailDocumentText } from '../objectstore/mailpit';
-import { ObjectPreviewPanel } from '../panels/objectPreviewPanel';
+import type * as Clients from '../objectstore/clients';
+import { objectPreviewPanel } from '../panels/lazy';
 import { CommandId } from '../shared/commandIds';
 import { userMessage, WorkbenchError } from '../shared/errors';
 import type { StackChild } from '../views/stackTree';
@@ -31,6 +31,8 @@ export function registerStackObjectCommands(deps: StackObjectCommandDeps): { dis
       const id = uri.query;
       try {
         const mail = await services.mail();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js lazyChunks
+        const { mailDocumentText } = require('../objectstore/clients') as typeof Clients;
         return mailDocumentText(await mail.message(id));
       } catch (error) {
         return `Could not read message ${id}: ${userMessage(error)}\nOpen it again from the Stack view to retry.\n`;
@@ -42,7 +44,8 @@ export function registerStackObjectCommands(deps: StackObjectCommandDeps): { dis
     registerCommand(log, CommandId.previewObject, async (arg) => {
       const node = childOf(arg, 'object');
       if (!node) throw new WorkbenchError(vscode.l10n.t('Run this on a CSV or Parquet object under the object store in the Stack view.'));
-      ObjectPreviewPanel.show({ log, extensionUri: deps.extensionUri }, await services.objectStore(), node.object.key);
+      const store = await services.objectStore();
+      objectPreviewPanel().show({ log, extensionUri: deps.extensionUri }, store, node.object.key);
     }),
     registerCommand(log, CommandId.openMailMessage, async (arg) => {
       const node = childOf(arg, 'mail');

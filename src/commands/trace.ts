@@ -11,7 +11,9 @@ import * as vscode from 'vscode';
 import { settings } from '../config/settings';
 import type { TraceConnectionDeps, TraceConnections } from '../config/traceConnections';
 import { registerPanelRestorer } from '../panels/panelRestore';
-import { TRACE_VIEW_TYPE, TracePanel, type TracePanelDeps, type TraceTarget } from '../panels/tracePanel';
+import type { TracePanelDeps, TraceTarget } from '../panels/tracePanel';
+import { tracePanel } from '../panels/lazy';
+import { TRACE_VIEW_TYPE } from '../panels/viewTypes';
 import { WorkbenchError } from '../shared/errors';
 import { traceRestoreOf } from '../shared/panelState';
 import type { MessageCoordinates, TraceLink } from '../trace/traceModel';
@@ -78,7 +80,7 @@ export function tracePanelDeps(deps: TraceCommandDeps, connections: TraceConnect
 }
 
 export function showTrace(deps: TraceCommandDeps, connections: TraceConnections, target: TraceTarget): void {
-  TracePanel.show(tracePanelDeps(deps, connections), target);
+  tracePanel().show(tracePanelDeps(deps, connections), target);
 }
 
 /** Coordinates from a history row node, from (topic, partition, offset) arguments, or undefined. */
@@ -123,7 +125,7 @@ export function registerTraceCommands(deps: TraceCommandDeps, connections: Trace
     registerPanelRestorer(TRACE_VIEW_TYPE, 'trace', deps.log, (panel, state) => {
       const target = traceRestoreOf(state);
       if (!target) throw new WorkbenchError(vscode.l10n.t('This tab was kept from an earlier session without saying what it traced. Run Trace Message again.'));
-      TracePanel.show(tracePanelDeps(deps, connections), target, panel);
+      tracePanel().show(tracePanelDeps(deps, connections), target, panel);
     }),
   ];
 }

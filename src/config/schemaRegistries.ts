@@ -5,7 +5,8 @@
  * the entry nor the secret changes; the inspector, the producer and the Schemas rows ask here.
  */
 import * as vscode from 'vscode';
-import { SchemaRegistryClient, type RegistryAuth } from '../schemas/registryClient';
+import type * as RegistryClientModule from '../schemas/registryClient';
+import type { RegistryAuth, SchemaRegistryClient } from '../schemas/registryClient';
 import type { SchemaSource } from '../schemas/types';
 import type { KafkaConnection, SchemaRegistryConnection } from '../shared/connections';
 import { schemaRegistrySecretNeeds, schemaRegistryTarget } from '../shared/credentials';
@@ -77,7 +78,10 @@ export class SchemaRegistries implements vscode.Disposable {
     const signature = JSON.stringify([registry, auth, settings.requestTimeoutMs()]);
     const cached = this.clients.get(connectionName);
     if (cached?.signature === signature) return cached.client;
-    const client = new SchemaRegistryClient({
+    // The client is loaded on first use, from its own file (esbuild.js lazyChunks).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+    const { SchemaRegistryClient: Client } = require('../schemas/registryClient') as typeof RegistryClientModule;
+    const client = new Client({
       baseUrl: registry.url,
       auth,
       timeoutMs: settings.requestTimeoutMs(),

@@ -5,7 +5,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { defaultSparkCheckpointDir } from '../pipelines/sparkCheckpoint';
+import { defaultSparkCheckpointDir } from '../pipelines/checkpointDir';
 import {
   effectiveSetting,
   parseAirflowConnections,

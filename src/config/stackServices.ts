@@ -7,8 +7,9 @@
 import { objectStoreTarget } from '../shared/credentials';
 import { WorkbenchError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { MailCatcherClient } from '../objectstore/mailpit';
-import { ObjectStoreClient } from '../objectstore/s3';
+import type * as Clients from '../objectstore/clients';
+import type { MailCatcherClient } from '../objectstore/mailpit';
+import type { ObjectStoreClient } from '../objectstore/s3';
 import { readStackEnv } from '../stack/stackEnv';
 import type { Secrets } from './secrets';
 
@@ -55,12 +56,17 @@ export class StackServices {
       await this.secrets.store(target, secretAccessKey);
       this.log.info(`Stored the object store's secret key for ${endpoint} (${accessKeyId}) in the editor's secret storage`);
     }
-    return new ObjectStoreClient({ endpoint, accessKeyId, secretAccessKey, bucket });
+    // The client (with aws4fetch) is loaded on first use, from its own file (esbuild.js lazyChunks).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+    const { ObjectStoreClient: Client } = require('../objectstore/clients') as typeof Clients;
+    return new Client({ endpoint, accessKeyId, secretAccessKey, bucket });
   }
 
   async mail(): Promise<MailCatcherClient> {
     const env = await this.stackEnv();
-    return new MailCatcherClient(env['KAW_MAIL_API_URL'] ?? STACK_SERVICE_DEFAULTS.mailApiUrl);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js lazyChunks
+    const { MailCatcherClient: Client } = require('../objectstore/clients') as typeof Clients;
+    return new Client(env['KAW_MAIL_API_URL'] ?? STACK_SERVICE_DEFAULTS.mailApiUrl);
   }
 
   /** Forget the cached stack settings (after a launch, or when a read failed). */

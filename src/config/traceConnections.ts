@@ -7,17 +7,23 @@ import type * as vscode from 'vscode';
 import { CommandId } from '../shared/commandIds';
 import { WorkbenchError } from '../shared/errors';
 import { taggedLogger } from '../shared/logger';
-import { TraceHistoryStore } from '../trace/traceHistoryStore';
-import { TraceService } from '../trace/traceService';
-import { PipelineReader } from '../pipelines/pipelineReader';
-import { readCheckpoint } from '../pipelines/sparkCheckpoint';
-import { SparkTraceReader } from '../pipelines/sparkTrace';
+import type { TraceHistoryStore } from '../trace/traceHistoryStore';
+import type { TraceService } from '../trace/traceService';
+import type { PipelineReader } from '../pipelines/pipelineReader';
+import type { SparkTraceReader } from '../pipelines/sparkTrace';
 import { LOCAL_STACK_NAME } from '../stack/localStack';
 import type { AirflowApi, AirflowConnections } from './airflowConnections';
 import type { KafkaApi, KafkaConnections } from './kafkaConnections';
 import { settings } from './settings';
 import { HistoryDatabase, type HistoryStoreFactory } from './historyConnection';
 import type { Secrets } from './secrets';
+import type * as TraceParts from './traceParts';
+
+/** The trace and Pipelines readers, loaded on first use from their own file (esbuild.js lazyChunks). */
+function traceParts(): typeof TraceParts {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js lazyChunks
+  return require('./traceParts') as typeof TraceParts;
+}
 
 export interface TraceConnectionDeps {
   log: vscode.LogOutputChannel;
@@ -34,7 +40,7 @@ export class TraceConnections implements vscode.Disposable {
 
   constructor(private readonly deps: TraceConnectionDeps) {
     // Its own HistoryDatabase (same settings and secret) whose store also answers per-run questions.
-    const factory: HistoryStoreFactory = (config, logger) => new TraceHistoryStore(config, logger);
+    const factory: HistoryStoreFactory = (config, logger) => new (traceParts().TraceHistoryStore)(config, logger);
     this.history = new HistoryDatabase(deps.secrets, taggedLogger(deps.log, 'trace'), factory);
   }
 
@@ -50,7 +56,7 @@ export class TraceConnections implements vscode.Disposable {
 
   async historyStore(): Promise<TraceHistoryStore> {
     const store = await this.history.store();
-    if (!(store instanceof TraceHistoryStore)) {
+    if (!(store instanceof traceParts().TraceHistoryStore)) {
       // Only if someone passed another factory; the default store cannot answer per-run questions.
       throw new WorkbenchError('The history connection is not ready for tracing; reconnect it.', { actions: ['retry'] });
     }
@@ -71,6 +77,7 @@ export class TraceConnections implements vscode.Disposable {
   }
 
   private sparkTrace(): SparkTraceReader {
+    const { readCheckpoint, SparkTraceReader } = traceParts();
     return new SparkTraceReader({
       kafka: () => this.kafkaService(),
       store: async () => (await this.historyStore()).pipelines,
@@ -81,12 +88,12 @@ export class TraceConnections implements vscode.Disposable {
 
   async traceService(): Promise<TraceService> {
     const [{ client }, store] = await Promise.all([this.airflowClient(), this.historyStore()]);
-    return new TraceService(client, store, store, taggedLogger(this.deps.log, 'trace'), this.sparkTrace());
+    return new (traceParts().TraceService)(client, store, store, taggedLogger(this.deps.log, 'trace'), this.sparkTrace());
   }
 
   /** Reads the Pipelines view's figures with the current connections and settings. */
   pipelineReader(): PipelineReader {
-    return new PipelineReader({
+    return new (traceParts().PipelineReader)({
       kafka: () => this.kafkaService(),
       airflow: async () => (await this.airflowClient()).client,
       store: async () => (await this.historyStore()).pipelines,

@@ -10,7 +10,7 @@ import { logLevel, type KafkaConfig, type LogEntry, type logCreator, type Mechan
 import { brokerAddressProblem } from '../shared/connections';
 import type { Logger } from '../shared/logger';
 import { WorkbenchError } from '../shared/errors';
-import { oauthBearerMechanism } from './oauthBearer';
+import type * as OAuthBearer from './oauthBearer';
 import { checkClientCertificatePair } from './pemFiles';
 import type { KafkaConnectionConfig } from './types';
 
@@ -68,6 +68,9 @@ function saslOptions(config: KafkaConnectionConfig): SASLOptions | Mechanism | u
         { actions: ['openSettings'] },
       );
     }
+    // oauthBearer.ts extends kafkajs's error class: required when an OAUTHBEARER client is made, not at activation.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js kafkajsSpecifiers
+    const { oauthBearerMechanism } = require('./oauthBearer') as typeof OAuthBearer;
     return oauthBearerMechanism(config.name, config.oauthBearerToken);
   }
   const username = config.saslUsername ?? '';

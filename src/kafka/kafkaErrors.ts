@@ -4,7 +4,7 @@
  * tested with kafkajs's own error classes, and integration tested with real faults.
  */
 import { explainNetworkError, WorkbenchError } from '../shared/errors';
-import { OAuthBearerRefusedError } from './oauthBearer';
+import type * as OAuthBearer from './oauthBearer';
 import type { KafkaConnectionConfig } from './types';
 
 /** What the failing call was doing, for the sentence: "listing topics", "reading topic orders". */
@@ -136,6 +136,9 @@ export function toKafkaError(error: unknown, config: KafkaConnectionConfig, cont
   const make = (sentence: string, actions: readonly ('retry' | 'openSettings' | 'showLog')[] = ['showLog']): WorkbenchError =>
     new WorkbenchError(sentence, { cause: error, actions });
 
+  // oauthBearer.ts extends kafkajs's error class, so it loads kafkajs: required here, when an error is mapped, not at activation.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see esbuild.js kafkajsSpecifiers
+  const { OAuthBearerRefusedError } = require('./oauthBearer') as typeof OAuthBearer;
   const refused = errorChain(error).find((e) => e instanceof OAuthBearerRefusedError);
   if (refused instanceof OAuthBearerRefusedError) {
     const { status, scope, tokenExpiresAt } = refused.refusal;

@@ -15,21 +15,19 @@ import { writeChunks } from '../kafka/exportFile';
 import type { KafkaRecord } from '../kafka/types';
 import { CancelledError, describeError, userMessage, WorkbenchError } from '../shared/errors';
 import { taggedLogger, type Logger } from '../shared/logger';
-import { inspectorRestoreOf } from '../shared/panelState';
 import type { InspectorMethods, InspectorNotifications, InspectorOptions, InspectorPreset, InspectorRestore } from '../shared/protocol';
 import { visibleLabel } from '../shared/visibleText';
 import { formatBytes, formatCount } from '../kafka/presentation';
 import { clipboardText, formFromRecord, MAX_MESSAGES_LIMIT, parseInspectorMessage } from './inspectorMessages';
 import { detailOf, type InspectorSource } from './inspectorSource';
 import { PanelHost } from './panelHost';
-import { registerPanelRestorer } from './panelRestore';
+import { registerInspectorRestorer, type InspectorRestorer } from './inspectorRestore';
 import type { ProducerTarget } from './producerPanel';
+import { INSPECTOR_VIEW_TYPE } from './viewTypes';
 
 const STATUS_INTERVAL_MS = 100;
-export const INSPECTOR_VIEW_TYPE = 'kafkaAirflow.inspector';
-
-/** Reopens an inspector of one kind (Kafka topic, history scope) in a panel kept across a window reload. */
-export type InspectorRestorer<K extends InspectorRestore['kind']> = (restore: Extract<InspectorRestore, { kind: K }>, panel: vscode.WebviewPanel) => void | Promise<void>;
+export { INSPECTOR_VIEW_TYPE };
+export type { InspectorRestorer };
 
 export interface InspectorPanelDeps {
   log: Logger;
@@ -61,9 +59,6 @@ export class InspectorPanel implements vscode.Disposable {
   private lastStatusAt = 0;
   private topicOfPanel = '';
 
-  private static readonly restorers = new Map<InspectorRestore['kind'], (restore: InspectorRestore, panel: vscode.WebviewPanel) => void | Promise<void>>();
-  private static serializer: vscode.Disposable | undefined;
-
   /**
    * Opens the inspector for `open.key`, or brings the open one to the front. `restoredPanel`:
    * the tab VS Code kept across a window reload, to open it in.
@@ -86,20 +81,7 @@ export class InspectorPanel implements vscode.Disposable {
    * activation, before VS Code restores panels.
    */
   static registerRestorer<K extends InspectorRestore['kind']>(kind: K, log: Logger, restorer: InspectorRestorer<K>): vscode.Disposable {
-    InspectorPanel.restorers.set(kind, restorer as (restore: InspectorRestore, panel: vscode.WebviewPanel) => void | Promise<void>);
-    InspectorPanel.serializer ??= registerPanelRestorer(INSPECTOR_VIEW_TYPE, 'inspector', taggedLogger(log, 'inspector'), async (panel, state) => {
-      const restore = inspectorRestoreOf(state);
-      const restorer = restore ? InspectorPanel.restorers.get(restore.kind) : undefined;
-      if (!restore || !restorer) throw new WorkbenchError('This tab was kept from an earlier session without saying what it read. Open the topic or the history again.');
-      await restorer(restore, panel);
-    });
-    return new vscode.Disposable(() => {
-      InspectorPanel.restorers.delete(kind);
-      if (InspectorPanel.restorers.size === 0) {
-        InspectorPanel.serializer?.dispose();
-        InspectorPanel.serializer = undefined;
-      }
-    });
+    return registerInspectorRestorer(kind, log, restorer);
   }
 
   /** The open inspector panels, for tests and for closing them when a topic is deleted. */

@@ -35,11 +35,12 @@ import {
   summarizeRun,
 } from './producerMessages';
 import { PanelHost } from './panelHost';
+import { PRODUCER_VIEW_TYPE } from './viewTypes';
 import type { SchemaRegistries } from '../config/schemaRegistries';
 import { SchemaCache, type ResolvedSchema } from '../schemas/serdes';
 import { encodeStream, generatingEncoder, jsonEncoder, schemaForProduce, valueProblems, type MessageEncoder } from '../schemas/schemaProduce';
 
-export const PRODUCER_VIEW_TYPE = 'kafkaAirflow.producer';
+export { PRODUCER_VIEW_TYPE };
 
 /** Runs of up to this many messages are rendered up front; longer ones stream. */
 const RENDER_UP_FRONT = 100_000;

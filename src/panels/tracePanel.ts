@@ -14,8 +14,9 @@ import type { BatchTrace, MessageCoordinates, MessageTrace, TraceLink } from '..
 import type { TraceService } from '../trace/traceService';
 import { batchTraceView, messageTraceView, parseTraceMessage } from '../trace/traceView';
 import { PanelHost } from './panelHost';
+import { TRACE_VIEW_TYPE } from './viewTypes';
 
-export const TRACE_VIEW_TYPE = 'kafkaAirflow.trace';
+export { TRACE_VIEW_TYPE };
 
 /** How long a panel keeps polling active runs. */
 export const WATCH_LIMIT_MS = 30 * 60_000;

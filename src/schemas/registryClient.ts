@@ -12,12 +12,9 @@ import type { ErrorAction } from '../shared/errors';
 import { sleep } from '../shared/guards';
 import { silentLogger, type Logger } from '../shared/logger';
 import { registryRemedy, SchemaRegistryAuthError, SchemaRegistryError, SchemaRegistryUnavailableError } from './registryErrors';
+import { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType } from './schemaKinds';
 
-export type SchemaType = 'AVRO' | 'PROTOBUF' | 'JSON';
-export const SCHEMA_TYPES: readonly SchemaType[] = ['AVRO', 'PROTOBUF', 'JSON'];
-
-export const COMPATIBILITY_LEVELS = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
-export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+export { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type CompatibilityLevel, type SchemaType };
 
 export interface SchemaReference {
   /** The name the schema uses for it: an Avro full name, a .proto import path, a JSON Schema $ref. */

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type * as ZstdWasm from '@hpcc-js/wasm-zstd';
+import type * as KafkaJs from 'kafkajs';
 import type Pg from 'pg';
 import type * as FakerBundle from '../../src/kafka/fakerBundle';
 import { EXTENSION_BUNDLE_MAX_BYTES, FILE_MAX_BYTES, MB, VSIX_MAX_BYTES, vsixPath } from './budgets';
@@ -94,9 +95,12 @@ describe('the packaged extension', () => {
   });
 
   it('holds every file the extension loads: its lazily loaded modules and each panel with its icons', () => {
-    const bundle = vsix.read(`${PREFIX}dist/extension.js`).toString('utf8');
-    const loaded = [...bundle.matchAll(/\b(?:require|import)\(\s*"(\.\/[^"]+)"\s*\)/g)].map((m) => join('dist', m[1]!).replaceAll('\\', '/'));
-    assert.ok(loaded.length > 0, 'dist/extension.js loads no module of its own lazily; this check expects dist/faker.js, dist/pg.js and dist/zstd.js');
+    // The files dist/extension.js loads, and the files those load in turn (a panel's chunk loads dist/serdes.js).
+    const loadedBy = (file: string): string[] =>
+      [...vsix.read(PREFIX + file).toString('utf8').matchAll(/\b(?:require|import)\(\s*"(\.\/[^"]+)"\s*\)/g)].map((m) => join('dist', m[1]!).replaceAll('\\', '/'));
+    const loaded = new Set(loadedBy('dist/extension.js'));
+    assert.ok(loaded.size > 0, 'dist/extension.js loads no module of its own lazily; this check expects dist/faker.js, dist/pg.js, dist/kafkajs.js and dist/panels.js');
+    for (const file of loaded) if (files.has(file) && file.endsWith('.js')) for (const next of loadedBy(file)) loaded.add(next);
     const panels = readdirSync(join(root, 'webview', 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => `dist/webview/${f.replace(/\.ts$/, '.js')}`);
     const needed = [...loaded, ...panels, 'dist/webview/codicon.css', 'dist/webview/codicon.ttf'];
     assert.deepEqual(needed.filter((f) => !files.has(f)), [], 'files the extension loads at run time that the .vsix lacks');
@@ -138,7 +142,7 @@ describe('the packaged extension', () => {
     let dir: string;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'kaw-vsix-'));
-      for (const file of ['dist/faker.js', 'dist/zstd.js', 'dist/pg.js']) {
+      for (const file of ['dist/faker.js', 'dist/zstd.js', 'dist/pg.js', 'dist/kafkajs.js']) {
         mkdirSync(dirname(join(dir, file)), { recursive: true });
         writeFileSync(join(dir, file), vsix.read(PREFIX + file));
       }
@@ -162,6 +166,32 @@ describe('the packaged extension', () => {
       assert.equal(typeof pg.Pool, 'function');
       assert.equal(typeof pg.Client, 'function');
       assert.equal(pg.escapeIdentifier('message"history'), '"message""history"');
+    });
+
+    it('dist/kafkajs.js holds kafkajs and every inner module of it the bundle and its chunks ask for', () => {
+      const shippedCode = [...files].filter((f) => /^dist\/[^/]+\.js$/.test(f)).map((f) => vsix.read(PREFIX + f).toString('utf8')).join('\n');
+      const asked = [...new Set([...shippedCode.matchAll(/require\("\.\/kafkajs\.js"\)(?:\[("[^"]+")\]|\.(\w+))/g)].map((m) => (m[1] ? (JSON.parse(m[1]) as string) : m[2]!)))];
+      assert.ok(asked.includes('kafkajs') && asked.includes('kafkajs/src/cluster'), `the shipped code asks dist/kafkajs.js for ${asked.join(', ') || 'nothing'}`);
+      const requireShipped = createRequire(join(dir, 'dist', 'extension.js'));
+      const shipped = requireShipped('./kafkajs.js') as Record<string, unknown>;
+      assert.deepEqual(asked.filter((s) => shipped[s] === undefined), [], 'kafkajs modules the shipped code asks for that dist/kafkajs.js lacks');
+      const { Kafka, KafkaJSNonRetriableError } = shipped['kafkajs'] as typeof KafkaJs;
+      assert.equal(typeof new Kafka({ brokers: ['127.0.0.1:9092'] }).admin, 'function');
+      assert.equal(new KafkaJSNonRetriableError('refused').retriable, false);
+      assert.equal(typeof shipped['kafkajs/src/cluster'], 'function', 'kafkajs/src/cluster is the Cluster class');
+    });
+
+    it('each chunk of our own code takes from dist/extension.js only modules it hands over', () => {
+      const bundle = vsix.read(`${PREFIX}dist/extension.js`).toString('utf8');
+      const chunks = [...files].filter((f) => /^dist\/[^/]+\.js$/.test(f) && vsix.read(PREFIX + f).toString('utf8').includes('__kawShared'));
+      assert.ok(chunks.includes('dist/panels.js') && chunks.includes('dist/trace.js'), `chunks found: ${chunks.join(', ')}`);
+      const missing: string[] = [];
+      for (const chunk of chunks) {
+        const text = vsix.read(PREFIX + chunk).toString('utf8');
+        assert.match(text, /module\.exports = function \(__kawShared, module, exports\) \{/, `${chunk} is not a chunk function`);
+        for (const m of text.matchAll(/__kawShared\.modules\[("[^"]+")\]/g)) if (!bundle.includes(m[1]!)) missing.push(`${chunk}: ${m[1]!}`);
+      }
+      assert.deepEqual(missing, [], 'modules chunks read from the bundle that it does not hand over (a chunk from another build?)');
     });
 
     it('dist/zstd.js compresses a zstd frame', async () => {
