@@ -8,9 +8,11 @@ export const MB = 1_000_000;
 /**
  * The .vsix as downloaded from the Marketplace. 1.5 MB until the schemas, pipelines and daily
  * pipeline work: their heavy parts (serdes 365 kB, Parquet reader 64 kB, webviews) are files of
- * their own loaded on first use, and they still add 20 kB compressed to the package.
+ * their own loaded on first use, and they still add 20 kB compressed to the package. 1.6 MB
+ * until the producer's schema checks and the first-use files of activation: code split into six
+ * files compresses a little worse than one (the .vsix reached 1.60 MB).
  */
-export const VSIX_MAX_BYTES = 1.6 * MB;
+export const VSIX_MAX_BYTES = 1.7 * MB;
 /**
  * dist/extension.js, what the editor reads and parses at activation. 1.1 MB until the code
  * that showing the first trees does not need moved behind first use (esbuild.js lazyChunks and
