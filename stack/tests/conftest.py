@@ -99,13 +99,10 @@ class TopicFactory:
         if os.environ.get("KAW_KEEP_TEST_DATA") == "1" or not self.created:
             return
         self.kafka.delete_topics(self.created)
-        if self.db.closed or self.db.broken:
-            # A test restarted PostgreSQL (the streaming pipeline's outage test): the session's
-            # connection is gone, so the cleanup opens its own.
-            with pg_connect() as db:
-                db.execute("DELETE FROM message_history WHERE topic = ANY(%s)", (self.created,))
-            return
-        self.db.execute("DELETE FROM message_history WHERE topic = ANY(%s)", (self.created,))
+        # Its own connection: a test may have restarted PostgreSQL (the streaming pipeline's
+        # outage test), and the session's connection learns it was ended only when used.
+        with pg_connect() as db:
+            db.execute("DELETE FROM message_history WHERE topic = ANY(%s)", (self.created,))
 
 
 @pytest.fixture(scope="session")
