@@ -224,6 +224,9 @@ test.describe('Airflow in the editor', () => {
     });
 
     await test.step('the Datasets view shows the event under the dataset, with the run it created', async () => {
+      // The DAGs view has shown the run: its room goes to the Datasets view, whose list (one row
+      // per dataset the stack's DAGs declare) otherwise leaves the event's runs below its edge.
+      await wb.collapseViews(['DAGs']);
       const dataset = wb.treeRow('Datasets', DATASET_URI);
       await expect(dataset).toBeVisible({ timeout: 30_000 });
       if ((await dataset.getAttribute('aria-expanded')) !== 'true') await dataset.click();
@@ -234,8 +237,12 @@ test.describe('Airflow in the editor', () => {
       await expect(event, 'the event with our extra').toBeVisible({ timeout: 30_000 });
       await expect(event).toContainText('fired through the API');
       if ((await event.getAttribute('aria-expanded')) !== 'true') await event.click();
-      const created = wb.treeRows('Datasets').filter({ hasText: CONSUMER_DAG }).filter({ has: wb.page.locator('.codicon-pass-filled') }).first();
-      await expect(created, 'the run it created, green').toBeVisible({ timeout: 30_000 });
+      // The run is the row right under the event; scrolled into sight when the event is the last row drawn.
+      await expect(async () => {
+        const created = await wb.rowBelow('Datasets', event);
+        await expect(created, 'the run it created').toContainText(CONSUMER_DAG, { timeout: 3000 });
+        await expect(created.locator('.codicon-pass-filled'), 'the run it created, green').toBeVisible({ timeout: 3000 });
+      }).toPass({ timeout: 30_000 });
     });
   });
 
