@@ -119,10 +119,14 @@ test.describe('The daily pipeline in the editor', () => {
       await expect(taskRow).toContainText(/success · try \d+/);
       await wb.expandRow(taskRow);
       // Its XComs by key: bucket, bytes, date, etag, key, last_modified, return_value, rows, uri.
-      const xcomRow = await rowUnder(wb, taskRow, 'return_value', 12);
-      await xcomRow.click();
       const tab = wb.editorPart.locator('.tab', { hasText: 'upload_to_object_store · return_value.json' });
-      await expect(tab).toBeVisible({ timeout: 30_000 });
+      // Rows are found by their place in the list: when a refresh moved them between the look-up
+      // and the click, the click opened nothing, so the row is looked up and clicked again.
+      await expect(async () => {
+        const xcomRow = await rowUnder(wb, taskRow, 'return_value', 12);
+        await xcomRow.click();
+        await expect(tab).toBeVisible({ timeout: 5_000 });
+      }).toPass({ timeout: 60_000 });
       await expect(wb.editorPart.locator('.view-lines')).toContainText(`timelines/dt=${days[2]}/part-0.parquet`, { timeout: 30_000 });
     });
 
