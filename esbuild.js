@@ -174,8 +174,15 @@ module.exports = new Proxy(function () {}, {
 });
 `;
   }
-  const names = Object.keys(real);
-  return `// ${specifier}, loaded from ./kafkajs.js on first access (esbuild.js kafkajsSpecifiers).
+  return exportsStandIn(`${specifier}, loaded from ./kafkajs.js on first access (esbuild.js kafkajsSpecifiers).`, Object.keys(real), load);
+}
+
+/**
+ * A module whose exports are `names`, each read from `load()` (the real module) on first access:
+ * the stand-in of a module that is an object of exports (kafkajs specifiers and on-access chunks).
+ */
+function exportsStandIn(comment, names, load) {
+  return `// ${comment}
 const names = ${JSON.stringify(names)};
 ${load}
 module.exports = new Proxy({}, {
@@ -219,19 +226,9 @@ const kafkajsEntry = {
 
 /** The stand-in for an `on-access` module: its export names, each loading the real module when read. */
 function onAccessStandIn(lazy) {
-  const names = Object.keys(require(lazy.specifier));
-  return `// ${lazy.specifier}, loaded from ./${lazy.out}.js on first access (esbuild.js lazyModules).
-const names = ${JSON.stringify(names)};
-let loaded;
-const load = () => (loaded ??= require(${JSON.stringify(`./${lazy.out}.js`)}));
-module.exports = new Proxy({}, {
-  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
-  has: (_, key) => key in load(),
-  ownKeys: () => names,
-  getOwnPropertyDescriptor: (_, key) =>
-    names.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined,
-});
-`;
+  const load = `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(`./${lazy.out}.js`)}));`;
+  return exportsStandIn(`${lazy.specifier}, loaded from ./${lazy.out}.js on first access (esbuild.js lazyModules).`, Object.keys(require(lazy.specifier)), load);
 }
 
 /** Points the extension bundle's imports of a `lazyModules` entry at its own file. */
