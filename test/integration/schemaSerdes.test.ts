@@ -34,6 +34,7 @@ import type { SchemaSource } from '../../src/schemas/types';
 import type { InspectorRow } from '../../src/shared/protocol';
 import { InspectorSources, NATIVE_BROKER, nativeKafkaService, readTopic } from '../support/inspector';
 import { removeTestTopics } from '../support/testTopics';
+import { nativeRegistry, REGISTRY_URL, requireRegistry } from '../support/registry';
 
 const exec = promisify(execFile);
 // protobufjs and its descriptor extension (which adds Root#toDescriptor and protobuf.descriptor to the CommonJS module).
@@ -41,11 +42,10 @@ const requireCjs = createRequire(import.meta.url);
 const protobuf = requireCjs('protobufjs') as typeof Protobuf;
 requireCjs('protobufjs/ext/descriptor');
 const ROOT = resolve(import.meta.dirname, '../..');
-const REGISTRY = process.env['KAW_SCHEMA_REGISTRY_URL'] || 'http://127.0.0.1:8085';
 const run = randomUUID().slice(0, 8);
 const kafka = nativeKafkaService();
 const sources = new InspectorSources(kafka);
-const registry = new SchemaRegistryClient({ baseUrl: REGISTRY });
+const registry = nativeRegistry();
 const topics: string[] = [];
 const subjects: string[] = [];
 let workDir = '';
@@ -217,7 +217,7 @@ function descriptorFiles(files: { name: string; text: string }[]): string[] {
 
 async function peer(job: Record<string, unknown>): Promise<{ values?: unknown[]; produced?: number }> {
   const file = join(workDir, `job-${randomUUID().slice(0, 6)}.json`);
-  await writeFile(file, JSON.stringify({ brokers: NATIVE_BROKER, registry: REGISTRY, ...job }));
+  await writeFile(file, JSON.stringify({ brokers: NATIVE_BROKER, registry: REGISTRY_URL, ...job }));
   try {
     const { stdout } = await exec('bash', [join(ROOT, 'stack/native/stack.sh'), 'exec', 'airflow3', 'python', join(ROOT, 'test/integration/serdes_peer.py'), file], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
     const line = stdout.trim().split('\n').pop() ?? '';
@@ -273,11 +273,7 @@ describe('schema\'d messages against Python confluent-kafka\'s serdes', { timeou
 
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'wb-serdes-'));
-    try {
-      await registry.getSchemaTypes();
-    } catch (error) {
-      throw new Error(`The schema registry at ${REGISTRY} does not answer (${error instanceof Error ? error.message : String(error)}): start the stack with \`bash stack/native/stack.sh up\`.`, { cause: error });
-    }
+    await requireRegistry(registry);
     avro = await registerSubject('orders-value', 'AVRO', AVRO_SCHEMA);
     money = await registerSubject('money', 'PROTOBUF', MONEY_PROTO);
     shop = await registerSubject('shop-value', 'PROTOBUF', SHOP_PROTO, [{ name: 'it/common/money.proto', subject: money.subject, version: 1 }]);

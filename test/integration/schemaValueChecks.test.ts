@@ -13,15 +13,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { SchemaRegistryClient } from '../../src/schemas/registryClient';
 import { SchemaCache } from '../../src/schemas/serdes';
 import { schemaForProduce, valueProblems } from '../../src/schemas/schemaProduce';
 import { subjectCheckOf, subjectTemplates, templateValueProblems, valuePlaceAt } from '../../src/schemas/templateSubjects';
 import { fieldSuggestions, valueSuggestions } from '../../src/schemas/valueCheck';
+import { nativeRegistry, requireRegistry } from '../support/registry';
 
-const REGISTRY = process.env['KAW_SCHEMA_REGISTRY_URL'] || 'http://127.0.0.1:8085';
 const run = randomUUID().slice(0, 8);
-const registry = new SchemaRegistryClient({ baseUrl: REGISTRY });
+const registry = nativeRegistry();
 const subjects: string[] = [];
 
 const CUSTOMER_AVRO = JSON.stringify({
@@ -63,11 +62,7 @@ describe('values checked against a subject of the real registry, as the producer
   const cache = new SchemaCache(registry);
 
   before(async () => {
-    try {
-      await registry.getSchemaTypes();
-    } catch (error) {
-      throw new Error(`The schema registry at ${REGISTRY} does not answer (${error instanceof Error ? error.message : String(error)}): start the stack with \`bash stack/native/stack.sh up\`.`, { cause: error });
-    }
+    await requireRegistry(registry);
     customers = await register('customers-value', 'AVRO', CUSTOMER_AVRO);
     shipments = await register('shipments-value', 'PROTOBUF', SHIPMENT_PROTO);
   });
