@@ -24,7 +24,7 @@ import { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type CompatibilityLevel, type Schem
 import { RegistryErrorCode, SchemaRegistryError } from '../schemas/registryErrors';
 import { CommandId } from '../shared/commandIds';
 import { schemaRegistrySecretNeeds } from '../shared/credentials';
-import { CancelledError, WorkbenchError } from '../shared/errors';
+import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
 import { isRecord } from '../shared/guards';
 import type { KafkaNode, KafkaTreeProvider } from '../views/kafka/kafkaTree';
 import type { SchemaVersionNode, SubjectNode } from '../views/kafka/schemaRows';
@@ -261,7 +261,12 @@ async function registerFromFile(deps: SchemaCommandDeps, arg: unknown): Promise<
     try {
       const result = await client.testCompatibility(subject, input, 'latest');
       if (!result.isCompatible) {
-        level = await client.getCompatibilityLevel(subject, { defaultToGlobal: true }).catch(() => undefined);
+        try {
+          level = await client.getCompatibilityLevel(subject, { defaultToGlobal: true });
+        } catch (error) {
+          // The incompatibility is the news; the level only explains it, so its message goes without it.
+          deps.log.warn(`${connection}: the compatibility level of ${subject} could not be read: ${describeError(error)}`);
+        }
         const message = incompatibleMessage(subject, level, result.messages);
         deps.log.warn(message);
         throw new WorkbenchError(message, {

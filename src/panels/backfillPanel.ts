@@ -160,7 +160,14 @@ export class BackfillPanel implements vscode.Disposable {
         this.log.info(`Unpaused ${dagId} so its backfill runs start`);
       }
     }
-    if (this.expected === 0) this.expected = (await client.dryRunBackfill(request).catch(() => [])).length;
+    if (this.expected === 0) {
+      try {
+        this.expected = (await client.dryRunBackfill(request)).length;
+      } catch (error) {
+        // The backfill itself is what was asked for; its progress then counts the runs Airflow lists, without a total.
+        this.log.warn(`The dry run before the backfill of ${dagId} failed, so its progress has no total: ${describeError(error)}`);
+      }
+    }
     const backfill = await client.createBackfill(request);
     this.backfill = backfill;
     this.deps.backfillChanged(this.target.connection, dagId);

@@ -204,7 +204,7 @@ export class KafkaInspectorSource extends BufferedInspectorSource {
   private schemas(): SchemaCache | undefined {
     if (this.schemaCache) return this.schemaCache;
     const source = this.deps.schemas?.();
-    if (source) this.schemaCache = new SchemaCache(source);
+    if (source) this.schemaCache = new SchemaCache(source, (message) => { this.deps.log.warn(`${this.deps.topic}: ${message}`); });
     return this.schemaCache;
   }
 

@@ -72,7 +72,8 @@ export class SchemaCache {
   /** Lookups of schema ids started (each is one GET /schemas/ids/{id}, plus its versions). */
   lookups = 0;
 
-  constructor(readonly source: SchemaSource) {}
+  /** `warn` hears what the cache worked around: a registry that would not list the subjects of an id (the id still decodes, the subject column stays blank). */
+  constructor(readonly source: SchemaSource, private readonly warn?: (message: string) => void) {}
 
   /** The lookup of `id` if it has ended; undefined while it runs or before it started. */
   peek(id: number): SchemaLookup | undefined {
@@ -100,14 +101,24 @@ export class SchemaCache {
     try {
       const [schema, versions] = await Promise.all([
         this.source.getSchemaById(id),
-        // The subject column is a nicety: a registry without this endpoint still decodes.
-        this.source.getSchemaVersions ? this.source.getSchemaVersions(id).catch(() => []) : Promise.resolve([]),
+        this.versionsOf(id),
       ]);
       const serde = await compileWith(this.source, schema);
       const first = versions[0];
       return { ok: true, schema: { id, schemaType: schema.schemaType, ...(first ? { subject: first.subject, version: first.version } : {}), registeredAs: versions, serde } };
     } catch (error) {
       return { ok: false, reason: `Schema id ${id}: ${userMessage(error)}` };
+    }
+  }
+
+  /** The subjects and versions `id` is registered under; a registry that cannot say (an older one, a proxy, an outage) still decodes the id, and the reason goes to `warn`. */
+  private async versionsOf(id: number): Promise<SubjectAndVersion[]> {
+    if (!this.source.getSchemaVersions) return [];
+    try {
+      return await this.source.getSchemaVersions(id);
+    } catch (error) {
+      this.warn?.(`Schema id ${id} decodes, but the registry did not list the subjects it is registered under, so its subject column stays blank: ${userMessage(error)}`);
+      return [];
     }
   }
 

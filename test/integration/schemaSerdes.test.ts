@@ -443,6 +443,26 @@ describe('schema\'d messages against Python confluent-kafka\'s serdes', { timeou
     }
   });
 
+  it('bad inputs: a registry that serves the schema but not the subjects of its id still decodes, and says why the subject is blank', async () => {
+    const schema = await cache.bySubject(avro.subject, 'latest');
+    const down = new SchemaRegistryClient({ baseUrl: 'http://127.0.0.1:9', tries: 1, timeoutMs: 2000 });
+    // The real registry for the schema, a registry that does not answer for GET /schemas/ids/{id}/versions.
+    const halfSource: SchemaSource = {
+      getSchemaById: (id) => registry.getSchemaById(id),
+      getSubjectVersion: (subject, version) => registry.getSubjectVersion(subject, version),
+      getSchemaVersions: (id) => down.getSchemaVersions(id),
+    };
+    const warnings: string[] = [];
+    const half = new SchemaCache(halfSource, (message) => { warnings.push(message); });
+    const lookup = await half.lookup(schema.id);
+    assert.ok(lookup.ok, 'the schema itself was found');
+    assert.equal(lookup.schema.subject, undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', new RegExp(`Schema id ${schema.id} decodes, but the registry did not list the subjects .*127\\.0\\.0\\.1:9`));
+    await half.lookup(schema.id);
+    assert.equal(warnings.length, 1, 'said once per id, not once per row');
+  });
+
   it('bad inputs on produce: a value that does not match the subject, and JSON that is not JSON, say which message and field', async () => {
     const schema = await cache.bySubject(avro.subject, 'latest');
     assert.throws(() => encodeValue(schema, { ...(AVRO_VALUES[0] as object), status: 'LOST', amount: 'a lot' }), (error: Error) => {

@@ -212,8 +212,12 @@ export class DagsTreeProvider extends AirflowTreeProvider<DagsNode> {
       let summary: string | undefined;
       if (backfill.completedAt === null) {
         this.autoRefresh.markActive(parent);
-        const runs = await client.listBackfillRuns(backfill).catch(() => undefined);
-        if (runs) summary = progressText(backfillProgress(runs));
+        try {
+          summary = progressText(backfillProgress(await client.listBackfillRuns(backfill)));
+        } catch (error) {
+          // The backfill is still listed, without its figures; the next refresh asks again.
+          this.log.warn(`Runs of backfill ${backfill.id} of ${parent.dag.dagId} could not be read: ${describeError(error)}`);
+        }
       }
       const key = `${parent.key}/backfill/${backfill.id}`;
       return this.store.obtain(
