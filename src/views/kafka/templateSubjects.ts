@@ -10,9 +10,9 @@
  * would be an error to the JSON language, while this check reads message 1 as rendered, the
  * value the producer sends. The pure parts are src/schemas/templateSubjects.ts and valueCheck.ts.
  *
- * The schemas come from the registry of the first Kafka connection that has one (a template
- * names a topic, not a cluster), looked up once per subject version and kept for half a minute,
- * so a version registered meanwhile is seen on the next check.
+ * The schemas come from the first registry that has the subject, in the order of the Kafka
+ * connections (a template names a topic, not a cluster), looked up once per subject version and
+ * kept for half a minute, so a version registered meanwhile is seen on the next check.
  */
 import * as vscode from 'vscode';
 import type { SchemaRegistries } from '../../config/schemaRegistries';
@@ -38,7 +38,8 @@ export class TemplateSubjectChecks extends Disposable implements vscode.Completi
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Per document, the number of the latest check, so an older one that ends later is dropped. */
   private readonly generations = new Map<string, number>();
-  private cache: { connection: string; cache: SchemaCache; since: number } | undefined;
+  /** Per Kafka connection, its registry's looked-up subject versions and since when. */
+  private readonly caches = new Map<string, { cache: SchemaCache; since: number }>();
 
   constructor(private readonly registries: SchemaRegistries) {
     super();
@@ -50,7 +51,7 @@ export class TemplateSubjectChecks extends Disposable implements vscode.Completi
         this.generations.delete(d.uri.toString());
       }),
       registries.onDidChange(() => {
-        this.cache = undefined;
+        this.caches.clear();
         for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
       }),
     );
@@ -61,21 +62,32 @@ export class TemplateSubjectChecks extends Disposable implements vscode.Completi
     return [vscode.languages.registerCompletionItemProvider({ pattern: TEMPLATE_GLOB }, this, '"'), this];
   }
 
-  /** The subject version, compiled, from the registry of the first connection that has one. */
+  /**
+   * The subject version, compiled, from the first registry (in the order of the Kafka connections)
+   * that has the subject: a template names a topic, not a cluster, and two clusters seldom share
+   * a subject. A registry that lacks the subject or does not answer passes to the next; when none
+   * has it, the message names each registry and what it said.
+   */
   private async lookup(ref: SubjectRef): Promise<Lookup> {
-    const connection = this.registries.withRegistry()[0];
-    if (!connection) {
+    const connections = this.registries.withRegistry();
+    if (connections.length === 0) {
       return { ok: false, message: `No Kafka connection has a schema registry, so the value cannot be checked against ${ref.subject}. Set one up on the Kafka connection (its schema registry URL), or connect to the local stack.` };
     }
     const now = Date.now();
-    if (this.cache?.connection !== connection.name || now - this.cache.since > SCHEMA_TTL_MS) {
-      this.cache = { connection: connection.name, cache: new SchemaCache(this.registries.source(connection.name)), since: now };
+    const said: string[] = [];
+    for (const connection of connections) {
+      let kept = this.caches.get(connection.name);
+      if (!kept || now - kept.since > SCHEMA_TTL_MS) {
+        kept = { cache: new SchemaCache(this.registries.source(connection.name)), since: now };
+        this.caches.set(connection.name, kept);
+      }
+      try {
+        return { ok: true, check: subjectCheckOf(await schemaForProduce(kept.cache, ref)) };
+      } catch (error) {
+        said.push(connections.length === 1 ? `${userMessage(error)} (registry of the Kafka connection "${connection.name}")` : `registry of "${connection.name}": ${userMessage(error)}`);
+      }
     }
-    try {
-      return { ok: true, check: subjectCheckOf(await schemaForProduce(this.cache.cache, ref)) };
-    } catch (error) {
-      return { ok: false, message: `${userMessage(error)} (registry of the Kafka connection "${connection.name}")` };
-    }
+    return { ok: false, message: said.length === 1 ? (said[0] ?? '') : `No registry could give ${ref.subject}. ${said.join(' ')}` };
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
