@@ -10,6 +10,7 @@
  */
 import { createScanner, getLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
 import { compileTemplate, parseTemplateFile, TemplateError, type KafkaTemplate } from '../kafka/templates';
+import { userMessage } from '../shared/errors';
 import type { ResolvedSchema } from './serdes';
 import { formatValueProblem, rangeOfPointer, type JsonSchemaObject, type TextRange, type ValueProblem } from './valueCheck';
 
@@ -193,4 +194,28 @@ export function subjectCheckOf(schema: ResolvedSchema): SubjectCheck {
     problems: (value) => schema.serde.problems(value),
     jsonSchema: () => schema.serde.jsonSchema(),
   };
+}
+
+/** What the first registry that had a subject gave, or what each one said when none had it. */
+export type FirstFound<T> = { ok: true; value: T; registry: string } | { ok: false; message: string };
+
+/**
+ * Asks each registry in turn (`registries`: the Kafka connections' names, in their order) until one
+ * gives the subject: a template names a topic, not a cluster. A registry that lacks the subject or
+ * does not answer passes to the next; when none gives it, the message names each registry and what
+ * it said.
+ */
+export async function firstRegistryWith<T>(registries: readonly string[], subject: string, ask: (registry: string) => Promise<T>): Promise<FirstFound<T>> {
+  const said: { registry: string; why: string }[] = [];
+  for (const registry of registries) {
+    try {
+      return { ok: true, value: await ask(registry), registry };
+    } catch (error) {
+      said.push({ registry, why: userMessage(error) });
+    }
+  }
+  const [only] = said;
+  if (!only) return { ok: false, message: `No Kafka connection has a schema registry, so the value cannot be checked against ${subject}. Set one up on the Kafka connection (its schema registry URL), or connect to the local stack.` };
+  if (said.length === 1) return { ok: false, message: `${only.why} (registry of the Kafka connection "${only.registry}")` };
+  return { ok: false, message: `None of the ${said.length} registries could give ${subject}. ${said.map((s) => `Registry of "${s.registry}": ${s.why}`).join(' ')}` };
 }

@@ -15,8 +15,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SchemaCache } from '../../src/schemas/serdes';
 import { schemaForProduce, valueProblems } from '../../src/schemas/schemaProduce';
-import { subjectCheckOf, subjectTemplates, templateValueProblems, valuePlaceAt } from '../../src/schemas/templateSubjects';
+import { firstRegistryWith, subjectCheckOf, subjectTemplates, templateValueProblems, valuePlaceAt } from '../../src/schemas/templateSubjects';
 import { fieldSuggestions, valueSuggestions } from '../../src/schemas/valueCheck';
+import { SchemaRegistryClient } from '../../src/schemas/registryClient';
 import { nativeRegistry, requireRegistry } from '../support/registry';
 
 const run = randomUUID().slice(0, 8);
@@ -149,5 +150,24 @@ describe('values checked against a subject of the real registry, as the producer
       return true;
     });
     await assert.rejects(schemaForProduce(cache, { subject: customers, version: 7 }), /cannot be used: .*version/i);
+  });
+
+  it('a template is checked against the first registry that has its subject; when none has it, each registry says why', async () => {
+    // Two Kafka connections' registries: one that does not answer (nothing listens on port 9), then the stack's.
+    const caches = new Map([
+      ['old-cluster', new SchemaCache(new SchemaRegistryClient({ baseUrl: 'http://127.0.0.1:9', tries: 1, timeoutMs: 2000 }))],
+      ['local', cache],
+    ]);
+    const ask = (subject: string) => (name: string) => schemaForProduce(caches.get(name) as SchemaCache, { subject, version: 'latest' });
+    const found = await firstRegistryWith([...caches.keys()], customers, ask(customers));
+    assert.ok(found.ok, found.ok ? '' : found.message);
+    assert.equal(found.registry, 'local');
+    assert.equal(found.value.subject, customers);
+    const missing = await firstRegistryWith([...caches.keys()], `${customers}-missing`, ask(`${customers}-missing`));
+    assert.ok(!missing.ok);
+    assert.match(missing.message, new RegExp(`None of the 2 registries could give ${customers}-missing\\. Registry of "old-cluster": .*127\\.0\\.0\\.1:9.* Registry of "local": .*not found`, 'i'));
+    const none = await firstRegistryWith([], customers, ask(customers));
+    assert.ok(!none.ok);
+    assert.match(none.message, /No Kafka connection has a schema registry/);
   });
 });

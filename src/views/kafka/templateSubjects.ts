@@ -18,7 +18,7 @@ import * as vscode from 'vscode';
 import type { SchemaRegistries } from '../../config/schemaRegistries';
 import { SchemaCache } from '../../schemas/serdes';
 import { schemaForProduce } from '../../schemas/schemaProduce';
-import { subjectCheckOf, subjectKey, subjectTemplates, templateValueProblems, valuePlaceAt, type SubjectCheck, type SubjectRef } from '../../schemas/templateSubjects';
+import { firstRegistryWith, subjectCheckOf, subjectKey, subjectTemplates, templateValueProblems, valuePlaceAt, type SubjectCheck, type SubjectRef } from '../../schemas/templateSubjects';
 import { fieldSuggestions, valueSuggestions } from '../../schemas/valueCheck';
 import { Disposable } from '../../shared/disposable';
 import { userMessage } from '../../shared/errors';
@@ -69,25 +69,16 @@ export class TemplateSubjectChecks extends Disposable implements vscode.Completi
    * has it, the message names each registry and what it said.
    */
   private async lookup(ref: SubjectRef): Promise<Lookup> {
-    const connections = this.registries.withRegistry();
-    if (connections.length === 0) {
-      return { ok: false, message: `No Kafka connection has a schema registry, so the value cannot be checked against ${ref.subject}. Set one up on the Kafka connection (its schema registry URL), or connect to the local stack.` };
-    }
     const now = Date.now();
-    const said: string[] = [];
-    for (const connection of connections) {
-      let kept = this.caches.get(connection.name);
+    const found = await firstRegistryWith(this.registries.withRegistry().map((c) => c.name), ref.subject, async (name) => {
+      let kept = this.caches.get(name);
       if (!kept || now - kept.since > SCHEMA_TTL_MS) {
-        kept = { cache: new SchemaCache(this.registries.source(connection.name)), since: now };
-        this.caches.set(connection.name, kept);
+        kept = { cache: new SchemaCache(this.registries.source(name)), since: now };
+        this.caches.set(name, kept);
       }
-      try {
-        return { ok: true, check: subjectCheckOf(await schemaForProduce(kept.cache, ref)) };
-      } catch (error) {
-        said.push(connections.length === 1 ? `${userMessage(error)} (registry of the Kafka connection "${connection.name}")` : `registry of "${connection.name}": ${userMessage(error)}`);
-      }
-    }
-    return { ok: false, message: said.length === 1 ? (said[0] ?? '') : `No registry could give ${ref.subject}. ${said.join(' ')}` };
+      return subjectCheckOf(await schemaForProduce(kept.cache, ref));
+    });
+    return found.ok ? { ok: true, check: found.value } : { ok: false, message: found.message };
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
