@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -201,6 +202,7 @@ def test_sigkill_mid_run_then_rerun_loads_every_record_once(lane: Lane) -> None:
 
     # First Spark run: SIGKILL (driver JVM and its Python, the whole process group) once the
     # first micro-batch is committed and the second is being written.
+    started = time.time()
     proc = lane.spark_start("pytest-spark-1", max_offsets_per_trigger=30_000)
     try:
         wait_for("the first micro-batch in spark_batches", lambda: len(lane.batches()) >= 1 or proc.poll() is not None, 300, 0.2)
@@ -217,6 +219,13 @@ def test_sigkill_mid_run_then_rerun_loads_every_record_once(lane: Lane) -> None:
         proc.communicate()
     killed_rows, _ = lane.table_counts()
     assert 0 < killed_rows < n, f"the kill should leave a partial table, found {killed_rows} rows"
+    # What the killed run could not clean up is in the stack's scratch space, not in /tmp.
+    from workbench_pipeline.spark_jobs import clear_stale_scratch, scratch_root
+
+    left = [p.name for p in scratch_root().glob("blockmgr-*") if p.stat().st_mtime >= started - 1]
+    assert left, f"the killed run's block manager folder should be in {scratch_root()}"
+    in_tmp = [p.name for p in Path(tempfile.gettempdir()).glob("blockmgr-*") if p.stat().st_mtime >= started - 1]
+    assert not in_tmp, f"a Spark run left {in_tmp} in {tempfile.gettempdir()}"
     print(f"killed with {killed_rows} rows in the table, {len(lane.batches())} batch(es) recorded")
 
     rc, out = lane.spark_run("pytest-spark-2")
@@ -232,6 +241,10 @@ def test_sigkill_mid_run_then_rerun_loads_every_record_once(lane: Lane) -> None:
     end = {str(p): o for p, o in lane.kafka.end_offsets(lane.topic).items()}
     assert batches[-1][2] == end
     assert sum(b[4] for b in batches) == n
+    # The next prepare task clears leftovers untouched for 6 hours: seen from 7 hours on, the killed run's go.
+    removed = clear_stale_scratch(now=time.time() + 7 * 3600)
+    assert set(left) <= set(removed), f"{left} should have been cleared, removed {removed}"
+    assert not [p for p in scratch_root().iterdir() if p.name in left]
     assert lane.db.execute("SELECT count(*) FROM product_recalls_staging WHERE spark_query_name = %s", (lane.query,)).fetchone()[0] == 0
 
 

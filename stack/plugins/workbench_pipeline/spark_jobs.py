@@ -11,10 +11,12 @@ ships (Scala, Hadoop client, compression codecs...), so the classpath holds one 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 SPARK_JOB = Path(__file__).resolve().parents[2] / "spark" / "product_recalls_job.py"
 QUERY_NAME = "product_recalls_to_postgres"
+log = logging.getLogger(__name__)
 _ARTIFACT = re.compile(r"^(?P<name>.+?)-\d[\w.]*(?:-[\w.]+)*\.jar$")
 
 
@@ -50,6 +53,33 @@ def jars_dir() -> Path:
 
 def checkpoint_root() -> Path:
     return Path(os.environ.get("KAW_SPARK_CHECKPOINT_DIR") or Path.home() / ".cache/kafka-airflow-workbench/state/spark/checkpoints")
+
+
+def scratch_root() -> Path:
+    """Spark's scratch space (spark.local.dir and the driver's java.io.tmpdir: blockmgr-*, spark-*,
+    artifacts-*), beside the checkpoints in the stack's data folder rather than /tmp, so a run that
+    was killed leaves nothing in /tmp and `stack.sh reset` clears it."""
+    return checkpoint_root().parent / "scratch"
+
+
+SCRATCH_KEPT_SECONDS = 6 * 3600
+
+
+def clear_stale_scratch(now: float | None = None) -> list[str]:
+    """Removes what runs killed before their shutdown hook left in the scratch space (a run lasts
+    minutes; anything untouched for 6 hours is a leftover). Returns the names removed."""
+    root = scratch_root()
+    root.mkdir(parents=True, exist_ok=True)
+    limit = (now if now is not None else time.time()) - SCRATCH_KEPT_SECONDS
+    removed = []
+    for entry in root.iterdir():
+        if entry.lstat().st_mtime < limit:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry.name)
+    return sorted(removed)
 
 
 def job_jars() -> list[str]:
@@ -98,6 +128,7 @@ def submit_command(
     """The spark-submit command line the DAG's operator builds, for running the job by hand,
     from the tests and from the benchmark (PostgreSQL settings go in KAW_JOB_PG_* variables)."""
     py = python or sys.executable
+    scratch_root().mkdir(parents=True, exist_ok=True)
     cmd = ["spark-submit", "--master", "local[2]", "--name", query_name, "--driver-memory", "1g", "--jars", ",".join(job_jars())]
     for key, value in submit_conf(py, java_options()).items():
         cmd += ["--conf", f"{key}={value}"]
@@ -113,7 +144,7 @@ def submit_command(
 
 def java_options() -> str:
     """The driver's -D options: UTC, and the log4j configuration and log file stack.sh sets (KAW_SPARK_LOG4J, KAW_SPARK_LOG)."""
-    java_opts = "-Duser.timezone=UTC"
+    java_opts = f"-Duser.timezone=UTC -Djava.io.tmpdir={scratch_root()}"
     if os.environ.get("KAW_SPARK_LOG4J"):
         java_opts += f" -Dlog4j2.configurationFile=file:{os.environ['KAW_SPARK_LOG4J']}"
     if os.environ.get("KAW_SPARK_LOG"):
@@ -128,6 +159,7 @@ def submit_conf(python: str, java_opts: str) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.sql.shuffle.partitions": "2",
+        "spark.local.dir": str(scratch_root()),
         "spark.driver.extraJavaOptions": java_opts,
         "spark.log.structuredLogging.enabled": "false",
         "spark.pyspark.python": python,
@@ -158,6 +190,9 @@ def prepare(query_name: str) -> dict[str, str]:
     name = safe_query_name(query_name)
     folder = checkpoint_root() / name
     folder.parent.mkdir(parents=True, exist_ok=True)
+    removed = clear_stale_scratch()
+    if removed:
+        log.info("Removed %d leftovers of killed Spark runs from %s: %s", len(removed), scratch_root(), ", ".join(removed))
     return {**found, "checkpoint_dir": str(folder)}
 
 
