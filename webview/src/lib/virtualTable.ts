@@ -4,8 +4,10 @@
  * page's memory. Row elements are pooled and moved, so scrolling a million rows costs what
  * scrolling forty does. Cells are filled with textContent only: data is never parsed as HTML.
  * Keyboard: arrows, Page Up/Down, Home/End move the selection; Enter opens; Space adds or
- * removes the row; Ctrl/Cmd-click and Shift-click select several rows. A column may fill its
- * cells itself (styled parts of text), still only through DOM nodes and textContent.
+ * removes the row; Ctrl/Cmd-click and Shift-click select several rows. A click or key on a row
+ * still loading (the grid redraws after a search or a refresh) selects it when it arrives, so
+ * it is not lost. A column may fill its cells itself (styled parts of text), still only
+ * through DOM nodes and textContent.
  *
  * For screen readers it is an ARIA grid: the focusable viewport is the `grid` (its header row
  * inside it, sticky), `aria-rowcount` counts every row of the set and each pooled row carries the
@@ -81,8 +83,11 @@ export class VirtualTable<R> {
   private frame = 0;
   private stickToBottom = false;
   private readonly idPrefix = `vt${++tableCount}`;
-  /** A position to go back to once its rows exist (after a window reload). */
-  private pendingCursor = -1;
+  /**
+   * A selection to make once its row exists: a kept position after a window reload, or a click
+   * on a row still loading (the grid redraws after a search or a refresh; the click is not lost).
+   */
+  private pending: { index: number; toggle: boolean; range: boolean } | undefined;
 
   constructor(private readonly options: VirtualTableOptions<R>) {
     const template = options.columns.map((c) => c.width).join(' ');
@@ -135,7 +140,7 @@ export class VirtualTable<R> {
   restorePosition(scrollTop: number, cursor: number): void {
     this.stickToBottom = false;
     this.viewport.scrollTop = Math.min(scrollTop, Math.max(0, this.contentHeight() - this.viewport.clientHeight));
-    this.pendingCursor = cursor >= 0 && cursor < this.total ? cursor : -1;
+    this.pending = cursor >= 0 && cursor < this.total ? { index: cursor, toggle: false, range: false } : undefined;
     this.schedule(true);
   }
 
@@ -157,7 +162,7 @@ export class VirtualTable<R> {
       this.selected.clear();
       this.cursor = -1;
       this.anchor = -1;
-      this.pendingCursor = -1;
+      this.pending = undefined;
       this.viewport.scrollTop = 0;
       this.options.onSelectionChange(undefined, []);
     }
@@ -272,12 +277,12 @@ export class VirtualTable<R> {
     return this.wanted !== undefined;
   }
 
-  /** Selects the kept cursor row once it has loaded. */
+  /** Makes the kept selection once its row has loaded. */
   private selectPending(): void {
-    if (this.pendingCursor < 0 || !this.cache.has(this.pendingCursor)) return;
-    const index = this.pendingCursor;
-    this.pendingCursor = -1;
-    this.select(index);
+    const pending = this.pending;
+    if (!pending || !this.cache.has(pending.index)) return;
+    this.pending = undefined;
+    this.select(pending.index, pending.toggle, pending.range);
   }
 
   private rowLabel(row: R): string {
@@ -352,7 +357,9 @@ export class VirtualTable<R> {
     row.style.height = `${this.options.rowHeight}px`;
     row.addEventListener('click', (event) => {
       const index = Number(row.dataset['index']);
-      this.select(index, event.ctrlKey || event.metaKey, event.shiftKey);
+      const toggle = event.ctrlKey || event.metaKey;
+      if (this.cache.has(index)) this.select(index, toggle, event.shiftKey);
+      else if (index < this.total) this.pending = { index, toggle, range: event.shiftKey }; // selected as it loads
     });
     row.addEventListener('dblclick', () => {
       const item = this.cache.get(Number(row.dataset['index']));
@@ -364,6 +371,7 @@ export class VirtualTable<R> {
 
   /** Selects the row at `index` (toggle adds or removes it; range extends from the anchor within the loaded rows). */
   select(index: number, toggle = false, range = false): void {
+    this.pending = undefined; // the latest choice wins over one still waiting for its row
     const row = this.cache.get(index);
     if (!row) return;
     const id = this.options.rowId(row);
@@ -407,13 +415,9 @@ export class VirtualTable<R> {
     target = Math.min(this.total - 1, target);
     if (target < 0) return;
     this.reveal(target);
-    const index = target;
-    // The row may still be loading: select it once it arrives.
-    const trySelect = (attempt: number): void => {
-      if (this.cache.has(index)) this.select(index, false, event.shiftKey);
-      else if (attempt < 20) setTimeout(() => { trySelect(attempt + 1); }, 25);
-    };
-    trySelect(0);
+    // The row may still be loading: it is selected as it arrives, however long that takes.
+    if (this.cache.has(target)) this.select(target, false, event.shiftKey);
+    else this.pending = { index: target, toggle: false, range: event.shiftKey };
   }
 
   private reveal(index: number): void {
