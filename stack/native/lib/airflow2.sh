@@ -140,6 +140,11 @@ airflow2_start() {
     airflow2_dags_links
   fi
   airflow2_migrate
+  airflow2_start_components
+}
+
+# Starts the webserver and the scheduler when not running (airflow2_wait starts one again that exits).
+airflow2_start_components() {
   if is_running airflow2-webserver; then
     log "airflow2-webserver already running (pid $(service_pid airflow2-webserver))"
   else
@@ -170,8 +175,8 @@ airflow2_api_ok() {
 
 airflow2_wait() {
   local pids="airflow2-webserver,airflow2-scheduler"
-  wait_until "airflow2 webserver+scheduler" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow2-webserver)" "$pids" airflow2_healthy
-  wait_until "airflow2 REST API (basic auth)" 60 "$(log_file airflow2-webserver)" "$pids" airflow2_api_ok
+  WAIT_RESTART=airflow2_start_components wait_until "airflow2 webserver+scheduler" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow2-webserver)" "$pids" airflow2_healthy
+  WAIT_RESTART=airflow2_start_components wait_until "airflow2 REST API (basic auth)" 60 "$(log_file airflow2-webserver)" "$pids" airflow2_api_ok
 }
 
 airflow2_stop() {

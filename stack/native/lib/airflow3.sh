@@ -167,7 +167,7 @@ airflow3_start() {
   mkdir -p "$AIRFLOW3_HOME"
   airflow3_migrate
   history_schema_apply
-  local c running_dags
+  local running_dags
   running_dags="$(running_env airflow3-dag-processor AIRFLOW__CORE__DAGS_FOLDER || true)"
   if [[ -n "$running_dags" && "$running_dags" != "$KAW_STACK_DIR/dags" ]]; then
     log "note: the running Airflow 3 reads DAGs from $running_dags (started from another checkout); 'stack.sh down airflow3' then 'up' switches it to $KAW_STACK_DIR/dags"
@@ -175,6 +175,12 @@ airflow3_start() {
   if is_running airflow3-dag-processor && ! airflow3_reads_workspace_slots; then
     log "note: the running Airflow 3 was started without the workspace DAG slots ($KAW_WORKSPACE_DAGS); 'stack.sh down airflow3' then 'up' adds them"
   fi
+  airflow3_start_components
+}
+
+# Starts the components that are not running (airflow3_wait starts one again that exits).
+airflow3_start_components() {
+  local c
   for c in "${AIRFLOW3_COMPONENTS[@]}"; do
     if is_running "airflow3-$c"; then
       log "airflow3-$c already running (pid $(service_pid "airflow3-$c"))"
@@ -224,8 +230,8 @@ airflow3_token() {
 
 airflow3_wait() {
   local pids="airflow3-api-server,airflow3-scheduler,airflow3-dag-processor,airflow3-triggerer"
-  wait_until "airflow3 api-server" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow3-api-server)" "$pids" airflow3_version_ok
-  wait_until "airflow3 scheduler/dag-processor/triggerer" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow3-scheduler)" "$pids" airflow3_components_healthy
+  WAIT_RESTART=airflow3_start_components wait_until "airflow3 api-server" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow3-api-server)" "$pids" airflow3_version_ok
+  WAIT_RESTART=airflow3_start_components wait_until "airflow3 scheduler/dag-processor/triggerer" "${KAW_AIRFLOW_TIMEOUT:-300}" "$(log_file airflow3-scheduler)" "$pids" airflow3_components_healthy
   airflow3_token >/dev/null || die "airflow3: POST /auth/token with $KAW_AIRFLOW_USER/$KAW_AIRFLOW_PASSWORD failed; see $(log_file airflow3-api-server)"
 }
 

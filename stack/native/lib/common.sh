@@ -317,10 +317,13 @@ ensure_port_free() {
 
 # wait_until WHAT TIMEOUT LOG PIDNAMES CHECK... : run CHECK until it succeeds, at most TIMEOUT
 # seconds. Fails early (with the log tail) when one of the processes in PIDNAMES (comma list) dies.
+# With WAIT_RESTART=FUNCTION (a start function that starts only what is not running), a process
+# that dies is started again once first: a component that was counted as running while it shut
+# down (Airflow's, after PostgreSQL went away) exits under `up`, and `up` means running.
 wait_until() {
   local what=$1 timeout=$2 logf=$3 pids=$4
   shift 4
-  local start=$SECONDS name
+  local start=$SECONDS name restarted=""
   while true; do
     if "$@" >/dev/null 2>&1; then
       log "$what is healthy after $((SECONDS - start))s"
@@ -330,7 +333,13 @@ wait_until() {
       for name in ${pids//,/ }; do
         if ! is_running "$name"; then
           tail -n 30 "$(log_file "$name")" >&2 || true
-          die "$name exited while waiting for $what; see $(log_file "$name")"
+          if [[ -n "${WAIT_RESTART:-}" && -z "$restarted" ]]; then
+            restarted=$name
+            warn "$name exited while waiting for $what (its log's last lines above); starting it again once"
+            "$WAIT_RESTART"
+            break
+          fi
+          die "$name exited${restarted:+ (after $restarted was started again)} while waiting for $what; see $(log_file "$name")"
         fi
       done
     fi
