@@ -9,7 +9,7 @@ Run: ``uvicorn schema_registry.app:app --app-dir stack --host 127.0.0.1 --port 8
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -580,6 +580,40 @@ async def check_against_all(subject: str, request: Request) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+# Compatibility levels live in table config (column compatibility), modes in table modes (column
+# mode), each with a row per subject and one for GLOBAL.
+_CONFIG = ("config", "compatibility")
+_MODES = ("modes", "mode")
+
+
+def _read_setting(setting: tuple[str, str], subject: str, default: str) -> str:
+    with store.connection() as conn:
+        return store.get_setting(conn, *setting, subject) or default
+
+
+def _own_or_global(conn: Any, setting: tuple[str, str], subject: str, request: Request, default: str) -> str | None:
+    """The subject's own setting; with ?defaultToGlobal=true, else the global one (or the default)."""
+    value = store.get_setting(conn, *setting, subject)
+    if value is None and _flag(request, "defaultToGlobal"):
+        value = store.get_setting(conn, *setting, GLOBAL) or default
+    return value
+
+
+def _write_setting(setting: tuple[str, str], subject: str, value: str) -> None:
+    with store.write() as conn:
+        store.set_setting(conn, *setting, subject, value)
+
+
+def _delete_setting(setting: tuple[str, str], subject: str, missing: Callable[[], RegistryError], default: str | None = None) -> str:
+    """Deletes the subject's own setting and returns it (the global one falls back to `default`); `missing()` when it has none."""
+    with store.write() as conn:
+        previous = store.get_setting(conn, *setting, subject) or default
+        if previous is None:
+            raise missing()
+        store.delete_setting(conn, setting[0], subject)
+    return previous
+
+
 def _level_from(body: dict[str, Any]) -> str:
     level = body.get("compatibility", body.get("compatibilityLevel"))
     if not isinstance(level, str) or level.upper() not in COMPATIBILITY_LEVELS:
@@ -589,56 +623,43 @@ def _level_from(body: dict[str, Any]) -> str:
 
 @app.get("/config")
 def get_global_config() -> dict[str, Any]:
-    with store.connection() as conn:
-        return {"compatibilityLevel": store.get_setting(conn, "config", "compatibility", GLOBAL) or DEFAULT_COMPATIBILITY}
+    return {"compatibilityLevel": _read_setting(_CONFIG, GLOBAL, DEFAULT_COMPATIBILITY)}
 
 
 @app.put("/config")
 async def put_global_config(request: Request) -> dict[str, Any]:
     level = _level_from(await _body(request))
-    with store.write() as conn:
-        store.set_setting(conn, "config", "compatibility", GLOBAL, level)
+    _write_setting(_CONFIG, GLOBAL, level)
     return {"compatibility": level}
 
 
 @app.delete("/config")
 def delete_global_config() -> dict[str, Any]:
-    with store.write() as conn:
-        previous = store.get_setting(conn, "config", "compatibility", GLOBAL) or DEFAULT_COMPATIBILITY
-        store.delete_setting(conn, "config", GLOBAL)
-    return {"compatibilityLevel": previous}
+    return {"compatibilityLevel": _delete_setting(_CONFIG, GLOBAL, lambda: errors.subject_not_found(GLOBAL), DEFAULT_COMPATIBILITY)}
 
 
 @app.get("/config/{subject}")
 def get_subject_config(subject: str, request: Request) -> dict[str, Any]:
     with store.connection() as conn:
-        level = store.get_setting(conn, "config", "compatibility", subject)
+        level = _own_or_global(conn, _CONFIG, subject, request, DEFAULT_COMPATIBILITY)
         if level is None:
-            if _flag(request, "defaultToGlobal"):
-                level = store.get_setting(conn, "config", "compatibility", GLOBAL) or DEFAULT_COMPATIBILITY
-            elif not SubjectVersions.load(conn, subject).everything:
+            if not SubjectVersions.load(conn, subject).everything:
                 raise errors.subject_not_found(subject)
-            else:
-                raise RegistryError(404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured")
+            raise RegistryError(404, 40408, f"Subject '{subject}' does not have subject-level compatibility configured")
     return {"compatibilityLevel": level}
 
 
 @app.put("/config/{subject}")
 async def put_subject_config(subject: str, request: Request) -> dict[str, Any]:
     level = _level_from(await _body(request))
-    with store.write() as conn:
-        store.set_setting(conn, "config", "compatibility", subject, level)
+    _write_setting(_CONFIG, subject, level)
     return {"compatibility": level}
 
 
 @app.delete("/config/{subject}")
 def delete_subject_config(subject: str) -> dict[str, Any]:
-    with store.write() as conn:
-        previous = store.get_setting(conn, "config", "compatibility", subject)
-        if previous is None:  # as Confluent: "subject not found" when it has no config of its own
-            raise errors.subject_not_found(subject)
-        store.delete_setting(conn, "config", subject)
-    return {"compatibilityLevel": previous}
+    # As Confluent: "subject not found" when the subject has no config of its own.
+    return {"compatibilityLevel": _delete_setting(_CONFIG, subject, lambda: errors.subject_not_found(subject))}
 
 
 def _mode_from(body: dict[str, Any]) -> str:
@@ -653,46 +674,39 @@ def _mode_from(body: dict[str, Any]) -> str:
     return mode
 
 
+def _no_subject_mode(subject: str) -> RegistryError:
+    return RegistryError(404, 40409, f"Subject '{subject}' does not have subject-level mode configured")
+
+
 @app.get("/mode")
 def get_global_mode() -> dict[str, Any]:
-    with store.connection() as conn:
-        return {"mode": store.get_setting(conn, "modes", "mode", GLOBAL) or DEFAULT_MODE}
+    return {"mode": _read_setting(_MODES, GLOBAL, DEFAULT_MODE)}
 
 
 @app.put("/mode")
 async def put_global_mode(request: Request) -> dict[str, Any]:
     mode = _mode_from(await _body(request))
-    with store.write() as conn:
-        store.set_setting(conn, "modes", "mode", GLOBAL, mode)
+    _write_setting(_MODES, GLOBAL, mode)
     return {"mode": mode}
 
 
 @app.get("/mode/{subject}")
 def get_subject_mode(subject: str, request: Request) -> dict[str, Any]:
     with store.connection() as conn:
-        mode = store.get_setting(conn, "modes", "mode", subject)
-        if mode is None:
-            if _flag(request, "defaultToGlobal"):
-                mode = store.get_setting(conn, "modes", "mode", GLOBAL) or DEFAULT_MODE
-            else:
-                raise RegistryError(404, 40409, f"Subject '{subject}' does not have subject-level mode configured")
+        mode = _own_or_global(conn, _MODES, subject, request, DEFAULT_MODE)
+    if mode is None:
+        raise _no_subject_mode(subject)
     return {"mode": mode}
 
 
 @app.put("/mode/{subject}")
 async def put_subject_mode(subject: str, request: Request) -> dict[str, Any]:
     mode = _mode_from(await _body(request))
-    with store.write() as conn:
-        store.set_setting(conn, "modes", "mode", subject, mode)
+    _write_setting(_MODES, subject, mode)
     return {"mode": mode}
 
 
 @app.delete("/mode/{subject}")
 def delete_subject_mode(subject: str) -> dict[str, Any]:
-    with store.write() as conn:
-        previous = store.get_setting(conn, "modes", "mode", subject)
-        if previous is None:
-            raise RegistryError(404, 40409, f"Subject '{subject}' does not have subject-level mode configured")
-        store.delete_setting(conn, "modes", subject)
-    return {"mode": previous}
+    return {"mode": _delete_setting(_MODES, subject, lambda: _no_subject_mode(subject))}
 
