@@ -42,6 +42,10 @@ export function parseProducerMessage(raw: unknown): ReadyMessage | ProducerReque
     case 'listTopics':
     case 'listSubjects':
       return isRecord(params) && typeof params['connection'] === 'string' ? { kind: 'request', id, method, params: { connection: params['connection'] } } : undefined;
+    case 'listVersions':
+      return isRecord(params) && typeof params['connection'] === 'string' && typeof params['subject'] === 'string' && params['subject'].trim() !== ''
+        ? { kind: 'request', id, method, params: { connection: params['connection'], subject: params['subject'] } }
+        : undefined;
     case 'preview':
     case 'send':
       return isRecord(params) && isProducerForm(params['form']) ? { kind: 'request', id, method, params: { form: params['form'] } } : undefined;

@@ -37,6 +37,7 @@ import {
 import { PanelHost } from './panelHost';
 import { PRODUCER_VIEW_TYPE } from './viewTypes';
 import type { SchemaRegistries } from '../config/schemaRegistries';
+import { RegistryErrorCode, SchemaRegistryError } from '../schemas/registryErrors';
 import { SchemaCache, type ResolvedSchema } from '../schemas/serdes';
 import { encodeStream, generatingEncoder, jsonEncoder, schemaForProduce, valueProblems, type MessageEncoder } from '../schemas/schemaProduce';
 
@@ -108,6 +109,7 @@ export class ProducerPanel implements vscode.Disposable {
       handlers: {
         listTopics: ({ connection }) => this.listTopics(connection),
         listSubjects: ({ connection }) => this.listSubjects(connection),
+        listVersions: ({ connection, subject }) => this.listVersions(connection, subject),
         preview: ({ form }) => this.previewOf(form),
         send: ({ form }) => this.send(form),
         cancel: () => {
@@ -183,6 +185,20 @@ export class ProducerPanel implements vscode.Disposable {
       return { subjects: (await client.listSubjects()).sort() };
     } catch (error) {
       return { subjects: [], problem: `The subjects could not be read: ${userMessage(error)}` };
+    }
+  }
+
+  /** A subject's versions for the form's version picker, newest first; a subject the registry does not have says so instead of failing. */
+  private async listVersions(connection: string, subject: string): Promise<ProducerMethods['listVersions'][1]> {
+    if (!this.deps.registries.registryOf(connection)) return { versions: [] };
+    const name = subject.trim();
+    try {
+      const client = await this.deps.registries.client(connection);
+      return { versions: (await client.listVersions(name)).sort((a, b) => b - a) };
+    } catch (error) {
+      // A subject the registry does not have is said once, under the subject (the value check).
+      if (error instanceof SchemaRegistryError && error.errorCode === RegistryErrorCode.subjectNotFound) return { versions: [] };
+      return { versions: [], problem: `The versions of ${name} could not be read: ${userMessage(error)}` };
     }
   }
 

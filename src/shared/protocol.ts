@@ -197,6 +197,8 @@ export type ProducerMethods = {
   listTopics: [{ connection: string }, { topics: ProducerTopicChoice[] }];
   /** The subjects of the connection's schema registry, to pick one; `problem` says why there are none to pick (no registry, registry down). */
   listSubjects: [{ connection: string }, { subjects: string[]; problem?: string }];
+  /** The versions of a subject (newest first), to pick one; `problem` says why there are none (no such subject, registry down). */
+  listVersions: [{ connection: string; subject: string }, { versions: number[]; problem?: string }];
   preview: [{ form: ProducerForm }, ProducerPreview];
   send: [{ form: ProducerForm }, ProducerRunResult];
   cancel: [Record<string, never>, null];

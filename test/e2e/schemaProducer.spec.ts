@@ -1,5 +1,5 @@
 // Producing against a schema subject in a real VS Code (code-server), with the native stack's
-// broker and schema registry: in the producer form, the registry's subjects are offered, a value that does not fit the subject's
+// broker and schema registry: in the producer form, the registry's subjects and the subject's versions are offered (version 1 of 2 is picked), a value that does not fit the subject's
 // Avro schema is reported as it is typed, naming the field (/address/zip: must be integer), and
 // Send stays off with that message; the fixed value is sent in the wire format. A template file
 // that names the subject shows the same problem in the Problems view at the field's line and
@@ -29,6 +29,8 @@ const SCHEMA = JSON.stringify({
     { name: 'address', type: { type: 'record', name: 'Address', fields: [{ name: 'street', type: 'string' }, { name: 'zip', type: 'int' }] } },
   ],
 });
+/** Version 2 adds an optional field: the form writes with version 1 when it is picked. */
+const SCHEMA_V2 = JSON.stringify({ ...JSON.parse(SCHEMA) as object, fields: [...(JSON.parse(SCHEMA) as { fields: object[] }).fields, { name: 'note', type: ['null', 'string'], default: null }] });
 
 test.describe('Producing with a schema subject', () => {
   test.use({ actionTimeout: 90_000 });
@@ -38,6 +40,7 @@ test.describe('Producing with a schema subject', () => {
     requireService(await portAnswers(BROKER.host, BROKER.port), `Kafka at ${BROKER.host}:${BROKER.port}`, 'kafka');
     requireService(await httpAnswers(`${REGISTRY}/subjects`), `The schema registry at ${REGISTRY}`, 'schema-registry');
     await registry.register(subject, { schema: SCHEMA, schemaType: 'AVRO' });
+    await registry.register(subject, { schema: SCHEMA_V2, schemaType: 'AVRO' });
     const kafka = stackKafka();
     try {
       await kafka.createTopic({ name: topic, partitions: 1, replicationFactor: 1 });
@@ -77,6 +80,13 @@ test.describe('Producing with a schema subject', () => {
       // The registry's subjects are offered to pick from; typing the name is the same.
       await expect(form.locator('#subject-pick vscode-option', { hasText: subject })).toHaveCount(1, { timeout: 30_000 });
       await form.locator('#subject input').fill(subject);
+      // The subject's versions are offered, newest first; version 1 is picked.
+      const versions = form.locator('#subject-version-pick');
+      await expect(versions).toBeVisible({ timeout: 30_000 });
+      await expect(versions.locator('vscode-option')).toHaveText(['Latest (version 2)', 'Version 2', 'Version 1']);
+      await versions.locator('.select-face').click();
+      await versions.locator('li[role="option"]', { hasText: 'Version 1' }).click();
+      await expect(form.locator('#subject-version input')).toHaveValue('1');
       await form.locator('#count input').fill('1');
       await form.locator('#value textarea').fill(JSON.stringify({ id: 'c-{{seq}}', tier: 'GOLD', address: { street: 'Main', zip: 'ABC' } }, null, 2));
       await expect(form.locator('#value-problem')).toContainText('/address/zip: must be integer', { timeout: 30_000 });

@@ -151,6 +151,9 @@ describe('messages from the producer webview', () => {
     assert.equal(parseProducerMessage({ kind: 'request', id: 3, method: 'listTopics', params: {} }), undefined);
     assert.deepEqual(parseProducerMessage({ kind: 'request', id: 4, method: 'listSubjects', params: { connection: 'c' } }), { kind: 'request', id: 4, method: 'listSubjects', params: { connection: 'c' } });
     assert.equal(parseProducerMessage({ kind: 'request', id: 4, method: 'listSubjects', params: { connection: 7 } }), undefined);
+    assert.deepEqual(parseProducerMessage({ kind: 'request', id: 5, method: 'listVersions', params: { connection: 'c', subject: 'orders-value' } }), { kind: 'request', id: 5, method: 'listVersions', params: { connection: 'c', subject: 'orders-value' } });
+    assert.equal(parseProducerMessage({ kind: 'request', id: 5, method: 'listVersions', params: { connection: 'c', subject: '  ' } }), undefined, 'no subject, nothing to list');
+    assert.equal(parseProducerMessage({ kind: 'request', id: 5, method: 'listVersions', params: { connection: 'c' } }), undefined);
     assert.equal(parseProducerMessage({ kind: 'request', id: 3, method: 'eval', params: {} }), undefined);
     assert.equal(parseProducerMessage({ kind: 'request', id: 'x', method: 'cancel', params: {} }), undefined);
     assert.equal(parseProducerMessage('ready'), undefined);

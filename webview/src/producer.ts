@@ -113,6 +113,8 @@ const subjectField = el('vscode-textfield', { id: 'subject', placeholder: 'empty
 const subjectPick = el('vscode-single-select', { id: 'subject-pick', combobox: true, hidden: true, 'aria-label': 'Pick a subject' });
 const subjectHint = el('div', { class: 'hint', id: 'subject-hint' });
 const subjectVersionField = el('vscode-textfield', { id: 'subject-version', placeholder: 'latest' });
+const subjectVersionPick = el('vscode-single-select', { id: 'subject-version-pick', hidden: true, 'aria-label': 'Pick a version of the subject' });
+const subjectVersionHint = el('div', { class: 'hint', id: 'subject-version-hint' });
 /** Which schema the first message is written with (from the host's preview). */
 const schemaHint = el('div', { class: 'hint', id: 'schema-hint' });
 const valueField = el('vscode-textarea', { id: 'value', monospace: true, rows: 12, resize: 'vertical', spellcheck: false });
@@ -183,7 +185,7 @@ function renderPage(): void {
       el('div', { class: 'field' }, el('vscode-label', {}, 'Headers'), headersList, el('div', { class: 'row' }, addHeaderButton), problems.headers),
       el('div', { class: 'grid' },
         field('Schema subject', 'subject', subjectField, subjectPick, subjectHint, el('div', { class: 'hint' }, 'With a subject, every value is checked against its schema (Avro, Protobuf or JSON Schema) as you type and written in the Confluent wire format.'), problems.subject),
-        field('Subject version', 'subject-version', subjectVersionField, el('div', { class: 'hint' }, 'A number, or empty for the latest.')),
+        field('Subject version', 'subject-version', subjectVersionField, subjectVersionPick, subjectVersionHint, el('div', { class: 'hint' }, 'A number, or empty for the latest.')),
       ),
       schemaHint,
       el('div', { class: 'field' }, el('vscode-label', { for: 'mode' }, 'Value'), modeGroup),
@@ -403,6 +405,43 @@ async function loadSubjects(): Promise<void> {
   }
 }
 
+let versionsTimer: number | undefined;
+/** The subject whose versions the picker lists (connection and subject), so a late answer for another is dropped. */
+let versionsFor = '';
+
+/** Lists the named subject's versions in the version picker, a moment after the subject was typed or picked. */
+function scheduleVersions(): void {
+  window.clearTimeout(versionsTimer);
+  versionsTimer = window.setTimeout(() => { void loadVersions(); }, 300);
+}
+
+async function loadVersions(): Promise<void> {
+  const connection = chosen.connection;
+  const subject = subjectField.value.trim();
+  const key = `${connection}\u0000${subject}`;
+  if (key === versionsFor) return;
+  versionsFor = key;
+  if (!connection || !subject) {
+    subjectVersionPick.hidden = true;
+    subjectVersionHint.textContent = '';
+    return;
+  }
+  try {
+    const { versions, problem } = await host.request('listVersions', { connection, subject });
+    if (key !== versionsFor) return;
+    const latest = versions[0];
+    replaceChildren(subjectVersionPick,
+      el('vscode-option', { value: '', selected: subjectVersionField.value.trim() === '' }, latest === undefined ? 'Latest' : `Latest (version ${latest})`),
+      ...versions.map((v) => el('vscode-option', { value: String(v), selected: subjectVersionField.value.trim() === String(v) }, `Version ${v}`)));
+    subjectVersionPick.hidden = versions.length === 0;
+    subjectVersionHint.textContent = problem ?? '';
+  } catch (error) {
+    if (key !== versionsFor) return;
+    subjectVersionPick.hidden = true;
+    subjectVersionHint.textContent = `The versions could not be read: ${errorMessage(error)}`;
+  }
+}
+
 // ---------------------------------------------------------------- sending
 
 function setRunning(running: boolean): void {
@@ -541,6 +580,8 @@ function applyPreset(preset: ProducerPreset): void {
   }
   void loadTopics();
   void loadSubjects();
+  versionsFor = '';
+  scheduleVersions();
 }
 
 function updateMode(): void {
@@ -570,12 +611,19 @@ function start(): void {
     onChange();
     void loadTopics();
     void loadSubjects();
+    scheduleVersions();
   });
   subjectPick.addEventListener('change', () => {
     if (subjectPick.value) {
       subjectField.value = subjectPick.value;
       onChange();
+      scheduleVersions();
     }
+  });
+  subjectField.addEventListener('input', scheduleVersions);
+  subjectVersionPick.addEventListener('change', () => {
+    subjectVersionField.value = subjectVersionPick.value;
+    onChange();
   });
   topicPick.addEventListener('change', () => {
     if (topicPick.value) {
