@@ -34,3 +34,18 @@ export const localStack = {
   } satisfies HistoryConnection,
   historyPassword: 'workbench',
 } as const;
+
+/**
+ * Whether an Airflow connection's URL is the bundled stack's Airflow 3 (loopback, its port): the
+ * server `airflow dags test` in the stack's venv writes its runs to.
+ */
+export function isLocalStackAirflow(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false; // not a URL: not the stack's
+  }
+  const stack = new URL(localStack.airflow.url);
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) && parsed.port === stack.port && parsed.protocol === stack.protocol;
+}

@@ -188,6 +188,8 @@ test.describe('Writing a DAG in the editor', () => {
         await wb.waitForNotification(new RegExp(`Test of ${dagId} succeeded in .*: 2 tasks succeeded`), 300_000);
         expect(await wb.outputChannel()).toBe('Airflow DAG Test');
         await expect(wb.panel.locator('.view-lines')).toContainText(`== ${dagId}: success`);
+        // The DAG ran from the CodeLens before, so it is unpaused: paused for the test (the scheduler would run the test's tasks too), then unpaused.
+        await expect(wb.panel.locator('.view-lines')).toContainText(`Unpaused ${dagId} again.`);
       });
     } finally {
       fs.rmSync(file, { force: true });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { dagTestArgs, summarizeDagTestOutput } from '../../src/stack/dagTest';
+import { isLocalStackAirflow } from '../../src/stack/localStack';
 
 const log = (name: string): string[] => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'airflow', 'dag-test', name), 'utf8').split('\n');
 
@@ -43,5 +44,20 @@ describe('dagTestArgs', () => {
       'exec', 'airflow3', 'airflow', 'dags', 'test', 'orders', '--bundle-name', 'workspace-2', '--dagfile-path', '/s/workspace-dags/2/orders.py', '--conf', '{"rows":3}',
     ]);
     assert.deepEqual(dagTestArgs({ dagId: 'orders', conf: {} }), ['exec', 'airflow3', 'airflow', 'dags', 'test', 'orders']);
+  });
+});
+
+describe('isLocalStackAirflow: the connection whose DAG Test pauses the DAG while it runs', () => {
+  it('is the stack\'s Airflow 3 on loopback, by address or name', () => {
+    assert.equal(isLocalStackAirflow('http://127.0.0.1:8080'), true);
+    assert.equal(isLocalStackAirflow('http://localhost:8080/'), true);
+    assert.equal(isLocalStackAirflow('http://[::1]:8080'), true);
+  });
+
+  it('is not another Airflow: the stack\'s Airflow 2, another host, https, or no URL at all', () => {
+    assert.equal(isLocalStackAirflow('http://127.0.0.1:8081'), false);
+    assert.equal(isLocalStackAirflow('http://airflow.example.com:8080'), false);
+    assert.equal(isLocalStackAirflow('https://127.0.0.1:8080'), false);
+    assert.equal(isLocalStackAirflow('not a url'), false);
   });
 });
