@@ -336,11 +336,20 @@ export class Workbench {
     const title = (await this.quickInputTitle.count()) > 0 ? await this.quickInputTitle.innerText() : '';
     await input.fill(text);
     await input.press('Enter');
+    let pressed = Date.now();
     await expect.poll(async () => {
       if (!(await this.quickInput.isVisible())) return 'taken';
       const now = (await this.quickInputTitle.count()) > 0 ? await this.quickInputTitle.innerText() : '';
       if (now !== title) return 'taken';
-      return (await input.inputValue()) === text ? 'still in the box' : 'taken';
+      if ((await input.inputValue()) !== text) return 'taken';
+      // Still this step with this text after a while: seen once in VS Code 1.100 on a loaded machine,
+      // the box kept "0" with its progress bar running for 30 s after Enter. Press it again, as a
+      // person would; the step and the text are the same, so the answer is the same.
+      if (Date.now() - pressed > 5_000 && !(await input.isDisabled())) {
+        await input.press('Enter');
+        pressed = Date.now();
+      }
+      return 'still in the box';
     }, { message: `the input box did not take "${text}" (is it refused? see its message)`, timeout: 30_000 }).toBe('taken');
   }
 
