@@ -13,7 +13,7 @@ import { outlineDagFile } from '../airflow/dagSource';
 import { DagNotFoundError } from '../airflow/errors';
 import { linkedWorkspaceFile, matchByRelativePath, parseTraceback } from '../airflow/importErrors';
 import type { Dag, ImportError } from '../airflow/types';
-import type { AirflowConnections } from '../config/airflowConnections';
+import type { AirflowApi, AirflowConnections } from '../config/airflowConnections';
 import { runDagTest, type DagTestResult } from '../stack/dagTest';
 import { isLocalStackAirflow } from '../stack/localStack';
 import { CancelledError, describeError, WorkbenchError } from '../shared/errors';
@@ -82,42 +82,16 @@ async function triggerFromCode(deps: DagAuthoringDeps, dagId: unknown): Promise<
 let testOutput: vscode.OutputChannel | undefined;
 const testsRunning = new Set<string>();
 
-/**
- * Pauses the DAG on the stack's Airflow 3 while `airflow dags test` runs it, and returns what
- * unpauses it again. The test's run lives in the same metadata database as the scheduler's, and
- * the scheduler queues the task instances of every running run of an unpaused DAG: it would run
- * the test's tasks too, and the test's own attempt then ends "TI was not in a state where it could
- * be marked as running". A paused DAG's task instances are left to the test alone.
- */
-async function pauseWhileTested(deps: DagAuthoringDeps, dagId: string, output: vscode.OutputChannel): Promise<(() => Promise<void>) | undefined> {
+/** The client of the stack's Airflow 3 (the server `airflow dags test` writes to), when a connection to it is configured. */
+async function stackAirflowClient(deps: DagAuthoringDeps): Promise<AirflowApi | undefined> {
   const connection = deps.connections.list().value.find((c) => isLocalStackAirflow(c.url));
   if (!connection) return undefined;
-  let client;
   try {
-    client = await deps.connections.client(connection.name);
-    const dag = await client.getDag(dagId);
-    if (dag.isPaused) return undefined;
-    await client.setPaused(dagId, true);
+    return await deps.connections.client(connection.name);
   } catch (error) {
-    // A DAG the server has not parsed yet has no runs for the scheduler to take: nothing to pause.
-    if (error instanceof DagNotFoundError) return undefined;
-    output.appendLine(`Could not pause ${dagId} for its test (${describeError(error)}): the scheduler may run the test's tasks as well.`);
-    deps.log.warn(`Test of ${dagId}: pausing it on "${connection.name}" failed: ${describeError(error)}`);
+    deps.log.warn(`Test: the stack's Airflow connection "${connection.name}" is not usable, so the DAG is not paused for its test: ${describeError(error)}`);
     return undefined;
   }
-  output.appendLine(`Paused ${dagId} on "${connection.name}" while it is tested, so its scheduler leaves the test's tasks to the test.`);
-  deps.dagsTree.refresh();
-  const paused = client;
-  return async () => {
-    try {
-      await paused.setPaused(dagId, false);
-      output.appendLine(`Unpaused ${dagId} again.`);
-    } catch (error) {
-      deps.log.warn(`Test of ${dagId}: unpausing it on "${connection.name}" failed: ${describeError(error)}`);
-      void vscode.window.showWarningMessage(vscode.l10n.t('{0} stays paused after its test: unpausing it failed ({1}). Unpause it from the DAGs view.', dagId, describeError(error)));
-    }
-    deps.dagsTree.refresh();
-  };
 }
 
 async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknown): Promise<DagTestResult | undefined> {
@@ -153,9 +127,8 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
   output.clear();
   output.show(true);
   const testedDag = dagId;
-  let unpause: (() => Promise<void>) | undefined;
   try {
-    unpause = await pauseWhileTested(deps, testedDag, output);
+    const airflow = await stackAirflowClient(deps);
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Testing {0}', testedDag), cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => { abort.abort(); });
@@ -166,6 +139,7 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
         bundleName: stackFile.linked.bundleName,
         dagFilePath: stackFile.serverPath,
         signal: abort.signal,
+        ...(airflow ? { airflow } : {}),
         onLine: (line) => {
           output.appendLine(line);
           const started = /\[DAG TEST\] starting task_id=(\S+)/.exec(line);
@@ -177,6 +151,10 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
     output.appendLine(`== ${testedDag}: ${result.outcome} in ${formatDuration(result.durationMs / 1000)} (exit ${String(result.exitCode)}); tasks: ${result.tasks.map((t) => `${t.taskId} ${t.state}`).join(', ') || 'none'}`);
     deps.log.info(`Test of ${testedDag}: ${result.outcome} in ${result.durationMs} ms (${result.tasks.length} tasks, exit ${String(result.exitCode)})`);
     deps.state.hurry();
+    if (result.pausedForTest) deps.dagsTree.refresh();
+    if (result.unpauseError !== undefined) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} stays paused after its test: unpausing it failed ({1}). Unpause it from the DAGs view.', testedDag, result.unpauseError));
+    }
     // Tasks Airflow marks done without running them (EmptyOperator) print nothing: count from the run on the server.
     const connection = deps.connections.active();
     if (result.runId && connection) {
@@ -207,7 +185,6 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
     }
     return result;
   } finally {
-    if (unpause) await unpause();
     testsRunning.delete(testedDag);
   }
 }

@@ -5,10 +5,18 @@
  * summary (the run's state, each task's last state, the first exception of a failed task) is
  * read from that output. Spawned with an argument array in its own process group, so a cancel
  * or the timeout ends the test and the task processes it started.
+ *
+ * The test's run is written to the stack's metadata database, where the scheduler queues the task
+ * instances of every running run of an unpaused DAG: it would run the test's tasks too, and the
+ * test's own attempt then ends "TI was not in a state where it could be marked as running". So
+ * with `airflow` (the stack's Airflow 3) an unpaused DAG is paused for the test and unpaused after.
  * No vscode import.
  */
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
+import type { AirflowClient } from '../airflow/airflowClient';
+import { DagNotFoundError } from '../airflow/errors';
+import { describeError } from '../shared/errors';
 
 export interface DagTestOptions {
   /** stack/native/stack.sh of the extension. */
@@ -23,6 +31,8 @@ export interface DagTestOptions {
   signal?: AbortSignal;
   /** Default 10 minutes. */
   timeoutMs?: number;
+  /** The stack's Airflow 3, where the test's run is written: an unpaused DAG is paused there while it is tested. */
+  airflow?: Pick<AirflowClient, 'getDag' | 'setPaused'>;
 }
 
 export interface DagTestTask {
@@ -46,6 +56,10 @@ export interface DagTestResult extends DagTestSummary {
   durationMs: number;
   /** The exact command run, for the output channel. */
   command: string[];
+  /** Whether the DAG was paused for the test (and unpaused after, unless `unpauseError`). */
+  pausedForTest: boolean;
+  /** Why the DAG could not be unpaused after the test: it stays paused. */
+  unpauseError?: string;
 }
 
 /** The arguments after `stack.sh`: `exec airflow3 airflow dags test <dag_id> [--bundle-name …] [--dagfile-path …] [--conf …]`. */
@@ -100,8 +114,46 @@ export function summarizeDagTestOutput(lines: readonly string[]): DagTestSummary
   return summary;
 }
 
+/** Pauses an unpaused DAG for its test; says what it did in a line. Returns whether it paused it. */
+async function pauseForTest(options: DagTestOptions): Promise<boolean> {
+  const { airflow, dagId } = options;
+  if (!airflow) return false;
+  try {
+    if ((await airflow.getDag(dagId)).isPaused) return false;
+    await airflow.setPaused(dagId, true);
+  } catch (error) {
+    // A DAG the server has not parsed yet: the test's own parse registers it.
+    if (error instanceof DagNotFoundError) return false;
+    options.onLine(`Could not pause ${dagId} for its test (${describeError(error)}): the scheduler may run the test's tasks as well.`);
+    return false;
+  }
+  options.onLine(`Paused ${dagId} while it is tested, so the scheduler leaves the test's tasks to the test.`);
+  return true;
+}
+
 /** Runs the test to its end (or until cancelled or timed out); never rejects for a failed run. */
 export async function runDagTest(options: DagTestOptions): Promise<DagTestResult> {
+  const pausedForTest = await pauseForTest(options);
+  let unpauseError: string | undefined;
+  let ran: Omit<DagTestResult, 'pausedForTest'>;
+  try {
+    ran = await spawnDagTest(options);
+  } finally {
+    // Also when the command could not start: the DAG is not left paused by the test.
+    if (pausedForTest && options.airflow) {
+      try {
+        await options.airflow.setPaused(options.dagId, false);
+        options.onLine(`Unpaused ${options.dagId} again.`);
+      } catch (error) {
+        unpauseError = describeError(error);
+        options.onLine(`Could not unpause ${options.dagId} after its test: ${unpauseError}. Unpause it from the DAGs view.`);
+      }
+    }
+  }
+  return { ...ran, pausedForTest, ...(unpauseError === undefined ? {} : { unpauseError }) };
+}
+
+async function spawnDagTest(options: DagTestOptions): Promise<Omit<DagTestResult, 'pausedForTest'>> {
   const args = [options.stackScript, ...dagTestArgs(options)];
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const lines: string[] = [];

@@ -200,11 +200,14 @@ describe('writing a DAG in a linked workspace folder', () => {
     }
   });
 
-  it('airflow dags test runs the DAG from its bundle and reports each task', async () => {
+  it('airflow dags test runs the DAG from its bundle and reports each task; the scheduler leaves them to it', async () => {
     const lines: string[] = [];
+    // The stack makes DAGs unpaused: without the pause, its scheduler ran the test run's tasks too
+    // and the test's own attempt ended "TI was not in a state where it could be marked as running".
+    assert.equal((await airflow3.getDag(dagId)).isPaused, false, 'the DAG is unpaused before its test');
     const result = await runDagTest({
       stackScript, dagId, bundleName: `workspace-${slot}`, dagFilePath: join(paths.workspaceDags, String(slot), 'authoring_dag.py'),
-      onLine: (line) => { lines.push(line); }, timeoutMs: 300_000,
+      onLine: (line) => { lines.push(line); }, timeoutMs: 300_000, airflow: airflow3,
     });
     figures.push(`airflow dags test: ${seconds(result.durationMs)} (${result.outcome})`);
     const said = `${JSON.stringify({ ...result, command: undefined })}\n${lines.slice(-40).join('\n')}`;
@@ -214,5 +217,9 @@ describe('writing a DAG in a linked workspace folder', () => {
     // The run is on the server as the DAGs view shows it.
     const instances = await airflow3.listTaskInstances(dagId, result.runId ?? '');
     assert.deepEqual(instances.map((ti) => [ti.taskId, ti.state]).sort(), [['first', 'success'], ['second', 'success']]);
+    assert.equal(result.pausedForTest, true, said);
+    assert.ok(lines.includes(`Paused ${dagId} while it is tested, so the scheduler leaves the test's tasks to the test.`), said);
+    assert.ok(lines.includes(`Unpaused ${dagId} again.`), said);
+    assert.equal((await airflow3.getDag(dagId)).isPaused, false, 'unpaused again after the test');
   });
 });
