@@ -155,12 +155,11 @@ async function testDag(deps: DagAuthoringDeps, uriArg: unknown, dagIdArg: unknow
     if (result.unpauseError !== undefined) {
       void vscode.window.showWarningMessage(vscode.l10n.t('{0} stays paused after its test: unpausing it failed ({1}). Unpause it from the DAGs view.', testedDag, result.unpauseError));
     }
-    // Tasks Airflow marks done without running them (EmptyOperator) print nothing: count from the run on the server.
-    const connection = deps.connections.active();
-    if (result.runId && connection) {
+    // Tasks Airflow marks done without running them (EmptyOperator) print nothing: count from the run on the
+    // server the test wrote it to, the stack's Airflow 3 (not whichever connection the status bar shows).
+    if (result.runId && airflow) {
       try {
-        const client = await deps.connections.client(connection.name);
-        const instances = await client.listTaskInstances(testedDag, result.runId);
+        const instances = await airflow.listTaskInstances(testedDag, result.runId);
         if (instances.length > 0) result.tasks = instances.map((ti) => ({ taskId: ti.taskId, state: ti.state ?? 'none' }));
       } catch (error) {
         deps.log.debug(`Task states of the test run ${result.runId} were read from its output only: ${String(error)}`);
